@@ -14,6 +14,7 @@
 pub mod checklist;
 pub mod error;
 pub mod freeze;
+pub mod launch;
 pub mod offset;
 pub mod plan;
 pub mod schedule;

@@ -1,0 +1,224 @@
+//! The local SQLite store of ClubGate Desk.
+//!
+//! One function per statement, each returning a domain value; queries are checked at
+//! compile time against `migrations/` (offline data in `.sqlx/`). Settings and checklist
+//! changes are append-only: rows are only ever inserted, and triggers refuse the rest.
+
+mod error;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use clubgate_core::checklist::{ItemChange, ItemState};
+use clubgate_core::launch::Launch;
+use jiff::Timestamp;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+pub use error::{Error, Result};
+
+/// The most history rows read at once; a launch has a few hundred changes at most.
+const MAX_HISTORY_ROWS: i64 = 100_000;
+
+/// The settings of a launch, as last recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchSettings {
+    /// The launch.
+    pub launch_id: i64,
+    /// The plan's id.
+    pub plan_id: String,
+    /// The plan's version.
+    pub plan_version: String,
+    /// `builtin:launch-plan-v1` or the plan file's path.
+    pub plan_source: String,
+    /// The plan file's text when it was chosen.
+    pub plan_toml: String,
+    /// T0, RFC 3339 with offset.
+    pub t0: String,
+    /// The zone.
+    pub time_zone: String,
+    /// Who set it.
+    pub changed_by: String,
+    /// When (UTC).
+    pub changed_at: Timestamp,
+}
+
+impl LaunchSettings {
+    /// The launch these settings describe.
+    pub fn launch(&self) -> Result<Launch> {
+        Ok(Launch::new(&self.plan_toml, &self.t0, Some(&self.time_zone))?)
+    }
+}
+
+/// New settings for the current launch.
+#[derive(Debug, Clone)]
+pub struct NewSettings<'a> {
+    /// The plan source label.
+    pub plan_source: &'a str,
+    /// The plan file's text.
+    pub plan_toml: &'a str,
+    /// T0 as the user wrote it.
+    pub t0: &'a str,
+    /// The zone; the plan's when `None`.
+    pub time_zone: Option<&'a str>,
+    /// Who changes the settings.
+    pub changed_by: &'a str,
+    /// When.
+    pub changed_at: Timestamp,
+}
+
+/// The local store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies the migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let label = path.display().to_string();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::Database { path: label.clone(), source: sqlx::Error::Io(e) })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Database { path: label.clone(), source })?;
+        sqlx::migrate!("../migrations").run(&pool).await.map_err(|source| Error::Migrate { path: label, source })?;
+        Ok(Self { pool, path: path.to_owned() })
+    }
+
+    fn db_error(&self, source: sqlx::Error) -> Error {
+        Error::Database { path: self.path.display().to_string(), source }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The latest settings of the latest launch, if any launch is configured.
+    pub async fn current_settings(&self) -> Result<Option<LaunchSettings>> {
+        let row = sqlx::query!(
+            r#"SELECT id AS "id!", launch_id, plan_id, plan_version, plan_source, plan_toml, t0, time_zone, changed_by, changed_at
+               FROM launch_settings ORDER BY id DESC LIMIT 1"#
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        let Some(row) = row else { return Ok(None) };
+        let changed_at = parse_instant("launch_settings", row.id, &row.changed_at)?;
+        Ok(Some(LaunchSettings {
+            launch_id: row.launch_id,
+            plan_id: row.plan_id,
+            plan_version: row.plan_version,
+            plan_source: row.plan_source,
+            plan_toml: row.plan_toml,
+            t0: row.t0,
+            time_zone: row.time_zone,
+            changed_by: row.changed_by,
+            changed_at,
+        }))
+    }
+
+    /// The current settings, or [`Error::NoLaunch`].
+    pub async fn require_settings(&self) -> Result<LaunchSettings> {
+        self.current_settings().await?.ok_or_else(|| Error::NoLaunch { path: self.path.display().to_string() })
+    }
+
+    /// Records new settings for the current launch (creating the launch on first use)
+    /// after checking that the plan, T0 and zone make a valid launch.
+    pub async fn configure(&self, new: &NewSettings<'_>) -> Result<LaunchSettings> {
+        let launch = Launch::new(new.plan_toml, new.t0, new.time_zone)?;
+        if new.changed_by.trim().is_empty() {
+            return Err(clubgate_core::Error::Missing { field: "who", hint: "name the person changing the launch settings" }.into());
+        }
+        let t0 = clubgate_core::schedule::rfc3339(launch.t0.zoned());
+        let zone = launch.table.tz.clone();
+        let changed_at = new.changed_at.to_string();
+        let changed_by = new.changed_by.trim();
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let existing = sqlx::query_scalar!(r#"SELECT id AS "id!" FROM launches ORDER BY id DESC LIMIT 1"#)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        let launch_id = match existing {
+            Some(id) => id,
+            None => sqlx::query_scalar!(r#"INSERT INTO launches (created_at) VALUES (?) RETURNING id AS "id!""#, changed_at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| self.db_error(e))?,
+        };
+        sqlx::query!(
+            "INSERT INTO launch_settings (launch_id, plan_id, plan_version, plan_source, plan_toml, t0, time_zone, changed_by, changed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            launch_id,
+            launch.plan.id,
+            launch.plan.version,
+            new.plan_source,
+            new.plan_toml,
+            t0,
+            zone,
+            changed_by,
+            changed_at
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))?;
+        self.require_settings().await
+    }
+
+    /// Appends a checklist change to the launch's history.
+    pub async fn record_change(&self, launch_id: i64, change: &ItemChange) -> Result<i64> {
+        let state = change.state.as_str();
+        let at = change.at.to_string();
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+            launch_id,
+            change.item_id,
+            state,
+            change.who,
+            at,
+            change.evidence
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(id)
+    }
+
+    /// Every change of the launch, in the order recorded.
+    pub async fn history(&self, launch_id: i64) -> Result<Vec<ItemChange>> {
+        let rows = sqlx::query!(
+            r#"SELECT id AS "id!", item_id, state, who, at, evidence FROM item_changes WHERE launch_id = ? ORDER BY id LIMIT ?"#,
+            launch_id,
+            MAX_HISTORY_ROWS
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        rows.into_iter()
+            .map(|row| {
+                let state = ItemState::from_str(&row.state)
+                    .map_err(|e| Error::Corrupt { table: "item_changes", row: row.id, detail: e.to_string() })?;
+                Ok(ItemChange { item_id: row.item_id, state, who: row.who, at: parse_instant("item_changes", row.id, &row.at)?, evidence: row.evidence })
+            })
+            .collect()
+    }
+
+    /// Closes the pool, flushing the WAL.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+fn parse_instant(table: &'static str, row: i64, text: &str) -> Result<Timestamp> {
+    text.parse().map_err(|e: jiff::Error| Error::Corrupt { table, row, detail: format!("instant {text:?}: {e}") })
+}

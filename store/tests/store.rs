@@ -1,0 +1,83 @@
+//! Goal: launch settings and checklist changes survive a reopen of the database, history
+//! is kept in order and can never be overwritten, and bad settings are refused before
+//! anything is written.
+
+use clubgate_core::checklist::{ItemChange, ItemState};
+use clubgate_core::plan::Plan;
+use clubgate_core::DEFAULT_PLAN_TOML;
+use clubgate_store::{Error, NewSettings, Store};
+use jiff::Timestamp;
+
+fn settings<'a>(t0: &'a str, zone: Option<&'a str>) -> NewSettings<'a> {
+    NewSettings {
+        plan_source: "builtin:launch-plan-v1",
+        plan_toml: DEFAULT_PLAN_TOML,
+        t0,
+        time_zone: zone,
+        changed_by: "Launch IC",
+        changed_at: "2026-11-28T10:00:00Z".parse().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn settings_and_history_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/clubgate.db");
+    let store = Store::open(&path).await.unwrap();
+    assert!(store.current_settings().await.unwrap().is_none());
+    assert!(matches!(store.require_settings().await, Err(Error::NoLaunch { .. })));
+    let first = store.configure(&settings("2026-12-07T10:00", None)).await.unwrap();
+    assert_eq!((first.t0.as_str(), first.time_zone.as_str(), first.plan_id.as_str()), ("2026-12-07T10:00:00+01:00", "Europe/Warsaw", "launch-plan-v1"));
+    let plan = Plan::default_v1();
+    let at: Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
+    let done = ItemChange::new(&plan, "t7d-buffers", ItemState::Done, "Olga (Treasury)", at, "ETH 12.5, TRX 400k").unwrap();
+    let reopened = ItemChange::new(&plan, "t7d-buffers", ItemState::Open, "Olga (Treasury)", at, "").unwrap();
+    store.record_change(first.launch_id, &done).await.unwrap();
+    store.record_change(first.launch_id, &reopened).await.unwrap();
+    store.record_change(first.launch_id, &done).await.unwrap();
+    let moved = store.configure(&settings("2026-12-08T09:00", None)).await.unwrap();
+    assert_eq!(moved.launch_id, first.launch_id, "moving T0 keeps the launch and its history");
+    store.close().await;
+
+    let store = Store::open(&path).await.unwrap();
+    let current = store.require_settings().await.unwrap();
+    assert_eq!(current.t0, "2026-12-08T09:00:00+01:00");
+    let history = store.history(current.launch_id).await.unwrap();
+    assert_eq!(history, vec![done.clone(), reopened, done]);
+    assert_eq!(current.launch().unwrap().table.checkpoints.len(), 9);
+}
+
+#[tokio::test]
+async fn a_bad_launch_setting_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.db")).await.unwrap();
+    let error = store.configure(&settings("2026-03-29T02:30", None)).await.expect_err("gap");
+    assert!(error.to_string().contains("2026-03-29T02:30"), "{error}");
+    let error = store.configure(&settings("2026-12-07T10:00", Some("Mars/Olympus"))).await.expect_err("zone");
+    assert!(error.to_string().contains("Mars/Olympus"), "{error}");
+    let mut anonymous = settings("2026-12-07T10:00", None);
+    anonymous.changed_by = " ";
+    assert!(store.configure(&anonymous).await.is_err());
+    assert!(store.current_settings().await.unwrap().is_none());
+    let utc = store.configure(&settings("2026-12-07T10:00", Some("UTC"))).await.unwrap();
+    assert_eq!(utc.t0, "2026-12-07T10:00:00+00:00");
+}
+
+#[tokio::test]
+async fn history_cannot_be_updated_or_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let store = Store::open(&path).await.unwrap();
+    let launch = store.configure(&settings("2026-12-07T10:00", None)).await.unwrap();
+    let plan = Plan::default_v1();
+    let change = ItemChange::new(&plan, "t7d-dr-drill", ItemState::Done, "Dmitri", Timestamp::UNIX_EPOCH, "PITR ok").unwrap();
+    store.record_change(launch.launch_id, &change).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+    for statement in ["UPDATE item_changes SET state = 'open'", "DELETE FROM item_changes", "UPDATE launch_settings SET t0 = 'x'", "DELETE FROM launch_settings"] {
+        let error = sqlx::query(statement).execute(&pool).await.expect_err(statement);
+        assert!(error.to_string().contains("append-only"), "{statement}: {error}");
+    }
+    let bad_state = sqlx::query("INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (1, 'x', 'finished', 'a', 'b', '')").execute(&pool).await;
+    assert!(bad_state.is_err(), "the state column accepts only the four states");
+    assert_eq!(store.history(launch.launch_id).await.unwrap(), vec![change]);
+}
