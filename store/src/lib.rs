@@ -222,3 +222,24 @@ impl Store {
 fn parse_instant(table: &'static str, row: i64, text: &str) -> Result<Timestamp> {
     text.parse().map_err(|e: jiff::Error| Error::Corrupt { table, row, detail: format!("instant {text:?}: {e}") })
 }
+
+/// The app's identifier; the data directory is named after it, as Tauri names it.
+pub const APP_IDENTIFIER: &str = "com.clubgate.desk";
+
+/// The environment variable that moves the data directory (tests, demos, portable use).
+pub const DATA_DIR_ENV: &str = "CLUBGATE_DATA_DIR";
+
+/// The data directory shared by the app and the CLI: `$CLUBGATE_DATA_DIR` when set, else
+/// the platform's data directory joined with [`APP_IDENTIFIER`] (on Linux
+/// `~/.local/share/com.clubgate.desk`), the folder Tauri's `app_data_dir` names.
+pub fn default_data_dir() -> Option<PathBuf> {
+    match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)),
+    }
+}
+
+/// The database file inside a data directory.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("clubgate.db")
+}

@@ -1,0 +1,496 @@
+//! The command tree and what each command does. Each command is a few lines over the
+//! core and the store; printing is the only thing done here.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clubgate_core::checklist::{current_states, go_no_go, ItemChange, ItemState};
+use clubgate_core::freeze::{assess, status_at, ChangeArea, ChangeRequest};
+use clubgate_core::launch::Launch;
+use clubgate_core::plan::Plan;
+use clubgate_core::schedule::{rfc3339, time_zone};
+use clubgate_core::DEFAULT_PLAN_TOML;
+use clubgate_store::{NewSettings, Store};
+use jiff::Timestamp;
+
+use crate::output::{AssessmentJson, ChangeJson, DatesJson, FreezeStatusJson, GateJson};
+
+/// ClubGate Desk on the command line: the launch plan, its dates, checklists, the Go/No-Go
+/// gate and the freeze plan, over the app's local store.
+#[derive(Parser)]
+#[command(name = "clubgate", version, about)]
+pub(crate) struct Cli {
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// The local store (default: the app's data dir, or $CLUBGATE_DATA_DIR).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The launch plan: dates, validation, the embedded default.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// The launch of the local store: its plan, T0 and zone.
+    #[command(subcommand)]
+    Launch(LaunchCommand),
+    /// Checklist items: their state, changes and history.
+    #[command(subcommand)]
+    Checklist(ChecklistCommand),
+    /// The Go/No-Go gate: GO only when every entry criterion is done.
+    Gate,
+    /// The freeze plan at an instant, and change requests.
+    #[command(subcommand)]
+    Freeze(FreezeCommand),
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Print the date table of a plan from T0.
+    Dates(DatesArgs),
+    /// Check a plan file against the schema.
+    Validate {
+        /// The plan file (TOML).
+        file: PathBuf,
+    },
+    /// Print the embedded default plan file, to copy and edit.
+    Default,
+}
+
+#[derive(Args)]
+struct DatesArgs {
+    /// T0 as a plan-zone wall clock (2026-12-07T10:00) or with an offset.
+    #[arg(long)]
+    t0: String,
+    /// Time zone (default: the plan's, Europe/Warsaw for the default plan).
+    #[arg(long)]
+    tz: Option<String>,
+    /// A plan file (default: the embedded launch-plan-v1).
+    #[arg(long)]
+    plan: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum LaunchCommand {
+    /// Set T0, zone and plan of the launch (kept as history).
+    Set {
+        /// T0 as a plan-zone wall clock or with an offset.
+        #[arg(long)]
+        t0: String,
+        /// Time zone (default: the plan's).
+        #[arg(long)]
+        tz: Option<String>,
+        /// A plan file (default: the embedded launch-plan-v1).
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// Who makes the change.
+        #[arg(long)]
+        who: String,
+    },
+    /// Show the launch's settings.
+    Show,
+}
+
+#[derive(Subcommand)]
+enum ChecklistCommand {
+    /// List items with their current state.
+    Show {
+        /// Only this checkpoint (T-7d, T0, …) or list: entry, onboarding.
+        #[arg(long)]
+        checkpoint: Option<String>,
+        /// Only items of this owner role (treasury_lead, …).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Record a new state of an item.
+    Set {
+        /// The item's id (see `checklist show`).
+        item: String,
+        /// open, done, blocked or n/a.
+        #[arg(long)]
+        state: String,
+        /// Who makes the change.
+        #[arg(long)]
+        who: String,
+        /// Evidence (required for done) or the reason (blocked, n/a).
+        #[arg(long, default_value = "")]
+        evidence: String,
+        /// When, as an RFC 3339 instant (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The history of one item, or of all items.
+    History {
+        /// The item's id.
+        item: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Area {
+    Code,
+    Config,
+}
+
+#[derive(Subcommand)]
+enum FreezeCommand {
+    /// Which freezes are active and whether the change window is open.
+    Status {
+        /// The instant (RFC 3339; default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Assess a change request (who / what / when / rollback).
+    Check {
+        /// Who makes the change.
+        #[arg(long)]
+        who: String,
+        /// What changes.
+        #[arg(long)]
+        what: String,
+        /// When (RFC 3339 instant).
+        #[arg(long)]
+        when: String,
+        /// How it is rolled back.
+        #[arg(long)]
+        rollback: String,
+        /// What it touches.
+        #[arg(long, value_enum)]
+        area: Area,
+        /// The config key, for --area config (per_tx_cap, fee_mode, …).
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+/// A failure of a command.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    /// A domain rule refused an input.
+    #[error(transparent)]
+    Core(#[from] clubgate_core::Error),
+    /// The store failed or refused.
+    #[error(transparent)]
+    Store(#[from] clubgate_store::Error),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}; check the path")]
+    Read {
+        /// The path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An argument is wrong in a way clap cannot see.
+    #[error("{0}")]
+    Input(String),
+    /// No data directory could be found.
+    #[error("no data directory on this system; pass --db PATH")]
+    NoDataDir,
+    /// Output could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir => 2,
+            Self::Store(clubgate_store::Error::Core(_) | clubgate_store::Error::NoLaunch { .. }) => 2,
+            Self::Store(_) | Self::Output(_) => 1,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+fn read_plan(path: Option<&Path>) -> Result<(String, String)> {
+    match path {
+        None => Ok(("builtin:launch-plan-v1".to_owned(), DEFAULT_PLAN_TOML.to_owned())),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.display().to_string(), source })?;
+            Ok((path.display().to_string(), text))
+        }
+    }
+}
+
+fn instant(text: Option<&str>, what: &str) -> Result<Timestamp> {
+    match text {
+        None => Ok(Timestamp::now()),
+        Some(text) => text
+            .parse()
+            .map_err(|_| Error::Input(format!("{what} {text:?} is not an RFC 3339 instant; write it as 2026-12-07T09:00:00Z or with an offset"))),
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+async fn open_store(db: Option<&Path>) -> Result<Store> {
+    let path = match db {
+        Some(path) => path.to_owned(),
+        None => clubgate_store::database_path(&clubgate_store::default_data_dir().ok_or(Error::NoDataDir)?),
+    };
+    Ok(Store::open(&path).await?)
+}
+
+/// Runs a parsed command line.
+pub(crate) async fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    match cli.command {
+        Command::Plan(PlanCommand::Dates(args)) => plan_dates(&args, json),
+        Command::Plan(PlanCommand::Validate { file }) => plan_validate(&file, json),
+        Command::Plan(PlanCommand::Default) => {
+            print!("{DEFAULT_PLAN_TOML}");
+            Ok(())
+        }
+        Command::Launch(command) => {
+            let store = open_store(cli.db.as_deref()).await?;
+            launch(&store, command, json).await
+        }
+        Command::Checklist(command) => {
+            let store = open_store(cli.db.as_deref()).await?;
+            checklist(&store, command, json).await
+        }
+        Command::Gate => {
+            let store = open_store(cli.db.as_deref()).await?;
+            let settings = store.require_settings().await?;
+            let launch = settings.launch()?;
+            let gate = go_no_go(&launch.plan, &store.history(settings.launch_id).await?);
+            if json {
+                return print_json(&GateJson::new(&gate));
+            }
+            println!("Go/No-Go: {} ({}/{} entry criteria done)", if gate.blockers.is_empty() { "GO" } else { "NO-GO" }, gate.done, gate.total);
+            for blocker in &gate.blockers {
+                println!("  blocked by {} [{}] owner {}", blocker.item_id, blocker.state, blocker.owner);
+            }
+            Ok(())
+        }
+        Command::Freeze(command) => {
+            let store = open_store(cli.db.as_deref()).await?;
+            freeze(&store, command, json).await
+        }
+    }
+}
+
+fn plan_dates(args: &DatesArgs, json: bool) -> Result<()> {
+    let (source, text) = read_plan(args.plan.as_deref())?;
+    let launch = Launch::new(&text, &args.t0, args.tz.as_deref()).map_err(|error| name_plan_file(&source, error))?;
+    let table = &launch.table;
+    if json {
+        return print_json(&DatesJson::new(table));
+    }
+    println!("{} — T0 {} ({})", table.plan, rfc3339(&table.t0), table.tz);
+    println!("\nPhases");
+    for phase in &table.phases {
+        println!("  {:<10} {}  →  {}", phase.id, rfc3339(&phase.start), rfc3339(&phase.end));
+    }
+    println!("\nCheckpoints");
+    for checkpoint in &table.checkpoints {
+        println!("  {:<6} {}", checkpoint.offset.to_string(), rfc3339(&checkpoint.at));
+        for item in &checkpoint.items {
+            println!("           [{}] {} — {}", item.owner, item.id, item.title.en);
+        }
+    }
+    println!("\nFreezes");
+    for freeze in &table.freezes {
+        println!("  {:<6} {}  →  {}", format!("{:?}", freeze.kind).to_lowercase(), rfc3339(&freeze.start), rfc3339(&freeze.end));
+    }
+    Ok(())
+}
+
+/// Plan-file errors name the file they come from.
+fn name_plan_file(source: &str, error: clubgate_core::Error) -> Error {
+    match error {
+        clubgate_core::Error::PlanSyntax { .. } | clubgate_core::Error::PlanInvalid { .. } => Error::Input(format!("{source}: {error}")),
+        other => other.into(),
+    }
+}
+
+fn plan_validate(file: &Path, json: bool) -> Result<()> {
+    let (_, text) = read_plan(Some(file))?;
+    let plan = Plan::from_toml(&text).map_err(|error| name_plan_file(&file.display().to_string(), error))?;
+    let summary = plan.summary();
+    if json {
+        return print_json(&serde_json::json!({ "valid": true, "summary": summary }));
+    }
+    let items: usize = summary.checkpoints.iter().map(|(_, n)| n).sum();
+    println!(
+        "{}: valid plan {} v{} ({}): {} phases, {} roles, {} entry criteria, {} onboarding steps, {} checkpoints with {} items, {} KPIs",
+        file.display(),
+        summary.id,
+        summary.version,
+        summary.time_zone,
+        summary.phases,
+        summary.roles,
+        summary.entry_criteria,
+        summary.onboarding,
+        summary.checkpoints.len(),
+        items,
+        summary.kpis
+    );
+    Ok(())
+}
+
+async fn launch(store: &Store, command: LaunchCommand, json: bool) -> Result<()> {
+    let settings = match command {
+        LaunchCommand::Set { t0, tz, plan, who } => {
+            let (source, text) = read_plan(plan.as_deref())?;
+            Plan::from_toml(&text).map_err(|error| name_plan_file(&source, error))?;
+            let new = NewSettings { plan_source: &source, plan_toml: &text, t0: &t0, time_zone: tz.as_deref(), changed_by: &who, changed_at: Timestamp::now() };
+            store.configure(&new).await?
+        }
+        LaunchCommand::Show => store.require_settings().await?,
+    };
+    if json {
+        return print_json(&serde_json::json!({
+            "launch_id": settings.launch_id,
+            "plan": settings.plan_id,
+            "plan_version": settings.plan_version,
+            "plan_source": settings.plan_source,
+            "t0": settings.t0,
+            "tz": settings.time_zone,
+            "changed_by": settings.changed_by,
+            "changed_at": settings.changed_at.to_string(),
+        }));
+    }
+    println!("launch {}: plan {} v{} ({}), T0 {} {}", settings.launch_id, settings.plan_id, settings.plan_version, settings.plan_source, settings.t0, settings.time_zone);
+    println!("set by {} at {}", settings.changed_by, settings.changed_at);
+    Ok(())
+}
+
+async fn checklist(store: &Store, command: ChecklistCommand, json: bool) -> Result<()> {
+    let settings = store.require_settings().await?;
+    let launch = settings.launch()?;
+    let plan = &launch.plan;
+    match command {
+        ChecklistCommand::Show { checkpoint, owner } => {
+            if let Some(owner) = &owner {
+                if plan.role(owner).is_none() {
+                    let roles: Vec<&str> = plan.roles.iter().map(|r| r.id.as_str()).collect();
+                    return Err(Error::Input(format!("owner {owner:?} is not a role of the plan; use one of {}", roles.join(", "))));
+                }
+            }
+            let history = store.history(settings.launch_id).await?;
+            let states = current_states(&history);
+            let mut rows = Vec::new();
+            for (kind, point, item) in plan.items() {
+                let group = match (kind, point) {
+                    (clubgate_core::plan::ItemKind::EntryCriterion, _) => "entry".to_owned(),
+                    (clubgate_core::plan::ItemKind::Onboarding, _) => "onboarding".to_owned(),
+                    (_, Some(point)) => point.offset.to_string(),
+                    (_, None) => continue,
+                };
+                if checkpoint.as_ref().is_some_and(|c| *c != group) || owner.as_ref().is_some_and(|o| *o != item.owner) {
+                    continue;
+                }
+                let latest = states.get(item.id.as_str());
+                rows.push((group, item, latest.copied()));
+            }
+            if let Some(wanted) = &checkpoint {
+                if rows.is_empty() && owner.is_none() {
+                    return Err(Error::Input(format!("checkpoint {wanted:?} is not in the plan; use entry, onboarding or an offset such as T-7d")));
+                }
+            }
+            if json {
+                let items: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(group, item, latest)| {
+                        serde_json::json!({
+                            "group": group,
+                            "id": item.id,
+                            "title": item.title.en,
+                            "title_ru": item.title.ru,
+                            "owner": item.owner,
+                            "state": latest.map_or(ItemState::Open, |c| c.state).as_str(),
+                            "who": latest.map(|c| c.who.clone()),
+                            "at": latest.map(|c| c.at.to_string()),
+                            "evidence": latest.map(|c| c.evidence.clone()),
+                        })
+                    })
+                    .collect();
+                return print_json(&serde_json::json!({ "items": items }));
+            }
+            for (group, item, latest) in rows {
+                let state = latest.map_or(ItemState::Open, |c| c.state);
+                println!("{group:<10} {:<8} {:<22} [{}] {}", state.as_str(), item.id, item.owner, item.title.en);
+                if let Some(change) = latest {
+                    println!("{:<19} by {} at {}: {}", "", change.who, change.at, change.evidence);
+                }
+            }
+            Ok(())
+        }
+        ChecklistCommand::Set { item, state, who, evidence, at } => {
+            let state: ItemState = state.parse()?;
+            let at = instant(at.as_deref(), "--at")?;
+            let change = ItemChange::new(plan, &item, state, &who, at, &evidence)?;
+            store.record_change(settings.launch_id, &change).await?;
+            if json {
+                return print_json(&ChangeJson::new(&change));
+            }
+            println!("{} is now {} (by {} at {})", change.item_id, change.state, change.who, change.at);
+            Ok(())
+        }
+        ChecklistCommand::History { item } => {
+            if let Some(id) = &item {
+                if plan.item(id).is_none() {
+                    return Err(clubgate_core::Error::UnknownItem { item_id: id.clone(), plan_id: plan.id.clone() }.into());
+                }
+            }
+            let history = store.history(settings.launch_id).await?;
+            let changes: Vec<&ItemChange> = history.iter().filter(|c| item.as_ref().is_none_or(|id| *id == c.item_id)).collect();
+            if json {
+                let rows: Vec<ChangeJson> = changes.iter().map(|c| ChangeJson::new(c)).collect();
+                return print_json(&serde_json::json!({ "changes": rows }));
+            }
+            for change in changes {
+                println!("{}  {:<22} {:<8} {}: {}", change.at, change.item_id, change.state.as_str(), change.who, change.evidence);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn freeze(store: &Store, command: FreezeCommand, json: bool) -> Result<()> {
+    let settings = store.require_settings().await?;
+    let launch = settings.launch()?;
+    let tz = time_zone(&settings.time_zone)?;
+    match command {
+        FreezeCommand::Status { at } => {
+            let at = instant(at.as_deref(), "--at")?;
+            let status = status_at(&launch.table, at);
+            if json {
+                return print_json(&FreezeStatusJson::new(at, &tz, &status));
+            }
+            let active: Vec<String> = status.active.iter().map(|k| format!("{k:?}").to_lowercase()).collect();
+            println!(
+                "at {}: {}; change window {}",
+                rfc3339(&at.to_zoned_datetime(tz)),
+                if active.is_empty() { "no freeze".to_owned() } else { format!("{} freeze active", active.join(" + ")) },
+                if status.change_window_open { "open" } else { "closed" }
+            );
+            Ok(())
+        }
+        FreezeCommand::Check { who, what, when, rollback, area, key } => {
+            let when = instant(Some(&when), "--when")?;
+            let area = match (area, key) {
+                (Area::Code, None) => ChangeArea::Code,
+                (Area::Code, Some(key)) => return Err(Error::Input(format!("--key {key:?} applies to --area config only"))),
+                (Area::Config, Some(key)) => ChangeArea::Config { key },
+                (Area::Config, None) => return Err(Error::Input("--area config needs --key (per_tx_cap, fee_mode, …)".to_owned())),
+            };
+            let request = ChangeRequest::new(&who, &what, when, &rollback, area)?;
+            let assessment = assess(&launch.plan, &launch.table, &request);
+            if json {
+                return print_json(&AssessmentJson::new(&assessment));
+            }
+            println!("{:?}: {}", assessment.verdict, assessment.reason);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! `clubgate`: the headless CLI of ClubGate Desk. Every command takes `--json`.
+//! Exit codes: 0 success, 2 bad input (a T0, zone, plan file, item or argument), 1 any
+//! other failure (the store could not be read or written).
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`clubgate plan dates | head`), as Unix tools do,
+    // instead of panicking in println!.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = commands::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, naming the offending value; the exit code tells input from failure.
+            let message = error.to_string().replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

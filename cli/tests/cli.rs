@@ -1,0 +1,122 @@
+//! Goal: the `clubgate` contract holds for scripts — the `plan dates --json` shape, exit
+//! code 2 with a one-line error naming the bad T0, zone or plan file, and checklist
+//! changes that persist in the store given by `--db`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn clubgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clubgate")).args(args).env_remove("CLUBGATE_DATA_DIR").output().expect("run clubgate")
+}
+
+fn json(args: &[&str]) -> Value {
+    let output = clubgate(args);
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+fn refused(args: &[&str], names: &str) {
+    let output = clubgate(args);
+    assert_eq!(output.status.code(), Some(2), "{args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(names), "{stderr:?} names {names:?}");
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn plan_dates_json_has_the_contract_shape() {
+    let dates = json(&["plan", "dates", "--t0", "2026-12-07T10:00", "--json"]);
+    let keys: Vec<&str> = dates.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["plan", "tz", "t0", "phases", "checkpoints", "freezes"]);
+    assert_eq!(dates["plan"], "launch-plan-v1");
+    assert_eq!(dates["tz"], "Europe/Warsaw");
+    assert_eq!(dates["t0"], "2026-12-07T10:00:00+01:00");
+    assert_eq!(dates["phases"][1], serde_json::json!({"id": "pilot", "start": "2026-11-23T10:00:00+01:00", "end": "2026-11-30T10:00:00+01:00"}));
+    let checkpoints = dates["checkpoints"].as_array().unwrap();
+    let offsets: Vec<&str> = checkpoints.iter().map(|c| c["offset"].as_str().unwrap()).collect();
+    assert_eq!(offsets, ["T-7d", "T-3d", "T-1d", "T-2h", "T-30m", "T0", "T+1h", "T+24h", "T+7d"]);
+    assert_eq!(checkpoints[0]["items"][2], serde_json::json!({"id": "t7d-buffers", "title": "Gas/TRX reserves topped up; min_hot_balance ≥ thresholds.", "owner": "treasury_lead"}));
+    assert_eq!(checkpoints[7]["at"], "2026-12-08T10:00:00+01:00");
+    assert_eq!(dates["freezes"][0], serde_json::json!({"kind": "code", "start": "2026-11-30T10:00:00+01:00", "end": "2026-12-09T10:00:00+01:00"}));
+    assert_eq!(dates["freezes"][1]["kind"], "config");
+}
+
+#[test]
+fn plan_dates_across_dst_and_other_zones() {
+    let spring = json(&["plan", "dates", "--t0", "2026-04-05T02:30", "--json"]);
+    assert_eq!(spring["checkpoints"][0]["at"], "2026-03-29T03:30:00+02:00", "T-7d lands in the gap and moves forward");
+    let autumn = json(&["plan", "dates", "--t0", "2026-10-25T04:00", "--json"]);
+    assert_eq!(autumn["checkpoints"][3]["at"], "2026-10-25T02:00:00+01:00", "T-2h is elapsed time across fall-back");
+    let tokyo = json(&["plan", "dates", "--t0", "2026-12-07T10:00", "--tz", "Asia/Tokyo", "--json"]);
+    assert_eq!((tokyo["tz"].as_str(), tokyo["t0"].as_str()), (Some("Asia/Tokyo"), Some("2026-12-07T10:00:00+09:00")));
+    let explicit = json(&["plan", "dates", "--t0", "2026-10-25T02:30+01:00", "--json"]);
+    assert_eq!(explicit["t0"], "2026-10-25T02:30:00+01:00");
+}
+
+#[test]
+fn bad_t0_zone_and_plan_file_exit_2_naming_them() {
+    refused(&["plan", "dates", "--t0", "2026-03-29T02:30"], "2026-03-29T02:30");
+    refused(&["plan", "dates", "--t0", "2026-10-25T02:30", "--json"], "ambiguous");
+    refused(&["plan", "dates", "--t0", "next monday"], "next monday");
+    refused(&["plan", "dates", "--t0", "2026-12-07T10:00", "--tz", "Europe/Warsw"], "Europe/Warsw");
+    refused(&["plan", "dates", "--t0", "2026-12-07T10:00", "--plan", "/nonexistent/plan.toml"], "/nonexistent/plan.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, clubgate_core_plan().replacen("owner = \"devops_lead\"", "owner = \"ops\"", 1)).unwrap();
+    refused(&["plan", "dates", "--t0", "2026-12-07T10:00", "--plan", bad.to_str().unwrap()], "bad.toml");
+    refused(&["plan", "validate", bad.to_str().unwrap()], "owner \"ops\"");
+}
+
+fn clubgate_core_plan() -> String {
+    String::from_utf8(clubgate(&["plan", "default"]).stdout).unwrap()
+}
+
+#[test]
+fn the_default_plan_validates_and_an_edited_copy_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("team.toml");
+    std::fs::write(&copy, clubgate_core_plan().replacen("time_zone = \"Europe/Warsaw\"", "time_zone = \"Europe/London\"", 1)).unwrap();
+    let summary = json(&["plan", "validate", copy.to_str().unwrap(), "--json"]);
+    assert_eq!(summary["valid"], true);
+    assert_eq!(summary["summary"]["time_zone"], "Europe/London");
+    let dates = json(&["plan", "dates", "--t0", "2026-12-07T10:00", "--plan", copy.to_str().unwrap(), "--json"]);
+    assert_eq!(dates["t0"], "2026-12-07T10:00:00+00:00");
+}
+
+fn db_args<'a>(db: &'a Path, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--db", db.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all
+}
+
+#[test]
+fn checklist_changes_persist_and_gate_the_launch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    refused(&db_args(&db, &["checklist", "show"]), "no launch is configured");
+    json(&db_args(&db, &["launch", "set", "--t0", "2026-12-07T10:00", "--who", "IC", "--json"]));
+    let done = json(&db_args(&db, &["checklist", "set", "t7d-buffers", "--state", "done", "--who", "Olga", "--evidence", "ETH 12.5", "--at", "2026-11-30T09:00:00Z", "--json"]));
+    assert_eq!(done["state"], "done");
+    refused(&db_args(&db, &["checklist", "set", "t7d-buffers", "--state", "done", "--who", "Olga"]), "evidence");
+    refused(&db_args(&db, &["checklist", "set", "t7d-bufers", "--state", "done", "--who", "Olga", "--evidence", "x"]), "t7d-bufers");
+    refused(&db_args(&db, &["checklist", "set", "t7d-buffers", "--state", "finished", "--who", "Olga", "--evidence", "x"]), "finished");
+    let items = json(&db_args(&db, &["checklist", "show", "--owner", "treasury_lead", "--checkpoint", "T-7d", "--json"]));
+    assert_eq!(items["items"].as_array().unwrap().len(), 1);
+    assert_eq!((items["items"][0]["state"].as_str(), items["items"][0]["evidence"].as_str()), (Some("done"), Some("ETH 12.5")));
+    let gate = json(&db_args(&db, &["gate", "--json"]));
+    assert_eq!((gate["verdict"].as_str(), gate["blockers"].as_array().unwrap().len()), (Some("NO-GO"), 4));
+    for id in ["entry-test-plan", "entry-ops-active", "entry-wallet-sop", "entry-legal-contacts"] {
+        json(&db_args(&db, &["checklist", "set", id, "--state", "done", "--who", "QA", "--evidence", "signed off", "--json"]));
+    }
+    let gate = json(&db_args(&db, &["gate", "--json"]));
+    assert_eq!((gate["verdict"].as_str(), gate["done"].as_u64()), (Some("GO"), Some(4)));
+    let history = json(&db_args(&db, &["checklist", "history", "t7d-buffers", "--json"]));
+    assert_eq!(history["changes"].as_array().unwrap().len(), 1);
+    let status = json(&db_args(&db, &["freeze", "status", "--at", "2026-12-06T10:00:00Z", "--json"]));
+    assert_eq!(status, serde_json::json!({"at": "2026-12-06T11:00:00+01:00", "active": ["code", "config"], "change_window_open": true}));
+    let check = json(&db_args(&db, &["freeze", "check", "--who", "Ivan", "--what", "cap 300k", "--when", "2026-12-06T10:00:00Z", "--rollback", "back to 250k", "--area", "config", "--key", "per_tx_cap", "--json"]));
+    assert_eq!(check["verdict"], "needs_ic_decision");
+}
