@@ -39,3 +39,12 @@ impl Launch {
         self.t0.zoned().timestamp()
     }
 }
+
+/// The T0 a new install starts with so that every page has content: 10:00 plan-zone wall
+/// clock, three days after `now`'s date. The person changes it in the settings.
+pub fn default_t0(now: Timestamp, zone: &str) -> Result<String> {
+    let tz = time_zone(zone)?;
+    let today = now.to_zoned_datetime(tz).date();
+    let day = today.checked_add(jiff::Span::new().days(3)).map_err(|_| crate::Error::OutOfRange { what: format!("3 days after {today}") })?;
+    Ok(day.at(10, 0, 0, 0).strftime("%Y-%m-%dT%H:%M").to_string())
+}

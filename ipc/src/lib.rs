@@ -1,1 +1,224 @@
-pub fn x(){}
+//! The types that cross the Tauri IPC boundary, shared by the shell (`src-tauri`, which
+//! builds them from core values) and the UI (`ui`, which renders them). Plain data with
+//! serde only: no behaviour, no core types, so the core can change without breaking the
+//! wire. Instants come twice: RFC 3339 with the plan zone's offset for display, and epoch
+//! milliseconds for the UI's countdowns.
+
+use serde::{Deserialize, Serialize};
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bilingual {
+    /// English.
+    pub en: String,
+    /// Russian.
+    pub ru: String,
+}
+
+/// An instant, as shown and as counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instant {
+    /// RFC 3339 with the plan zone's offset.
+    pub rfc3339: String,
+    /// Short local form in the plan zone, e.g. `Mon 07 Dec 10:00 CET`.
+    pub local: String,
+    /// Milliseconds since the Unix epoch.
+    pub epoch_ms: i64,
+}
+
+/// A role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Bilingual,
+}
+
+/// A phase of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhaseView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Bilingual,
+    /// Start.
+    pub start: Instant,
+    /// End.
+    pub end: Instant,
+    /// Volume cap, percent of the daily target.
+    pub volume_cap_percent: u8,
+    /// Goals.
+    pub goals: Bilingual,
+}
+
+/// The latest change of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeView {
+    /// The item.
+    pub item_id: String,
+    /// `open`, `done`, `blocked`, `n/a`.
+    pub state: String,
+    /// Who.
+    pub who: String,
+    /// When, in the plan zone.
+    pub at: Instant,
+    /// Evidence or reason.
+    pub evidence: String,
+}
+
+/// A checklist item with its current state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: Bilingual,
+    /// Owner role id.
+    pub owner: String,
+    /// `open`, `done`, `blocked`, `n/a`.
+    pub state: String,
+    /// The change that set the state, if any.
+    pub last: Option<ChangeView>,
+}
+
+/// A checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointView {
+    /// `T-7d`…
+    pub offset: String,
+    /// Name.
+    pub name: Bilingual,
+    /// When.
+    pub at: Instant,
+    /// Items.
+    pub items: Vec<ItemView>,
+}
+
+/// A freeze window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreezeView {
+    /// `code` or `config`.
+    pub kind: String,
+    /// Start.
+    pub start: Instant,
+    /// End.
+    pub end: Instant,
+    /// Rule.
+    pub rule: Bilingual,
+    /// Active now.
+    pub active: bool,
+}
+
+/// An entry criterion that blocks the gate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockerView {
+    /// Item id.
+    pub id: String,
+    /// Its state.
+    pub state: String,
+    /// Owner role id.
+    pub owner: String,
+}
+
+/// The Go/No-Go gate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateView {
+    /// `GO` or `NO-GO`.
+    pub verdict: String,
+    /// Criteria done.
+    pub done: usize,
+    /// Criteria in all.
+    pub total: usize,
+    /// What blocks the gate.
+    pub blockers: Vec<BlockerView>,
+}
+
+/// The change window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeWindowView {
+    /// Channel name.
+    pub channel: String,
+    /// Start.
+    pub start: Instant,
+    /// End.
+    pub end: Instant,
+    /// Open now.
+    pub open: bool,
+    /// Template fields.
+    pub template: Vec<String>,
+}
+
+/// Everything the pages show, computed at one instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    /// Plan id.
+    pub plan_id: String,
+    /// Plan version.
+    pub plan_version: String,
+    /// Plan title.
+    pub plan_title: Bilingual,
+    /// `builtin:launch-plan-v1` or a path.
+    pub plan_source: String,
+    /// Zone name.
+    pub tz: String,
+    /// T0.
+    pub t0: Instant,
+    /// T0 as a plan-zone wall clock for the settings form (`2026-12-07T10:00`).
+    pub t0_wall: String,
+    /// The instant this overview was computed at.
+    pub now: Instant,
+    /// The phase in force now, if any.
+    pub current_phase: Option<String>,
+    /// Roles.
+    pub roles: Vec<RoleView>,
+    /// Phases.
+    pub phases: Vec<PhaseView>,
+    /// Checkpoints.
+    pub checkpoints: Vec<CheckpointView>,
+    /// Entry criteria.
+    pub entry_criteria: Vec<ItemView>,
+    /// Onboarding steps.
+    pub onboarding: Vec<ItemView>,
+    /// The gate.
+    pub gate: GateView,
+    /// Freezes.
+    pub freezes: Vec<FreezeView>,
+    /// The change window.
+    pub change_window: ChangeWindowView,
+}
+
+/// A checklist change as the UI sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemUpdate {
+    /// Item id.
+    pub item_id: String,
+    /// New state.
+    pub state: String,
+    /// Who.
+    pub who: String,
+    /// Evidence or reason.
+    pub evidence: String,
+}
+
+/// New launch settings as the UI sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsUpdate {
+    /// T0 as typed.
+    pub t0: String,
+    /// Zone; empty for the plan's.
+    pub tz: String,
+    /// A plan file path; empty for the embedded default.
+    pub plan_path: String,
+    /// Who.
+    pub who: String,
+}
+
+/// An error a command returns: a stable code and a message for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandError {
+    /// `invalid_input`, `not_found`, `storage`, `plan_file`.
+    pub code: String,
+    /// What went wrong and what to do.
+    pub message: String,
+}

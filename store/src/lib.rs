@@ -233,10 +233,12 @@ pub const DATA_DIR_ENV: &str = "CLUBGATE_DATA_DIR";
 /// the platform's data directory joined with [`APP_IDENTIFIER`] (on Linux
 /// `~/.local/share/com.clubgate.desk`), the folder Tauri's `app_data_dir` names.
 pub fn default_data_dir() -> Option<PathBuf> {
-    match std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)),
-    }
+    default_data_dir_override().or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
+}
+
+/// `$CLUBGATE_DATA_DIR`, when set and not empty.
+pub fn default_data_dir_override() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// The database file inside a data directory.

@@ -1,0 +1,5 @@
+//! The commands the UI may call, grouped by domain. Each is a one-line delegation to
+//! [`crate::Service`]; `build.rs` generates an `allow-<command>` permission for each.
+
+pub(crate) mod checklist;
+pub(crate) mod launch;

@@ -1,0 +1,46 @@
+//! The error every command returns. It serializes as `{ "code", "message" }` so the UI
+//! can tell bad input from a failing store without parsing text.
+
+use serde::{Serialize, Serializer};
+
+/// A command's error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The person's input was refused by a domain rule (T0, zone, state, evidence…).
+    #[error(transparent)]
+    Input(#[from] clubgate_core::Error),
+    /// A plan file could not be read.
+    #[error("cannot read the plan file {path}: {source}; check the path")]
+    PlanFile {
+        /// The path as typed.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] clubgate_store::Error),
+}
+
+impl Error {
+    /// The stable code the UI sees.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Input(clubgate_core::Error::UnknownItem { .. }) => "not_found",
+            Self::Input(clubgate_core::Error::PlanSyntax { .. } | clubgate_core::Error::PlanInvalid { .. }) => "plan_file",
+            Self::Input(_) | Self::Store(clubgate_store::Error::Core(_)) => "invalid_input",
+            Self::PlanFile { .. } => "plan_file",
+            Self::Store(clubgate_store::Error::NoLaunch { .. }) => "no_launch",
+            Self::Store(_) => "storage",
+        }
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        clubgate_ipc::CommandError { code: self.code().to_owned(), message: self.to_string() }.serialize(serializer)
+    }
+}
+
+/// The result type of commands.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

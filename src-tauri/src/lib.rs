@@ -1,0 +1,54 @@
+//! ClubGate Desk, the desktop shell: opens the local store, registers the commands the
+//! UI may call, and runs the window. Commands are one-line delegations to [`service`],
+//! which works over the core and the store; [`views`] converts core values to the IPC
+//! types of `clubgate-ipc`.
+
+mod commands;
+mod error;
+mod service;
+mod views;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+pub use error::{Error, Result};
+pub use service::Service;
+
+/// Builds and runs the app with the default builder.
+pub fn run() {
+    run_app(tauri::Builder::default());
+}
+
+/// Runs the app on a given builder, so tests can pass `tauri::test::mock_builder()`.
+pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
+    let app = builder
+        .invoke_handler(tauri::generate_handler![
+            commands::launch::overview,
+            commands::launch::save_settings,
+            commands::checklist::set_item_state,
+            commands::checklist::item_history,
+        ])
+        .setup(|app| {
+            let data_dir = match clubgate_store::default_data_dir_override() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            let service = tauri::async_runtime::block_on(Service::start(&data_dir))?;
+            app.manage(service);
+            Ok(())
+        })
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(error) => {
+            eprintln!("ClubGate Desk could not start: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Where the app keeps its store when started from a given data directory.
+pub fn database_path(data_dir: &std::path::Path) -> PathBuf {
+    clubgate_store::database_path(data_dir)
+}

@@ -1,0 +1,96 @@
+//! What the commands do, over the core and the store. Kept apart from the Tauri
+//! command functions so it can be called from tests without a window.
+
+use std::path::Path;
+
+use clubgate_core::checklist::{go_no_go, ItemChange};
+use clubgate_core::launch::default_t0;
+use clubgate_core::DEFAULT_PLAN_TOML;
+use clubgate_ipc::{ChangeView, ItemUpdate, Overview, SettingsUpdate};
+use clubgate_store::{NewSettings, Store};
+use jiff::Timestamp;
+
+use crate::error::{Error, Result};
+use crate::views;
+
+/// The source label of the embedded default plan.
+const BUILTIN_PLAN: &str = "builtin:launch-plan-v1";
+
+/// The app's state: the open store.
+#[derive(Debug)]
+pub struct Service {
+    store: Store,
+}
+
+impl Service {
+    /// Opens the store in `data_dir`; on a first start, configures a launch on the
+    /// default plan with T0 three days ahead so that every page has content.
+    pub async fn start(data_dir: &Path) -> Result<Self> {
+        let store = Store::open(&clubgate_store::database_path(data_dir)).await?;
+        if store.current_settings().await?.is_none() {
+            let now = Timestamp::now();
+            let t0 = default_t0(now, &clubgate_core::plan::Plan::default_v1().time_zone)?;
+            let first = NewSettings {
+                plan_source: BUILTIN_PLAN,
+                plan_toml: DEFAULT_PLAN_TOML,
+                t0: &t0,
+                time_zone: None,
+                changed_by: "ClubGate Desk (first start, default T0)",
+                changed_at: now,
+            };
+            store.configure(&first).await?;
+        }
+        Ok(Self { store })
+    }
+
+    /// The overview at the present instant.
+    pub async fn overview(&self) -> Result<Overview> {
+        self.overview_at(Timestamp::now()).await
+    }
+
+    /// The overview at `now`.
+    pub async fn overview_at(&self, now: Timestamp) -> Result<Overview> {
+        let settings = self.store.require_settings().await?;
+        let launch = settings.launch()?;
+        let history = self.store.history(settings.launch_id).await?;
+        let gate = go_no_go(&launch.plan, &history);
+        Ok(views::overview(&settings, &launch, &history, &gate, now))
+    }
+
+    /// Records new launch settings after checking them.
+    pub async fn save_settings(&self, update: &SettingsUpdate) -> Result<Overview> {
+        let path = update.plan_path.trim();
+        let (source, text) = if path.is_empty() {
+            (BUILTIN_PLAN.to_owned(), DEFAULT_PLAN_TOML.to_owned())
+        } else {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::PlanFile { path: path.to_owned(), source })?;
+            (path.to_owned(), text)
+        };
+        let zone = Some(update.tz.trim()).filter(|z| !z.is_empty());
+        let new = NewSettings { plan_source: &source, plan_toml: &text, t0: &update.t0, time_zone: zone, changed_by: &update.who, changed_at: Timestamp::now() };
+        self.store.configure(&new).await?;
+        self.overview().await
+    }
+
+    /// Records a checklist change.
+    pub async fn set_item_state(&self, update: &ItemUpdate) -> Result<Overview> {
+        let settings = self.store.require_settings().await?;
+        let launch = settings.launch()?;
+        let state = update.state.parse()?;
+        let change = ItemChange::new(&launch.plan, &update.item_id, state, &update.who, Timestamp::now(), &update.evidence)?;
+        self.store.record_change(settings.launch_id, &change).await?;
+        self.overview().await
+    }
+
+    /// The history of one item.
+    pub async fn item_history(&self, item_id: &str) -> Result<Vec<ChangeView>> {
+        let settings = self.store.require_settings().await?;
+        let launch = settings.launch()?;
+        if launch.plan.item(item_id).is_none() {
+            return Err(clubgate_core::Error::UnknownItem { item_id: item_id.to_owned(), plan_id: launch.plan.id.clone() }.into());
+        }
+        let tz = launch.t0.zoned().time_zone().clone();
+        let history = self.store.history(settings.launch_id).await?;
+        Ok(history.iter().filter(|c| c.item_id == item_id).map(|c| views::change(c, &tz)).collect())
+    }
+}

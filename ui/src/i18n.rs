@@ -1,0 +1,100 @@
+//! The interface's own words in English and Russian. Plan texts are not here: they come
+//! from the plan file in both languages.
+
+use clubgate_ipc::Bilingual;
+use leptos::prelude::*;
+
+/// The interface language.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Lang {
+    En,
+    Ru,
+}
+
+/// The language signal, provided at the root.
+pub(crate) fn lang() -> RwSignal<Lang> {
+    expect_context::<RwSignal<Lang>>()
+}
+
+/// A plan text in the current language.
+pub(crate) fn pick(text: &Bilingual, lang: Lang) -> String {
+    match lang {
+        Lang::En => text.en.clone(),
+        Lang::Ru => text.ru.clone(),
+    }
+}
+
+/// An interface word in the current language.
+pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
+    let (en, ru) = match key {
+        "timeline" => ("Timeline", "Таймлайн"),
+        "checklists" => ("Checklists", "Чек-листы"),
+        "gate" => ("Go/No-Go", "Go/No-Go"),
+        "settings" => ("Settings", "Настройки"),
+        "phase_now" => ("Current phase", "Текущая фаза"),
+        "between_phases" => ("Between phases", "Между фазами"),
+        "next_checkpoint" => ("Next checkpoint", "Следующая точка"),
+        "none_left" => ("All checkpoints are behind", "Все точки пройдены"),
+        "t0" => ("T0", "T0"),
+        "in" => ("in", "через"),
+        "ago" => ("ago", "назад"),
+        "volume_cap" => ("Volume cap", "Лимит объёма"),
+        "of_daily_target" => ("of the daily target", "дневной цели"),
+        "checkpoints" => ("Checkpoints", "Контрольные точки"),
+        "freezes" => ("Freeze plan", "Freeze-план"),
+        "code_freeze" => ("Code freeze", "Code freeze"),
+        "config_freeze" => ("Config freeze", "Config freeze"),
+        "active" => ("active", "активен"),
+        "change_window" => ("Change window", "Окно изменений"),
+        "open" => ("open", "открыто"),
+        "closed" => ("closed", "закрыто"),
+        "all" => ("All", "Все"),
+        "entry" => ("Entry criteria", "Предпосылки"),
+        "onboarding" => ("Pilot onboarding", "Онбординг пилотов"),
+        "owner" => ("Owner", "Ответственный"),
+        "checkpoint" => ("Checkpoint", "Точка"),
+        "update" => ("Update", "Изменить"),
+        "history" => ("History", "История"),
+        "hide" => ("Hide", "Скрыть"),
+        "state" => ("State", "Статус"),
+        "who" => ("Who", "Кто"),
+        "evidence" => ("Evidence / reason", "Подтверждение / причина"),
+        "save" => ("Save", "Сохранить"),
+        "cancel" => ("Cancel", "Отмена"),
+        "no_history" => ("No changes yet.", "Изменений ещё нет."),
+        "verdict_go" => ("GO: every entry criterion is done", "GO: все предпосылки выполнены"),
+        "verdict_nogo" => ("NO-GO: entry criteria are not all done", "NO-GO: не все предпосылки выполнены"),
+        "blocked_by" => ("Blocked by", "Блокируют"),
+        "done_of" => ("done", "выполнено"),
+        "settings_title" => ("Launch settings", "Настройки запуска"),
+        "t0_hint" => ("T0 in the plan zone, e.g. 2026-12-07T10:00, or with an offset", "T0 в поясе плана, напр. 2026-12-07T10:00, или со смещением"),
+        "tz" => ("Time zone", "Часовой пояс"),
+        "tz_hint" => ("Empty: the plan's zone", "Пусто: пояс плана"),
+        "plan_file" => ("Plan file", "Файл плана"),
+        "plan_hint" => ("Empty: the built-in launch-plan-v1", "Пусто: встроенный launch-plan-v1"),
+        "frozen_banner" => ("Freeze in force", "Действует freeze"),
+        "until" => ("until", "до"),
+        "today" => ("now", "сейчас"),
+        "items_done" => ("items done", "пунктов выполнено"),
+        "goals" => ("Goals", "Цели"),
+        "hotfix_only" => ("hotfix only, by procedure", "только hotfix по процедуре"),
+        _ => ("?", "?"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Ru => ru,
+    }
+}
+
+/// A countdown such as `2d 03:14:07`, signed by `in`/`ago`.
+pub(crate) fn countdown(target_ms: i64, now_ms: i64, lang: Lang) -> String {
+    let delta = target_ms - now_ms;
+    let seconds = delta.abs() / 1000;
+    let (days, hours, minutes, secs) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60, seconds % 60);
+    let body = if days > 0 { format!("{days}d {hours:02}:{minutes:02}:{secs:02}") } else { format!("{hours:02}:{minutes:02}:{secs:02}") };
+    if delta >= 0 {
+        format!("{} {body}", t("in", lang))
+    } else {
+        format!("{body} {}", t("ago", lang))
+    }
+}

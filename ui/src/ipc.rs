@@ -1,0 +1,57 @@
+//! Calls into the Tauri shell through `window.__TAURI__.core.invoke`.
+
+use clubgate_ipc::{ChangeView, CommandError, ItemUpdate, Overview, SettingsUpdate};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+    async fn invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, CommandError> {
+    let args = serde_wasm_bindgen::to_value(args).map_err(|e| CommandError { code: "ui".into(), message: e.to_string() })?;
+    match invoke(command, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| CommandError { code: "ui".into(), message: format!("{command}: {e}") }),
+        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone())
+            .unwrap_or_else(|_| CommandError { code: "ipc".into(), message: error.as_string().unwrap_or_else(|| format!("{command} failed")) })),
+    }
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+#[derive(Serialize)]
+struct Update<'a, T> {
+    update: &'a T,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryArgs<'a> {
+    item_id: &'a str,
+}
+
+pub(crate) async fn overview() -> Result<Overview, CommandError> {
+    call("overview", &NoArgs {}).await
+}
+
+pub(crate) async fn save_settings(update: &SettingsUpdate) -> Result<Overview, CommandError> {
+    call("save_settings", &Update { update }).await
+}
+
+pub(crate) async fn set_item_state(update: &ItemUpdate) -> Result<Overview, CommandError> {
+    call("set_item_state", &Update { update }).await
+}
+
+pub(crate) async fn item_history(item_id: &str) -> Result<Vec<ChangeView>, CommandError> {
+    call("item_history", &HistoryArgs { item_id }).await
+}
+
+/// Milliseconds since the epoch, from the webview's clock (for countdowns only; every
+/// decision is made by the shell).
+pub(crate) fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}

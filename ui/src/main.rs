@@ -1,0 +1,16 @@
+//! ClubGate Desk's UI. One feature per file: `timeline`, `checklists`, `gate`,
+//! `settings`; `ipc` calls the shell's commands; `i18n` holds the interface's own words
+//! (plan texts come in both languages from the plan itself).
+
+mod app;
+mod checklists;
+mod gate;
+mod i18n;
+mod ipc;
+mod settings;
+mod timeline;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
