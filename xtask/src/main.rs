@@ -1,0 +1,125 @@
+//! `cargo xtask`: the project's two commands, and the set-up they share.
+//!
+//! - `cargo xtask demo` — install what a fresh Debian/Ubuntu machine lacks, build the UI
+//!   and the app, and open the app on its embedded default (a fresh local store, the
+//!   default plan, T0 three days ahead). Without a display it starts Xvfb.
+//! - `cargo xtask test` — the same set-up, then the whole suite: fmt, clippy `-D
+//!   warnings`, `cargo sqlx prepare --check`, unit, property and integration tests, and
+//!   the end-to-end tests of the real window (tauri-driver + WebKitWebDriver).
+//! - `cargo xtask setup` — only the set-up.
+//!
+//! Every step is idempotent: a tool already at the wanted version is not reinstalled, so a
+//! second run goes straight to the build.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Runs a command, echoing it, and fails with its name if it fails.
+pub(crate) fn run(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}").replace('"', "");
+    eprintln!("xtask$ {shown}");
+    let status = command.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
+
+/// The repository root (the xtask crate's parent).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The cargo target directory in use (CARGO_TARGET_DIR or `<root>/target`).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Builds the UI into `ui/dist` with trunk (release: it is what the app embeds).
+fn build_ui() -> Result<(), String> {
+    let mut trunk = Command::new(setup::cargo_bin("trunk"));
+    trunk.current_dir(root().join("ui")).args(["build", "--release"]);
+    // trunk must never download a wasm-bindgen of its own: it finds ours on PATH.
+    trunk.env("PATH", setup::path_with_cargo_bin());
+    run(&mut trunk)
+}
+
+fn demo() -> Result<(), String> {
+    setup::ensure()?;
+    build_ui()?;
+    run(cargo().args(["build", "--workspace"]))?;
+    let app = target_dir().join("debug").join("clubgate-desk");
+    let data = target_dir().join("demo-data");
+    // A fresh store each time, so the default T0 is always a few days ahead.
+    let _ = std::fs::remove_dir_all(&data);
+    let mut command = Command::new(&app);
+    command.env("CLUBGATE_DATA_DIR", &data);
+    let _xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        let (guard, display) = setup::start_xvfb()?;
+        eprintln!("xtask: no display; the app runs under Xvfb on {display} (take a look with `DISPLAY={display} import -window root shot.png`)");
+        command.env("DISPLAY", display);
+        Some(guard)
+    } else {
+        None
+    };
+    eprintln!("xtask: opening ClubGate Desk with its store in {}", data.display());
+    run(&mut command)
+}
+
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    setup::ensure()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().current_dir(root().join("ui")).args(["fmt", "--check"]))?;
+    build_ui()?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().current_dir(root().join("ui")).args(["clippy", "--release", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    sqlx_prepare_check()?;
+    // Unit, property, integration and end-to-end tests in one run. The window tests start
+    // Xvfb (when there is no display) and tauri-driver themselves.
+    let mut tests = cargo();
+    tests.args(["test", "--workspace"]).env("PATH", setup::path_with_cargo_bin());
+    run(&mut tests)?;
+    eprintln!("xtask: the whole suite passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// Checks the committed `.sqlx/` query data against the migrations, on a scratch database.
+fn sqlx_prepare_check() -> Result<(), String> {
+    let scratch = target_dir().join("sqlx-check");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let url = format!("sqlite:{}", scratch.join("check.db").display());
+    let sqlx = setup::cargo_bin("sqlx");
+    run(Command::new(&sqlx).current_dir(root()).args(["database", "create", "--database-url", &url]))?;
+    run(Command::new(&sqlx).current_dir(root()).args(["migrate", "run", "--source", "migrations", "--database-url", &url]))?;
+    run(cargo().args(["sqlx", "prepare", "--workspace", "--check"]).env("DATABASE_URL", &url).env("PATH", setup::path_with_cargo_bin()))
+}
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "demo" => demo(),
+        "test" => test(),
+        "setup" => setup::ensure(),
+        "ui" => build_ui(),
+        _ => Err(format!("unknown task {task:?}; use `cargo xtask demo`, `cargo xtask test`, `cargo xtask setup` or `cargo xtask ui`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
