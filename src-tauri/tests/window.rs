@@ -1,0 +1,246 @@
+//! Goal: the real app window, driven through WebDriver (tauri-driver + WebKitWebDriver,
+//! under Xvfb when there is no display), does what a launch IC does on day one: sets T0
+//! (and is told clearly when a T0 does not exist), walks the timeline, marks a checklist
+//! item done with evidence, sees it still done after the app restarts, and reads the
+//! Go/No-Go panel turn from NO-GO to GO. Screenshots land in `target/e2e/`.
+//!
+//! Needs `tauri-driver` (on PATH or in ~/.cargo/bin), `WebKitWebDriver` and `Xvfb`;
+//! `cargo xtask test` installs them. The app embeds `ui/dist`, which `cargo xtask` builds.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use jiff::ToSpan;
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// The processes behind a WebDriver session; stopped on drop (tauri-driver with SIGTERM,
+/// so that it stops WebKitWebDriver too and frees its port).
+struct Harness {
+    xvfb: Option<Child>,
+    driver: Child,
+    port: u16,
+    data_dir: tempfile::TempDir,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // SAFETY: sending a signal to a child process we own.
+        unsafe {
+            libc::kill(self.driver.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.driver.wait();
+        if let Some(xvfb) = &mut self.xvfb {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+fn tauri_driver() -> PathBuf {
+    let on_path = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
+    on_path.unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
+}
+
+impl Harness {
+    fn start() -> Self {
+        let (xvfb, display) = match std::env::var("DISPLAY") {
+            Ok(display) if !display.is_empty() => (None, display),
+            _ => {
+                let number = (100..300).find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists()).expect("a free X display");
+                let display = format!(":{number}");
+                let child = Command::new("Xvfb")
+                    .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("Xvfb is installed (cargo xtask setup)");
+                std::thread::sleep(Duration::from_millis(800));
+                (Some(child), display)
+            }
+        };
+        let data_dir = tempfile::tempdir().expect("temp data dir");
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("CLUBGATE_DATA_DIR", data_dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver is installed (cargo xtask setup)");
+        std::thread::sleep(Duration::from_millis(800));
+        Self { xvfb, driver, port, data_dir }
+    }
+
+    /// Starts the app in a new WebDriver session and waits for its first render.
+    async fn open_app(&self) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_clubgate-desk") }));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut last_error = None;
+        for _ in 0..20 {
+            match ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
+                Ok(client) => {
+                    wait_for(&client, "#header-t0").await;
+                    return client;
+                }
+                Err(error) => {
+                    last_error = Some(error);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        panic!("no WebDriver session: {last_error:?}");
+    }
+}
+
+async fn wait_for(client: &Client, css: &str) -> Element {
+    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
+}
+
+async fn click(client: &Client, css: &str) {
+    wait_for(client, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn type_into(client: &Client, css: &str, value: &str) {
+    let element = wait_for(client, css).await;
+    element.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    element.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Marks an item through its row's form and waits for the row to show the new state.
+async fn mark(client: &Client, item: &str, state: &str, who: &str, evidence: &str) {
+    let row = format!("#item-{item}");
+    click(client, &format!("{row} .item-update")).await;
+    wait_for(client, &format!("{row} .item-state")).await.select_by_value(state).await.expect("select state");
+    type_into(client, &format!("{row} .item-who"), who).await;
+    type_into(client, &format!("{row} .item-evidence"), evidence).await;
+    click(client, &format!("{row} .item-save")).await;
+    wait_for(client, &format!("{row}[data-state=\"{state}\"]")).await;
+}
+
+/// T0 five days after today in Warsaw at 10:00, so that "now" is always inside Canary
+/// (T-7d…T-1d), with T-3d the next checkpoint, whatever day the suite runs.
+fn t0_five_days_ahead() -> String {
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Warsaw").unwrap()).date();
+    today.checked_add(5.days()).unwrap().at(10, 0, 0, 0).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_launch_ic_walks_the_real_window() {
+    let harness = Harness::start();
+    let client = harness.open_app().await;
+
+    // First start: the embedded default plan with a T0 a few days ahead.
+    let header = text(&client, "#launch-meta").await;
+    assert!(header.contains("Launch plan (pilot → go-live) v1") && header.contains("Europe/Warsaw"), "{header}");
+    screenshot(&client, "01-first-start-timeline").await;
+
+    // Settings: a T0 that does not exist is refused with a clear message, a good one is kept.
+    click(&client, "#open-settings").await;
+    type_into(&client, "#settings-who", "Irina (Launch IC)").await;
+    type_into(&client, "#settings-t0", "2027-03-28T02:30").await;
+    click(&client, "#settings-save").await;
+    let refusal = text(&client, "#settings-error").await;
+    assert!(refusal.contains("2027-03-28T02:30") && refusal.contains("does not exist"), "{refusal}");
+    screenshot(&client, "02-settings-refuses-a-gap").await;
+    let t0 = t0_five_days_ahead();
+    type_into(&client, "#settings-t0", &t0).await;
+    click(&client, "#settings-save").await;
+    client.wait().at_most(WAIT).for_element(Locator::Css("#open-settings")).await.expect("dialog closes");
+    let date = &t0[..10];
+    let local_day: String = jiff::civil::Date::strptime("%Y-%m-%d", date).unwrap().strftime("%d %b %Y").to_string();
+    let header_t0 = text(&client, "#header-t0").await;
+    assert!(header_t0.contains(&local_day) && header_t0.contains("10:00"), "{header_t0} shows {local_day} 10:00");
+
+    // Timeline: Canary now, T-3d next with a live countdown, the code freeze banner.
+    let phase = wait_for(&client, "#current-phase .stat-value").await;
+    assert_eq!(phase.attr("data-phase").await.unwrap().as_deref(), Some("canary"));
+    let next = wait_for(&client, "#next-checkpoint .stat-value").await;
+    assert_eq!(next.attr("data-offset").await.unwrap().as_deref(), Some("T-3d"));
+    let first = text(&client, "#countdown").await;
+    assert!(first.starts_with("in "), "{first}");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_ne!(text(&client, "#countdown").await, first, "the countdown ticks");
+    let banner = wait_for(&client, "#freeze-banner").await;
+    assert_eq!(banner.attr("data-active").await.unwrap().as_deref(), Some("code"));
+    let rows = client.find_all(Locator::Css("#checkpoint-table tr")).await.unwrap();
+    assert_eq!(rows.len(), 9, "nine checkpoints");
+    screenshot(&client, "03-timeline").await;
+
+    // Checklists: mark the gas/TRX buffers done with evidence; the history shows it.
+    click(&client, "#nav-checklists").await;
+    mark(&client, "t7d-buffers", "done", "Olga (Treasury)", "ETH buffer 12.5, TRX 400k energy").await;
+    let row = text(&client, "#item-t7d-buffers .last-change").await;
+    assert!(row.contains("Olga (Treasury)") && row.contains("ETH buffer 12.5"), "{row}");
+    click(&client, "#item-t7d-buffers .item-history-toggle").await;
+    let history = text(&client, "#item-t7d-buffers .item-history li").await;
+    assert!(history.to_lowercase().contains("done") && history.contains("Olga (Treasury)"), "{history}");
+    // Done without evidence is refused, and the item stays as it was.
+    click(&client, "#item-t7d-dr-drill .item-update").await;
+    type_into(&client, "#item-t7d-dr-drill .item-who", "Dmitri").await;
+    click(&client, "#item-t7d-dr-drill .item-save").await;
+    let refusal = text(&client, "#item-t7d-dr-drill .item-error").await;
+    assert!(refusal.contains("evidence"), "{refusal}");
+    assert_eq!(wait_for(&client, "#item-t7d-dr-drill").await.attr("data-state").await.unwrap().as_deref(), Some("open"));
+    screenshot(&client, "04-checklists").await;
+
+    // Go/No-Go: NO-GO with four blockers until every entry criterion is done.
+    click(&client, "#nav-gate").await;
+    assert_eq!(text(&client, "#gate-verdict").await, "NO-GO");
+    assert_eq!(client.find_all(Locator::Css("#gate-blockers li")).await.unwrap().len(), 4);
+    screenshot(&client, "05-gate-no-go").await;
+    for item in ["entry-test-plan", "entry-ops-active", "entry-wallet-sop"] {
+        mark(&client, item, "done", "QA Lead", "signed off in #launch-prep").await;
+    }
+    assert_eq!(text(&client, "#gate-verdict").await, "NO-GO");
+    mark(&client, "entry-legal-contacts", "done", "Risk Lead", "MOU draft v3 agreed").await;
+    client.wait().at_most(WAIT).for_element(Locator::Css("#gate-verdict[data-verdict=\"GO\"]")).await.expect("GO");
+    screenshot(&client, "06-gate-go").await;
+    client.close().await.expect("close the app");
+
+    // Restart: the same store, so T0, the item and the gate are as they were left.
+    let client = harness.open_app().await;
+    assert_eq!(text(&client, "#header-t0").await, header_t0);
+    click(&client, "#nav-checklists").await;
+    let item = wait_for(&client, "#item-t7d-buffers").await;
+    assert_eq!(item.attr("data-state").await.unwrap().as_deref(), Some("done"));
+    click(&client, "#nav-gate").await;
+    assert_eq!(text(&client, "#gate-verdict").await, "GO");
+
+    // RU: the plan's own Russian texts and the interface's words.
+    click(&client, "#lang-ru").await;
+    assert_eq!(text(&client, "#nav-timeline").await, "Таймлайн");
+    let criterion = text(&client, "#item-entry-wallet-sop .item-title").await;
+    assert!(criterion.contains("SOP кошельков"), "{criterion}");
+    click(&client, "#nav-timeline").await;
+    screenshot(&client, "07-timeline-ru").await;
+    client.close().await.expect("close the app");
+    assert!(harness.data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
+}
