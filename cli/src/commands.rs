@@ -220,9 +220,9 @@ fn read_plan(path: Option<&Path>) -> Result<(String, String)> {
 fn instant(text: Option<&str>, what: &str) -> Result<Timestamp> {
     match text {
         None => Ok(Timestamp::now()),
-        Some(text) => text
-            .parse()
-            .map_err(|_| Error::Input(format!("{what} {text:?} is not an RFC 3339 instant; write it as 2026-12-07T09:00:00Z or with an offset"))),
+        Some(text) => text.parse().map_err(|_| {
+            Error::Input(format!("{what} {text:?} is not an RFC 3339 instant; write it as 2026-12-07T09:00:00Z or with an offset"))
+        }),
     }
 }
 
@@ -265,7 +265,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&GateJson::new(&gate));
             }
-            println!("Go/No-Go: {} ({}/{} entry criteria done)", if gate.blockers.is_empty() { "GO" } else { "NO-GO" }, gate.done, gate.total);
+            println!(
+                "Go/No-Go: {} ({}/{} entry criteria done)",
+                if gate.blockers.is_empty() { "GO" } else { "NO-GO" },
+                gate.done,
+                gate.total
+            );
             for blocker in &gate.blockers {
                 println!("  blocked by {} [{}] owner {}", blocker.item_id, blocker.state, blocker.owner);
             }
@@ -342,7 +347,14 @@ async fn launch(store: &Store, command: LaunchCommand, json: bool) -> Result<()>
         LaunchCommand::Set { t0, tz, plan, who } => {
             let (source, text) = read_plan(plan.as_deref())?;
             Plan::from_toml(&text).map_err(|error| name_plan_file(&source, error))?;
-            let new = NewSettings { plan_source: &source, plan_toml: &text, t0: &t0, time_zone: tz.as_deref(), changed_by: &who, changed_at: Timestamp::now() };
+            let new = NewSettings {
+                plan_source: &source,
+                plan_toml: &text,
+                t0: &t0,
+                time_zone: tz.as_deref(),
+                changed_by: &who,
+                changed_at: Timestamp::now(),
+            };
             store.configure(&new).await?
         }
         LaunchCommand::Show => store.require_settings().await?,
@@ -359,7 +371,10 @@ async fn launch(store: &Store, command: LaunchCommand, json: bool) -> Result<()>
             "changed_at": settings.changed_at.to_string(),
         }));
     }
-    println!("launch {}: plan {} v{} ({}), T0 {} {}", settings.launch_id, settings.plan_id, settings.plan_version, settings.plan_source, settings.t0, settings.time_zone);
+    println!(
+        "launch {}: plan {} v{} ({}), T0 {} {}",
+        settings.launch_id, settings.plan_id, settings.plan_version, settings.plan_source, settings.t0, settings.time_zone
+    );
     println!("set by {} at {}", settings.changed_by, settings.changed_at);
     Ok(())
 }
@@ -394,7 +409,9 @@ async fn checklist(store: &Store, command: ChecklistCommand, json: bool) -> Resu
             }
             if let Some(wanted) = &checkpoint {
                 if rows.is_empty() && owner.is_none() {
-                    return Err(Error::Input(format!("checkpoint {wanted:?} is not in the plan; use entry, onboarding or an offset such as T-7d")));
+                    return Err(Error::Input(format!(
+                        "checkpoint {wanted:?} is not in the plan; use entry, onboarding or an offset such as T-7d"
+                    )));
                 }
             }
             if json {

@@ -78,7 +78,13 @@ pub(crate) struct ChangeJson {
 
 impl ChangeJson {
     pub(crate) fn new(change: &ItemChange) -> Self {
-        Self { item_id: change.item_id.clone(), state: change.state.as_str(), who: change.who.clone(), at: change.at.to_string(), evidence: change.evidence.clone() }
+        Self {
+            item_id: change.item_id.clone(),
+            state: change.state.as_str(),
+            who: change.who.clone(),
+            at: change.at.to_string(),
+            evidence: change.evidence.clone(),
+        }
     }
 }
 
@@ -104,7 +110,11 @@ impl GateJson {
             verdict: gate.verdict,
             done: gate.done,
             total: gate.total,
-            blockers: gate.blockers.iter().map(|b| BlockerJson { id: b.item_id.clone(), state: b.state.as_str(), owner: b.owner.clone() }).collect(),
+            blockers: gate
+                .blockers
+                .iter()
+                .map(|b| BlockerJson { id: b.item_id.clone(), state: b.state.as_str(), owner: b.owner.clone() })
+                .collect(),
         }
     }
 }
@@ -119,7 +129,11 @@ pub(crate) struct FreezeStatusJson {
 
 impl FreezeStatusJson {
     pub(crate) fn new(at: Timestamp, tz: &TimeZone, status: &FreezeStatus) -> Self {
-        Self { at: rfc3339(&at.to_zoned_datetime(tz.clone())), active: status.active.clone(), change_window_open: status.change_window_open }
+        Self {
+            at: rfc3339(&at.to_zoned_datetime(tz.clone())),
+            active: status.active.clone(),
+            change_window_open: status.change_window_open,
+        }
     }
 }
 

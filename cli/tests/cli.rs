@@ -34,13 +34,22 @@ fn plan_dates_json_has_the_contract_shape() {
     assert_eq!(dates["plan"], "launch-plan-v1");
     assert_eq!(dates["tz"], "Europe/Warsaw");
     assert_eq!(dates["t0"], "2026-12-07T10:00:00+01:00");
-    assert_eq!(dates["phases"][1], serde_json::json!({"id": "pilot", "start": "2026-11-23T10:00:00+01:00", "end": "2026-11-30T10:00:00+01:00"}));
+    assert_eq!(
+        dates["phases"][1],
+        serde_json::json!({"id": "pilot", "start": "2026-11-23T10:00:00+01:00", "end": "2026-11-30T10:00:00+01:00"})
+    );
     let checkpoints = dates["checkpoints"].as_array().unwrap();
     let offsets: Vec<&str> = checkpoints.iter().map(|c| c["offset"].as_str().unwrap()).collect();
     assert_eq!(offsets, ["T-7d", "T-3d", "T-1d", "T-2h", "T-30m", "T0", "T+1h", "T+24h", "T+7d"]);
-    assert_eq!(checkpoints[0]["items"][2], serde_json::json!({"id": "t7d-buffers", "title": "Gas/TRX reserves topped up; min_hot_balance ≥ thresholds.", "owner": "treasury_lead"}));
+    assert_eq!(
+        checkpoints[0]["items"][2],
+        serde_json::json!({"id": "t7d-buffers", "title": "Gas/TRX reserves topped up; min_hot_balance ≥ thresholds.", "owner": "treasury_lead"})
+    );
     assert_eq!(checkpoints[7]["at"], "2026-12-08T10:00:00+01:00");
-    assert_eq!(dates["freezes"][0], serde_json::json!({"kind": "code", "start": "2026-11-30T10:00:00+01:00", "end": "2026-12-09T10:00:00+01:00"}));
+    assert_eq!(
+        dates["freezes"][0],
+        serde_json::json!({"kind": "code", "start": "2026-11-30T10:00:00+01:00", "end": "2026-12-09T10:00:00+01:00"})
+    );
     assert_eq!(dates["freezes"][1]["kind"], "config");
 }
 
@@ -98,7 +107,23 @@ fn checklist_changes_persist_and_gate_the_launch() {
     let db = dir.path().join("store.db");
     refused(&db_args(&db, &["checklist", "show"]), "no launch is configured");
     json(&db_args(&db, &["launch", "set", "--t0", "2026-12-07T10:00", "--who", "IC", "--json"]));
-    let done = json(&db_args(&db, &["checklist", "set", "t7d-buffers", "--state", "done", "--who", "Olga", "--evidence", "ETH 12.5", "--at", "2026-11-30T09:00:00Z", "--json"]));
+    let done = json(&db_args(
+        &db,
+        &[
+            "checklist",
+            "set",
+            "t7d-buffers",
+            "--state",
+            "done",
+            "--who",
+            "Olga",
+            "--evidence",
+            "ETH 12.5",
+            "--at",
+            "2026-11-30T09:00:00Z",
+            "--json",
+        ],
+    ));
     assert_eq!(done["state"], "done");
     refused(&db_args(&db, &["checklist", "set", "t7d-buffers", "--state", "done", "--who", "Olga"]), "evidence");
     refused(&db_args(&db, &["checklist", "set", "t7d-bufers", "--state", "done", "--who", "Olga", "--evidence", "x"]), "t7d-bufers");
@@ -117,6 +142,25 @@ fn checklist_changes_persist_and_gate_the_launch() {
     assert_eq!(history["changes"].as_array().unwrap().len(), 1);
     let status = json(&db_args(&db, &["freeze", "status", "--at", "2026-12-06T10:00:00Z", "--json"]));
     assert_eq!(status, serde_json::json!({"at": "2026-12-06T11:00:00+01:00", "active": ["code", "config"], "change_window_open": true}));
-    let check = json(&db_args(&db, &["freeze", "check", "--who", "Ivan", "--what", "cap 300k", "--when", "2026-12-06T10:00:00Z", "--rollback", "back to 250k", "--area", "config", "--key", "per_tx_cap", "--json"]));
+    let check = json(&db_args(
+        &db,
+        &[
+            "freeze",
+            "check",
+            "--who",
+            "Ivan",
+            "--what",
+            "cap 300k",
+            "--when",
+            "2026-12-06T10:00:00Z",
+            "--rollback",
+            "back to 250k",
+            "--area",
+            "config",
+            "--key",
+            "per_tx_cap",
+            "--json",
+        ],
+    ));
     assert_eq!(check["verdict"], "needs_ic_decision");
 }

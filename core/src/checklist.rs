@@ -100,12 +100,13 @@ impl ItemChange {
         if evidence.is_empty() {
             match state {
                 ItemState::Done => {
-                    return Err(Error::Missing { field: "evidence", hint: "say what proves the item is done (a link, a figure, a log line)" })
+                    return Err(Error::Missing {
+                        field: "evidence",
+                        hint: "say what proves the item is done (a link, a figure, a log line)",
+                    })
                 }
                 ItemState::Blocked => return Err(Error::Missing { field: "evidence", hint: "say what blocks the item" }),
-                ItemState::NotApplicable => {
-                    return Err(Error::Missing { field: "evidence", hint: "say why the item does not apply" })
-                }
+                ItemState::NotApplicable => return Err(Error::Missing { field: "evidence", hint: "say why the item does not apply" }),
                 ItemState::Open => {}
             }
         }

@@ -63,7 +63,9 @@ pub enum Error {
         value: String,
     },
     /// T0 names a wall-clock time that the zone skips (spring-forward gap).
-    #[error("T0 {value:?} does not exist in {tz}: the clocks jump from {before} to {after} there; pick another time or give an explicit offset")]
+    #[error(
+        "T0 {value:?} does not exist in {tz}: the clocks jump from {before} to {after} there; pick another time or give an explicit offset"
+    )]
     T0Nonexistent {
         /// The text as given.
         value: String,
@@ -75,7 +77,9 @@ pub enum Error {
         after: String,
     },
     /// T0 names a wall-clock time that happens twice (fall-back overlap).
-    #[error("T0 {value:?} is ambiguous in {tz}: it happens at {before} and again at {after}; add the offset you mean, e.g. {value}{before}")]
+    #[error(
+        "T0 {value:?} is ambiguous in {tz}: it happens at {before} and again at {after}; add the offset you mean, e.g. {value}{before}"
+    )]
     T0Ambiguous {
         /// The text as given.
         value: String,

@@ -118,9 +118,14 @@ pub fn assess(plan: &Plan, table: &DateTable, request: &ChangeRequest) -> Change
             match (exception, in_window) {
                 (true, true) => (
                     ChangeVerdict::NeedsIcDecision,
-                    format!("config freeze is on; {key} is an exception allowed by the decision of {}", plan.freeze.config.exception_approver),
+                    format!(
+                        "config freeze is on; {key} is an exception allowed by the decision of {}",
+                        plan.freeze.config.exception_approver
+                    ),
                 ),
-                (true, false) => (ChangeVerdict::Refused, format!("config freeze is on and the change window (#{window}) is closed at that time")),
+                (true, false) => {
+                    (ChangeVerdict::Refused, format!("config freeze is on and the change window (#{window}) is closed at that time"))
+                }
                 (false, _) => (
                     ChangeVerdict::Refused,
                     format!("config freeze is on and {key} is not an exception (exceptions: {})", plan.freeze.config.exceptions.join(", ")),

@@ -45,6 +45,7 @@ impl Launch {
 pub fn default_t0(now: Timestamp, zone: &str) -> Result<String> {
     let tz = time_zone(zone)?;
     let today = now.to_zoned_datetime(tz).date();
-    let day = today.checked_add(jiff::Span::new().days(3)).map_err(|_| crate::Error::OutOfRange { what: format!("3 days after {today}") })?;
+    let day =
+        today.checked_add(jiff::Span::new().days(3)).map_err(|_| crate::Error::OutOfRange { what: format!("3 days after {today}") })?;
     Ok(day.at(10, 0, 0, 0).strftime("%Y-%m-%dT%H:%M").to_string())
 }

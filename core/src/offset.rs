@@ -59,10 +59,7 @@ impl Offset {
         };
         if amount.abs() > limit {
             let offset = Self { amount, unit };
-            return Err(Error::Offset {
-                value: offset.to_string(),
-                reason: format!("more than {limit} {} from T0", unit.word()),
-            });
+            return Err(Error::Offset { value: offset.to_string(), reason: format!("more than {limit} {} from T0", unit.word()) });
         }
         Ok(Self { amount, unit })
     }

@@ -406,10 +406,7 @@ impl Plan {
     pub fn items(&self) -> impl Iterator<Item = (ItemKind, Option<&Checkpoint>, &Item)> {
         let entry = self.entry_criteria.iter().map(|i| (ItemKind::EntryCriterion, None, i));
         let onboarding = self.onboarding.iter().map(|i| (ItemKind::Onboarding, None, i));
-        let checkpoints = self
-            .checkpoints
-            .iter()
-            .flat_map(|c| c.items.iter().map(move |i| (ItemKind::Checkpoint, Some(c), i)));
+        let checkpoints = self.checkpoints.iter().flat_map(|c| c.items.iter().map(move |i| (ItemKind::Checkpoint, Some(c), i)));
         entry.chain(onboarding).chain(checkpoints)
     }
 
@@ -607,10 +604,10 @@ impl Validator<'_> {
     fn text(&self, field: &str, span: Range<usize>, text: &Text) -> Result<()> {
         for (lang, value) in [("en", &text.en), ("ru", &text.ru)] {
             if value.trim().is_empty() {
-                return Err(self.invalid(format!("{field}.{lang}"), span.clone(), "text is empty; write it in both en and ru"));
+                return Err(self.invalid(format!("{field}.{lang}"), span, "text is empty; write it in both en and ru"));
             }
             if value.chars().count() > MAX_TEXT_CHARS {
-                return Err(self.invalid(format!("{field}.{lang}"), span.clone(), format!("text is longer than {MAX_TEXT_CHARS} characters")));
+                return Err(self.invalid(format!("{field}.{lang}"), span, format!("text is longer than {MAX_TEXT_CHARS} characters")));
             }
         }
         Ok(())
@@ -647,7 +644,11 @@ impl Validator<'_> {
         if !self.role_ids.contains(owner.get_ref()) {
             let mut known: Vec<&str> = self.role_ids.iter().map(String::as_str).collect();
             known.sort_unstable();
-            return Err(self.invalid(field, owner.span(), format!("owner {:?} is not a role of the plan; use one of {}", owner.get_ref(), known.join(", "))));
+            return Err(self.invalid(
+                field,
+                owner.span(),
+                format!("owner {:?} is not a role of the plan; use one of {}", owner.get_ref(), known.join(", ")),
+            ));
         }
         Ok(owner.get_ref().clone())
     }
@@ -658,7 +659,11 @@ impl Validator<'_> {
         self.text(&format!("{field}.title"), item.title.span(), item.title.get_ref())?;
         if let Some(minutes) = item.metrics_window_minutes {
             if minutes == 0 || minutes > 24 * 60 {
-                return Err(self.invalid(format!("{field}.metrics_window_minutes"), item.id.span(), format!("{minutes} is not between 1 and 1440 minutes")));
+                return Err(self.invalid(
+                    format!("{field}.metrics_window_minutes"),
+                    item.id.span(),
+                    format!("{minutes} is not between 1 and 1440 minutes"),
+                ));
             }
         }
         Ok(Item { id, owner, title: item.title.into_inner(), metrics_window_minutes: item.metrics_window_minutes })
@@ -673,11 +678,19 @@ impl Validator<'_> {
 
     fn plan(mut self, file: file::PlanFile) -> Result<Plan> {
         if *file.schema.get_ref() != SCHEMA_VERSION {
-            return Err(self.invalid("schema", file.schema.span(), format!("schema {} is not supported; this build reads schema {SCHEMA_VERSION}", file.schema.get_ref())));
+            return Err(self.invalid(
+                "schema",
+                file.schema.span(),
+                format!("schema {} is not supported; this build reads schema {SCHEMA_VERSION}", file.schema.get_ref()),
+            ));
         }
         let id = self.new_id("id", &file.id)?;
         if jiff::tz::TimeZone::get(file.time_zone.get_ref()).is_err() {
-            return Err(self.invalid("time_zone", file.time_zone.span(), format!("time zone {:?} is not in the tz database; use an IANA name such as Europe/Warsaw", file.time_zone.get_ref())));
+            return Err(self.invalid(
+                "time_zone",
+                file.time_zone.span(),
+                format!("time zone {:?} is not in the tz database; use an IANA name such as Europe/Warsaw", file.time_zone.get_ref()),
+            ));
         }
         let whole = 0..self.source.len().min(1);
         self.text("title", whole.clone(), &file.title)?;
@@ -728,7 +741,11 @@ impl Validator<'_> {
             let field = format!("checkpoints[{n}]");
             let offset = self.offset(&format!("{field}.offset"), &checkpoint.offset)?;
             if !offsets_seen.insert(offset) {
-                return Err(self.invalid(format!("{field}.offset"), checkpoint.offset.span(), format!("checkpoint {offset} is listed twice; merge the items")));
+                return Err(self.invalid(
+                    format!("{field}.offset"),
+                    checkpoint.offset.span(),
+                    format!("checkpoint {offset} is listed twice; merge the items"),
+                ));
             }
             self.text(&format!("{field}.name"), checkpoint.offset.span(), &checkpoint.name)?;
             let items = self.items(&format!("{field}.items"), checkpoint.items, checkpoint.offset.span())?;
@@ -745,28 +762,36 @@ impl Validator<'_> {
             ("slos.window_minutes", slos.window_minutes),
         ] {
             if value == 0 || value > 24 * 60 {
-                return Err(self.invalid(name, slo_span.clone(), format!("{value} is not between 1 and 1440 minutes")));
+                return Err(self.invalid(name, slo_span, format!("{value} is not between 1 and 1440 minutes")));
             }
         }
         if slos.webhook_success_min_basis_points > 10_000 {
-            return Err(self.invalid("slos.webhook_success_min_basis_points", slo_span, format!("{} is above 10000 (100%)", slos.webhook_success_min_basis_points)));
+            return Err(self.invalid(
+                "slos.webhook_success_min_basis_points",
+                slo_span,
+                format!("{} is above 10000 (100%)", slos.webhook_success_min_basis_points),
+            ));
         }
 
         let rollback = self.rollback(file.rollback, &slos)?;
         let mut kpi_ids = HashSet::new();
         for (n, kpi) in file.kpis.iter().enumerate() {
             if !kpi_ids.insert(kpi.id.clone()) {
-                return Err(self.invalid(format!("kpis[{n}].id"), whole.clone(), format!("KPI {:?} is listed twice", kpi.id)));
+                return Err(self.invalid(format!("kpis[{n}].id"), whole, format!("KPI {:?} is listed twice", kpi.id)));
             }
             if !["minutes", "basis_points", "count"].contains(&kpi.unit.as_str()) {
-                return Err(self.invalid(format!("kpis[{n}].unit"), whole.clone(), format!("unit {:?} is not minutes, basis_points or count", kpi.unit)));
+                return Err(self.invalid(
+                    format!("kpis[{n}].unit"),
+                    whole,
+                    format!("unit {:?} is not minutes, basis_points or count", kpi.unit),
+                ));
             }
             self.text(&format!("kpis[{n}].name"), whole.clone(), &kpi.name)?;
         }
         for (n, message) in file.communications.iter().enumerate() {
             self.text(&format!("communications[{n}].text"), whole.clone(), &message.text)?;
             if let Some(lang) = message.languages.iter().find(|l| !["en", "ru"].contains(&l.as_str())) {
-                return Err(self.invalid(format!("communications[{n}].languages"), whole.clone(), format!("language {lang:?} is not en or ru")));
+                return Err(self.invalid(format!("communications[{n}].languages"), whole, format!("language {lang:?} is not en or ru")));
             }
         }
 
@@ -805,26 +830,52 @@ impl Validator<'_> {
             self.text(&format!("{field}.goals"), phase.id.span(), &phase.goals)?;
             let cap = *phase.volume_cap_percent.get_ref();
             if cap > 100 {
-                return Err(self.invalid(format!("{field}.volume_cap_percent"), phase.volume_cap_percent.span(), format!("{cap}% is above 100%")));
+                return Err(self.invalid(
+                    format!("{field}.volume_cap_percent"),
+                    phase.volume_cap_percent.span(),
+                    format!("{cap}% is above 100%"),
+                ));
             }
             if let Some(previous) = phases.last() {
                 if start.nominal_minutes() < previous.end.nominal_minutes() {
-                    return Err(self.invalid(format!("{field}.start"), phase.start.span(), format!("{start} is before the end {} of phase {:?}; list phases in time order without overlap", previous.end, previous.id)));
+                    return Err(self.invalid(
+                        format!("{field}.start"),
+                        phase.start.span(),
+                        format!(
+                            "{start} is before the end {} of phase {:?}; list phases in time order without overlap",
+                            previous.end, previous.id
+                        ),
+                    ));
                 }
                 if cap < previous.volume_cap_percent {
-                    return Err(self.invalid(format!("{field}.volume_cap_percent"), phase.volume_cap_percent.span(), format!("{cap}% is below the previous phase's {}%; volume only grows through the launch", previous.volume_cap_percent)));
+                    return Err(self.invalid(
+                        format!("{field}.volume_cap_percent"),
+                        phase.volume_cap_percent.span(),
+                        format!(
+                            "{cap}% is below the previous phase's {}%; volume only grows through the launch",
+                            previous.volume_cap_percent
+                        ),
+                    ));
                 }
             }
             if let Some(target) = phase.volume_target_percent {
                 if target > cap {
-                    return Err(self.invalid(format!("{field}.volume_target_percent"), phase.volume_cap_percent.span(), format!("target {target}% is above the cap {cap}%")));
+                    return Err(self.invalid(
+                        format!("{field}.volume_target_percent"),
+                        phase.volume_cap_percent.span(),
+                        format!("target {target}% is above the cap {cap}%"),
+                    ));
                 }
             }
             let partners = match phase.partners {
                 Some(range) => {
                     let r = range.get_ref();
                     if r.min == 0 || r.min > r.max {
-                        return Err(self.invalid(format!("{field}.partners"), range.span(), format!("partners {}–{} is not a range of at least one", r.min, r.max)));
+                        return Err(self.invalid(
+                            format!("{field}.partners"),
+                            range.span(),
+                            format!("partners {}–{} is not a range of at least one", r.min, r.max),
+                        ));
                     }
                     Some((r.min, r.max))
                 }
@@ -857,18 +908,36 @@ impl Validator<'_> {
         let approver = match &file.config.exception_approver {
             Some(approver) => self.owner("freeze.config.exception_approver", approver)?,
             None if file.config.exceptions.is_empty() => String::new(),
-            None => return Err(self.invalid("freeze.config.exception_approver", file.config.start.span(), "name the role whose decision allows an exception")),
+            None => {
+                return Err(self.invalid(
+                    "freeze.config.exception_approver",
+                    file.config.start.span(),
+                    "name the role whose decision allows an exception",
+                ))
+            }
         };
         let cw = file.change_window;
         let channel = channels.iter().find(|c| &c.id == cw.channel.get_ref()).ok_or_else(|| {
-            self.invalid("freeze.change_window.channel", cw.channel.span(), format!("channel {:?} is not in [[channels]]", cw.channel.get_ref()))
+            self.invalid(
+                "freeze.change_window.channel",
+                cw.channel.span(),
+                format!("channel {:?} is not in [[channels]]", cw.channel.get_ref()),
+            )
         })?;
         let Some((start, end)) = channel.open else {
-            return Err(self.invalid("freeze.change_window.channel", cw.channel.span(), format!("channel {:?} has no opens/closes, so the change window has no hours", channel.id)));
+            return Err(self.invalid(
+                "freeze.change_window.channel",
+                cw.channel.span(),
+                format!("channel {:?} has no opens/closes, so the change window has no hours", channel.id),
+            ));
         };
         for required in ["who", "what", "when", "rollback"] {
             if !cw.template.get_ref().iter().any(|f| f == required) {
-                return Err(self.invalid("freeze.change_window.template", cw.template.span(), format!("the template lacks {required:?}; it must hold who, what, when and rollback")));
+                return Err(self.invalid(
+                    "freeze.change_window.template",
+                    cw.template.span(),
+                    format!("the template lacks {required:?}; it must hold who, what, when and rollback"),
+                ));
             }
         }
         Ok(FreezePlan {
@@ -892,42 +961,88 @@ impl Validator<'_> {
                 return Err(self.invalid(format!("{field}.network"), cap.span(), "the network has two caps; keep one"));
             }
             if value.cap_token_units == 0 {
-                return Err(self.invalid(format!("{field}.cap_token_units"), cap.span(), "the cap is 0; a per-tx cap must allow some amount"));
+                return Err(self.invalid(
+                    format!("{field}.cap_token_units"),
+                    cap.span(),
+                    "the cap is 0; a per-tx cap must allow some amount",
+                ));
             }
             if value.token_decimals > 18 {
-                return Err(self.invalid(format!("{field}.token_decimals"), cap.span(), format!("{} decimals; at most 18", value.token_decimals)));
+                return Err(self.invalid(
+                    format!("{field}.token_decimals"),
+                    cap.span(),
+                    format!("{} decimals; at most 18", value.token_decimals),
+                ));
             }
             caps.push(value);
         }
         let from = file.partial_settlement_from_phase;
         if !phases.iter().any(|p| &p.id == from.get_ref()) {
-            return Err(self.invalid("guardrails.partial_settlement_from_phase", from.span(), format!("phase {:?} is not in [[phases]]", from.get_ref())));
+            return Err(self.invalid(
+                "guardrails.partial_settlement_from_phase",
+                from.span(),
+                format!("phase {:?} is not in [[phases]]", from.get_ref()),
+            ));
         }
         self.text("guardrails.partial_settlement_rule", from.span(), &file.partial_settlement_rule)?;
-        Ok(Guardrails { per_tx_caps: caps, partial_settlement_from_phase: from.into_inner(), partial_settlement_rule: file.partial_settlement_rule })
+        Ok(Guardrails {
+            per_tx_caps: caps,
+            partial_settlement_from_phase: from.into_inner(),
+            partial_settlement_rule: file.partial_settlement_rule,
+        })
     }
 
     fn rollback(&mut self, file: file::RollbackFile, slos: &Slos) -> Result<Rollback> {
         let pass = file.pass_through.get_ref();
         if pass.consecutive_windows == 0 || pass.consecutive_windows > 96 {
-            return Err(self.invalid("rollback.pass_through.consecutive_windows", file.pass_through.span(), format!("{} is not between 1 and 96 windows", pass.consecutive_windows)));
+            return Err(self.invalid(
+                "rollback.pass_through.consecutive_windows",
+                file.pass_through.span(),
+                format!("{} is not between 1 and 96 windows", pass.consecutive_windows),
+            ));
         }
         if pass.window_minutes == 0 || pass.window_minutes > 1440 {
-            return Err(self.invalid("rollback.pass_through.window_minutes", file.pass_through.span(), format!("{} is not between 1 and 1440 minutes", pass.window_minutes)));
+            return Err(self.invalid(
+                "rollback.pass_through.window_minutes",
+                file.pass_through.span(),
+                format!("{} is not between 1 and 1440 minutes", pass.window_minutes),
+            ));
         }
         if pass.p95_above_minutes < slos.pass_through_p95_max_minutes {
-            return Err(self.invalid("rollback.pass_through.p95_above_minutes", file.pass_through.span(), format!("{} min is below the SLO's {} min; a rollback threshold is looser than its SLO", pass.p95_above_minutes, slos.pass_through_p95_max_minutes)));
+            return Err(self.invalid(
+                "rollback.pass_through.p95_above_minutes",
+                file.pass_through.span(),
+                format!(
+                    "{} min is below the SLO's {} min; a rollback threshold is looser than its SLO",
+                    pass.p95_above_minutes, slos.pass_through_p95_max_minutes
+                ),
+            ));
         }
         let eod = file.eod_unsettled.get_ref();
         if eod.after_cut_off_minutes == 0 || eod.improvement_lookback_minutes == 0 {
-            return Err(self.invalid("rollback.eod_unsettled", file.eod_unsettled.span(), "minutes after cut-off and the lookback must be positive"));
+            return Err(self.invalid(
+                "rollback.eod_unsettled",
+                file.eod_unsettled.span(),
+                "minutes after cut-off and the lookback must be positive",
+            ));
         }
         let hooks = file.webhooks.get_ref();
         if hooks.success_below_basis_points > slos.webhook_success_min_basis_points {
-            return Err(self.invalid("rollback.webhooks.success_below_basis_points", file.webhooks.span(), format!("{} is above the SLO's {}; a rollback threshold is looser than its SLO", hooks.success_below_basis_points, slos.webhook_success_min_basis_points)));
+            return Err(self.invalid(
+                "rollback.webhooks.success_below_basis_points",
+                file.webhooks.span(),
+                format!(
+                    "{} is above the SLO's {}; a rollback threshold is looser than its SLO",
+                    hooks.success_below_basis_points, slos.webhook_success_min_basis_points
+                ),
+            ));
         }
         if hooks.window_minutes == 0 || hooks.window_minutes > 1440 {
-            return Err(self.invalid("rollback.webhooks.window_minutes", file.webhooks.span(), format!("{} is not between 1 and 1440 minutes", hooks.window_minutes)));
+            return Err(self.invalid(
+                "rollback.webhooks.window_minutes",
+                file.webhooks.span(),
+                format!("{} is not between 1 and 1440 minutes", hooks.window_minutes),
+            ));
         }
         for (field, text, span) in [
             ("rollback.pass_through.text", &pass.text, file.pass_through.span()),

@@ -32,7 +32,10 @@ fn a_change_needs_a_known_item_a_who_and_evidence() {
     let reopen = ItemChange::new(&plan, "t7d-buffers", ItemState::Open, "Anna", when, "").unwrap();
     assert_eq!(reopen.state, ItemState::Open);
     let long = "x".repeat(4001);
-    assert!(matches!(ItemChange::new(&plan, "t7d-buffers", ItemState::Done, "Anna", when, &long), Err(Error::TooLong { field: "evidence", .. })));
+    assert!(matches!(
+        ItemChange::new(&plan, "t7d-buffers", ItemState::Done, "Anna", when, &long),
+        Err(Error::TooLong { field: "evidence", .. })
+    ));
     assert_eq!("n/a".parse::<ItemState>().unwrap(), ItemState::NotApplicable);
     assert!(matches!("finished".parse::<ItemState>(), Err(Error::UnknownState { .. })));
 }
@@ -40,7 +43,11 @@ fn a_change_needs_a_known_item_a_who_and_evidence() {
 #[test]
 fn the_latest_change_is_the_current_state() {
     let plan = Plan::default_v1();
-    let history = vec![change(&plan, "t7d-buffers", ItemState::Done), change(&plan, "t7d-buffers", ItemState::Open), change(&plan, "t3d-cutoffs", ItemState::Blocked)];
+    let history = vec![
+        change(&plan, "t7d-buffers", ItemState::Done),
+        change(&plan, "t7d-buffers", ItemState::Open),
+        change(&plan, "t3d-cutoffs", ItemState::Blocked),
+    ];
     let states = current_states(&history);
     assert_eq!(states["t7d-buffers"].state, ItemState::Open);
     assert_eq!(states["t3d-cutoffs"].state, ItemState::Blocked);
@@ -60,7 +67,10 @@ fn go_only_when_every_entry_criterion_is_done() {
     history.push(change(&plan, "entry-wallet-sop", ItemState::NotApplicable));
     let gate = go_no_go(&plan, &history);
     assert_eq!(gate.verdict, Verdict::NoGo);
-    assert_eq!(gate.blockers.iter().map(|b| (b.item_id.as_str(), b.state, b.owner.as_str())).collect::<Vec<_>>(), [("entry-wallet-sop", ItemState::NotApplicable, "treasury_lead")]);
+    assert_eq!(
+        gate.blockers.iter().map(|b| (b.item_id.as_str(), b.state, b.owner.as_str())).collect::<Vec<_>>(),
+        [("entry-wallet-sop", ItemState::NotApplicable, "treasury_lead")]
+    );
 }
 
 #[test]

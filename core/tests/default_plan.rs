@@ -18,10 +18,7 @@ fn normalize(text: &str) -> String {
 fn section<'a>(heading: &str) -> Vec<&'a str> {
     let mut lines = SEED.lines().skip_while(|l| !l.starts_with(heading));
     let _ = lines.next().expect(heading);
-    lines
-        .take_while(|l| !l.starts_with("## ") && !l.starts_with("### ") && !l.starts_with("---"))
-        .filter(|l| l.starts_with("- "))
-        .collect()
+    lines.take_while(|l| !l.starts_with("## ") && !l.starts_with("### ") && !l.starts_with("---")).filter(|l| l.starts_with("- ")).collect()
 }
 
 fn seed_offset(heading: &str) -> &'static str {
@@ -42,7 +39,12 @@ fn seed_offset(heading: &str) -> &'static str {
 #[test]
 fn every_checkpoint_of_the_seed_has_its_items_in_order_with_ru_originals() {
     let plan = Plan::default_v1();
-    let headings: Vec<&str> = SEED.lines().skip_while(|l| !l.starts_with("## 8)")).take_while(|l| !l.starts_with("## 9)")).filter(|l| l.starts_with("### ")).collect();
+    let headings: Vec<&str> = SEED
+        .lines()
+        .skip_while(|l| !l.starts_with("## 8)"))
+        .take_while(|l| !l.starts_with("## 9)"))
+        .filter(|l| l.starts_with("### "))
+        .collect();
     assert_eq!(headings.len(), 9, "the seed has nine checkpoints");
     assert_eq!(plan.checkpoints.len(), headings.len());
     let mut total = 0;
@@ -87,7 +89,8 @@ fn numbers_of_the_seed_are_encoded() {
     assert_eq!(plan.time_zone, "Europe/Warsaw");
     let phases: Vec<(String, String, String, u8)> =
         plan.phases.iter().map(|p| (p.id.clone(), p.start.to_string(), p.end.to_string(), p.volume_cap_percent)).collect();
-    let expected = [("preflight", "T-21d", "T-14d", 0), ("pilot", "T-14d", "T-7d", 10), ("canary", "T-7d", "T-1d", 30), ("full", "T0", "T+7d", 100)];
+    let expected =
+        [("preflight", "T-21d", "T-14d", 0), ("pilot", "T-14d", "T-7d", 10), ("canary", "T-7d", "T-1d", 30), ("full", "T0", "T+7d", 100)];
     assert_eq!(phases, expected.map(|(a, b, c, d)| (a.to_owned(), b.to_owned(), c.to_owned(), d)));
     assert_eq!(plan.phases[1].partners, Some((2, 4)));
     assert_eq!(plan.phases[2].volume_target_percent, Some(25));
@@ -99,7 +102,10 @@ fn numbers_of_the_seed_are_encoded() {
     let caps: Vec<(u128, bool)> = plan.guardrails.per_tx_caps.iter().map(|c| (c.cap_base_units(), c.batch_above_cap)).collect();
     assert_eq!(caps, [(250_000_000_000, true), (200_000_000_000, true)]);
     assert_eq!(plan.guardrails.partial_settlement_from_phase, "canary");
-    assert_eq!((plan.slos.pass_through_p95_max_minutes, plan.slos.eod_p95_max_minutes, plan.slos.webhook_success_min_basis_points), (15, 60, 9900));
+    assert_eq!(
+        (plan.slos.pass_through_p95_max_minutes, plan.slos.eod_p95_max_minutes, plan.slos.webhook_success_min_basis_points),
+        (15, 60, 9900)
+    );
     assert_eq!((plan.rollback.pass_through.p95_above_minutes, plan.rollback.pass_through.consecutive_windows), (30, 2));
     assert_eq!((plan.rollback.eod_unsettled.after_cut_off_minutes, plan.rollback.webhooks.success_below_basis_points), (90, 9800));
     assert_eq!(plan.rollback.incident.severity, "SEV1");

@@ -40,7 +40,11 @@ fn an_unknown_owner_names_field_and_line() {
 #[test]
 fn a_bad_offset_names_field_and_line() {
     let line = line_of("start = \"T-14d\"\nend = \"T-7d\"\nvolume_cap_percent = 10");
-    check("start = \"T-14d\"\nend = \"T-7d\"\nvolume_cap_percent = 10", "start = \"T-14x\"\nend = \"T-7d\"\nvolume_cap_percent = 10", &["phases[1].start", &line, "T-14x", "unit must be d, h or m"]);
+    check(
+        "start = \"T-14d\"\nend = \"T-7d\"\nvolume_cap_percent = 10",
+        "start = \"T-14x\"\nend = \"T-7d\"\nvolume_cap_percent = 10",
+        &["phases[1].start", &line, "T-14x", "unit must be d, h or m"],
+    );
 }
 
 #[test]
@@ -62,7 +66,11 @@ fn rule_breaks_are_refused() {
     check("start = \"T-3d\"\nend = \"T+1d\"", "start = \"T+3d\"\nend = \"T+1d\"", &["freeze.config.end", "not after the start"]);
     check("p95_above_minutes = 30", "p95_above_minutes = 10", &["rollback.pass_through.p95_above_minutes", "below the SLO"]);
     check("cap_token_units = 250000", "cap_token_units = 0", &["guardrails.per_tx_caps[0].cap_token_units"]);
-    check("template = [\"who\", \"what\", \"when\", \"rollback\"]", "template = [\"who\", \"what\", \"when\"]", &["freeze.change_window.template", "rollback"]);
+    check(
+        "template = [\"who\", \"what\", \"when\", \"rollback\"]",
+        "template = [\"who\", \"what\", \"when\"]",
+        &["freeze.change_window.template", "rollback"],
+    );
     check("ru = \"Подтвердить `cut‑off` всех Trust‑пар и TZ.\"", "ru = \" \"", &["checkpoints[1].items[0].title.ru", "empty"]);
 }
 

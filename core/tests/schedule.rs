@@ -92,7 +92,10 @@ fn the_date_table_of_the_default_plan() {
     assert_eq!(checkpoints[4], ("T-30m".into(), "2026-12-07T09:30:00+01:00".into()));
     assert_eq!(checkpoints.len(), 9);
     let freezes: Vec<String> = table.freezes.iter().map(|f| format!("{:?} {} {}", f.kind, rfc3339(&f.start), rfc3339(&f.end))).collect();
-    assert_eq!(freezes, ["Code 2026-11-30T10:00:00+01:00 2026-12-09T10:00:00+01:00", "Config 2026-12-04T10:00:00+01:00 2026-12-08T10:00:00+01:00"]);
+    assert_eq!(
+        freezes,
+        ["Code 2026-11-30T10:00:00+01:00 2026-12-09T10:00:00+01:00", "Config 2026-12-04T10:00:00+01:00 2026-12-08T10:00:00+01:00"]
+    );
 }
 
 #[test]

@@ -67,7 +67,14 @@ impl Service {
             (path.to_owned(), text)
         };
         let zone = Some(update.tz.trim()).filter(|z| !z.is_empty());
-        let new = NewSettings { plan_source: &source, plan_toml: &text, t0: &update.t0, time_zone: zone, changed_by: &update.who, changed_at: Timestamp::now() };
+        let new = NewSettings {
+            plan_source: &source,
+            plan_toml: &text,
+            t0: &update.t0,
+            time_zone: zone,
+            changed_by: &update.who,
+            changed_at: Timestamp::now(),
+        };
         self.store.configure(&new).await?;
         self.overview().await
     }

@@ -6,7 +6,8 @@ use clubgate_core::launch::Launch;
 use clubgate_core::plan::{Item, Text};
 use clubgate_core::schedule::{rfc3339, FreezeKind};
 use clubgate_ipc::{
-    Bilingual, BlockerView, ChangeView, ChangeWindowView, CheckpointView, FreezeView, GateView, Instant, ItemView, Overview, PhaseView, RoleView,
+    Bilingual, BlockerView, ChangeView, ChangeWindowView, CheckpointView, FreezeView, GateView, Instant, ItemView, Overview, PhaseView,
+    RoleView,
 };
 use clubgate_store::LaunchSettings;
 use jiff::tz::TimeZone;
@@ -17,7 +18,11 @@ fn text(text: &Text) -> Bilingual {
 }
 
 fn instant(zoned: &ZonedDateTime) -> Instant {
-    Instant { rfc3339: rfc3339(zoned), local: zoned.strftime("%a %d %b %Y %H:%M %Z").to_string(), epoch_ms: zoned.timestamp().as_millisecond() }
+    Instant {
+        rfc3339: rfc3339(zoned),
+        local: zoned.strftime("%a %d %b %Y %H:%M %Z").to_string(),
+        epoch_ms: zoned.timestamp().as_millisecond(),
+    }
 }
 
 fn instant_in(at: Timestamp, tz: &TimeZone) -> Instant {
@@ -105,16 +110,30 @@ pub(crate) fn overview(settings: &LaunchSettings, launch: &Launch, history: &[It
             },
             done: gate.done,
             total: gate.total,
-            blockers: gate.blockers.iter().map(|b| BlockerView { id: b.item_id.clone(), state: b.state.as_str().to_owned(), owner: b.owner.clone() }).collect(),
+            blockers: gate
+                .blockers
+                .iter()
+                .map(|b| BlockerView { id: b.item_id.clone(), state: b.state.as_str().to_owned(), owner: b.owner.clone() })
+                .collect(),
         },
         freezes: table
             .freezes
             .iter()
             .zip(rules)
-            .map(|(f, rule)| FreezeView { kind: kind(f.kind), start: instant(&f.start), end: instant(&f.end), rule: text(rule), active: f.contains(now) })
+            .map(|(f, rule)| FreezeView {
+                kind: kind(f.kind),
+                start: instant(&f.start),
+                end: instant(&f.end),
+                rule: text(rule),
+                active: f.contains(now),
+            })
             .collect(),
         change_window: ChangeWindowView {
-            channel: plan.channels.iter().find(|c| c.id == plan.freeze.change_window.channel).map_or_else(|| plan.freeze.change_window.channel.clone(), |c| c.name.clone()),
+            channel: plan
+                .channels
+                .iter()
+                .find(|c| c.id == plan.freeze.change_window.channel)
+                .map_or_else(|| plan.freeze.change_window.channel.clone(), |c| c.name.clone()),
             start: instant(&table.change_window.0),
             end: instant(&table.change_window.1),
             open: freeze_status.change_window_open,

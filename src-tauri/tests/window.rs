@@ -46,7 +46,8 @@ fn free_port() -> u16 {
 }
 
 fn tauri_driver() -> PathBuf {
-    let on_path = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
+    let on_path =
+        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
     on_path.unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
 }
 
@@ -89,7 +90,11 @@ impl Harness {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let mut last_error = None;
         for _ in 0..20 {
-            match ClientBuilder::new(connector.clone()).capabilities(capabilities.clone()).connect(&format!("http://127.0.0.1:{}", self.port)).await {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
                 Ok(client) => {
                     wait_for(&client, "#header-t0").await;
                     return client;

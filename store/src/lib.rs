@@ -80,11 +80,8 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::Database { path: label.clone(), source: sqlx::Error::Io(e) })?;
         }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true);
+        let options =
+            SqliteConnectOptions::new().filename(path).create_if_missing(true).journal_mode(SqliteJournalMode::Wal).foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -206,9 +203,18 @@ impl Store {
         .map_err(|e| self.db_error(e))?;
         rows.into_iter()
             .map(|row| {
-                let state = ItemState::from_str(&row.state)
-                    .map_err(|e| Error::Corrupt { table: "item_changes", row: row.id, detail: e.to_string() })?;
-                Ok(ItemChange { item_id: row.item_id, state, who: row.who, at: parse_instant("item_changes", row.id, &row.at)?, evidence: row.evidence })
+                let state = ItemState::from_str(&row.state).map_err(|e| Error::Corrupt {
+                    table: "item_changes",
+                    row: row.id,
+                    detail: e.to_string(),
+                })?;
+                Ok(ItemChange {
+                    item_id: row.item_id,
+                    state,
+                    who: row.who,
+                    at: parse_instant("item_changes", row.id, &row.at)?,
+                    evidence: row.evidence,
+                })
             })
             .collect()
     }

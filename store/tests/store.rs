@@ -27,7 +27,10 @@ async fn settings_and_history_survive_a_reopen() {
     assert!(store.current_settings().await.unwrap().is_none());
     assert!(matches!(store.require_settings().await, Err(Error::NoLaunch { .. })));
     let first = store.configure(&settings("2026-12-07T10:00", None)).await.unwrap();
-    assert_eq!((first.t0.as_str(), first.time_zone.as_str(), first.plan_id.as_str()), ("2026-12-07T10:00:00+01:00", "Europe/Warsaw", "launch-plan-v1"));
+    assert_eq!(
+        (first.t0.as_str(), first.time_zone.as_str(), first.plan_id.as_str()),
+        ("2026-12-07T10:00:00+01:00", "Europe/Warsaw", "launch-plan-v1")
+    );
     let plan = Plan::default_v1();
     let at: Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
     let done = ItemChange::new(&plan, "t7d-buffers", ItemState::Done, "Olga (Treasury)", at, "ETH 12.5, TRX 400k").unwrap();
@@ -73,11 +76,19 @@ async fn history_cannot_be_updated_or_deleted() {
     let change = ItemChange::new(&plan, "t7d-dr-drill", ItemState::Done, "Dmitri", Timestamp::UNIX_EPOCH, "PITR ok").unwrap();
     store.record_change(launch.launch_id, &change).await.unwrap();
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
-    for statement in ["UPDATE item_changes SET state = 'open'", "DELETE FROM item_changes", "UPDATE launch_settings SET t0 = 'x'", "DELETE FROM launch_settings"] {
+    for statement in [
+        "UPDATE item_changes SET state = 'open'",
+        "DELETE FROM item_changes",
+        "UPDATE launch_settings SET t0 = 'x'",
+        "DELETE FROM launch_settings",
+    ] {
         let error = sqlx::query(statement).execute(&pool).await.expect_err(statement);
         assert!(error.to_string().contains("append-only"), "{statement}: {error}");
     }
-    let bad_state = sqlx::query("INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (1, 'x', 'finished', 'a', 'b', '')").execute(&pool).await;
+    let bad_state =
+        sqlx::query("INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (1, 'x', 'finished', 'a', 'b', '')")
+            .execute(&pool)
+            .await;
     assert!(bad_state.is_err(), "the state column accepts only the four states");
     assert_eq!(store.history(launch.launch_id).await.unwrap(), vec![change]);
 }

@@ -98,7 +98,12 @@ fn item_groups(overview: &Overview) -> Vec<(String, String, String, Vec<ItemView
         ("entry".to_owned(), t("entry", language).to_owned(), String::new(), overview.entry_criteria.clone()),
         ("onboarding".to_owned(), t("onboarding", language).to_owned(), String::new(), overview.onboarding.clone()),
     ];
-    groups.extend(overview.checkpoints.iter().map(|c| (c.offset.clone(), format!("{} — {}", c.offset, pick(&c.name, language)), c.at.local.clone(), c.items.clone())));
+    groups.extend(
+        overview
+            .checkpoints
+            .iter()
+            .map(|c| (c.offset.clone(), format!("{} — {}", c.offset, pick(&c.name, language)), c.at.local.clone(), c.items.clone())),
+    );
     groups
 }
 
@@ -119,7 +124,12 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
     let save = {
         let id = id.clone();
         move |_| {
-            let update = ItemUpdate { item_id: id.clone(), state: new_state.get_untracked(), who: state.who.get_untracked(), evidence: evidence.get_untracked() };
+            let update = ItemUpdate {
+                item_id: id.clone(),
+                state: new_state.get_untracked(),
+                who: state.who.get_untracked(),
+                evidence: evidence.get_untracked(),
+            };
             saving.set(true);
             spawn_local(async move {
                 match ipc::set_item_state(&update).await {
@@ -135,7 +145,6 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
         }
     };
     let toggle_history = {
-        let id = id.clone();
         move |_| {
             let open = !history_open.get_untracked();
             history_open.set(open);
@@ -156,7 +165,7 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
     let state_class = format!("state state-{}", item.state.replace('/', ""));
 
     view! {
-        <li class="item" id=format!("item-{}", item.id) data-state=item.state.clone()>
+        <li class="item" id=format!("item-{}", item.id) data-state=item.state>
             <div class="item-main">
                 <span class=state_class>{item.state.clone()}</span>
                 <div class="item-text">
@@ -213,7 +222,7 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
                                     <span class=format!("state state-{}", c.state.replace('/', ""))>{c.state.clone()}</span>
                                     <span class="mono">{c.at.local.clone()}</span>
                                     <span>{c.who.clone()}</span>
-                                    <span class="muted">{c.evidence.clone()}</span>
+                                    <span class="muted">{c.evidence}</span>
                                 </li>
                             })
                             .collect_view()

@@ -67,7 +67,9 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "blocked_by" => ("Blocked by", "Блокируют"),
         "done_of" => ("done", "выполнено"),
         "settings_title" => ("Launch settings", "Настройки запуска"),
-        "t0_hint" => ("T0 in the plan zone, e.g. 2026-12-07T10:00, or with an offset", "T0 в поясе плана, напр. 2026-12-07T10:00, или со смещением"),
+        "t0_hint" => {
+            ("T0 in the plan zone, e.g. 2026-12-07T10:00, or with an offset", "T0 в поясе плана, напр. 2026-12-07T10:00, или со смещением")
+        }
         "tz" => ("Time zone", "Часовой пояс"),
         "tz_hint" => ("Empty: the plan's zone", "Пусто: пояс плана"),
         "plan_file" => ("Plan file", "Файл плана"),

@@ -14,9 +14,13 @@ extern "C" {
 async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, CommandError> {
     let args = serde_wasm_bindgen::to_value(args).map_err(|e| CommandError { code: "ui".into(), message: e.to_string() })?;
     match invoke(command, args).await {
-        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| CommandError { code: "ui".into(), message: format!("{command}: {e}") }),
-        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone())
-            .unwrap_or_else(|_| CommandError { code: "ipc".into(), message: error.as_string().unwrap_or_else(|| format!("{command} failed")) })),
+        Ok(value) => {
+            serde_wasm_bindgen::from_value(value).map_err(|e| CommandError { code: "ui".into(), message: format!("{command}: {e}") })
+        }
+        Err(error) => Err(serde_wasm_bindgen::from_value(error.clone()).unwrap_or_else(|_| CommandError {
+            code: "ipc".into(),
+            message: error.as_string().unwrap_or_else(|| format!("{command} failed")),
+        })),
     }
 }
 

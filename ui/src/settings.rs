@@ -20,7 +20,12 @@ pub(crate) fn SettingsDialog(open: RwSignal<bool>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let save = move |_| {
-        let update = SettingsUpdate { t0: t0.get_untracked(), tz: tz.get_untracked(), plan_path: plan.get_untracked(), who: state.who.get_untracked() };
+        let update = SettingsUpdate {
+            t0: t0.get_untracked(),
+            tz: tz.get_untracked(),
+            plan_path: plan.get_untracked(),
+            who: state.who.get_untracked(),
+        };
         saving.set(true);
         spawn_local(async move {
             match ipc::save_settings(&update).await {

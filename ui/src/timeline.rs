@@ -157,7 +157,7 @@ fn TimelineBody(overview: Overview) -> impl IntoView {
                         let at = checkpoint.at.epoch_ms;
                         view! {
                             <div class="stat-value" data-offset=checkpoint.offset.clone()>{checkpoint.offset.clone()} " · " {move || pick(&name, language.get())}</div>
-                            <div class="stat-sub mono">{checkpoint.at.local.clone()}</div>
+                            <div class="stat-sub mono">{checkpoint.at.local}</div>
                             <div class="countdown mono" id="countdown">{move || countdown(at, state.now_ms.get(), language.get())}</div>
                         }.into_any()
                     }
@@ -184,7 +184,7 @@ fn TimelineBody(overview: Overview) -> impl IntoView {
                     <strong>{move || t("change_window", language.get())}</strong>
                     <span>{window.channel.clone()}</span>
                     <span class="mono">{format!("{} → {}", window.start.local, window.end.local)}</span>
-                    <span class="muted">{format!("{}", window.template.join(" / "))}</span>
+                    <span class="muted">{window.template.join(" / ")}</span>
                     <span class="badge" class:ok=window.open>{move || if window.open { t("open", language.get()) } else { t("closed", language.get()) }}</span>
                 </div>
             </div>

@@ -34,14 +34,19 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// The cargo target directory in use (CARGO_TARGET_DIR or `<root>/target`).
+/// The cargo target directory for every build: `$CARGO_TARGET_DIR`, or a persistent folder
+/// outside the clone (`~/.cache/clubgate-desk/target`), so a fresh clone on the same machine
+/// (CI runs in one) reuses the build instead of starting cold.
 pub(crate) fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+        home.join(".cache").join("clubgate-desk").join("target")
+    })
 }
 
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(root());
+    command.current_dir(root()).env("CARGO_TARGET_DIR", target_dir());
     command
 }
 
@@ -50,7 +55,7 @@ fn build_ui() -> Result<(), String> {
     let mut trunk = Command::new(setup::cargo_bin("trunk"));
     trunk.current_dir(root().join("ui")).args(["build", "--release"]);
     // trunk must never download a wasm-bindgen of its own: it finds ours on PATH.
-    trunk.env("PATH", setup::path_with_cargo_bin());
+    trunk.env("PATH", setup::path_with_cargo_bin()).env("CARGO_TARGET_DIR", target_dir());
     run(&mut trunk)
 }
 
@@ -66,7 +71,9 @@ fn demo() -> Result<(), String> {
     command.env("CLUBGATE_DATA_DIR", &data);
     let _xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         let (guard, display) = setup::start_xvfb()?;
-        eprintln!("xtask: no display; the app runs under Xvfb on {display} (take a look with `DISPLAY={display} import -window root shot.png`)");
+        eprintln!(
+            "xtask: no display; the app runs under Xvfb on {display} (take a look with `DISPLAY={display} import -window root shot.png`)"
+        );
         command.env("DISPLAY", display);
         Some(guard)
     } else {
@@ -83,7 +90,15 @@ fn test() -> Result<(), String> {
     run(cargo().current_dir(root().join("ui")).args(["fmt", "--check"]))?;
     build_ui()?;
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().current_dir(root().join("ui")).args(["clippy", "--release", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))?;
+    run(cargo().current_dir(root().join("ui")).args([
+        "clippy",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     sqlx_prepare_check()?;
     // Unit, property, integration and end-to-end tests in one run. The window tests start
     // Xvfb (when there is no display) and tauri-driver themselves.

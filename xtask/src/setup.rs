@@ -91,7 +91,8 @@ fn dpkg_installed(package: &str) -> bool {
 }
 
 fn wasm_target() -> Result<(), String> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("cannot run rustup: {e}"))?;
+    let installed =
+        Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("cannot run rustup: {e}"))?;
     if String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
@@ -119,11 +120,8 @@ fn cargo_tool(krate: &str, binary: &str, version: &str, flags: &[&str]) -> Resul
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let list = Command::new(&cargo).args(["install", "--list"]).output().map_err(|e| format!("cannot run cargo install --list: {e}"))?;
     let listed = String::from_utf8_lossy(&list.stdout);
-    let found = listed
-        .lines()
-        .filter_map(|line| line.strip_prefix(krate)?.strip_prefix(" v")?.split([':', ' ']).next())
-        .next()
-        .unwrap_or("");
+    let found =
+        listed.lines().filter_map(|line| line.strip_prefix(krate)?.strip_prefix(" v")?.split([':', ' ']).next()).next().unwrap_or("");
     let matches = if version.contains('.') { found == version } else { found.split('.').next() == Some(version) };
     if matches && cargo_bin(binary).exists() {
         return Ok(());
