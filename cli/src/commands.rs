@@ -78,15 +78,8 @@ struct DatesArgs {
 enum LaunchCommand {
     /// Set T0, zone and plan of the launch (kept as history).
     Set {
-        /// T0 as a plan-zone wall clock or with an offset.
-        #[arg(long)]
-        t0: String,
-        /// Time zone (default: the plan's).
-        #[arg(long)]
-        tz: Option<String>,
-        /// A plan file (default: the embedded launch-plan-v1).
-        #[arg(long)]
-        plan: Option<PathBuf>,
+        #[command(flatten)]
+        launch: DatesArgs,
         /// Who makes the change.
         #[arg(long)]
         who: String,
@@ -344,7 +337,7 @@ fn plan_validate(file: &Path, json: bool) -> Result<()> {
 
 async fn launch(store: &Store, command: LaunchCommand, json: bool) -> Result<()> {
     let settings = match command {
-        LaunchCommand::Set { t0, tz, plan, who } => {
+        LaunchCommand::Set { launch: DatesArgs { t0, tz, plan }, who } => {
             let (source, text) = read_plan(plan.as_deref())?;
             Plan::from_toml(&text).map_err(|error| name_plan_file(&source, error))?;
             let new = NewSettings {

@@ -23,12 +23,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable code the UI sees.
+    /// The stable code the UI sees: `invalid_input`, `not_found`, `plan_file`, `no_launch`
+    /// or `storage`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Input(clubgate_core::Error::UnknownItem { .. }) => "not_found",
-            Self::Input(clubgate_core::Error::PlanSyntax { .. } | clubgate_core::Error::PlanInvalid { .. }) => "plan_file",
-            Self::Input(_) | Self::Store(clubgate_store::Error::Core(_)) => "invalid_input",
+            Self::Input(error) | Self::Store(clubgate_store::Error::Core(error)) => match error {
+                clubgate_core::Error::UnknownItem { .. } => "not_found",
+                clubgate_core::Error::PlanSyntax { .. } | clubgate_core::Error::PlanInvalid { .. } => "plan_file",
+                _ => "invalid_input",
+            },
             Self::PlanFile { .. } => "plan_file",
             Self::Store(clubgate_store::Error::NoLaunch { .. }) => "no_launch",
             Self::Store(_) => "storage",

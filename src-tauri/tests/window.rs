@@ -113,12 +113,43 @@ async fn wait_for(client: &Client, css: &str) -> Element {
     client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
 }
 
+/// The text of the first element matching `css`. Leptos re-renders a list when its data
+/// changes, so an element found a moment ago can be gone: look it up again then.
 async fn text(client: &Client, css: &str) -> String {
-    wait_for(client, css).await.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    let mut last_error = None;
+    for _ in 0..20 {
+        match wait_for(client, css).await.text().await {
+            Ok(text) => return text,
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("text of {css}: {last_error:?}")
 }
 
 async fn click(client: &Client, css: &str) {
-    wait_for(client, css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let mut last_error = None;
+    for _ in 0..20 {
+        match wait_for(client, css).await.click().await {
+            Ok(()) => return,
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("click {css}: {last_error:?}")
+}
+
+/// An attribute of the first element matching `css`, looked up again if it went stale.
+async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
+    let mut last_error = None;
+    for _ in 0..20 {
+        match wait_for(client, css).await.attr(name).await {
+            Ok(value) => return value,
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} of {css}: {last_error:?}")
 }
 
 async fn type_into(client: &Client, css: &str, value: &str) {
@@ -185,16 +216,13 @@ async fn the_launch_ic_walks_the_real_window() {
     assert!(header_t0.contains(&local_day) && header_t0.contains("10:00"), "{header_t0} shows {local_day} 10:00");
 
     // Timeline: Canary now, T-3d next with a live countdown, the code freeze banner.
-    let phase = wait_for(&client, "#current-phase .stat-value").await;
-    assert_eq!(phase.attr("data-phase").await.unwrap().as_deref(), Some("canary"));
-    let next = wait_for(&client, "#next-checkpoint .stat-value").await;
-    assert_eq!(next.attr("data-offset").await.unwrap().as_deref(), Some("T-3d"));
+    assert_eq!(attr(&client, "#current-phase .stat-value", "data-phase").await.as_deref(), Some("canary"));
+    assert_eq!(attr(&client, "#next-checkpoint .stat-value", "data-offset").await.as_deref(), Some("T-3d"));
     let first = text(&client, "#countdown").await;
     assert!(first.starts_with("in "), "{first}");
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_ne!(text(&client, "#countdown").await, first, "the countdown ticks");
-    let banner = wait_for(&client, "#freeze-banner").await;
-    assert_eq!(banner.attr("data-active").await.unwrap().as_deref(), Some("code"));
+    assert_eq!(attr(&client, "#freeze-banner", "data-active").await.as_deref(), Some("code"));
     let rows = client.find_all(Locator::Css("#checkpoint-table tr")).await.unwrap();
     assert_eq!(rows.len(), 9, "nine checkpoints");
     screenshot(&client, "03-timeline").await;
@@ -205,7 +233,7 @@ async fn the_launch_ic_walks_the_real_window() {
     let row = text(&client, "#item-t7d-buffers .last-change").await;
     assert!(row.contains("Olga (Treasury)") && row.contains("ETH buffer 12.5"), "{row}");
     click(&client, "#item-t7d-buffers .item-history-toggle").await;
-    let history = text(&client, "#item-t7d-buffers .item-history li").await;
+    let history = text(&client, "#item-t7d-buffers .item-history li.history-entry").await;
     assert!(history.to_lowercase().contains("done") && history.contains("Olga (Treasury)"), "{history}");
     // Done without evidence is refused, and the item stays as it was.
     click(&client, "#item-t7d-dr-drill .item-update").await;
@@ -213,7 +241,7 @@ async fn the_launch_ic_walks_the_real_window() {
     click(&client, "#item-t7d-dr-drill .item-save").await;
     let refusal = text(&client, "#item-t7d-dr-drill .item-error").await;
     assert!(refusal.contains("evidence"), "{refusal}");
-    assert_eq!(wait_for(&client, "#item-t7d-dr-drill").await.attr("data-state").await.unwrap().as_deref(), Some("open"));
+    assert_eq!(attr(&client, "#item-t7d-dr-drill", "data-state").await.as_deref(), Some("open"));
     screenshot(&client, "04-checklists").await;
 
     // Go/No-Go: NO-GO with four blockers until every entry criterion is done.
@@ -234,8 +262,7 @@ async fn the_launch_ic_walks_the_real_window() {
     let client = harness.open_app().await;
     assert_eq!(text(&client, "#header-t0").await, header_t0);
     click(&client, "#nav-checklists").await;
-    let item = wait_for(&client, "#item-t7d-buffers").await;
-    assert_eq!(item.attr("data-state").await.unwrap().as_deref(), Some("done"));
+    assert_eq!(attr(&client, "#item-t7d-buffers", "data-state").await.as_deref(), Some("done"));
     click(&client, "#nav-gate").await;
     assert_eq!(text(&client, "#gate-verdict").await, "GO");
 

@@ -32,7 +32,14 @@ impl AppState {
         spawn_local(async move {
             match ipc::overview().await {
                 Ok(overview) => {
-                    self.overview.set(Some(overview));
+                    // Only `now` moves between two reloads of an unchanged launch; skip those,
+                    // so a periodic reload never re-renders a form someone is typing in.
+                    let unchanged = self.overview.with_untracked(|old| {
+                        old.as_ref().is_some_and(|old| Overview { now: overview.now.clone(), ..old.clone() } == overview)
+                    });
+                    if !unchanged {
+                        self.overview.set(Some(overview));
+                    }
                     self.error.set(None);
                 }
                 Err(error) => self.error.set(Some(error.message)),

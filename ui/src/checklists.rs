@@ -218,7 +218,7 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
                         Some(changes) => changes
                             .into_iter()
                             .map(|c| view! {
-                                <li>
+                                <li class="history-entry">
                                     <span class=format!("state state-{}", c.state.replace('/', ""))>{c.state.clone()}</span>
                                     <span class="mono">{c.at.local.clone()}</span>
                                     <span>{c.who.clone()}</span>
