@@ -139,6 +139,28 @@ async fn click(client: &Client, css: &str) {
     panic!("click {css}: {last_error:?}")
 }
 
+/// Waits until the text of `css` contains `needle`, and returns it.
+async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let current = text(client, css).await;
+        if current.contains(needle) {
+            return current;
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never showed {needle:?}; it shows {current:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until nothing matches `css`.
+async fn wait_gone(client: &Client, css: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.find(Locator::Css(css)).await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "{css} is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// An attribute of the first element matching `css`, looked up again if it went stale.
 async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
     let mut last_error = None;
@@ -209,11 +231,10 @@ async fn the_launch_ic_walks_the_real_window() {
     let t0 = t0_five_days_ahead();
     type_into(&client, "#settings-t0", &t0).await;
     click(&client, "#settings-save").await;
-    client.wait().at_most(WAIT).for_element(Locator::Css("#open-settings")).await.expect("dialog closes");
+    wait_gone(&client, "#settings-dialog").await;
     let date = &t0[..10];
-    let local_day: String = jiff::civil::Date::strptime("%Y-%m-%d", date).unwrap().strftime("%d %b %Y").to_string();
-    let header_t0 = text(&client, "#header-t0").await;
-    assert!(header_t0.contains(&local_day) && header_t0.contains("10:00"), "{header_t0} shows {local_day} 10:00");
+    let local_day: String = jiff::civil::Date::strptime("%Y-%m-%d", date).unwrap().strftime("%d %b %Y 10:00").to_string();
+    let header_t0 = wait_text(&client, "#header-t0", &local_day).await;
 
     // Timeline: Canary now, T-3d next with a live countdown, the code freeze banner.
     assert_eq!(attr(&client, "#current-phase .stat-value", "data-phase").await.as_deref(), Some("canary"));
@@ -260,7 +281,7 @@ async fn the_launch_ic_walks_the_real_window() {
 
     // Restart: the same store, so T0, the item and the gate are as they were left.
     let client = harness.open_app().await;
-    assert_eq!(text(&client, "#header-t0").await, header_t0);
+    assert_eq!(wait_text(&client, "#header-t0", "T0").await, header_t0);
     click(&client, "#nav-checklists").await;
     assert_eq!(attr(&client, "#item-t7d-buffers", "data-state").await.as_deref(), Some("done"));
     click(&client, "#nav-gate").await;
@@ -268,9 +289,8 @@ async fn the_launch_ic_walks_the_real_window() {
 
     // RU: the plan's own Russian texts and the interface's words.
     click(&client, "#lang-ru").await;
-    assert_eq!(text(&client, "#nav-timeline").await, "Таймлайн");
-    let criterion = text(&client, "#item-entry-wallet-sop .item-title").await;
-    assert!(criterion.contains("SOP кошельков"), "{criterion}");
+    wait_text(&client, "#nav-timeline", "Таймлайн").await;
+    wait_text(&client, "#item-entry-wallet-sop .item-title", "SOP кошельков").await;
     click(&client, "#nav-timeline").await;
     screenshot(&client, "07-timeline-ru").await;
     client.close().await.expect("close the app");
