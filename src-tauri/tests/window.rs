@@ -277,6 +277,23 @@ async fn the_launch_ic_walks_the_real_window() {
     mark(&client, "entry-legal-contacts", "done", "Risk Lead", "MOU draft v3 agreed").await;
     client.wait().at_most(WAIT).for_element(Locator::Css("#gate-verdict[data-verdict=\"GO\"]")).await.expect("GO");
     screenshot(&client, "06-gate-go").await;
+
+    // The webview can reach nothing but the app's four commands: not even the app version.
+    let outcome = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const timeout = new Promise((resolve) => setTimeout(() => resolve("timeout"), 3000));
+               const call = window.__TAURI__.core.invoke("plugin:app|version").then((v) => "allowed: " + JSON.stringify(v), (e) => "refused: " + String(e));
+               Promise.race([call, timeout]).then(done);"#,
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    // The isolation frame drops it (the call never settles: "timeout"); were the hook
+    // gone, the capability file would still refuse it ("refused: … not allowed").
+    let outcome = outcome.as_str().unwrap_or_default().to_owned();
+    assert!(outcome == "timeout" || outcome.contains("not allowed"), "a core plugin command got through: {outcome}");
+
     client.close().await.expect("close the app");
 
     // Restart: the same store, so T0, the item and the gate are as they were left.

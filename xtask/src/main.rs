@@ -62,7 +62,9 @@ fn build_ui() -> Result<(), String> {
 fn demo() -> Result<(), String> {
     setup::ensure()?;
     build_ui()?;
-    run(cargo().args(["build", "--workspace"]))?;
+    // --all-targets activates the dev-dependencies as `cargo test --workspace` does, so the
+    // demo and the test suite share one feature set and reuse each other's build.
+    run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     let app = target_dir().join("debug").join("clubgate-desk");
     let data = target_dir().join("demo-data");
     // A fresh store each time, so the default T0 is always a few days ahead.

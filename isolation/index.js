@@ -1,0 +1,13 @@
+// Tauri's isolation pattern: every IPC message from the UI passes through this sandboxed
+// frame before it reaches the shell. Only the app's own commands get through; anything
+// else (a core plugin, an injected script calling something new) is refused here, on top
+// of the capability file that already grants nothing more.
+const ALLOWED_COMMANDS = new Set(["overview", "set_item_state", "item_history", "save_settings"]);
+
+window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+  const command = payload && payload.cmd;
+  if (typeof command === "string" && (ALLOWED_COMMANDS.has(command) || command.startsWith("plugin:__TAURI_CHANNEL__|"))) {
+    return payload;
+  }
+  throw new Error(`ClubGate Desk refuses the IPC command ${JSON.stringify(command)}`);
+};
