@@ -46,6 +46,26 @@ enum Command {
     /// The freeze plan at an instant, and change requests.
     #[command(subcommand)]
     Freeze(FreezeCommand),
+    /// Write simulated launch traffic as JSON Lines.
+    Simulate(crate::metrics::SimulateArgs),
+    /// SLOs and KPIs over an events file.
+    #[command(subcommand)]
+    Slo(SloCommand),
+    /// The rollback rules over an events file.
+    #[command(subcommand)]
+    Rollback(RollbackCommand),
+}
+
+#[derive(Subcommand)]
+enum SloCommand {
+    /// Per-window and per-day metrics, SLO attainment and KPIs over a period.
+    Report(crate::metrics::ReportArgs),
+}
+
+#[derive(Subcommand)]
+enum RollbackCommand {
+    /// The recommendation at an instant, with each triggered rule's evidence.
+    Evaluate(crate::metrics::EvaluateArgs),
 }
 
 #[derive(Subcommand)]
@@ -186,21 +206,24 @@ pub(crate) enum Error {
     /// Output could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[from] serde_json::Error),
+    /// Lines of an input file were refused; one message per line.
+    #[error("{}", .0.join("\n"))]
+    Lines(Vec<String>),
 }
 
 impl Error {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir => 2,
+            Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir | Self::Lines(_) => 2,
             Self::Store(clubgate_store::Error::Core(_) | clubgate_store::Error::NoLaunch { .. }) => 2,
             Self::Store(_) | Self::Output(_) => 1,
         }
     }
 }
 
-type Result<T> = std::result::Result<T, Error>;
+pub(crate) type Result<T> = std::result::Result<T, Error>;
 
-fn read_plan(path: Option<&Path>) -> Result<(String, String)> {
+pub(crate) fn read_plan(path: Option<&Path>) -> Result<(String, String)> {
     match path {
         None => Ok(("builtin:launch-plan-v1".to_owned(), DEFAULT_PLAN_TOML.to_owned())),
         Some(path) => {
@@ -219,7 +242,7 @@ fn instant(text: Option<&str>, what: &str) -> Result<Timestamp> {
     }
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -273,6 +296,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let store = open_store(cli.db.as_deref()).await?;
             freeze(&store, command, json).await
         }
+        Command::Simulate(args) => crate::metrics::run_simulate(&args, json),
+        Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
+        Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
     }
 }
 
@@ -303,7 +329,7 @@ fn plan_dates(args: &DatesArgs, json: bool) -> Result<()> {
 }
 
 /// Plan-file errors name the file they come from.
-fn name_plan_file(source: &str, error: clubgate_core::Error) -> Error {
+pub(crate) fn name_plan_file(source: &str, error: clubgate_core::Error) -> Error {
     match error {
         clubgate_core::Error::PlanSyntax { .. } | clubgate_core::Error::PlanInvalid { .. } => Error::Input(format!("{source}: {error}")),
         other => other.into(),

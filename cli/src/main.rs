@@ -3,6 +3,7 @@
 //! other failure (the store could not be read or written).
 
 mod commands;
+mod metrics;
 mod output;
 
 use std::process::ExitCode;
@@ -29,8 +30,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One line, naming the offending value; the exit code tells input from failure.
-            let message = error.to_string().replace('\n', " ");
-            eprintln!("error: {message}");
+            for line in error.to_string().lines() {
+                eprintln!("error: {line}");
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -13,11 +13,16 @@
 
 pub mod checklist;
 pub mod error;
+pub mod events;
 pub mod freeze;
 pub mod launch;
+pub mod ledger;
 pub mod offset;
 pub mod plan;
+pub mod report;
+pub mod rollback;
 pub mod schedule;
+pub mod simulate;
 
 pub use error::{Error, Result};
 

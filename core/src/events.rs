@@ -1,0 +1,436 @@
+//! The ledger's events as typed values, and their JSON Lines form:
+//! `{"seq":N,"id":"<uuid>","at":"<RFC 3339 UTC>","kind":"…", …fields}`, one per line.
+//!
+//! [`parse_jsonl`] reads a whole file and reports every bad line with its number and
+//! reason while keeping every valid event; the checks that need history (sequence order,
+//! duplicate ids, references to unknown payouts or sessions) are made by
+//! [`crate::ledger::Ledger::apply`], which the parser runs for each line.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Network;
+
+/// A stablecoin the platform settles in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Token {
+    /// Tether.
+    #[serde(rename = "USDT")]
+    Usdt,
+    /// USD Coin.
+    #[serde(rename = "USDC")]
+    Usdc,
+}
+
+/// How an EOD session was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SettleMode {
+    /// Settled in full.
+    #[serde(rename = "full")]
+    Full,
+    /// Partially settled (liquidity deficit).
+    #[serde(rename = "partial")]
+    Partial,
+    /// Deferred to the next day.
+    #[serde(rename = "t+1")]
+    NextDay,
+}
+
+/// A payout amount in base units: a positive integer (USDT/USDC have 6 decimals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(u128);
+
+impl Amount {
+    /// Reads a base-unit amount: digits only, no sign, no decimals, not zero, fits u128.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("amount {text:?} is not a whole number of base units (write 1500000 for 1.5 USDT)"));
+        }
+        let value: u128 = text.parse().map_err(|_| format!("amount {text:?} overflows"))?;
+        if value == 0 {
+            return Err("amount 0 is not a payout".to_owned());
+        }
+        Ok(Self(value))
+    }
+
+    /// The amount in base units.
+    pub fn base_units(self) -> u128 {
+        self.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// A payout entered the engine's queue.
+    PayoutAccepted {
+        /// Payout id.
+        payout_id: String,
+        /// Network.
+        network: Network,
+        /// Token.
+        token: Token,
+        /// The hot wallet that pays.
+        wallet: String,
+        /// The partner paid.
+        partner: String,
+        /// Amount in base units.
+        amount: Amount,
+    },
+    /// The payout's transaction is confirmed on chain.
+    PayoutConfirmed {
+        /// Payout id.
+        payout_id: String,
+    },
+    /// The payout failed.
+    PayoutFailed {
+        /// Payout id.
+        payout_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A webhook delivery attempt finished.
+    WebhookAttempt {
+        /// Webhook id.
+        webhook_id: String,
+        /// Partner.
+        partner: String,
+        /// HTTP status; 0 when there was no answer.
+        status: u16,
+    },
+    /// A webhook went to the dead-letter queue.
+    WebhookDeadLettered {
+        /// Webhook id.
+        webhook_id: String,
+        /// Partner.
+        partner: String,
+    },
+    /// A dead-lettered webhook was replayed (leaves the queue).
+    WebhookReplayed {
+        /// Webhook id.
+        webhook_id: String,
+    },
+    /// An EOD session of a trust pair opened.
+    EodSessionOpened {
+        /// Session id.
+        session_id: String,
+        /// The trust pair.
+        trust_pair: String,
+        /// Its cut-off.
+        cut_off_at: Timestamp,
+    },
+    /// An EOD session settled.
+    EodSettled {
+        /// Session id.
+        session_id: String,
+        /// Full, partial or T+1.
+        mode: SettleMode,
+    },
+    /// An incident opened.
+    IncidentOpened {
+        /// Incident id.
+        incident_id: String,
+        /// Severity 1–3.
+        sev: u8,
+        /// Title.
+        title: String,
+    },
+    /// An incident was resolved.
+    IncidentResolved {
+        /// Incident id.
+        incident_id: String,
+    },
+    /// A deal was offered.
+    DealOffered {
+        /// Deal id.
+        deal_id: String,
+        /// Partner.
+        partner: String,
+    },
+    /// A deal completed.
+    DealCompleted {
+        /// Deal id.
+        deal_id: String,
+        /// Partner.
+        partner: String,
+    },
+    /// A deal was cancelled.
+    DealCancelled {
+        /// Deal id.
+        deal_id: String,
+        /// Partner.
+        partner: String,
+    },
+}
+
+/// One ledger event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Position in the ledger's log, strictly increasing.
+    pub seq: u64,
+    /// Unique id (a UUID), kept as 128 bits.
+    pub id: u128,
+    /// When (UTC).
+    pub at: Timestamp,
+    /// What.
+    pub kind: EventKind,
+}
+
+/// The raw line, as serde reads it; strings borrowed where the JSON has no escapes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent<'a> {
+    seq: u64,
+    #[serde(borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    at: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    payout_id: Option<String>,
+    network: Option<Network>,
+    token: Option<Token>,
+    wallet: Option<String>,
+    partner: Option<String>,
+    amount: Option<std::borrow::Cow<'a, str>>,
+    reason: Option<String>,
+    webhook_id: Option<String>,
+    status: Option<u16>,
+    session_id: Option<String>,
+    trust_pair: Option<String>,
+    cut_off_at: Option<std::borrow::Cow<'a, str>>,
+    mode: Option<SettleMode>,
+    incident_id: Option<String>,
+    sev: Option<u8>,
+    title: Option<String>,
+    deal_id: Option<String>,
+}
+
+/// The event kinds, as written in the `kind` field.
+pub const KINDS: [&str; 13] = [
+    "payout.accepted",
+    "payout.confirmed",
+    "payout.failed",
+    "webhook.attempt",
+    "webhook.dead_lettered",
+    "webhook.replayed",
+    "eod.session_opened",
+    "eod.settled",
+    "incident.opened",
+    "incident.resolved",
+    "deal.offered",
+    "deal.completed",
+    "deal.cancelled",
+];
+
+fn required<T>(value: Option<T>, field: &str, kind: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("{kind} needs the field {field:?}"))
+}
+
+fn instant(text: &str, field: &str) -> Result<Timestamp, String> {
+    text.parse().map_err(|_| format!("{field} {text:?} is not an RFC 3339 instant"))
+}
+
+/// Reads a UUID (`8-4-4-4-12` hex digits) into 128 bits.
+pub fn parse_uuid(text: &str) -> Result<u128, String> {
+    let bytes = text.as_bytes();
+    let well_formed = bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { *b == b'-' } else { b.is_ascii_hexdigit() });
+    if !well_formed {
+        return Err(format!("id {text:?} is not a UUID"));
+    }
+    let hex: String = text.chars().filter(|c| *c != '-').collect();
+    u128::from_str_radix(&hex, 16).map_err(|_| format!("id {text:?} is not a UUID"))
+}
+
+/// Formats 128 bits as a UUID.
+pub fn format_uuid(id: u128) -> String {
+    let hex = format!("{id:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+impl Event {
+    /// Reads one JSON line into an event; the error says what is wrong with it.
+    pub fn from_json(line: &str) -> Result<Self, String> {
+        let raw: RawEvent<'_> = serde_json::from_str(line).map_err(|e| format!("not a valid event: {e}"))?;
+        let kind_name = raw.kind.as_ref();
+        let id = parse_uuid(&raw.id)?;
+        let at = instant(&raw.at, "at")?;
+        let k = kind_name;
+        let kind = match kind_name {
+            "payout.accepted" => EventKind::PayoutAccepted {
+                payout_id: required(raw.payout_id, "payout_id", k)?,
+                network: required(raw.network, "network", k)?,
+                token: required(raw.token, "token", k)?,
+                wallet: required(raw.wallet, "wallet", k)?,
+                partner: required(raw.partner, "partner", k)?,
+                amount: Amount::parse(&required(raw.amount, "amount", k)?)?,
+            },
+            "payout.confirmed" => EventKind::PayoutConfirmed { payout_id: required(raw.payout_id, "payout_id", k)? },
+            "payout.failed" => {
+                EventKind::PayoutFailed { payout_id: required(raw.payout_id, "payout_id", k)?, reason: required(raw.reason, "reason", k)? }
+            }
+            "webhook.attempt" => EventKind::WebhookAttempt {
+                webhook_id: required(raw.webhook_id, "webhook_id", k)?,
+                partner: required(raw.partner, "partner", k)?,
+                status: required(raw.status, "status", k)?,
+            },
+            "webhook.dead_lettered" => EventKind::WebhookDeadLettered {
+                webhook_id: required(raw.webhook_id, "webhook_id", k)?,
+                partner: required(raw.partner, "partner", k)?,
+            },
+            "webhook.replayed" => EventKind::WebhookReplayed { webhook_id: required(raw.webhook_id, "webhook_id", k)? },
+            "eod.session_opened" => EventKind::EodSessionOpened {
+                session_id: required(raw.session_id, "session_id", k)?,
+                trust_pair: required(raw.trust_pair, "trust_pair", k)?,
+                cut_off_at: instant(&required(raw.cut_off_at, "cut_off_at", k)?, "cut_off_at")?,
+            },
+            "eod.settled" => {
+                EventKind::EodSettled { session_id: required(raw.session_id, "session_id", k)?, mode: required(raw.mode, "mode", k)? }
+            }
+            "incident.opened" => {
+                let sev = required(raw.sev, "sev", k)?;
+                if !(1..=3).contains(&sev) {
+                    return Err(format!("sev {sev} is not 1, 2 or 3"));
+                }
+                EventKind::IncidentOpened {
+                    incident_id: required(raw.incident_id, "incident_id", k)?,
+                    sev,
+                    title: required(raw.title, "title", k)?,
+                }
+            }
+            "incident.resolved" => EventKind::IncidentResolved { incident_id: required(raw.incident_id, "incident_id", k)? },
+            "deal.offered" | "deal.completed" | "deal.cancelled" => {
+                let deal_id = required(raw.deal_id, "deal_id", k)?;
+                let partner = required(raw.partner, "partner", k)?;
+                match kind_name {
+                    "deal.offered" => EventKind::DealOffered { deal_id, partner },
+                    "deal.completed" => EventKind::DealCompleted { deal_id, partner },
+                    _ => EventKind::DealCancelled { deal_id, partner },
+                }
+            }
+            other => return Err(format!("unknown kind {other:?}; known kinds: {}", KINDS.join(", "))),
+        };
+        Ok(Self { seq: raw.seq, id, at, kind })
+    }
+
+    /// The JSON line of this event (no trailing newline).
+    pub fn to_json(&self) -> String {
+        let mut object = serde_json::Map::new();
+        object.insert("seq".into(), self.seq.into());
+        object.insert("id".into(), format_uuid(self.id).into());
+        object.insert("at".into(), self.at.to_string().into());
+        let mut put = |key: &str, value: serde_json::Value| {
+            object.insert(key.to_owned(), value);
+        };
+        match &self.kind {
+            EventKind::PayoutAccepted { payout_id, network, token, wallet, partner, amount } => {
+                put("kind", "payout.accepted".into());
+                put("payout_id", payout_id.as_str().into());
+                put("network", serde_json::to_value(network).unwrap_or_default());
+                put("token", serde_json::to_value(token).unwrap_or_default());
+                put("wallet", wallet.as_str().into());
+                put("partner", partner.as_str().into());
+                put("amount", amount.to_string().into());
+            }
+            EventKind::PayoutConfirmed { payout_id } => {
+                put("kind", "payout.confirmed".into());
+                put("payout_id", payout_id.as_str().into());
+            }
+            EventKind::PayoutFailed { payout_id, reason } => {
+                put("kind", "payout.failed".into());
+                put("payout_id", payout_id.as_str().into());
+                put("reason", reason.as_str().into());
+            }
+            EventKind::WebhookAttempt { webhook_id, partner, status } => {
+                put("kind", "webhook.attempt".into());
+                put("webhook_id", webhook_id.as_str().into());
+                put("partner", partner.as_str().into());
+                put("status", (*status).into());
+            }
+            EventKind::WebhookDeadLettered { webhook_id, partner } => {
+                put("kind", "webhook.dead_lettered".into());
+                put("webhook_id", webhook_id.as_str().into());
+                put("partner", partner.as_str().into());
+            }
+            EventKind::WebhookReplayed { webhook_id } => {
+                put("kind", "webhook.replayed".into());
+                put("webhook_id", webhook_id.as_str().into());
+            }
+            EventKind::EodSessionOpened { session_id, trust_pair, cut_off_at } => {
+                put("kind", "eod.session_opened".into());
+                put("session_id", session_id.as_str().into());
+                put("trust_pair", trust_pair.as_str().into());
+                put("cut_off_at", cut_off_at.to_string().into());
+            }
+            EventKind::EodSettled { session_id, mode } => {
+                put("kind", "eod.settled".into());
+                put("session_id", session_id.as_str().into());
+                put("mode", serde_json::to_value(mode).unwrap_or_default());
+            }
+            EventKind::IncidentOpened { incident_id, sev, title } => {
+                put("kind", "incident.opened".into());
+                put("incident_id", incident_id.as_str().into());
+                put("sev", (*sev).into());
+                put("title", title.as_str().into());
+            }
+            EventKind::IncidentResolved { incident_id } => {
+                put("kind", "incident.resolved".into());
+                put("incident_id", incident_id.as_str().into());
+            }
+            EventKind::DealOffered { deal_id, partner }
+            | EventKind::DealCompleted { deal_id, partner }
+            | EventKind::DealCancelled { deal_id, partner } => {
+                let kind = match &self.kind {
+                    EventKind::DealOffered { .. } => "deal.offered",
+                    EventKind::DealCompleted { .. } => "deal.completed",
+                    _ => "deal.cancelled",
+                };
+                put("kind", kind.into());
+                put("deal_id", deal_id.as_str().into());
+                put("partner", partner.as_str().into());
+            }
+        }
+        serde_json::Value::Object(object).to_string()
+    }
+}
+
+/// A line of an events file that was not taken, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong and what to do.
+    pub reason: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// Reads a JSON Lines file into a ledger: every valid event is applied, every bad line is
+/// reported with its number (blank lines are skipped).
+pub fn parse_jsonl(text: &str) -> (crate::ledger::Ledger, Vec<LineError>) {
+    let mut ledger = crate::ledger::Ledger::default();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let outcome = Event::from_json(line).and_then(|event| ledger.apply(&event));
+        if let Err(reason) = outcome {
+            errors.push(LineError { line: index + 1, reason });
+        }
+    }
+    (ledger, errors)
+}
