@@ -164,3 +164,119 @@ fn checklist_changes_persist_and_gate_the_launch() {
     ));
     assert_eq!(check["verdict"], "needs_ic_decision");
 }
+
+#[test]
+fn simulate_then_report_and_evaluate_with_the_contract_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("trc20.jsonl");
+    let events = events.to_str().unwrap();
+    let written =
+        json(&["simulate", "--scenario", "rpc-degradation-trc20", "--t0", "2026-12-07T10:00", "--seed", "5", "--out", events, "--json"]);
+    assert!(written["events"].as_u64().unwrap() > 2000);
+    let again = dir.path().join("again.jsonl");
+    json(&[
+        "simulate",
+        "--scenario",
+        "rpc-degradation-trc20",
+        "--t0",
+        "2026-12-07T10:00",
+        "--seed",
+        "5",
+        "--out",
+        again.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(std::fs::read(events).unwrap(), std::fs::read(&again).unwrap(), "deterministic per seed");
+
+    let report = json(&[
+        "slo",
+        "report",
+        "--events",
+        events,
+        "--from",
+        "2026-12-07T10:00",
+        "--to",
+        "2026-12-08T10:00",
+        "--t0",
+        "2026-12-07T10:00",
+        "--json",
+    ]);
+    let keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["windows", "eod", "slo", "kpi"]);
+    let window = &report["windows"][0];
+    let window_keys: Vec<&str> = window.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        window_keys,
+        [
+            "start",
+            "end",
+            "scope",
+            "pass_through_p95_s",
+            "payouts_confirmed",
+            "in_flight",
+            "queue_depth_end",
+            "webhook_success_ratio",
+            "webhook_attempts",
+            "dead_letter_depth_end"
+        ]
+    );
+    assert_eq!(
+        (window["start"].as_str(), window["end"].as_str(), window["scope"].as_str()),
+        (Some("2026-12-07T10:00:00+01:00"), Some("2026-12-07T10:15:00+01:00"), Some("global"))
+    );
+    let windows = report["windows"].as_array().unwrap();
+    let trc20: Vec<&Value> = windows.iter().filter(|w| w["scope"] == "network:trc20").collect();
+    assert_eq!(trc20.len(), 96, "a day of 15-minute windows");
+    assert!(trc20.iter().any(|w| w["pass_through_p95_s"].as_f64().unwrap_or(0.0) > 1800.0), "the TRC-20 stall shows");
+    assert!(trc20.iter().all(|w| w["webhook_success_ratio"].is_null()), "webhooks are global only");
+    assert_eq!(report["eod"][0]["business_day"], "2026-12-07");
+    assert_eq!(report["eod"][0]["sessions"], 2);
+    assert!(report["kpi"]["t0_to_first_eod_s"].as_f64().is_some());
+    assert_eq!(report["slo"]["pass_through_p95"]["target_s"], 900);
+
+    let evaluation = json(&["rollback", "evaluate", "--events", events, "--at", "2026-12-07T15:30", "--json"]);
+    assert_eq!(evaluation["at"], "2026-12-07T15:30:00+01:00");
+    assert_eq!(evaluation["recommendation"], "partial");
+    assert_eq!(evaluation["scope"], "network:trc20");
+    let triggers = evaluation["triggers"].as_array().unwrap();
+    assert!(triggers.iter().all(|t| t["rule"] == "pass_through"));
+    let network = triggers.iter().find(|t| t["scope"] == "network:trc20").expect("the network trigger");
+    assert_eq!(network["evidence"]["threshold_s"], 1800);
+    assert!(network["evidence"]["queue_depth_end"].as_u64() > network["evidence"]["queue_depth_start"].as_u64());
+    assert!(network["since"].as_str().unwrap().starts_with("2026-12-07T1"));
+    let calm = json(&["rollback", "evaluate", "--events", events, "--at", "2026-12-07T12:00", "--json"]);
+    assert_eq!((calm["recommendation"].as_str(), calm["triggers"].as_array().map(Vec::len)), (Some("none"), Some(0)));
+}
+
+#[test]
+fn bad_event_files_exit_2_with_line_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &events,
+        "{\"seq\":1,\"id\":\"00000000-0000-4000-8000-000000000001\",\"at\":\"2026-12-07T09:40:00Z\",\"kind\":\"payout.confirmed\",\"payout_id\":\"A\"}\nnot json\n",
+    )
+    .unwrap();
+    let output = clubgate(&["rollback", "evaluate", "--events", events.to_str().unwrap(), "--at", "2026-12-07T10:00", "--json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.jsonl: line 1: payout \"A\" is unknown"), "{stderr}");
+    assert!(stderr.contains("bad.jsonl: line 2: not a valid event"), "{stderr}");
+    refused(&["simulate", "--scenario", "meteor", "--t0", "2026-12-07T10:00", "--out", "/tmp/x.jsonl"], "meteor");
+    refused(
+        &[
+            "slo",
+            "report",
+            "--events",
+            events.to_str().unwrap(),
+            "--from",
+            "2026-12-07T10:00",
+            "--to",
+            "2026-12-07T11:00",
+            "--window",
+            "7m",
+        ],
+        "7m",
+    );
+    refused(&["rollback", "evaluate", "--events", "/nonexistent.jsonl", "--at", "2026-12-07T10:00"], "/nonexistent.jsonl");
+}

@@ -9,7 +9,7 @@ use crate::ledger::{p95, window_start, Ledger, Scope, MINUTE_NS};
 use crate::plan::{Network, Plan};
 
 /// The four rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// p95 pass-through above the threshold in N consecutive windows and the queue growing.

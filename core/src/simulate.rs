@@ -22,7 +22,8 @@ use crate::plan::Network;
 pub enum Scenario {
     /// A healthy pilot day.
     PilotDay,
-    /// TRC-20 confirmations slow down from T0+4h to T0+7h; the TRC-20 queue grows.
+    /// TRC-20 confirmations stall from T0+4h until the provider recovers at T0+7h; the
+    /// TRC-20 queue grows, then drains.
     RpcDegradationTrc20,
     /// One partner's webhook endpoint is down from T0+3h for 45 minutes.
     WebhookOutage,
@@ -205,17 +206,27 @@ pub fn simulate(simulation: &Simulation) -> Vec<Event> {
             let offset = at - t0;
             let minutes_into = |from: i64| (offset - from) as f64 / MINUTE_NS as f64;
             let latency_minutes = match scenario {
-                // The RPC provider degrades progressively: confirmations take longer and
-                // longer, so the TRC-20 queue keeps growing until it recovers at T0+7h.
-                Scenario::RpcDegradationTrc20 if network == Network::Trc20 && (4 * hour..7 * hour).contains(&offset) => {
-                    rng.lognormal(35.0 + 1.0 * minutes_into(4 * hour), 0.2)
-                }
+                // The TRC-20 RPC provider stops answering with confirmations: nothing sent
+                // from T0+4h confirms before it recovers at T0+7h (see below), so the TRC-20
+                // queue grows with every payout.
+                Scenario::RpcDegradationTrc20 if network == Network::Trc20 && (4 * hour..7 * hour).contains(&offset) => 24.0 * 60.0,
                 Scenario::Sev1 if (5 * hour..6 * hour + 30 * MINUTE_NS).contains(&offset) => {
                     rng.lognormal(40.0 + 0.5 * minutes_into(5 * hour), 0.25)
                 }
                 _ => rng.lognormal(median_minutes, 0.5),
             };
-            let done = at + (latency_minutes * MINUTE_NS as f64) as i64;
+            let mut done = at + (latency_minutes * MINUTE_NS as f64) as i64;
+            // When the provider recovers, the backlog confirms within minutes.
+            let recovery = match scenario {
+                Scenario::RpcDegradationTrc20 if network == Network::Trc20 => Some(7 * hour),
+                Scenario::Sev1 => Some(6 * hour + 30 * MINUTE_NS),
+                _ => None,
+            };
+            if let Some(recovered) = recovery.map(|r| t0 + r) {
+                if at < recovered && done > recovered {
+                    done = recovered + (rng.lognormal(6.0, 0.5) * MINUTE_NS as f64) as i64;
+                }
+            }
             if done >= end {
                 continue;
             }
