@@ -2,7 +2,15 @@
 // frame before it reaches the shell. Only the app's own commands get through; anything
 // else (a core plugin, an injected script calling something new) is refused here, on top
 // of the capability file that already grants nothing more.
-const ALLOWED_COMMANDS = new Set(["overview", "set_item_state", "item_history", "save_settings"]);
+const ALLOWED_COMMANDS = new Set([
+  "overview",
+  "set_item_state",
+  "item_history",
+  "save_settings",
+  "dashboard",
+  "import_events",
+  "start_replay",
+]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {
   const command = payload && payload.cmd;

@@ -2,7 +2,15 @@
 //! permission per app command, which `capabilities/main.json` grants to the main window.
 
 fn main() {
-    let manifest = tauri_build::AppManifest::new().commands(&["overview", "set_item_state", "item_history", "save_settings"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "overview",
+        "set_item_state",
+        "item_history",
+        "save_settings",
+        "dashboard",
+        "import_events",
+        "start_replay",
+    ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build script: {error:#}");

@@ -434,3 +434,20 @@ pub fn parse_jsonl(text: &str) -> (crate::ledger::Ledger, Vec<LineError>) {
     }
     (ledger, errors)
 }
+
+/// Like [`parse_jsonl`], keeping the accepted events too (for storing them).
+pub fn parse_jsonl_events(text: &str) -> (Vec<Event>, crate::ledger::Ledger, Vec<LineError>) {
+    let mut ledger = crate::ledger::Ledger::default();
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match Event::from_json(line).and_then(|event| ledger.apply(&event).map(|()| event)) {
+            Ok(event) => events.push(event),
+            Err(reason) => errors.push(LineError { line: index + 1, reason }),
+        }
+    }
+    (events, ledger, errors)
+}

@@ -340,3 +340,155 @@ fn sev1(ledger: &Ledger, at: i64) -> Option<Trigger> {
     let incidents = open.iter().map(|i| (i.id.clone(), i.title.clone(), i.opened)).collect();
     Some(Trigger { rule: Rule::Sev1, scope: Scope::Global, since, evidence: Evidence::Sev1 { incidents } })
 }
+
+/// The state of one rule on the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleState {
+    /// Nothing close to the rule.
+    Ok,
+    /// Part of the rule holds (one bad window, an SLO missed, a session late, a SEV2 open).
+    Watching,
+    /// The rule holds.
+    Triggered,
+}
+
+/// A rule's state with the reason in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleStatus {
+    /// The rule.
+    pub rule: Rule,
+    /// Its state.
+    pub state: RuleState,
+    /// Why, in one sentence.
+    pub detail: String,
+}
+
+fn minutes_text(nanos: i64) -> String {
+    let tenths = nanos / 6_000_000_000;
+    format!("{}.{} min", tenths / 10, tenths % 10)
+}
+
+/// What the evidence of a trigger says, in one English sentence.
+pub fn describe(trigger: &Trigger) -> String {
+    match &trigger.evidence {
+        Evidence::PassThrough { windows, threshold, queue_depth_start, queue_depth_end } => {
+            let values: Vec<String> = windows.iter().map(|w| w.p95.map_or("no data".to_owned(), minutes_text)).collect();
+            format!(
+                "{}: p95 pass-through {} in {} consecutive windows, above {}; queue {} → {}",
+                trigger.scope.label(),
+                values.join(" and "),
+                windows.len(),
+                minutes_text(*threshold),
+                queue_depth_start,
+                queue_depth_end
+            )
+        }
+        Evidence::EodUnsettled { sessions, after_cut_off_minutes, gauge_now, gauge_before, lookback_minutes } => format!(
+            "{} EOD session(s) unsettled {after_cut_off_minutes}+ min after cut-off ({}); unsettled {gauge_before} → {gauge_now} over {lookback_minutes} min: no improvement",
+            sessions.len(),
+            sessions.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+        Evidence::Webhooks { succeeded, attempts, threshold_basis_points, dead_letter_start, dead_letter_end, .. } => format!(
+            "webhook success {succeeded}/{attempts} ({:.2}%) below {:.2}%; dead-letter queue {dead_letter_start} → {dead_letter_end}",
+            *succeeded as f64 * 100.0 / *attempts as f64,
+            f64::from(*threshold_basis_points) / 100.0
+        ),
+        Evidence::Sev1 { incidents } => {
+            format!("open SEV1: {}", incidents.iter().map(|(id, title, _)| format!("{id} {title}")).collect::<Vec<_>>().join("; "))
+        }
+    }
+}
+
+/// Every rule's state at `at`: triggered with its evidence, watching when part of it holds,
+/// ok otherwise.
+pub fn rule_states(ledger: &Ledger, plan: &Plan, tz: &TimeZone, evaluation: &Evaluation) -> Vec<RuleStatus> {
+    let at = evaluation.at;
+    let triggered = |rule: Rule| -> Vec<String> { evaluation.triggers.iter().filter(|t| t.rule == rule).map(describe).collect() };
+    let mut statuses = Vec::with_capacity(4);
+
+    let pass = triggered(Rule::PassThrough);
+    statuses.push(if !pass.is_empty() {
+        RuleStatus { rule: Rule::PassThrough, state: RuleState::Triggered, detail: pass.join(" · ") }
+    } else {
+        let minutes = plan.rollback.pass_through.window_minutes;
+        let end = window_start(at, tz, minutes);
+        let start = end - i64::from(minutes) * MINUTE_NS;
+        let slo = i64::from(plan.slos.pass_through_p95_max_minutes) * MINUTE_NS;
+        let worst = ledger.scopes().into_iter().filter_map(|scope| {
+            let (mut samples, _, _) = ledger.pass_through_samples(&scope, start, end);
+            p95(&mut samples).map(|p| (p, scope))
+        });
+        match worst.max_by_key(|(p, _)| *p) {
+            Some((p, scope)) if p > slo => RuleStatus {
+                rule: Rule::PassThrough,
+                state: RuleState::Watching,
+                detail: format!(
+                    "{}: p95 pass-through {} in the last window, above the {} SLO",
+                    scope.label(),
+                    minutes_text(p),
+                    minutes_text(slo)
+                ),
+            },
+            Some((p, _)) => RuleStatus {
+                rule: Rule::PassThrough,
+                state: RuleState::Ok,
+                detail: format!("worst p95 pass-through {} in the last window", minutes_text(p)),
+            },
+            None => RuleStatus { rule: Rule::PassThrough, state: RuleState::Ok, detail: "no payouts in the last window".to_owned() },
+        }
+    });
+
+    let eod = triggered(Rule::EodUnsettled);
+    statuses.push(if !eod.is_empty() {
+        RuleStatus { rule: Rule::EodUnsettled, state: RuleState::Triggered, detail: eod.join(" · ") }
+    } else {
+        let unsettled = ledger.unsettled_sessions(at);
+        if unsettled.is_empty() {
+            RuleStatus { rule: Rule::EodUnsettled, state: RuleState::Ok, detail: "no session past its cut-off is unsettled".to_owned() }
+        } else {
+            let names: Vec<String> =
+                unsettled.iter().map(|s| format!("{} ({} after cut-off)", s.id, minutes_text(at - s.cut_off))).collect();
+            RuleStatus {
+                rule: Rule::EodUnsettled,
+                state: RuleState::Watching,
+                detail: format!("unsettled past cut-off: {}", names.join(", ")),
+            }
+        }
+    });
+
+    let hooks = triggered(Rule::Webhooks);
+    statuses.push(if !hooks.is_empty() {
+        RuleStatus { rule: Rule::Webhooks, state: RuleState::Triggered, detail: hooks.join(" · ") }
+    } else {
+        let minutes = plan.rollback.webhooks.window_minutes;
+        let end = window_start(at, tz, minutes);
+        let (ok, all) = ledger.webhook_attempts(end - i64::from(minutes) * MINUTE_NS, end);
+        let slo = u128::from(plan.slos.webhook_success_min_basis_points);
+        if all == 0 {
+            RuleStatus { rule: Rule::Webhooks, state: RuleState::Ok, detail: "no webhook attempts in the last window".to_owned() }
+        } else if u128::from(ok) * 10_000 < slo * u128::from(all) {
+            RuleStatus {
+                rule: Rule::Webhooks,
+                state: RuleState::Watching,
+                detail: format!("webhook success {ok}/{all} in the last window, below the {:.0}% SLO", slo as f64 / 100.0),
+            }
+        } else {
+            RuleStatus { rule: Rule::Webhooks, state: RuleState::Ok, detail: format!("webhook success {ok}/{all} in the last window") }
+        }
+    });
+
+    let sev = triggered(Rule::Sev1);
+    statuses.push(if !sev.is_empty() {
+        RuleStatus { rule: Rule::Sev1, state: RuleState::Triggered, detail: sev.join(" · ") }
+    } else {
+        let sev2 = ledger.open_incidents(2, at);
+        if sev2.is_empty() {
+            RuleStatus { rule: Rule::Sev1, state: RuleState::Ok, detail: "no open SEV1 or SEV2 incident".to_owned() }
+        } else {
+            let names: Vec<String> = sev2.iter().map(|i| format!("{} {}", i.id, i.title)).collect();
+            RuleStatus { rule: Rule::Sev1, state: RuleState::Watching, detail: format!("open SEV2: {}", names.join("; ")) }
+        }
+    });
+    statuses
+}

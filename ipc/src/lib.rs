@@ -222,3 +222,118 @@ pub struct CommandError {
     /// What went wrong and what to do.
     pub message: String,
 }
+
+/// One rollback rule on the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleView {
+    /// `pass_through`, `eod_unsettled`, `webhooks`, `sev1`.
+    pub rule: String,
+    /// `ok`, `watching`, `triggered`.
+    pub state: String,
+    /// The evidence or the reason, in words.
+    pub detail: String,
+    /// When it first became true (triggered rules only).
+    pub since: Option<Instant>,
+}
+
+/// A chart, as SVG markup drawn by the shell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartView {
+    /// Stable id.
+    pub id: String,
+    /// SVG markup.
+    pub svg: String,
+}
+
+/// SLO attainment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttainmentView {
+    /// `pass_through`, `eod`, `webhooks`.
+    pub slo: String,
+    /// Periods meeting the target.
+    pub met: usize,
+    /// Periods with data.
+    pub total: usize,
+}
+
+/// One business day of EOD.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EodDayView {
+    /// Plan-zone date.
+    pub day: String,
+    /// Sessions.
+    pub sessions: usize,
+    /// p95 EOD in minutes, one decimal; `None` with no settled session.
+    pub p95_minutes: Option<String>,
+    /// Unsettled.
+    pub unsettled: usize,
+}
+
+/// A rule that triggered, as the alert list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    /// Data-clock instant of the trigger.
+    pub at: Instant,
+    /// What triggered.
+    pub text: String,
+}
+
+/// A replay's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayView {
+    /// Scenario.
+    pub scenario: String,
+    /// Speed (× real time).
+    pub speed: u32,
+    /// Events released so far.
+    pub released: usize,
+    /// Events in the scenario.
+    pub total: usize,
+}
+
+/// The SLO dashboard at the data clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    /// Where the events came from (`import:…`, `replay:…`), if any.
+    pub source: Option<String>,
+    /// Events known.
+    pub events: usize,
+    /// The instant everything is evaluated at: the replay's clock or the latest event.
+    pub clock: Option<Instant>,
+    /// `none`, `partial`, `full`.
+    pub recommendation: String,
+    /// The partial rollback's scope.
+    pub scope: Option<String>,
+    /// The four rules.
+    pub rules: Vec<RuleView>,
+    /// Charts.
+    pub charts: Vec<ChartView>,
+    /// SLO attainment over the charted period.
+    pub attainment: Vec<AttainmentView>,
+    /// EOD per business day.
+    pub eod_days: Vec<EodDayView>,
+    /// Triggers seen, newest first.
+    pub alerts: Vec<AlertView>,
+    /// The running replay.
+    pub replay: Option<ReplayView>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    /// Events taken.
+    pub imported: usize,
+    /// Lines refused, with their number and reason.
+    pub errors: Vec<String>,
+}
+
+/// A replay request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayRequest {
+    /// Scenario name.
+    pub scenario: String,
+    /// Speed (× real time), 1–5000.
+    pub speed: u32,
+    /// Seed.
+    pub seed: u64,
+}

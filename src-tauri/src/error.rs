@@ -20,6 +20,20 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] clubgate_store::Error),
+    /// An events file could not be read.
+    #[error("cannot read the events file {path}: {source}; check the path")]
+    EventsFile {
+        /// The path as typed.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A replay request was refused.
+    #[error("{message}")]
+    Replay {
+        /// What is wrong and what to do.
+        message: String,
+    },
 }
 
 impl Error {
@@ -33,6 +47,8 @@ impl Error {
                 _ => "invalid_input",
             },
             Self::PlanFile { .. } => "plan_file",
+            Self::EventsFile { .. } => "events_file",
+            Self::Replay { .. } => "invalid_input",
             Self::Store(clubgate_store::Error::NoLaunch { .. }) => "no_launch",
             Self::Store(_) => "storage",
         }

@@ -3,8 +3,10 @@
 //! which works over the core and the store; [`views`] converts core values to the IPC
 //! types of `clubgate-ipc`.
 
+mod charts;
 mod commands;
 mod error;
+mod live;
 mod service;
 mod views;
 
@@ -28,6 +30,9 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::launch::save_settings,
             commands::checklist::set_item_state,
             commands::checklist::item_history,
+            commands::slo::dashboard,
+            commands::slo::import_events,
+            commands::slo::start_replay,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

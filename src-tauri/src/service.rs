@@ -6,20 +6,27 @@ use std::path::Path;
 use clubgate_core::checklist::{go_no_go, ItemChange};
 use clubgate_core::launch::default_t0;
 use clubgate_core::DEFAULT_PLAN_TOML;
-use clubgate_ipc::{ChangeView, ItemUpdate, Overview, SettingsUpdate};
+use clubgate_ipc::{ChangeView, DashboardView, ImportView, ItemUpdate, Overview, ReplayRequest, SettingsUpdate};
 use clubgate_store::{NewSettings, Store};
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
+use crate::live::Live;
 use crate::views;
 
 /// The source label of the embedded default plan.
 const BUILTIN_PLAN: &str = "builtin:launch-plan-v1";
 
-/// The app's state: the open store.
-#[derive(Debug)]
+/// The app's state: the open store and the live event stream.
 pub struct Service {
     store: Store,
+    live: Live,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("store", &self.store).finish_non_exhaustive()
+    }
 }
 
 impl Service {
@@ -40,7 +47,26 @@ impl Service {
             };
             store.configure(&first).await?;
         }
-        Ok(Self { store })
+        let live = Live::load(store.clone()).await?;
+        Ok(Self { store, live })
+    }
+
+    /// The SLO dashboard at the data clock.
+    pub async fn dashboard(&self) -> Result<DashboardView> {
+        let launch = self.store.require_settings().await?.launch()?;
+        Ok(self.live.dashboard(&launch).await)
+    }
+
+    /// Replaces the event stream with a JSON Lines file.
+    pub async fn import_events(&self, path: &str) -> Result<ImportView> {
+        let launch = self.store.require_settings().await?.launch()?;
+        self.live.import(path.trim(), &launch).await
+    }
+
+    /// Starts replaying a simulated scenario from T0, replacing the event stream.
+    pub async fn start_replay(&self, request: &ReplayRequest) -> Result<()> {
+        let launch = self.store.require_settings().await?.launch()?;
+        self.live.start_replay(request, launch).await
     }
 
     /// The overview at the present instant.

@@ -310,6 +310,31 @@ async fn the_launch_ic_walks_the_real_window() {
     wait_text(&client, "#item-entry-wallet-sop .item-title", "SOP кошельков").await;
     click(&client, "#nav-timeline").await;
     screenshot(&client, "07-timeline-ru").await;
+
+    // The SLO dashboard: replay the TRC-20 RPC degradation fast and watch the partial
+    // rollback of TRC-20 appear, with rule 1 triggered and its evidence in words.
+    click(&client, "#lang-en").await;
+    click(&client, "#nav-slo").await;
+    wait_for(&client, "#replay-scenario").await.select_by_value("rpc-degradation-trc20").await.expect("scenario");
+    wait_for(&client, "#replay-speed").await.select_by_value("5000").await.expect("speed");
+    click(&client, "#replay-start").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(90))
+        .for_element(Locator::Css("#slo-recommendation[data-recommendation=\"partial\"][data-scope=\"network:trc20\"]"))
+        .await
+        .expect("the partial rollback of TRC-20 shows");
+    assert_eq!(attr(&client, "#rule-pass_through", "data-state").await.as_deref(), Some("triggered"));
+    let evidence = text(&client, "#rule-pass_through .rule-detail").await;
+    assert!(evidence.contains("network:trc20") && evidence.contains("consecutive windows"), "{evidence}");
+    // The scenario's SEV2 ("TRC-20 RPC latency") is watched, not a rollback trigger.
+    assert_eq!(attr(&client, "#rule-sev1", "data-state").await.as_deref(), Some("watching"));
+    wait_text(&client, "#rule-sev1 .rule-detail", "SEV2").await;
+    wait_for(&client, "#chart-pass-through svg").await;
+    wait_text(&client, "#slo-alerts", "PassThrough triggered").await;
+    screenshot(&client, "08-slo-partial-rollback-trc20").await;
+    client.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.expect("scroll");
+    screenshot(&client, "09-slo-charts").await;
     client.close().await.expect("close the app");
     assert!(harness.data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
 }

@@ -219,6 +219,54 @@ impl Store {
             .collect()
     }
 
+    /// Appends events (already validated against the stream) in one transaction.
+    pub async fn append_events(&self, events: &[clubgate_core::events::Event]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        for event in events {
+            let seq = i64::try_from(event.seq).map_err(|_| Error::Corrupt {
+                table: "events",
+                row: -1,
+                detail: format!("seq {} overflows", event.seq),
+            })?;
+            let id = clubgate_core::events::format_uuid(event.id);
+            let at = event.at.to_string();
+            let line = event.to_json();
+            let kind = line.split("\"kind\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_owned();
+            sqlx::query!("INSERT INTO events (seq, id, at, kind, line) VALUES (?, ?, ?, ?, ?)", seq, id, at, kind, line)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.db_error(e))?;
+        }
+        tx.commit().await.map_err(|e| self.db_error(e))
+    }
+
+    /// Every stored event's JSON line, in log order.
+    pub async fn event_lines(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query_scalar!("SELECT line FROM events ORDER BY seq").fetch_all(&self.pool).await.map_err(|e| self.db_error(e))?;
+        Ok(rows)
+    }
+
+    /// Starts a new event stream: forgets the stored events and records the new source.
+    pub async fn start_stream(&self, source: &str, started_at: Timestamp) -> Result<()> {
+        let started = started_at.to_string();
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        sqlx::query!("DELETE FROM events").execute(&mut *tx).await.map_err(|e| self.db_error(e))?;
+        sqlx::query!(
+            "INSERT INTO event_stream (id, source, started_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, started_at = excluded.started_at",
+            source,
+            started
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))
+    }
+
+    /// Where the current event stream came from, if any.
+    pub async fn stream_source(&self) -> Result<Option<String>> {
+        sqlx::query_scalar!("SELECT source FROM event_stream WHERE id = 1").fetch_optional(&self.pool).await.map_err(|e| self.db_error(e))
+    }
+
     /// Closes the pool, flushing the WAL.
     pub async fn close(self) {
         self.pool.close().await;

@@ -11,6 +11,7 @@ use crate::gate::GatePage;
 use crate::i18n::{lang, pick, t, Lang};
 use crate::ipc;
 use crate::settings::SettingsDialog;
+use crate::slo::SloPage;
 use crate::timeline::Timeline;
 
 /// State shared by every page.
@@ -63,6 +64,7 @@ enum Page {
     Timeline,
     Checklists,
     Gate,
+    Slo,
 }
 
 /// The root component.
@@ -123,6 +125,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-timeline", Page::Timeline, "timeline")}
                 {tab("nav-checklists", Page::Checklists, "checklists")}
                 {tab("nav-gate", Page::Gate, "gate")}
+                {tab("nav-slo", Page::Slo, "slo")}
             </nav>
             <Show when=move || state.error.get().is_some()>
                 <div class="alert error" id="load-error">{move || state.error.get().unwrap_or_default()}</div>
@@ -132,6 +135,7 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Timeline => view! { <Timeline /> }.into_any(),
                     Page::Checklists => view! { <Checklists /> }.into_any(),
                     Page::Gate => view! { <GatePage /> }.into_any(),
+                    Page::Slo => view! { <SloPage /> }.into_any(),
                 }}
             </main>
             <Show when=move || settings_open.get()>

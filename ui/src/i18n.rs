@@ -80,6 +80,29 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "items_done" => ("items done", "пунктов выполнено"),
         "goals" => ("Goals", "Цели"),
         "hotfix_only" => ("hotfix only, by procedure", "только hotfix по процедуре"),
+        "slo" => ("SLO & rollback", "SLO и откат"),
+        "rollback_none" => ("No rollback: continue", "Откат не нужен: продолжаем"),
+        "rollback_partial" => ("Partial rollback", "Частичный откат"),
+        "rollback_full" => ("Full rollback", "Полный откат"),
+        "events" => ("events", "событий"),
+        "replay" => ("Replay", "Реплей"),
+        "import" => ("Import", "Импорт"),
+        "start" => ("Start", "Запустить"),
+        "rules" => ("Rollback rules (seed §10)", "Критерии rollback (§10)"),
+        "rule_pass_through" => {
+            ("1 · p95 pass-through > 30 min, 2 windows, queue growing", "1 · p95 pass-through > 30 мин 2 окна подряд и очередь растёт")
+        }
+        "rule_eod_unsettled" => {
+            ("2 · EOD unsettled 90 min after cut-off, no improvement", "2 · EOD не рассчитан 90 мин после cut-off без улучшения")
+        }
+        "rule_webhooks" => ("3 · webhooks < 98% and dead-letter growing", "3 · webhooks < 98% и dead-letter растёт"),
+        "rule_sev1" => ("4 · SEV1 incident", "4 · инцидент SEV1"),
+        "since" => ("since", "с"),
+        "attainment" => ("SLO attainment", "Выполнение SLO"),
+        "slo_pass_through" => ("p95 pass-through ≤ 15 min (windows)", "p95 pass-through ≤ 15 мин (окна)"),
+        "slo_eod" => ("p95 EOD ≤ 60 min (days)", "p95 EOD ≤ 60 мин (дни)"),
+        "slo_webhooks" => ("webhooks ≥ 99% (windows)", "webhooks ≥ 99% (окна)"),
+        "alerts" => ("Alerts", "Оповещения"),
         _ => ("?", "?"),
     };
     match lang {

@@ -1,6 +1,6 @@
 //! Calls into the Tauri shell through `window.__TAURI__.core.invoke`.
 
-use clubgate_ipc::{ChangeView, CommandError, ItemUpdate, Overview, SettingsUpdate};
+use clubgate_ipc::{ChangeView, CommandError, DashboardView, ImportView, ItemUpdate, Overview, ReplayRequest, SettingsUpdate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -52,6 +52,28 @@ pub(crate) async fn set_item_state(update: &ItemUpdate) -> Result<Overview, Comm
 
 pub(crate) async fn item_history(item_id: &str) -> Result<Vec<ChangeView>, CommandError> {
     call("item_history", &HistoryArgs { item_id }).await
+}
+
+#[derive(Serialize)]
+struct PathArgs<'a> {
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReplayArgs<'a> {
+    request: &'a ReplayRequest,
+}
+
+pub(crate) async fn dashboard() -> Result<DashboardView, CommandError> {
+    call("dashboard", &NoArgs {}).await
+}
+
+pub(crate) async fn import_events(path: &str) -> Result<ImportView, CommandError> {
+    call("import_events", &PathArgs { path }).await
+}
+
+pub(crate) async fn start_replay(request: &ReplayRequest) -> Result<(), CommandError> {
+    call("start_replay", &ReplayArgs { request }).await
 }
 
 /// Milliseconds since the epoch, from the webview's clock (for countdowns only; every

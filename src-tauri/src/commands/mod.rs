@@ -3,3 +3,4 @@
 
 pub(crate) mod checklist;
 pub(crate) mod launch;
+pub(crate) mod slo;
