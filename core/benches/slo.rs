@@ -51,7 +51,12 @@ fn synthetic(events: usize, start_seq: u64, start_ns: i64, span_ns: i64) -> Vec<
     let payouts = events / 3;
     let step = span_ns / payouts as i64;
     let mut out = Vec::with_capacity(payouts * 3);
-    let wallets = [("hot-erc20-a", Network::Erc20), ("hot-erc20-b", Network::Erc20), ("hot-trc20-a", Network::Trc20), ("hot-trc20-b", Network::Trc20)];
+    let wallets = [
+        ("hot-erc20-a", Network::Erc20),
+        ("hot-erc20-b", Network::Erc20),
+        ("hot-trc20-a", Network::Trc20),
+        ("hot-trc20-b", Network::Trc20),
+    ];
     let mut seq = start_seq;
     let next = |at: i64, kind: EventKind, out: &mut Vec<(i64, EventKind)>| out.push((at, kind));
     let mut raw = Vec::with_capacity(payouts * 3);
@@ -60,10 +65,25 @@ fn synthetic(events: usize, start_seq: u64, start_ns: i64, span_ns: i64) -> Vec<
         let id = format!("p{start_seq}-{i}");
         let (wallet, network) = wallets[i % 4];
         let amount = Amount::parse("1000000").expect("amount");
-        next(at, EventKind::PayoutAccepted { payout_id: id.clone(), network, token: Token::Usdt, wallet: wallet.to_owned(), partner: "partner-l".to_owned(), amount }, &mut raw);
+        next(
+            at,
+            EventKind::PayoutAccepted {
+                payout_id: id.clone(),
+                network,
+                token: Token::Usdt,
+                wallet: wallet.to_owned(),
+                partner: "partner-l".to_owned(),
+                amount,
+            },
+            &mut raw,
+        );
         let done = at + MINUTE_NS + (i as i64 % 240) * 1_000_000_000;
         next(done, EventKind::PayoutConfirmed { payout_id: id }, &mut raw);
-        next(done + 2_000_000_000, EventKind::WebhookAttempt { webhook_id: format!("w{start_seq}-{i}"), partner: "partner-l".to_owned(), status: 200 }, &mut raw);
+        next(
+            done + 2_000_000_000,
+            EventKind::WebhookAttempt { webhook_id: format!("w{start_seq}-{i}"), partner: "partner-l".to_owned(), status: 200 },
+            &mut raw,
+        );
     }
     raw.sort_by_key(|(at, _)| *at);
     for (at, kind) in raw {
@@ -101,7 +121,12 @@ fn benches(c: &mut Criterion) {
     let before = ALLOCATED.load(Ordering::Relaxed);
     let mut ledger = ledger_of(&events);
     let bytes = ALLOCATED.load(Ordering::Relaxed) - before;
-    eprintln!("memory: {} events in the ledger use {} bytes = {:.1} bytes/event", ledger.events, bytes, bytes as f64 / ledger.events as f64);
+    eprintln!(
+        "memory: {} events in the ledger use {} bytes = {:.1} bytes/event",
+        ledger.events,
+        bytes,
+        bytes as f64 / ledger.events as f64
+    );
     drop(events);
     let end = T0_NS + day;
     let period = Period { from: T0_NS, to: end, window_minutes: 15, t0: Some(T0_NS) };

@@ -5,7 +5,7 @@
 //! half-open `[start, end)`, and "at instant x" counts what happened strictly before x.
 //! A metric with no samples is `None` ("no data"), never zero.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -103,9 +103,77 @@ impl Scope {
     }
 }
 
+/// Time indexes of one scope's payouts, kept sorted as events arrive (appends in the common
+/// case of events in time order), so that queue depth is two binary searches and the
+/// samples of a recent window touch only recent and open payouts.
+#[derive(Debug, Clone, Default)]
+struct ScopeIndex {
+    /// Acceptance instants, sorted.
+    accepted: Vec<i64>,
+    /// (ended at, accepted at, confirmed), sorted.
+    ended: Vec<(i64, i64, bool)>,
+    /// Payouts not ended yet: (accepted at, payout index).
+    open: BTreeSet<(i64, u32)>,
+}
+
+fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
+    let at = items.partition_point(|existing| *existing <= item);
+    items.insert(at, item);
+}
+
+impl ScopeIndex {
+    fn accept(&mut self, at: i64, index: u32) {
+        insert_sorted(&mut self.accepted, at);
+        self.open.insert((at, index));
+    }
+
+    fn end(&mut self, accepted: i64, index: u32, at: i64, confirmed: bool) {
+        let was_open = self.open.remove(&(accepted, index));
+        assert!(was_open, "payout {index} ended twice");
+        insert_sorted(&mut self.ended, (at, accepted, confirmed));
+    }
+
+    fn depth(&self, at: i64) -> u64 {
+        let accepted = self.accepted.partition_point(|a| *a < at);
+        let ended = self.ended.partition_point(|(end, _, _)| *end < at);
+        assert!(ended <= accepted, "more payouts ended than accepted before an instant");
+        (accepted - ended) as u64
+    }
+
+    fn samples(&self, start: i64, end: i64) -> (Vec<i64>, u64, u64) {
+        let mut samples = Vec::new();
+        let (mut confirmed, mut in_flight) = (0u64, 0u64);
+        let from = self.ended.partition_point(|(at, _, _)| *at < start);
+        let to = self.ended.partition_point(|(at, _, _)| *at < end);
+        for (at, accepted, ok) in &self.ended[from..to] {
+            if *ok {
+                samples.push(at - accepted);
+                confirmed += 1;
+            }
+        }
+        // Still in flight at `end`: open now, or ended at or after `end`.
+        for (accepted, _) in self.open.range(..(end, 0)) {
+            samples.push(end - accepted);
+            in_flight += 1;
+        }
+        for (_, accepted, _) in self.ended[to..].iter().filter(|(_, accepted, _)| *accepted < end) {
+            samples.push(end - accepted);
+            in_flight += 1;
+        }
+        (samples, confirmed, in_flight)
+    }
+}
+
 /// The ledger's derived state.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
+    global_index: ScopeIndex,
+    network_index: [ScopeIndex; 2],
+    wallet_index_by_scope: Vec<ScopeIndex>,
+    /// Webhook attempt instants, sorted: all, and the 2xx ones.
+    attempt_times: (Vec<i64>, Vec<i64>),
+    /// Dead-letter instants, sorted: entries and replays.
+    dead_letter_times: (Vec<i64>, Vec<i64>),
     last_seq: Option<u64>,
     event_ids: HashSet<u128>,
     /// Wallet ids, with their network.
@@ -170,6 +238,12 @@ impl Ledger {
                 let index = u32::try_from(self.payouts.len()).map_err(|_| "too many payouts".to_owned())?;
                 self.payouts.push(Payout { accepted: at, network: *network, wallet: wallet_index, end: None });
                 self.payout_index.insert(payout_id.clone(), index);
+                if self.wallet_index_by_scope.len() <= wallet_index as usize {
+                    self.wallet_index_by_scope.resize_with(wallet_index as usize + 1, ScopeIndex::default);
+                }
+                for scope in self.indexes_of(*network, wallet_index) {
+                    scope.accept(at, index);
+                }
             }
             EventKind::PayoutConfirmed { payout_id } | EventKind::PayoutFailed { payout_id, .. } => {
                 let confirmed = matches!(event.kind, EventKind::PayoutConfirmed { .. });
@@ -185,19 +259,32 @@ impl Ledger {
                     return Err(format!("payout {payout_id:?} ends before it was accepted"));
                 }
                 payout.end = Some((at, confirmed));
+                let (accepted, network, wallet) = (payout.accepted, payout.network, payout.wallet);
+                for scope in self.indexes_of(network, wallet) {
+                    scope.end(accepted, index, at, confirmed);
+                }
             }
-            EventKind::WebhookAttempt { status, .. } => self.attempts.push((at, (200..300).contains(status))),
+            EventKind::WebhookAttempt { status, .. } => {
+                let success = (200..300).contains(status);
+                self.attempts.push((at, success));
+                insert_sorted(&mut self.attempt_times.0, at);
+                if success {
+                    insert_sorted(&mut self.attempt_times.1, at);
+                }
+            }
             EventKind::WebhookDeadLettered { webhook_id, .. } => {
                 if !self.in_dead_letter.insert(webhook_id.clone()) {
                     return Err(format!("webhook {webhook_id:?} is already in the dead-letter queue"));
                 }
                 self.dead_letter_changes.push((at, 1));
+                insert_sorted(&mut self.dead_letter_times.0, at);
             }
             EventKind::WebhookReplayed { webhook_id } => {
                 if !self.in_dead_letter.remove(webhook_id) {
                     return Err(format!("webhook {webhook_id:?} is not in the dead-letter queue"));
                 }
                 self.dead_letter_changes.push((at, -1));
+                insert_sorted(&mut self.dead_letter_times.1, at);
             }
             EventKind::EodSessionOpened { session_id, trust_pair, cut_off_at } => {
                 if self.session_index.contains_key(session_id) {
@@ -272,11 +359,21 @@ impl Ledger {
         self.last_seq
     }
 
-    fn in_scope(&self, payout: &Payout, scope: &Scope) -> bool {
+    /// The three indexes a payout of `network` from `wallet` belongs to.
+    fn indexes_of(&mut self, network: Network, wallet: u32) -> [&mut ScopeIndex; 3] {
+        let network_slot = match network {
+            Network::Erc20 => 0,
+            Network::Trc20 => 1,
+        };
+        [&mut self.global_index, &mut self.network_index[network_slot], &mut self.wallet_index_by_scope[wallet as usize]]
+    }
+
+    fn index(&self, scope: &Scope) -> Option<&ScopeIndex> {
         match scope {
-            Scope::Global => true,
-            Scope::Network(network) => payout.network == *network,
-            Scope::Wallet(wallet) => self.wallets[payout.wallet as usize].0 == *wallet,
+            Scope::Global => Some(&self.global_index),
+            Scope::Network(Network::Erc20) => Some(&self.network_index[0]),
+            Scope::Network(Network::Trc20) => Some(&self.network_index[1]),
+            Scope::Wallet(wallet) => self.wallet_index.get(wallet).and_then(|i| self.wallet_index_by_scope.get(*i as usize)),
         }
     }
 
@@ -297,42 +394,27 @@ impl Ledger {
     /// Queue depth at `at`: payouts accepted before `at` and not confirmed or failed
     /// before `at`.
     pub fn queue_depth(&self, scope: &Scope, at: i64) -> u64 {
-        self.payouts.iter().filter(|p| self.in_scope(p, scope) && p.accepted < at && p.end.is_none_or(|(end, _)| end >= at)).count() as u64
+        self.index(scope).map_or(0, |index| index.depth(at))
     }
 
     /// The pass-through samples of `[start, end)`: payouts confirmed inside the window
     /// (`confirmed − accepted`) and payouts still not confirmed at `end`, at their age
-    /// `end − accepted`. Failed payouts have none.
+    /// `end − accepted`. Failed payouts have none. Returns (samples, confirmed, in flight).
     pub fn pass_through_samples(&self, scope: &Scope, start: i64, end: i64) -> (Vec<i64>, u64, u64) {
-        let mut samples = Vec::new();
-        let (mut confirmed, mut in_flight) = (0u64, 0u64);
-        for payout in self.payouts.iter().filter(|p| p.accepted < end && self.in_scope(p, scope)) {
-            match payout.end {
-                Some((at, true)) if at >= start && at < end => {
-                    samples.push(at - payout.accepted);
-                    confirmed += 1;
-                }
-                Some((at, _)) if at < end => {}
-                _ => {
-                    samples.push(end - payout.accepted);
-                    in_flight += 1;
-                }
-            }
-        }
-        (samples, confirmed, in_flight)
+        self.index(scope).map_or((Vec::new(), 0, 0), |index| index.samples(start, end))
     }
 
     /// Webhook attempts finished in `[start, end)`: (2xx, all).
     pub fn webhook_attempts(&self, start: i64, end: i64) -> (u64, u64) {
-        self.attempts
-            .iter()
-            .filter(|(at, _)| *at >= start && *at < end)
-            .fold((0, 0), |(ok, all), (_, success)| (ok + u64::from(*success), all + 1))
+        let count = |times: &Vec<i64>| (times.partition_point(|t| *t < end) - times.partition_point(|t| *t < start)) as u64;
+        (count(&self.attempt_times.1), count(&self.attempt_times.0))
     }
 
     /// Dead-letter depth at `at`: dead-lettered before `at` minus replayed before `at`.
     pub fn dead_letter_depth(&self, at: i64) -> i64 {
-        self.dead_letter_changes.iter().filter(|(when, _)| *when < at).map(|(_, delta)| i64::from(*delta)).sum()
+        let entered = self.dead_letter_times.0.partition_point(|t| *t < at) as i64;
+        let replayed = self.dead_letter_times.1.partition_point(|t| *t < at) as i64;
+        entered - replayed
     }
 
     /// Sessions whose cut-off is at or before `at` (and that were opened before `at`)

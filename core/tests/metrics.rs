@@ -151,3 +151,66 @@ fn the_simulator_is_deterministic_and_writes_valid_jsonl() {
     }
     assert!("pilot-night".parse::<Scenario>().unwrap_err().contains("pilot-day"));
 }
+
+/// A brute-force oracle over `Ledger::payouts` for the indexed queries.
+fn naive(ledger: &clubgate_core::ledger::Ledger, scope: &Scope, start: i64, end: i64) -> (Vec<i64>, u64) {
+    let in_scope = |p: &clubgate_core::ledger::Payout| match scope {
+        Scope::Global => true,
+        Scope::Network(n) => p.network == *n,
+        Scope::Wallet(w) => ledger.wallets[p.wallet as usize].0 == *w,
+    };
+    let mut samples = Vec::new();
+    for p in ledger.payouts.iter().filter(|p| in_scope(p) && p.accepted < end) {
+        match p.end {
+            Some((at, true)) if at >= start && at < end => samples.push(at - p.accepted),
+            Some((at, _)) if at < end => {}
+            _ => samples.push(end - p.accepted),
+        }
+    }
+    samples.sort_unstable();
+    let depth = ledger.payouts.iter().filter(|p| in_scope(p) && p.accepted < end && p.end.is_none_or(|(at, _)| at >= end)).count() as u64;
+    (samples, depth)
+}
+
+proptest! {
+    #[test]
+    fn indexed_queries_match_a_brute_force_oracle(
+        payouts in proptest::collection::vec((0i64..600, proptest::option::of((0i64..300, any::<bool>())), 0usize..3), 1..60),
+        probes in proptest::collection::vec(0i64..1000, 1..8),
+    ) {
+        // Acceptances arrive out of time order too; each ends (or not) after it starts.
+        let mut ledger = clubgate_core::ledger::Ledger::default();
+        let mut seq = 0u64;
+        let mut push = |ledger: &mut clubgate_core::ledger::Ledger, minute: i64, kind: clubgate_core::events::EventKind| {
+            seq += 1;
+            let at = jiff::Timestamp::from_second(1_796_634_000 + minute * 60).unwrap();
+            ledger.apply(&Event { seq, id: u128::from(seq), at, kind }).unwrap();
+        };
+        let wallets = [("w-erc20", clubgate_core::plan::Network::Erc20), ("w-trc20-a", clubgate_core::plan::Network::Trc20), ("w-trc20-b", clubgate_core::plan::Network::Trc20)];
+        for (i, (accepted, end, wallet)) in payouts.iter().enumerate() {
+            let (name, network) = wallets[*wallet];
+            push(&mut ledger, *accepted, clubgate_core::events::EventKind::PayoutAccepted {
+                payout_id: format!("p{i}"), network, token: clubgate_core::events::Token::Usdt,
+                wallet: name.into(), partner: "x".into(), amount: clubgate_core::events::Amount::parse("1").unwrap() });
+            if let Some((after, confirmed)) = end {
+                let kind = if *confirmed {
+                    clubgate_core::events::EventKind::PayoutConfirmed { payout_id: format!("p{i}") }
+                } else {
+                    clubgate_core::events::EventKind::PayoutFailed { payout_id: format!("p{i}"), reason: "r".into() }
+                };
+                push(&mut ledger, accepted + after, kind);
+            }
+        }
+        for scope in ledger.scopes() {
+            for probe in &probes {
+                let end = ns(jiff::Timestamp::from_second(1_796_634_000 + probe * 60).unwrap());
+                let start = end - 15 * 60_000_000_000;
+                let (mut samples, _, _) = ledger.pass_through_samples(&scope, start, end);
+                samples.sort_unstable();
+                let (expected, depth) = naive(&ledger, &scope, start, end);
+                prop_assert_eq!(&samples, &expected, "{:?} [{}, {})", scope, start, end);
+                prop_assert_eq!(ledger.queue_depth(&scope, end), depth);
+            }
+        }
+    }
+}
