@@ -242,7 +242,7 @@ impl Live {
             Period { from, to: clock, window_minutes: plan.slos.window_minutes, t0: Some(launch.t0_instant().as_nanosecond() as i64) };
         let (charts, attainment, eod_days) = match report(ledger, plan, &tz, period) {
             Ok(report) => {
-                let charts = charts(&report, plan, &tz);
+                let charts = charts(&report, ledger, plan, &tz);
                 let slo = &report.slo;
                 let attainment = [("pass_through", slo.pass_through), ("eod", slo.eod), ("webhooks", slo.webhooks)]
                     .into_iter()
@@ -279,7 +279,7 @@ impl Live {
     }
 }
 
-fn charts(report: &clubgate_core::report::Report, plan: &clubgate_core::plan::Plan, tz: &TimeZone) -> Vec<ChartView> {
+fn charts(report: &clubgate_core::report::Report, ledger: &Ledger, plan: &clubgate_core::plan::Plan, tz: &TimeZone) -> Vec<ChartView> {
     let Some(start) = report.windows.first().map(|w| w.start) else { return Vec::new() };
     let end = report.windows.iter().map(|w| w.end).max().unwrap_or(start);
     let hours = |at: i64| (at - start) as f64 / (60.0 * MINUTE_NS as f64);
@@ -369,5 +369,49 @@ fn charts(report: &clubgate_core::report::Report, plan: &clubgate_core::plan::Pl
     });
     let depth_max = depth.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).fold(5.0f64, f64::max);
     add("queues", line_chart("Queue depth per network and dead-letter depth", &depth, &[], span, (0.0, depth_max * 1.15), &label));
+    // EOD: the unsettled-sessions gauge at each window's end, and each settled session's
+    // duration at its settlement, against the 60-minute SLO and the 90-minute rule.
+    let unsettled = Series {
+        name: "unsettled sessions".to_owned(),
+        color: PALETTE[3],
+        points: report
+            .windows
+            .iter()
+            .filter(|w| w.scope == Scope::Global)
+            .map(|w| (hours(w.end), Some(ledger.unsettled_sessions(w.end).len() as f64 * 30.0)))
+            .collect(),
+    };
+    let mut settled: Vec<(f64, Option<f64>)> = ledger
+        .sessions
+        .iter()
+        .filter_map(|s| s.settled.map(|(at, _)| (at, at - s.cut_off)))
+        .filter(|(at, _)| *at >= start && *at <= end)
+        .map(|(at, duration)| (hours(at), Some(duration as f64 / MINUTE_NS as f64)))
+        .collect();
+    settled.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let eod_series = [Series { name: "EOD duration (min)".to_owned(), color: PALETTE[2], points: settled }, unsettled];
+    let eod_max = eod_series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).fold(100.0f64, f64::max);
+    add(
+        "eod",
+        line_chart(
+            "EOD duration per session (min) and unsettled sessions (×30)",
+            &eod_series,
+            &[
+                Threshold {
+                    name: format!("SLO {} min", plan.slos.eod_p95_max_minutes),
+                    color: SLO,
+                    value: f64::from(plan.slos.eod_p95_max_minutes),
+                },
+                Threshold {
+                    name: format!("rule {} min", plan.rollback.eod_unsettled.after_cut_off_minutes),
+                    color: ROLLBACK,
+                    value: f64::from(plan.rollback.eod_unsettled.after_cut_off_minutes),
+                },
+            ],
+            span,
+            (0.0, eod_max * 1.15),
+            &label,
+        ),
+    );
     charts
 }
