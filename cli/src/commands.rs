@@ -54,6 +54,15 @@ enum Command {
     /// The rollback rules over an events file.
     #[command(subcommand)]
     Rollback(RollbackCommand),
+    /// Payouts: batching under the per-tx cap and the phase volume headroom.
+    #[command(subcommand)]
+    Payout(PayoutCommand),
+}
+
+#[derive(Subcommand)]
+enum PayoutCommand {
+    /// How a payout is batched, and the phase volume headroom of the day.
+    Plan(crate::payout::PlanArgs),
 }
 
 #[derive(Subcommand)]
@@ -247,7 +256,7 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-async fn open_store(db: Option<&Path>) -> Result<Store> {
+pub(crate) async fn open_store(db: Option<&Path>) -> Result<Store> {
     let path = match db {
         Some(path) => path.to_owned(),
         None => clubgate_store::database_path(&clubgate_store::default_data_dir().ok_or(Error::NoDataDir)?),
@@ -299,6 +308,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Simulate(args) => crate::metrics::run_simulate(&args, json),
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
+        Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
     }
 }
 

@@ -5,6 +5,7 @@
 mod commands;
 mod metrics;
 mod output;
+mod payout;
 
 use std::process::ExitCode;
 

@@ -280,3 +280,90 @@ fn bad_event_files_exit_2_with_line_and_reason() {
     );
     refused(&["rollback", "evaluate", "--events", "/nonexistent.jsonl", "--at", "2026-12-07T10:00"], "/nonexistent.jsonl");
 }
+
+#[test]
+fn payout_plan_batches_and_reports_the_headroom() {
+    let plan = json(&[
+        "payout",
+        "plan",
+        "--network",
+        "erc20",
+        "--token",
+        "USDT",
+        "--to",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "--amount",
+        "600000",
+        "--daily-target",
+        "1000000",
+        "--signed-today",
+        "50000",
+        "--t0",
+        "2026-12-07T10:00",
+        "--at",
+        "2026-11-25T12:00:00Z",
+        "--json",
+    ]);
+    assert_eq!(
+        plan["chunks"],
+        serde_json::json!([{"index": 0, "amount": 250_000_000_000u64}, {"index": 1, "amount": 250_000_000_000u64}, {"index": 2, "amount": 100_000_000_000u64}])
+    );
+    assert_eq!(plan["cap"], 250_000_000_000u64);
+    assert_eq!(
+        plan["phase_headroom"],
+        serde_json::json!({"phase": "pilot", "percent": 10, "cap": 100_000_000_000u64, "left": 50_000_000_000u64, "fits": false})
+    );
+    let trc = json(&[
+        "payout",
+        "plan",
+        "--network",
+        "trc20",
+        "--token",
+        "USDC",
+        "--to",
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+        "--amount",
+        "1.5",
+        "--json",
+    ]);
+    assert_eq!(trc["chunks"], serde_json::json!([{"index": 0, "amount": 1_500_000}]));
+    assert_eq!(trc["phase_headroom"], serde_json::Value::Null);
+    refused(
+        &["payout", "plan", "--network", "erc20", "--token", "USDT", "--to", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", "--amount", "1"],
+        "EIP-55",
+    );
+    refused(
+        &["payout", "plan", "--network", "trc20", "--token", "USDT", "--to", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", "--amount", "1"],
+        "base58check",
+    );
+    refused(
+        &[
+            "payout",
+            "plan",
+            "--network",
+            "erc20",
+            "--token",
+            "USDT",
+            "--to",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "--amount",
+            "1.0000001",
+        ],
+        "7 decimals",
+    );
+    refused(
+        &[
+            "payout",
+            "plan",
+            "--network",
+            "erc20",
+            "--token",
+            "USDT",
+            "--to",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "--amount",
+            "-5",
+        ],
+        "negative",
+    );
+}

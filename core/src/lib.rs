@@ -18,6 +18,7 @@ pub mod freeze;
 pub mod launch;
 pub mod ledger;
 pub mod offset;
+pub mod payout;
 pub mod plan;
 pub mod report;
 pub mod rollback;
