@@ -57,6 +57,20 @@ enum Command {
     /// Payouts: batching under the per-tx cap and the phase volume headroom.
     #[command(subcommand)]
     Payout(PayoutCommand),
+    /// Transactions: build and sign, decode the exact bytes.
+    #[command(subcommand)]
+    Tx(TxCommand),
+}
+
+#[derive(Subcommand)]
+enum TxCommand {
+    /// Build and sign an ERC-20 transfer (EIP-1559).
+    BuildErc20(crate::tx::BuildErc20Args),
+    /// Decode raw transaction bytes into what they say.
+    Decode {
+        /// The raw transaction, 0x… hex.
+        hex: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -309,6 +323,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
+        Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json),
+        Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),
     }
 }
 

@@ -6,6 +6,7 @@ mod commands;
 mod metrics;
 mod output;
 mod payout;
+mod tx;
 
 use std::process::ExitCode;
 

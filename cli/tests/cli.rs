@@ -367,3 +367,51 @@ fn payout_plan_batches_and_reports_the_headroom() {
         "negative",
     );
 }
+
+const ANVIL_KEY: &str = "dev:ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+#[test]
+fn tx_build_erc20_then_decode_the_exact_bytes() {
+    let args = [
+        "tx",
+        "build-erc20",
+        "--chain-id",
+        "31337",
+        "--token",
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "--to",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "--amount",
+        "250000",
+        "--nonce",
+        "7",
+        "--gas-limit",
+        "65000",
+        "--max-fee-per-gas-wei",
+        "30000000000",
+        "--max-priority-fee-per-gas-wei",
+        "1500000000",
+        "--signer",
+        ANVIL_KEY,
+    ];
+    let mut with_dev = args.to_vec();
+    with_dev.extend(["--profile", "dev", "--json"]);
+    let built = json(&with_dev);
+    assert_eq!(built["from"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert!(built["raw"].as_str().unwrap().starts_with("0x02f8b2827a6907"));
+    let decoded = json(&["tx", "decode", built["raw"].as_str().unwrap(), "--json"]);
+    assert_eq!(decoded["amount"], 250_000_000_000u64, "amounts are base-unit integers");
+    assert_eq!(
+        (decoded["to"].as_str(), decoded["nonce"].as_u64(), decoded["chain_id"].as_u64()),
+        (Some("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), Some(7), Some(31337))
+    );
+    assert_eq!(decoded["from"], built["from"]);
+    assert_eq!(decoded["hash"], built["hash"]);
+    // Without --profile dev the development key is refused, and the key is never echoed.
+    let output = clubgate(&args);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refused outside the dev profile") && !stderr.contains("ac0974bec39a17e3"), "{stderr}");
+    refused(&["tx", "decode", "0x01ff"], "not an EIP-1559");
+    refused(&["tx", "decode", "zz"], "not hex");
+}

@@ -58,7 +58,26 @@ pub(crate) fn ensure() -> Result<(), String> {
     cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &wasm_bindgen, &[])?;
     cargo_tool("tauri-driver", "tauri-driver", "2", &["--locked"])?;
     cargo_tool("sqlx-cli", "sqlx", SQLX_CLI_VERSION, &["--locked", "--no-default-features", "--features", "sqlite,rustls"])?;
-    Ok(())
+    npm_tools()
+}
+
+/// The npm tools the tests cross-check against (tools/package.json, locked): installed with
+/// `npm ci` unless the installed tree already matches the lock file.
+fn npm_tools() -> Result<(), String> {
+    let tools = crate::root().join("tools");
+    let lock = std::fs::read(tools.join("package-lock.json")).map_err(|e| format!("cannot read tools/package-lock.json: {e}"))?;
+    // A copy of the lock file written after a successful `npm ci` marks the tree as current.
+    let stamp = tools.join("node_modules").join(".clubgate-installed-lock.json");
+    if std::fs::read(&stamp).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        let mut install = Command::new("apt-get");
+        install.args(["install", "-y", "--no-install-recommends", "nodejs", "npm"]).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut install)?;
+    }
+    run(Command::new("npm").current_dir(&tools).args(["ci", "--no-audit", "--no-fund"]))?;
+    std::fs::write(&stamp, lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
 fn apt() -> Result<(), String> {

@@ -1,0 +1,12 @@
+//! Transactions: the exact bytes an approver signs, built from a payout chunk and decoded
+//! back from those bytes (what you see is what you sign).
+//!
+//! - [`erc20`]: EIP-1559 `transfer(to, amount)` to the token contract, EIP-155 chain id.
+//! - [`signer`]: the signer shape of alloy's `Signer` — one required prehash method — with the
+//!   local development key, which only the `dev` profile accepts.
+
+pub mod erc20;
+pub mod error;
+pub mod signer;
+
+pub use error::{Error, Result};

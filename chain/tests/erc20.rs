@@ -1,0 +1,151 @@
+//! Goal: the ERC-20 transaction bytes are exactly what independent tools produce — byte
+//! identical to foundry's `cast mktx` for the same inputs and key — the signer passes the
+//! example of EIP-155 itself, and the decoder reads the exact bytes back.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use alloy::consensus::{SignableTransaction, TxLegacy};
+use alloy::primitives::{address, b256, Address, TxKind, U256};
+use clubgate_chain::erc20::{decode, sign, Transfer};
+use clubgate_chain::signer::{DevKey, HashSigner, Profile, SignerSpec};
+
+/// anvil's first well-known development key (public test key, no funds anywhere real).
+const DEV_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+fn cast() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
+    assert!(path.exists(), "cast is installed by `cargo xtask setup` (npm ci in tools/): {}", path.display());
+    path
+}
+
+fn hex(bytes: &[u8]) -> String {
+    format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn check_against_cast(transfer: &Transfer) {
+    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let ours = sign(transfer, &key).unwrap();
+    let output = Command::new(cast())
+        .args([
+            "mktx",
+            "--private-key",
+            &format!("0x{DEV_KEY}"),
+            "--chain",
+            &transfer.chain_id.to_string(),
+            "--nonce",
+            &transfer.nonce.to_string(),
+        ])
+        .args(["--gas-limit", &transfer.gas_limit.to_string(), "--gas-price", &transfer.max_fee_per_gas.to_string()])
+        .args(["--priority-gas-price", &transfer.max_priority_fee_per_gas.to_string(), "--rpc-url", "http://127.0.0.1:9"])
+        .arg(transfer.token.to_string())
+        .arg("transfer(address,uint256)")
+        .arg(transfer.to.to_string())
+        .arg(transfer.amount.to_string())
+        .output()
+        .expect("run cast");
+    assert!(output.status.success(), "cast: {}", String::from_utf8_lossy(&output.stderr));
+    let theirs = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert_eq!(hex(&ours.raw), theirs, "{transfer:?}");
+    assert_eq!(ours.from, key.address());
+}
+
+#[test]
+fn raw_transactions_are_byte_identical_to_cast_mktx() {
+    let base = Transfer {
+        chain_id: 31337,
+        token: address!("5FbDB2315678afecb367f032d93F642f64180aa3"),
+        to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        amount: 250_000_000_000,
+        nonce: 7,
+        gas_limit: 65_000,
+        max_fee_per_gas: 30_000_000_000,
+        max_priority_fee_per_gas: 1_500_000_000,
+    };
+    check_against_cast(&base);
+    check_against_cast(&Transfer { chain_id: 1, nonce: 0, amount: 1, ..base });
+    check_against_cast(&Transfer { chain_id: 11_155_111, nonce: 123_456, amount: 100_000_000_000, max_priority_fee_per_gas: 0, ..base });
+    check_against_cast(&Transfer { to: address!("dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"), amount: u128::from(u64::MAX) * 3, ..base });
+}
+
+#[test]
+fn the_signer_passes_the_example_of_eip_155() {
+    // EIP-155: nonce 9, gas price 20 gwei, gas 21000, to 0x3535…35, 1 ether, chain 1, key 0x4646…46.
+    let tx = TxLegacy {
+        chain_id: Some(1),
+        nonce: 9,
+        gas_price: 20_000_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(address!("3535353535353535353535353535353535353535")),
+        value: U256::from(1_000_000_000_000_000_000u128),
+        input: Default::default(),
+    };
+    assert_eq!(tx.signature_hash(), b256!("daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53"));
+    let key = DevKey::new(&"46".repeat(32), Profile::Dev).unwrap();
+    let signature = key.sign_prehash(&tx.signature_hash()).unwrap();
+    assert_eq!(
+        signature.r(),
+        U256::from_str_radix("18515461264373351373200002665853028612451056578545711640558177340181847433846", 10).unwrap()
+    );
+    assert_eq!(
+        signature.s(),
+        U256::from_str_radix("46948507304638947509940763649030358759909902576025900602547168820602576006531", 10).unwrap()
+    );
+    let mut raw = Vec::new();
+    alloy::eips::eip2718::Encodable2718::encode_2718(&tx.into_signed(signature), &mut raw);
+    assert_eq!(
+        hex(&raw),
+        "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83"
+    );
+}
+
+#[test]
+fn decoding_reads_the_exact_bytes_back() {
+    let transfer = Transfer {
+        chain_id: 1,
+        token: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+        to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        amount: 100_000_000_000,
+        nonce: 42,
+        gas_limit: 70_000,
+        max_fee_per_gas: 40_000_000_000,
+        max_priority_fee_per_gas: 2_000_000_000,
+    };
+    let (unsigned, _) = transfer.unsigned_bytes().unwrap();
+    let decoded = decode(&unsigned).unwrap();
+    assert_eq!((decoded.chain_id, decoded.nonce, decoded.token, decoded.to), (1, 42, transfer.token, transfer.to));
+    assert_eq!(
+        (decoded.amount, decoded.gas_limit, decoded.max_fee_per_gas, decoded.max_priority_fee_per_gas),
+        (U256::from(100_000_000_000u64), 70_000, 40_000_000_000, 2_000_000_000)
+    );
+    assert_eq!((decoded.from, decoded.hash), (None, None), "unsigned bytes have no signer");
+    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let signed = sign(&transfer, &key).unwrap();
+    let decoded = decode(&signed.raw).unwrap();
+    assert_eq!(decoded.from, Some(key.address()));
+    assert_eq!(decoded.hash, Some(signed.hash));
+    assert_eq!(decoded.to, transfer.to);
+    let mut tampered = signed.raw;
+    let last = tampered.len() - 40;
+    tampered[last] ^= 1;
+    assert_ne!(decode(&tampered).ok().and_then(|d| d.from), Some(key.address()), "a changed byte changes the signer or fails");
+    assert!(decode(&[0x01, 0x02]).is_err());
+}
+
+#[test]
+fn development_keys_are_refused_outside_the_dev_profile_and_never_printed() {
+    let error = DevKey::new(DEV_KEY, Profile::Production).expect_err("production refuses dev keys");
+    assert!(error.to_string().contains("refused outside the dev profile") && !error.to_string().contains(DEV_KEY));
+    let spec = SignerSpec::parse(&format!("dev:{DEV_KEY}"), Profile::Production).expect_err("spec refused");
+    assert!(!spec.to_string().contains(DEV_KEY), "{spec}");
+    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let shown = format!("{key:?} {:?}", SignerSpec::parse(&format!("dev:{DEV_KEY}"), Profile::Dev).unwrap());
+    assert!(!shown.contains(DEV_KEY) && !shown.contains(&DEV_KEY[..16]), "{shown}");
+    assert_eq!(key.address(), address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+    assert_eq!(
+        SignerSpec::parse("pkcs11:clubgate/hot-erc20", Profile::Production).unwrap(),
+        SignerSpec::Pkcs11 { token: "clubgate".into(), key: "hot-erc20".into() }
+    );
+    assert!(SignerSpec::parse("pkcs11:nokey", Profile::Production).is_err());
+    let _: Address = key.address();
+}

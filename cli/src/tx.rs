@@ -1,0 +1,131 @@
+//! `clubgate tx build-erc20` and `clubgate tx decode`: the exact bytes, and what they say.
+
+use clap::{Args, ValueEnum};
+use clubgate_chain::erc20::{decode, sign, Transfer};
+use clubgate_chain::signer::{DevKey, Profile, SignerSpec};
+use clubgate_core::payout::{EthAddress, TokenAmount};
+use serde_json::{json, Value};
+
+use crate::commands::{print_json, Error, Result};
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum ProfileArg {
+    Production,
+    Dev,
+}
+
+#[derive(Args)]
+pub(crate) struct BuildErc20Args {
+    /// EIP-155 chain id.
+    #[arg(long)]
+    chain_id: u64,
+    /// The token contract (EIP-55).
+    #[arg(long)]
+    token: String,
+    /// The destination (EIP-55).
+    #[arg(long)]
+    to: String,
+    /// Amount as decimal token text (6 decimals).
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    /// The hot wallet's nonce.
+    #[arg(long)]
+    nonce: u64,
+    /// Gas limit.
+    #[arg(long)]
+    gas_limit: u64,
+    /// Max fee per gas (wei).
+    #[arg(long)]
+    max_fee_per_gas_wei: u128,
+    /// Max priority fee per gas (wei).
+    #[arg(long)]
+    max_priority_fee_per_gas_wei: u128,
+    /// pkcs11:<token>/<key> | ledger:<path> | dev:<hex key> (dev profile only).
+    #[arg(long)]
+    signer: String,
+    /// production (default) or dev.
+    #[arg(long, value_enum, default_value = "production")]
+    profile: ProfileArg,
+}
+
+fn chain_error(error: clubgate_chain::Error) -> Error {
+    match error {
+        clubgate_chain::Error::Sign(_) => Error::Input(error.to_string()),
+        other => Error::Input(other.to_string()),
+    }
+}
+
+fn address(text: &str, what: &str) -> Result<alloy::primitives::Address> {
+    EthAddress::parse(text).map(|a| a.address()).map_err(|e| Error::Input(format!("--{what}: {e}")))
+}
+
+pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<()> {
+    let profile = if args.profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
+    let spec = SignerSpec::parse(&args.signer, profile).map_err(chain_error)?;
+    let amount = TokenAmount::parse_decimal(&args.amount, 6).map_err(|e| Error::Input(e.to_string()))?;
+    let transfer = Transfer {
+        chain_id: args.chain_id,
+        token: address(&args.token, "token")?,
+        to: address(&args.to, "to")?,
+        amount: amount.base_units(),
+        nonce: args.nonce,
+        gas_limit: args.gas_limit,
+        max_fee_per_gas: args.max_fee_per_gas_wei,
+        max_priority_fee_per_gas: args.max_priority_fee_per_gas_wei,
+    };
+    let signed = match spec {
+        SignerSpec::Dev(key) => sign(&transfer, &DevKey::new(&key, profile).map_err(chain_error)?).map_err(chain_error)?,
+        SignerSpec::Pkcs11 { .. } | SignerSpec::Ledger { .. } => {
+            return Err(Error::Input(format!("signer {spec:?}: this build signs with the dev profile's local key only; PKCS#11 and Ledger signing are not implemented yet")));
+        }
+    };
+    let raw = format!("0x{}", alloy::primitives::hex::encode(&signed.raw));
+    if json_out {
+        return print_json(&json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) }));
+    }
+    println!("{raw}\nhash {}\nfrom {}", signed.hash, signed.from.to_checksum(None));
+    Ok(())
+}
+
+fn integer(value: alloy::primitives::U256, what: &str) -> Result<Value> {
+    u64::try_from(value).map(Value::from).map_err(|_| Error::Input(format!("{what} {value} does not fit a JSON integer")))
+}
+
+pub(crate) fn run_decode(hex: &str, json_out: bool) -> Result<()> {
+    let bytes = alloy::primitives::hex::decode(hex.trim())
+        .map_err(|_| Error::Input(format!("{hex:?} is not hex; pass the raw transaction as 0x…")))?;
+    let decoded = decode(&bytes).map_err(chain_error)?;
+    let document = json!({
+        "network": "erc20",
+        "signed": decoded.from.is_some(),
+        "chain_id": decoded.chain_id,
+        "nonce": decoded.nonce,
+        "token": decoded.token.to_checksum(None),
+        "to": decoded.to.to_checksum(None),
+        "amount": integer(decoded.amount, "amount")?,
+        "gas_limit": decoded.gas_limit,
+        "max_fee_per_gas_wei": integer(alloy::primitives::U256::from(decoded.max_fee_per_gas), "max fee")?,
+        "max_priority_fee_per_gas_wei": integer(alloy::primitives::U256::from(decoded.max_priority_fee_per_gas), "priority fee")?,
+        "from": decoded.from.map(|a| a.to_checksum(None)),
+        "hash": decoded.hash.map(|h| h.to_string()),
+    });
+    if json_out {
+        return print_json(&document);
+    }
+    println!(
+        "ERC-20 transfer on chain {}: {} base units of token {} to {}",
+        decoded.chain_id,
+        decoded.amount,
+        decoded.token.to_checksum(None),
+        decoded.to.to_checksum(None)
+    );
+    println!(
+        "nonce {}, gas limit {}, max fee {} wei, priority {} wei",
+        decoded.nonce, decoded.gas_limit, decoded.max_fee_per_gas, decoded.max_priority_fee_per_gas
+    );
+    match decoded.from {
+        Some(from) => println!("signed by {}", from.to_checksum(None)),
+        None => println!("unsigned"),
+    }
+    Ok(())
+}
