@@ -7,6 +7,7 @@
 
 pub mod erc20;
 pub mod error;
+pub mod pkcs11;
 pub mod signer;
 
 pub use error::{Error, Result};

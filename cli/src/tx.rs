@@ -8,6 +8,12 @@ use serde_json::{json, Value};
 
 use crate::commands::{print_json, Error, Result};
 
+/// The PKCS#11 module to load (default: SoftHSM2's).
+const PKCS11_MODULE_ENV: &str = "CLUBGATE_PKCS11_MODULE";
+const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+/// The token's user PIN. (The OS keychain is the intended source; not wired yet.)
+const PKCS11_PIN_ENV: &str = "CLUBGATE_PKCS11_PIN";
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub(crate) enum ProfileArg {
     Production,
@@ -75,8 +81,16 @@ pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<(
     };
     let signed = match spec {
         SignerSpec::Dev(key) => sign(&transfer, &DevKey::new(&key, profile).map_err(chain_error)?).map_err(chain_error)?,
-        SignerSpec::Pkcs11 { .. } | SignerSpec::Ledger { .. } => {
-            return Err(Error::Input(format!("signer {spec:?}: this build signs with the dev profile's local key only; PKCS#11 and Ledger signing are not implemented yet")));
+        SignerSpec::Pkcs11 { token, key } => {
+            let module = std::env::var_os(PKCS11_MODULE_ENV)
+                .map_or_else(|| std::path::PathBuf::from(DEFAULT_PKCS11_MODULE), std::path::PathBuf::from);
+            let pin = std::env::var(PKCS11_PIN_ENV)
+                .map_err(|_| Error::Input(format!("signer pkcs11:{token}/{key}: set the token's user PIN in {PKCS11_PIN_ENV}")))?;
+            let signer = clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin).map_err(chain_error)?;
+            sign(&transfer, &signer).map_err(chain_error)?
+        }
+        SignerSpec::Ledger { .. } => {
+            return Err(Error::Input(format!("signer {spec:?}: Ledger signing is not implemented in this build")));
         }
     };
     let raw = format!("0x{}", alloy::primitives::hex::encode(&signed.raw));

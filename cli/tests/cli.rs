@@ -415,3 +415,69 @@ fn tx_build_erc20_then_decode_the_exact_bytes() {
     refused(&["tx", "decode", "0x01ff"], "not an EIP-1559");
     refused(&["tx", "decode", "zz"], "not hex");
 }
+
+#[test]
+fn tx_build_erc20_signs_with_a_softhsm2_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display())).unwrap();
+    let ok = |command: &mut Command| assert!(command.env("SOFTHSM2_CONF", &conf).status().unwrap().success(), "{command:?}");
+    ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", "cli", "--pin", "2468", "--so-pin", "1357"]));
+    ok(Command::new("pkcs11-tool").args([
+        "--module",
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "--token-label",
+        "cli",
+        "--login",
+        "--pin",
+        "2468",
+        "--keypairgen",
+        "--key-type",
+        "EC:secp256k1",
+        "--label",
+        "hot",
+    ]));
+    let args = [
+        "tx",
+        "build-erc20",
+        "--chain-id",
+        "1",
+        "--token",
+        "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+        "--to",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "--amount",
+        "100000",
+        "--nonce",
+        "3",
+        "--gas-limit",
+        "65000",
+        "--max-fee-per-gas-wei",
+        "30000000000",
+        "--max-priority-fee-per-gas-wei",
+        "1000000000",
+        "--signer",
+        "pkcs11:cli/hot",
+        "--json",
+    ];
+    let run = |pin: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clubgate"));
+        command.args(args).env("SOFTHSM2_CONF", &conf).env_remove("CLUBGATE_PKCS11_PIN");
+        if let Some(pin) = pin {
+            command.env("CLUBGATE_PKCS11_PIN", pin);
+        }
+        command.output().unwrap()
+    };
+    let missing = run(None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("CLUBGATE_PKCS11_PIN"));
+    let signed = run(Some("2468"));
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let built: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    let decoded = json(&["tx", "decode", built["raw"].as_str().unwrap(), "--json"]);
+    assert_eq!(decoded["from"], built["from"], "the bytes recover to the HSM key");
+    assert_ne!(built["from"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    assert_eq!(decoded["amount"], 100_000_000_000u64);
+}

@@ -21,6 +21,8 @@ const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "imagemagick",
     "dbus",
+    "softhsm2",
+    "opensc",
 ];
 
 /// trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the last that builds.

@@ -1,0 +1,95 @@
+//! Goal: a secp256k1 key that lives in a real PKCS#11 token (SoftHSM2, created here in a
+//! temporary SOFTHSM2_CONF with softhsm2-util and pkcs11-tool) signs Ethereum prehashes:
+//! always low s, the recovery parity right, the address that of the token's public key —
+//! and an ERC-20 payout it signs decodes back to that address.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use alloy::primitives::{address, keccak256, U256};
+use clubgate_chain::erc20::{decode, sign, Transfer};
+use clubgate_chain::pkcs11::Pkcs11Signer;
+use clubgate_chain::signer::HashSigner;
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+fn run(command: &mut Command) {
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e} (cargo xtask setup installs softhsm2 and opensc)"));
+    assert!(output.status.success(), "{command:?}: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+}
+
+/// A fresh SoftHSM2 token "clubgate" (user PIN 1234) with a secp256k1 key pair "hot-erc20".
+fn token(dir: &Path) -> PathBuf {
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display())).unwrap();
+    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
+        "--init-token",
+        "--free",
+        "--label",
+        "clubgate",
+        "--pin",
+        "1234",
+        "--so-pin",
+        "5678",
+    ]));
+    run(Command::new("pkcs11-tool").env("SOFTHSM2_CONF", &conf).args([
+        "--module",
+        MODULE,
+        "--token-label",
+        "clubgate",
+        "--login",
+        "--pin",
+        "1234",
+        "--keypairgen",
+        "--key-type",
+        "EC:secp256k1",
+        "--label",
+        "hot-erc20",
+        "--id",
+        "01",
+    ]));
+    conf
+}
+
+#[test]
+fn a_softhsm2_key_signs_with_low_s_and_the_right_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = token(dir.path());
+    // The module reads SOFTHSM2_CONF when it loads; this is the only test in this binary.
+    std::env::set_var("SOFTHSM2_CONF", &conf);
+    // A wrong PIN first: once the application is logged in, the token does not ask again.
+    let wrong_pin = Pkcs11Signer::open(Path::new(MODULE), "clubgate", "hot-erc20", "0000").expect_err("wrong PIN");
+    assert!(wrong_pin.to_string().contains("login refused"), "{wrong_pin}");
+    let signer = Pkcs11Signer::open(Path::new(MODULE), "clubgate", "hot-erc20", "1234").expect("open the HSM key");
+    let half_n = U256::from_str_radix("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", 16).unwrap();
+    let mut parities = [0usize; 2];
+    for i in 0u32..40 {
+        let hash = keccak256(i.to_be_bytes());
+        let signature = signer.sign_prehash(&hash).unwrap();
+        assert!(signature.s() <= half_n, "s is low");
+        assert_eq!(signature.recover_address_from_prehash(&hash).unwrap(), signer.address(), "recovers to the token's key");
+        parities[usize::from(signature.v())] += 1;
+    }
+    assert!(parities[0] > 0 && parities[1] > 0, "both recovery parities occur over 40 signatures: {parities:?}");
+
+    let transfer = Transfer {
+        chain_id: 1,
+        token: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+        to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        amount: 250_000_000_000,
+        nonce: 0,
+        gas_limit: 65_000,
+        max_fee_per_gas: 30_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+    };
+    let signed = sign(&transfer, &signer).unwrap();
+    assert_eq!(decode(&signed.raw).unwrap().from, Some(signer.address()));
+    assert!(!format!("{signer:?}").contains("1234"), "Debug shows no PIN");
+
+    let no_key = Pkcs11Signer::open(Path::new(MODULE), "clubgate", "cold", "1234").expect_err("no such key");
+    assert!(no_key.to_string().contains("no key pair labelled \"cold\""), "{no_key}");
+    let no_token = Pkcs11Signer::open(Path::new(MODULE), "other", "hot-erc20", "1234").expect_err("no such token");
+    assert!(no_token.to_string().contains("no token labelled \"other\""), "{no_token}");
+}
