@@ -3,60 +3,21 @@
 //! always low s, the recovery parity right, the address that of the token's public key —
 //! and an ERC-20 payout it signs decodes back to that address.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use alloy::primitives::{address, keccak256, U256};
 use clubgate_chain::erc20::{decode, sign, Transfer};
 use clubgate_chain::pkcs11::Pkcs11Signer;
 use clubgate_chain::signer::HashSigner;
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+mod common;
 
-fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e} (cargo xtask setup installs softhsm2 and opensc)"));
-    assert!(output.status.success(), "{command:?}: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-}
-
-/// A fresh SoftHSM2 token "clubgate" (user PIN 1234) with a secp256k1 key pair "hot-erc20".
-fn token(dir: &Path) -> PathBuf {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display())).unwrap();
-    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
-        "--init-token",
-        "--free",
-        "--label",
-        "clubgate",
-        "--pin",
-        "1234",
-        "--so-pin",
-        "5678",
-    ]));
-    run(Command::new("pkcs11-tool").env("SOFTHSM2_CONF", &conf).args([
-        "--module",
-        MODULE,
-        "--token-label",
-        "clubgate",
-        "--login",
-        "--pin",
-        "1234",
-        "--keypairgen",
-        "--key-type",
-        "EC:secp256k1",
-        "--label",
-        "hot-erc20",
-        "--id",
-        "01",
-    ]));
-    conf
-}
+use common::MODULE;
 
 #[test]
 fn a_softhsm2_key_signs_with_low_s_and_the_right_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let conf = token(dir.path());
+    let conf = common::token(dir.path(), "clubgate", "hot-erc20");
     // The module reads SOFTHSM2_CONF when it loads; this is the only test in this binary.
     std::env::set_var("SOFTHSM2_CONF", &conf);
     // A wrong PIN first: once the application is logged in, the token does not ask again.
