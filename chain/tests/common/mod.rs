@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// SoftHSM2's PKCS#11 module (Debian package softhsm2).
-pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub(crate) const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
 fn run(command: &mut Command) {
     let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e} (cargo xtask setup installs softhsm2 and opensc)"));
@@ -13,7 +13,7 @@ fn run(command: &mut Command) {
 
 /// A fresh SoftHSM2 token `token` (user PIN 1234) with a secp256k1 key pair `key`, in its
 /// own SOFTHSM2_CONF under `dir`; returns that configuration's path.
-pub fn token(dir: &Path, token: &str, key: &str) -> PathBuf {
+pub(crate) fn token(dir: &Path, token: &str, key: &str) -> PathBuf {
     let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
     let conf = dir.join("softhsm2.conf");
