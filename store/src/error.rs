@@ -34,6 +34,16 @@ pub enum Error {
     /// A domain rule refused the value.
     #[error(transparent)]
     Core(#[from] clubgate_core::Error),
+    /// A signature of a payout chunk was refused: it would sign the chunk twice.
+    #[error("chunk {chunk} of bundle {bundle_id} is not signed again: {reason}")]
+    SignRefused {
+        /// The bundle.
+        bundle_id: String,
+        /// The chunk.
+        chunk: u32,
+        /// Why.
+        reason: String,
+    },
     /// No launch is configured yet.
     #[error("no launch is configured in {path}; set T0 first (`clubgate launch set --t0 2026-12-07T10:00` or the app's settings)")]
     NoLaunch {

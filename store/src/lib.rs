@@ -12,7 +12,7 @@ use std::str::FromStr;
 use clubgate_core::checklist::{ItemChange, ItemState};
 use clubgate_core::launch::Launch;
 use jiff::Timestamp;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Error, Result};
 
@@ -80,8 +80,14 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::Database { path: label.clone(), source: sqlx::Error::Io(e) })?;
         }
-        let options =
-            SqliteConnectOptions::new().filename(path).create_if_missing(true).journal_mode(SqliteJournalMode::Wal).foreign_keys(true);
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a signature reservation is on disk before the signer is asked.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -265,6 +271,133 @@ impl Store {
     /// Where the current event stream came from, if any.
     pub async fn stream_source(&self) -> Result<Option<String>> {
         sqlx::query_scalar!("SELECT source FROM event_stream WHERE id = 1").fetch_optional(&self.pool).await.map_err(|e| self.db_error(e))
+    }
+
+    /// Reserves the next signature of a payout chunk, durably, before any signer is asked.
+    /// The original (attempt 0) can be reserved once; a replacement only of the latest
+    /// *signed* attempt, with its reason. Concurrent callers: exactly one wins.
+    pub async fn reserve_signature(
+        &self,
+        bundle_id: &str,
+        chunk: u32,
+        replacement: Option<&str>,
+        signer: &str,
+        at: Timestamp,
+    ) -> Result<u32> {
+        let chunk_number = i64::from(chunk);
+        let reserved_at = at.to_string();
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let latest = sqlx::query!(
+            r#"SELECT attempt AS "attempt!", state FROM signatures WHERE bundle_id = ? AND chunk = ? ORDER BY attempt DESC LIMIT 1"#,
+            bundle_id,
+            chunk_number
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        let attempt = match (&latest, replacement) {
+            (None, None) => 0,
+            (None, Some(_)) => {
+                return Err(Error::SignRefused {
+                    bundle_id: bundle_id.to_owned(),
+                    chunk,
+                    reason: "there is no signature to replace".to_owned(),
+                })
+            }
+            (Some(row), None) => {
+                return Err(Error::SignRefused {
+                    bundle_id: bundle_id.to_owned(),
+                    chunk,
+                    reason: format!(
+                        "attempt {} is already {}; a new signature is only an explicit replacement (speed-up or expired)",
+                        row.attempt, row.state
+                    ),
+                })
+            }
+            (Some(row), Some(_)) if row.state != "signed" => {
+                return Err(Error::SignRefused {
+                    bundle_id: bundle_id.to_owned(),
+                    chunk,
+                    reason: format!("attempt {} is still being signed", row.attempt),
+                })
+            }
+            (Some(row), Some(_)) => row.attempt + 1,
+        };
+        let inserted = sqlx::query!(
+            "INSERT INTO signatures (bundle_id, chunk, attempt, reason, state, signer, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?, ?)",
+            bundle_id,
+            chunk_number,
+            attempt,
+            replacement,
+            signer,
+            reserved_at
+        )
+        .execute(&mut *tx)
+        .await;
+        if let Err(error) = inserted {
+            // Another signer reserved the same attempt between our read and our write.
+            return Err(match error {
+                sqlx::Error::Database(db)
+                    if db.is_unique_violation() || db.message().contains("UNIQUE") || db.message().contains("reason") =>
+                {
+                    Error::SignRefused {
+                        bundle_id: bundle_id.to_owned(),
+                        chunk,
+                        reason: format!(
+                            "attempt {attempt} was reserved by another signer, or the reason is not speed-up/expired: {}",
+                            db.message()
+                        ),
+                    }
+                }
+                other => self.db_error(other),
+            });
+        }
+        tx.commit().await.map_err(|e| match e {
+            sqlx::Error::Database(db) if db.message().contains("locked") || db.message().contains("busy") => {
+                Error::SignRefused { bundle_id: bundle_id.to_owned(), chunk, reason: "another signer holds the chunk".to_owned() }
+            }
+            other => self.db_error(other),
+        })?;
+        u32::try_from(attempt).map_err(|_| Error::Corrupt { table: "signatures", row: attempt, detail: "attempt overflows".to_owned() })
+    }
+
+    /// Records the signed transaction of a reserved attempt; refused for any other state.
+    pub async fn record_signature(&self, bundle_id: &str, chunk: u32, attempt: u32, tx_hash: &str, raw: &str, at: Timestamp) -> Result<()> {
+        let (chunk_number, attempt_number, signed_at) = (i64::from(chunk), i64::from(attempt), at.to_string());
+        let done = sqlx::query!(
+            "UPDATE signatures SET state = 'signed', tx_hash = ?, raw = ?, signed_at = ? WHERE bundle_id = ? AND chunk = ? AND attempt = ? AND state = 'reserved'",
+            tx_hash,
+            raw,
+            signed_at,
+            bundle_id,
+            chunk_number,
+            attempt_number
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        if done.rows_affected() != 1 {
+            return Err(Error::SignRefused {
+                bundle_id: bundle_id.to_owned(),
+                chunk,
+                reason: format!("attempt {attempt} is not reserved"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The signature attempts of a chunk: (attempt, reason, state, tx hash), oldest first.
+    pub async fn signature_attempts(&self, bundle_id: &str, chunk: u32) -> Result<Vec<(u32, Option<String>, String, Option<String>)>> {
+        let chunk_number = i64::from(chunk);
+        let rows = sqlx::query!(
+            r#"SELECT attempt AS "attempt!", reason, state, tx_hash FROM signatures WHERE bundle_id = ? AND chunk = ? ORDER BY attempt"#,
+            bundle_id,
+            chunk_number
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(rows.into_iter().map(|r| (u32::try_from(r.attempt).unwrap_or(u32::MAX), r.reason, r.state, r.tx_hash)).collect())
     }
 
     /// Closes the pool, flushing the WAL.
