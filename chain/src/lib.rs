@@ -5,6 +5,7 @@
 //! - [`signer`]: the signer shape of alloy's `Signer` — one required prehash method — with the
 //!   local development key, which only the `dev` profile accepts.
 
+pub mod approval;
 pub mod erc20;
 pub mod error;
 pub mod pkcs11;
