@@ -10,5 +10,6 @@ pub mod erc20;
 pub mod error;
 pub mod pkcs11;
 pub mod signer;
+pub mod trc20;
 
 pub use error::{Error, Result};
