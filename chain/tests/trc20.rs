@@ -119,10 +119,10 @@ fn expired_and_malformed_transfers_are_refused() {
     };
     let expired = sign(&transfer, &key, T_MS + 60_000).expect_err("expired at its expiration");
     assert!(expired.to_string().contains("has passed"), "{expired}");
-    let too_long = Transfer { expiration_ms: T_MS + 24 * 3_600_000 + 1, ..transfer.clone() };
+    let too_long = Transfer { expiration_ms: T_MS + 24 * 3_600_000 + 1, ..transfer };
     assert!(sign(&too_long, &key, T_MS).unwrap_err().to_string().contains("at most 24 h"));
     let foreign_owner =
-        Transfer { owner: tron("TYBNgWfhGuNzdLtjKtxXTfskAhTbMcqbaG").max(tron("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")), ..transfer.clone() };
+        Transfer { owner: tron("TYBNgWfhGuNzdLtjKtxXTfskAhTbMcqbaG").max(tron("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")), ..transfer };
     if foreign_owner.owner != transfer.owner {
         assert!(sign(&foreign_owner, &key, T_MS).unwrap_err().to_string().contains("not the owner"));
     }
