@@ -66,6 +66,8 @@ enum Command {
 enum TxCommand {
     /// Build and sign an ERC-20 transfer (EIP-1559).
     BuildErc20(crate::tx::BuildErc20Args),
+    /// Build and sign a TRC-20 transfer (TriggerSmartContract).
+    BuildTrc20(crate::tx::BuildTrc20Args),
     /// Decode raw transaction bytes into what they say.
     Decode {
         /// The raw transaction, 0x… hex.
@@ -324,6 +326,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json),
+        Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),
     }
 }

@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use clubgate_chain::erc20::{decode, sign, Transfer};
 use clubgate_chain::signer::{DevKey, Profile, SignerSpec};
-use clubgate_core::payout::{EthAddress, TokenAmount};
+use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
 use serde_json::{json, Value};
 
 use crate::commands::{print_json, Error, Result};
@@ -98,6 +98,100 @@ pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<(
         return print_json(&json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) }));
     }
     println!("{raw}\nhash {}\nfrom {}", signed.hash, signed.from.to_checksum(None));
+    Ok(())
+}
+
+#[derive(Args)]
+pub(crate) struct BuildTrc20Args {
+    /// The token contract (base58check T…).
+    #[arg(long)]
+    token: String,
+    /// The destination (base58check T…).
+    #[arg(long)]
+    to: String,
+    /// Amount as decimal token text (6 decimals).
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    /// 2 bytes of the reference block, hex.
+    #[arg(long)]
+    ref_block_bytes: String,
+    /// 8 bytes of the reference block hash, hex.
+    #[arg(long)]
+    ref_block_hash: String,
+    /// Expiration, ms since the epoch (at most 24 h after the timestamp).
+    #[arg(long)]
+    expiration: i64,
+    /// Timestamp, ms since the epoch.
+    #[arg(long)]
+    timestamp: i64,
+    /// Fee limit in sun.
+    #[arg(long)]
+    fee_limit: i64,
+    /// pkcs11:<token>/<key> | dev:<hex key> (dev profile only).
+    #[arg(long)]
+    signer: String,
+    /// production (default) or dev.
+    #[arg(long, value_enum, default_value = "production")]
+    profile: ProfileArg,
+}
+
+fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N]> {
+    alloy::primitives::hex::decode(text.trim())
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| Error::Input(format!("--{what} {text:?} is not {N} bytes of hex")))
+}
+
+/// Opens the signer a spec names (dev key in the dev profile, or a PKCS#11 key).
+fn open_signer(text: &str, profile: ProfileArg) -> Result<Box<dyn clubgate_chain::signer::HashSigner>> {
+    let profile = if profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
+    match SignerSpec::parse(text, profile).map_err(chain_error)? {
+        SignerSpec::Dev(key) => Ok(Box::new(DevKey::new(&key, profile).map_err(chain_error)?)),
+        SignerSpec::Pkcs11 { token, key } => {
+            let module = std::env::var_os(PKCS11_MODULE_ENV)
+                .map_or_else(|| std::path::PathBuf::from(DEFAULT_PKCS11_MODULE), std::path::PathBuf::from);
+            let pin = std::env::var(PKCS11_PIN_ENV)
+                .map_err(|_| Error::Input(format!("signer pkcs11:{token}/{key}: set the token's user PIN in {PKCS11_PIN_ENV}")))?;
+            Ok(Box::new(clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin).map_err(chain_error)?))
+        }
+        spec @ SignerSpec::Ledger { .. } => Err(Error::Input(format!("signer {spec:?}: Ledger signing is not implemented in this build"))),
+    }
+}
+
+pub(crate) fn run_build_trc20(args: &BuildTrc20Args, json_out: bool) -> Result<()> {
+    let signer = open_signer(&args.signer, args.profile)?;
+    let tron = |text: &str, what: &str| TronAddress::parse(text).map_err(|e| Error::Input(format!("--{what}: {e}")));
+    let mut owner = [0x41u8; 21];
+    owner[1..].copy_from_slice(signer.address().as_slice());
+    let transfer = clubgate_chain::trc20::Transfer {
+        owner: TronAddress::from_raw(owner).map_err(|e| Error::Input(e.to_string()))?,
+        token: tron(&args.token, "token")?,
+        to: tron(&args.to, "to")?,
+        amount: TokenAmount::parse_decimal(&args.amount, 6).map_err(|e| Error::Input(e.to_string()))?.base_units(),
+        ref_block_bytes: fixed_hex(&args.ref_block_bytes, "ref-block-bytes")?,
+        ref_block_hash: fixed_hex(&args.ref_block_hash, "ref-block-hash")?,
+        expiration_ms: args.expiration,
+        timestamp_ms: args.timestamp,
+        fee_limit_sun: args.fee_limit,
+    };
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let signed = clubgate_chain::trc20::sign(&transfer, signer.as_ref(), now_ms).map_err(chain_error)?;
+    let document = json!({
+        "raw_data_hex": alloy::primitives::hex::encode(&signed.raw_data),
+        "txid": alloy::primitives::hex::encode(signed.txid),
+        "signature": alloy::primitives::hex::encode(signed.signature),
+        "owner": transfer.owner.to_string(),
+    });
+    if json_out {
+        return print_json(&document);
+    }
+    println!("{}", document["raw_data_hex"].as_str().unwrap_or_default());
+    println!(
+        "txid {}
+owner {}",
+        document["txid"].as_str().unwrap_or_default(),
+        transfer.owner
+    );
     Ok(())
 }
 

@@ -481,3 +481,77 @@ fn tx_build_erc20_signs_with_a_softhsm2_key() {
     assert_ne!(built["from"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
     assert_eq!(decoded["amount"], 100_000_000_000u64);
 }
+
+#[test]
+fn tx_build_trc20_matches_tronweb_and_decodes() {
+    let built = json(&[
+        "tx",
+        "build-trc20",
+        "--token",
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+        "--to",
+        "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        "--amount",
+        "200000",
+        "--ref-block-bytes",
+        "2a5c",
+        "--ref-block-hash",
+        "6b2a8d3c4e5f6071",
+        "--expiration",
+        "1893456060000",
+        "--timestamp",
+        "1893456000000",
+        "--fee-limit",
+        "30000000",
+        "--signer",
+        ANVIL_KEY,
+        "--profile",
+        "dev",
+        "--json",
+    ]);
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/tron-build.js");
+    let input = serde_json::json!({
+        "privateKey": ANVIL_KEY.trim_start_matches("dev:"), "token": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "to": "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        "amount": "200000000000", "refBlockBytes": "2a5c", "refBlockHash": "6b2a8d3c4e5f6071", "expiration": 1_893_456_060_000u64, "timestamp": 1_893_456_000_000u64, "feeLimit": 30_000_000,
+    });
+    let output = Command::new("node").arg(tools).arg(input.to_string()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let tronweb: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(built["raw_data_hex"], tronweb["raw_data_hex"]);
+    assert_eq!(built["txid"], tronweb["txID"]);
+    assert_eq!(built["signature"].as_str().unwrap(), tronweb["signature"].as_str().unwrap().to_lowercase());
+    assert_eq!(built["owner"], tronweb["owner"]);
+    let decoded = json(&["tx", "decode", built["raw_data_hex"].as_str().unwrap(), "--json"]);
+    assert_eq!(
+        (decoded["network"].as_str(), decoded["amount"].as_u64(), decoded["to"].as_str()),
+        (Some("trc20"), Some(200_000_000_000), Some("TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"))
+    );
+    // Expired: a timestamp in 2020.
+    refused(
+        &[
+            "tx",
+            "build-trc20",
+            "--token",
+            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+            "--to",
+            "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+            "--amount",
+            "1",
+            "--ref-block-bytes",
+            "2a5c",
+            "--ref-block-hash",
+            "6b2a8d3c4e5f6071",
+            "--expiration",
+            "1577836860000",
+            "--timestamp",
+            "1577836800000",
+            "--fee-limit",
+            "1",
+            "--signer",
+            ANVIL_KEY,
+            "--profile",
+            "dev",
+        ],
+        "has passed",
+    );
+}
