@@ -202,6 +202,10 @@ fn integer(value: alloy::primitives::U256, what: &str) -> Result<Value> {
 pub(crate) fn run_decode(hex: &str, json_out: bool) -> Result<()> {
     let bytes = alloy::primitives::hex::decode(hex.trim())
         .map_err(|_| Error::Input(format!("{hex:?} is not hex; pass the raw transaction as 0x…")))?;
+    // EIP-1559 bytes start with 0x02; a Tron raw_data starts with field 1 (0x0a).
+    if bytes.first() == Some(&0x0a) {
+        return decode_trc20(&bytes, json_out);
+    }
     let decoded = decode(&bytes).map_err(chain_error)?;
     let document = json!({
         "network": "erc20",
@@ -235,5 +239,30 @@ pub(crate) fn run_decode(hex: &str, json_out: bool) -> Result<()> {
         Some(from) => println!("signed by {}", from.to_checksum(None)),
         None => println!("unsigned"),
     }
+    Ok(())
+}
+
+fn decode_trc20(bytes: &[u8], json_out: bool) -> Result<()> {
+    let decoded = clubgate_chain::trc20::decode(bytes).map_err(chain_error)?;
+    let txid = alloy::primitives::hex::encode(decoded.txid);
+    let document = json!({
+        "network": "trc20",
+        "signed": false,
+        "owner": decoded.owner.to_string(),
+        "token": decoded.token.to_string(),
+        "to": decoded.to.to_string(),
+        "amount": integer(decoded.amount, "amount")?,
+        "ref_block_bytes": alloy::primitives::hex::encode(&decoded.ref_block_bytes),
+        "ref_block_hash": alloy::primitives::hex::encode(&decoded.ref_block_hash),
+        "expiration": decoded.expiration_ms,
+        "timestamp": decoded.timestamp_ms,
+        "fee_limit": decoded.fee_limit_sun,
+        "txid": txid,
+    });
+    if json_out {
+        return print_json(&document);
+    }
+    println!("TRC-20 transfer: {} base units of token {} from {} to {}", decoded.amount, decoded.token, decoded.owner, decoded.to);
+    println!("expires {} ms, fee limit {} sun, txid {txid}", decoded.expiration_ms, decoded.fee_limit_sun);
     Ok(())
 }
