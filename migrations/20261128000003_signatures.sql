@@ -10,6 +10,10 @@ CREATE TABLE signatures (
     -- NULL for the original; 'speed-up' or 'expired' for a replacement.
     reason TEXT CHECK ((attempt = 0 AND reason IS NULL) OR (attempt > 0 AND reason IN ('speed-up', 'expired'))),
     state TEXT NOT NULL CHECK (state IN ('reserved', 'signed')),
+    -- The chunk's network and amount (base units, decimal text): the phase volume cap counts
+    -- the originals reserved in a business day.
+    network TEXT NOT NULL CHECK (network IN ('erc20', 'trc20')),
+    amount TEXT NOT NULL,
     signer TEXT NOT NULL,
     reserved_at TEXT NOT NULL,
     tx_hash TEXT,

@@ -19,6 +19,19 @@ pub use error::{Error, Result};
 /// The most history rows read at once; a launch has a few hundred changes at most.
 const MAX_HISTORY_ROWS: i64 = 100_000;
 
+/// A payout chunk as the signature registry knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkRef<'a> {
+    /// The bundle.
+    pub bundle_id: &'a str,
+    /// The chunk's index.
+    pub chunk: u32,
+    /// `erc20` or `trc20`.
+    pub network: &'a str,
+    /// Base units.
+    pub amount: u128,
+}
+
 /// The settings of a launch, as last recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaunchSettings {
@@ -276,14 +289,9 @@ impl Store {
     /// Reserves the next signature of a payout chunk, durably, before any signer is asked.
     /// The original (attempt 0) can be reserved once; a replacement only of the latest
     /// *signed* attempt, with its reason. Concurrent callers: exactly one wins.
-    pub async fn reserve_signature(
-        &self,
-        bundle_id: &str,
-        chunk: u32,
-        replacement: Option<&str>,
-        signer: &str,
-        at: Timestamp,
-    ) -> Result<u32> {
+    pub async fn reserve_signature(&self, chunk_ref: ChunkRef<'_>, replacement: Option<&str>, signer: &str, at: Timestamp) -> Result<u32> {
+        let ChunkRef { bundle_id, chunk, network, amount } = chunk_ref;
+        let amount_text = amount.to_string();
         let chunk_number = i64::from(chunk);
         let reserved_at = at.to_string();
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
@@ -324,11 +332,13 @@ impl Store {
             (Some(row), Some(_)) => row.attempt + 1,
         };
         let inserted = sqlx::query!(
-            "INSERT INTO signatures (bundle_id, chunk, attempt, reason, state, signer, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?, ?)",
+            "INSERT INTO signatures (bundle_id, chunk, attempt, reason, state, network, amount, signer, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
             bundle_id,
             chunk_number,
             attempt,
             replacement,
+            network,
+            amount_text,
             signer,
             reserved_at
         )
@@ -359,6 +369,28 @@ impl Store {
             other => self.db_error(other),
         })?;
         u32::try_from(attempt).map_err(|_| Error::Corrupt { table: "signatures", row: attempt, detail: "attempt overflows".to_owned() })
+    }
+
+    /// The volume (base units) of original signatures reserved in `[from, to)` — the
+    /// business day's signed volume for the phase cap. Replacements add nothing.
+    pub async fn signed_volume(&self, from: Timestamp, to: Timestamp) -> Result<u128> {
+        let (from, to) = (from.to_string(), to.to_string());
+        let rows = sqlx::query!(
+            r#"SELECT rowid AS "row!", amount FROM signatures WHERE attempt = 0 AND reserved_at >= ? AND reserved_at < ?"#,
+            from,
+            to
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        rows.iter().try_fold(0u128, |sum, row| {
+            let amount: u128 = row.amount.parse().map_err(|_| Error::Corrupt {
+                table: "signatures",
+                row: row.row,
+                detail: format!("amount {:?}", row.amount),
+            })?;
+            sum.checked_add(amount).ok_or(Error::Corrupt { table: "signatures", row: row.row, detail: "volume overflows".to_owned() })
+        })
     }
 
     /// Records the signed transaction of a reserved attempt; refused for any other state.
