@@ -60,6 +60,10 @@ enum Command {
     /// Transactions: build and sign, decode the exact bytes.
     #[command(subcommand)]
     Tx(TxCommand),
+    /// Approve a payout bundle with an approver's key.
+    Approve(crate::bundle::ApproveArgs),
+    /// Sign a chunk of an approved bundle: quorum, cap, volume and never twice.
+    Sign(crate::bundle::SignArgs),
 }
 
 #[derive(Subcommand)]
@@ -79,6 +83,8 @@ enum TxCommand {
 enum PayoutCommand {
     /// How a payout is batched, and the phase volume headroom of the day.
     Plan(crate::payout::PlanArgs),
+    /// Make a payout bundle to approve: batched chunks and the EIP-712 hash.
+    Bundle(crate::bundle::BundleArgs),
 }
 
 #[derive(Subcommand)]
@@ -328,6 +334,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json),
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),
+        Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json),
+        Command::Approve(args) => crate::bundle::run_approve(&args, json),
+        Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
     }
 }
 

@@ -135,7 +135,7 @@ pub(crate) struct BuildTrc20Args {
     profile: ProfileArg,
 }
 
-fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N]> {
+pub(crate) fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N]> {
     alloy::primitives::hex::decode(text.trim())
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
@@ -143,7 +143,7 @@ fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N]> {
 }
 
 /// Opens the signer a spec names (dev key in the dev profile, or a PKCS#11 key).
-fn open_signer(text: &str, profile: ProfileArg) -> Result<Box<dyn clubgate_chain::signer::HashSigner>> {
+pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<Box<dyn clubgate_chain::signer::HashSigner>> {
     let profile = if profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
     match SignerSpec::parse(text, profile).map_err(chain_error)? {
         SignerSpec::Dev(key) => Ok(Box::new(DevKey::new(&key, profile).map_err(chain_error)?)),

@@ -555,3 +555,115 @@ fn tx_build_trc20_matches_tronweb_and_decodes() {
         "has passed",
     );
 }
+
+#[test]
+fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let db = path("store.db");
+    let hot = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // address of ANVIL_KEY
+    let bundle = json(&[
+        "payout",
+        "bundle",
+        "--bundle-id",
+        "b-1",
+        "--network",
+        "erc20",
+        "--token",
+        "USDT",
+        "--source",
+        hot,
+        "--to",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "--amount",
+        "600000",
+        "--out",
+        &path("bundle.json"),
+        "--json",
+    ]);
+    assert_eq!(bundle["chunks"], serde_json::json!([250_000_000_000u64, 250_000_000_000u64, 100_000_000_000u64]));
+    let approvers: Vec<String> = ["11", "22", "33"].iter().map(|b| format!("dev:{}", b.repeat(32))).collect();
+    let mut addresses = Vec::new();
+    for (i, key) in approvers.iter().enumerate().take(2) {
+        let approval = json(&[
+            "approve",
+            "--bundle",
+            &path("bundle.json"),
+            "--signer",
+            key,
+            "--profile",
+            "dev",
+            "--out",
+            &path(&format!("a{i}.json")),
+            "--json",
+        ]);
+        assert_eq!(approval["bundle_hash"], bundle["hash"]);
+        addresses.push(approval["approver"].as_str().unwrap().to_owned());
+    }
+    addresses.push("0x000000000000000000000000000000000000dEaD".to_owned());
+    let registry = addresses.join(",");
+    let sign = |chunk: &str, approvals: &[&str], target: &str| {
+        let mut args = vec![
+            "--db",
+            db.as_str(),
+            "sign",
+            "--bundle",
+            &path("bundle.json"),
+            "--approvers",
+            &registry,
+            "--chunk",
+            chunk,
+            "--signer",
+            ANVIL_KEY,
+            "--profile",
+            "dev",
+            "--daily-target",
+            target,
+            "--t0",
+            "2026-11-20T10:00",
+            "--token-contract",
+            "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+            "--chain-id",
+            "1",
+            "--nonce",
+            chunk,
+            "--gas-limit",
+            "65000",
+            "--max-fee-per-gas-wei",
+            "30000000000",
+            "--max-priority-fee-per-gas-wei",
+            "1000000000",
+            "--json",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        for approval in approvals {
+            args.push("--approval".into());
+            args.push(path(approval));
+        }
+        clubgate(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let first = sign("0", &["a0.json", "a1.json"], "300000");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let signed: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!((signed["chunk"].as_u64(), signed["attempt"].as_u64(), signed["from"].as_str()), (Some(0), Some(0), Some(hot)));
+    let decoded = json(&["tx", "decode", signed["raw"].as_str().unwrap(), "--json"]);
+    assert_eq!(decoded["amount"], 250_000_000_000u64);
+
+    let stderr = |output: std::process::Output| {
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(stderr(sign("0", &["a0.json", "a1.json"], "300000")).contains("already signed"), "never twice");
+    assert!(stderr(sign("1", &["a0.json"], "300000")).contains("1 of the 2"), "quorum");
+    assert!(stderr(sign("1", &["a0.json", "a0.json"], "300000")).contains("approved twice"), "distinct approvers");
+    assert!(stderr(sign("1", &["a0.json", "a1.json"], "300000")).contains("exceed"), "250,000 signed + 250,000 > 300,000 cap");
+    assert!(sign("1", &["a0.json", "a1.json"], "1000000").status.success(), "within a larger daily target");
+    // A bundle edited after approval no longer matches its hash.
+    let text = std::fs::read_to_string(path("bundle.json"))
+        .unwrap()
+        .replace("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359");
+    std::fs::write(path("bundle.json"), text).unwrap();
+    assert!(stderr(sign("2", &["a0.json", "a1.json"], "1000000")).contains("does not match its fields"));
+}
