@@ -63,7 +63,7 @@ enum Command {
     /// Approve a payout bundle with an approver's key.
     Approve(crate::bundle::ApproveArgs),
     /// Sign a chunk of an approved bundle: quorum, cap, volume and never twice.
-    Sign(crate::bundle::SignArgs),
+    Sign(Box<crate::bundle::SignArgs>),
 }
 
 #[derive(Subcommand)]
