@@ -1,0 +1,160 @@
+//! Benchmarks of payout signing (issue targets, one core of this 2-core machine):
+//! - build + sign + self-verify with the local key: ≥ 10,000 payouts/s (ERC-20 and TRC-20);
+//! - the same with a SoftHSM2 key (reported);
+//! - batch planning of 100,000 payouts: ≤ 100 ms.
+//!
+//! Run: `cargo bench -p clubgate-chain --bench sign`.
+
+// criterion's macros generate undocumented items.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::path::Path;
+use std::process::Command;
+
+use alloy::primitives::address;
+use clubgate_chain::pkcs11::Pkcs11Signer;
+use clubgate_chain::signer::{DevKey, HashSigner, Profile};
+use clubgate_chain::{erc20, trc20};
+use clubgate_core::payout::{batch, cap_of, TokenAmount, TronAddress};
+use clubgate_core::plan::{Network, Plan};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+fn erc20_transfer(nonce: u64) -> erc20::Transfer {
+    erc20::Transfer {
+        chain_id: 1,
+        token: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+        to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        amount: 250_000_000_000,
+        nonce,
+        gas_limit: 65_000,
+        max_fee_per_gas: 30_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+    }
+}
+
+fn trc20_transfer(owner: TronAddress, n: i64) -> trc20::Transfer {
+    trc20::Transfer {
+        owner,
+        token: TronAddress::parse("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t").expect("address"),
+        to: TronAddress::parse("TJRabPrwbZy45sbavfcjinPJC18kjpRTv8").expect("address"),
+        amount: 200_000_000_000,
+        ref_block_bytes: [0x2a, 0x5c],
+        ref_block_hash: [1, 2, 3, 4, 5, 6, 7, 8],
+        expiration_ms: 1_893_456_060_000 + n,
+        timestamp_ms: 1_893_456_000_000,
+        fee_limit_sun: 30_000_000,
+    }
+}
+
+fn owner(signer: &dyn HashSigner) -> TronAddress {
+    let mut raw = [0x41u8; 21];
+    raw[1..].copy_from_slice(signer.address().as_slice());
+    TronAddress::from_raw(raw).expect("0x41")
+}
+
+/// Build, sign (which recovers and compares the signer), then decode the bytes again.
+fn erc20_round(signer: &dyn HashSigner, nonce: u64) {
+    let signed = erc20::sign(&erc20_transfer(nonce), signer).expect("sign");
+    black_box(erc20::decode(&signed.raw).expect("decode"));
+}
+
+fn trc20_round(signer: &dyn HashSigner, tron_owner: TronAddress, n: i64) {
+    let signed = trc20::sign(&trc20_transfer(tron_owner, n), signer, 0).expect("sign");
+    let signature = alloy::primitives::Signature::try_from(&signed.signature[..]).expect("65 bytes");
+    assert_eq!(signature.recover_address_from_prehash(&signed.txid).expect("recover"), signer.address());
+    black_box(trc20::decode(&signed.raw_data).expect("decode"));
+}
+
+fn softhsm() -> Option<(tempfile::TempDir, Pkcs11Signer)> {
+    let dir = tempfile::tempdir().ok()?;
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::create_dir_all(dir.path().join("tokens")).ok()?;
+    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", dir.path().join("tokens").display())).ok()?;
+    let ok = |command: &mut Command| command.env("SOFTHSM2_CONF", &conf).output().is_ok_and(|o| o.status.success());
+    if !ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", "bench", "--pin", "1234", "--so-pin", "5678"])) {
+        return None;
+    }
+    if !ok(Command::new("pkcs11-tool").args([
+        "--module",
+        MODULE,
+        "--token-label",
+        "bench",
+        "--login",
+        "--pin",
+        "1234",
+        "--keypairgen",
+        "--key-type",
+        "EC:secp256k1",
+        "--label",
+        "hot",
+    ])) {
+        return None;
+    }
+    std::env::set_var("SOFTHSM2_CONF", &conf);
+    let signer = Pkcs11Signer::open(Path::new(MODULE), "bench", "hot", "1234").ok()?;
+    Some((dir, signer))
+}
+
+fn benches(c: &mut Criterion) {
+    let dev = DevKey::new("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", Profile::Dev).expect("dev key");
+    let dev_owner = owner(&dev);
+    let mut group = c.benchmark_group("local_key");
+    group.throughput(Throughput::Elements(1));
+    let mut nonce = 0u64;
+    group.bench_function("erc20_build_sign_verify", |b| {
+        b.iter(|| {
+            nonce += 1;
+            erc20_round(&dev, nonce)
+        })
+    });
+    let mut n = 0i64;
+    group.bench_function("trc20_build_sign_verify", |b| {
+        b.iter(|| {
+            n += 1;
+            trc20_round(&dev, dev_owner, n)
+        })
+    });
+    group.finish();
+
+    if let Some((_dir, hsm)) = softhsm() {
+        let hsm_owner = owner(&hsm);
+        let mut group = c.benchmark_group("softhsm2");
+        group.throughput(Throughput::Elements(1));
+        group.bench_function("erc20_build_sign_verify", |b| {
+            b.iter(|| {
+                nonce += 1;
+                erc20_round(&hsm, nonce)
+            })
+        });
+        group.bench_function("trc20_build_sign_verify", |b| {
+            b.iter(|| {
+                n += 1;
+                trc20_round(&hsm, hsm_owner, n)
+            })
+        });
+        group.finish();
+    } else {
+        eprintln!("softhsm2 is not installed: the HSM benchmarks were not run (cargo xtask setup installs it)");
+    }
+
+    let plan = Plan::default_v1();
+    let cap = *cap_of(&plan, Network::Erc20).expect("cap");
+    let amounts: Vec<TokenAmount> =
+        (0..100_000u64).map(|i| TokenAmount::from_base_units(u128::from(1 + i * 7_777_777)).expect("positive")).collect();
+    let mut group = c.benchmark_group("batching");
+    group.throughput(Throughput::Elements(amounts.len() as u64));
+    group.bench_function("plan_100k_payouts", |b| {
+        b.iter(|| {
+            for amount in &amounts {
+                black_box(batch(*amount, &cap).expect("batch"));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(sign, benches);
+criterion_main!(sign);
