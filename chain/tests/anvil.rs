@@ -82,7 +82,16 @@ impl Anvil {
     fn send(&self, raw: &[u8]) -> Value {
         let hash =
             self.call("eth_sendRawTransaction", json!([format!("0x{}", alloy::primitives::hex::encode(raw))])).expect("accepted by anvil");
-        self.call("eth_getTransactionReceipt", json!([hash])).expect("receipt")
+        // anvil mines at once, but under load the receipt can lag the answer: poll for it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let receipt = self.call("eth_getTransactionReceipt", json!([hash])).expect("receipt call");
+            if !receipt.is_null() {
+                return receipt;
+            }
+            assert!(Instant::now() < deadline, "no receipt for {hash}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn token_balance(&self, token: Address, holder: Address) -> U256 {
