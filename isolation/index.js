@@ -10,6 +10,8 @@ const ALLOWED_COMMANDS = new Set([
   "dashboard",
   "import_events",
   "start_replay",
+  "plan_payout",
+  "decode_transaction",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -10,6 +10,8 @@ fn main() {
         "dashboard",
         "import_events",
         "start_replay",
+        "plan_payout",
+        "decode_transaction",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

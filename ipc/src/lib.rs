@@ -337,3 +337,50 @@ pub struct ReplayRequest {
     /// Seed.
     pub seed: u64,
 }
+
+/// A payout to plan: how it would be batched and whether the day's phase cap allows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutPlanRequest {
+    /// `erc20` or `trc20`.
+    pub network: String,
+    /// `USDT` or `USDC`.
+    pub token: String,
+    /// The destination address.
+    pub to: String,
+    /// Decimal token text.
+    pub amount: String,
+    /// The daily target volume (decimal token text); empty: no headroom shown.
+    pub daily_target: String,
+    /// Volume already signed today (decimal token text); empty: 0.
+    pub signed_today: String,
+}
+
+/// The plan of a payout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutPlanView {
+    /// The destination, normalised (EIP-55 or base58check).
+    pub to: String,
+    /// The amount in decimal text.
+    pub amount: String,
+    /// Each chunk in decimal text.
+    pub chunks: Vec<String>,
+    /// The per-tx cap in decimal text.
+    pub cap: String,
+    /// Why it was batched, in words.
+    pub why: String,
+    /// The governing phase, when a daily target was given.
+    pub phase: Option<String>,
+    /// The day's cap left before this payout (decimal text).
+    pub headroom: Option<String>,
+    /// Whether the payout fits the day's phase cap.
+    pub fits: Option<bool>,
+}
+
+/// A transaction decoded from its exact bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecodedView {
+    /// `erc20` or `trc20`.
+    pub network: String,
+    /// (label, value) in display order.
+    pub fields: Vec<(String, String)>,
+}

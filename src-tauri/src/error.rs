@@ -28,9 +28,9 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
-    /// A replay request was refused.
+    /// A request was refused by a rule (a replay request, a payout to plan, bytes to decode).
     #[error("{message}")]
-    Replay {
+    Refused {
         /// What is wrong and what to do.
         message: String,
     },
@@ -48,7 +48,7 @@ impl Error {
             },
             Self::PlanFile { .. } => "plan_file",
             Self::EventsFile { .. } => "events_file",
-            Self::Replay { .. } => "invalid_input",
+            Self::Refused { .. } => "invalid_input",
             Self::Store(clubgate_store::Error::NoLaunch { .. }) => "no_launch",
             Self::Store(_) => "storage",
         }

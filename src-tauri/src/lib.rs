@@ -7,6 +7,7 @@ mod charts;
 mod commands;
 mod error;
 mod live;
+mod payouts;
 mod service;
 mod views;
 
@@ -33,6 +34,8 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::slo::dashboard,
             commands::slo::import_events,
             commands::slo::start_replay,
+            commands::payout::plan_payout,
+            commands::payout::decode_transaction,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

@@ -134,9 +134,9 @@ impl Live {
 
     /// Starts replaying a scenario from T0 at `speed` × real time, replacing the stream.
     pub(crate) async fn start_replay(&self, request: &ReplayRequest, launch: Launch) -> Result<()> {
-        let scenario: Scenario = request.scenario.parse().map_err(|message: String| Error::Replay { message })?;
+        let scenario: Scenario = request.scenario.parse().map_err(|message: String| Error::Refused { message })?;
         if !(1..=5000).contains(&request.speed) {
-            return Err(Error::Replay { message: format!("speed {} is not between 1 and 5000", request.speed) });
+            return Err(Error::Refused { message: format!("speed {} is not between 1 and 5000", request.speed) });
         }
         let t0 = launch.t0_instant();
         let tz = launch.t0.zoned().time_zone().clone();

@@ -6,7 +6,10 @@ use std::path::Path;
 use clubgate_core::checklist::{go_no_go, ItemChange};
 use clubgate_core::launch::default_t0;
 use clubgate_core::DEFAULT_PLAN_TOML;
-use clubgate_ipc::{ChangeView, DashboardView, ImportView, ItemUpdate, Overview, ReplayRequest, SettingsUpdate};
+use clubgate_ipc::{
+    ChangeView, DashboardView, DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest,
+    SettingsUpdate,
+};
 use clubgate_store::{NewSettings, Store};
 use jiff::Timestamp;
 
@@ -49,6 +52,17 @@ impl Service {
         }
         let live = Live::load(store.clone()).await?;
         Ok(Self { store, live })
+    }
+
+    /// How a payout would be batched and whether the day's phase cap allows it.
+    pub async fn plan_payout(&self, request: &PayoutPlanRequest) -> Result<PayoutPlanView> {
+        let launch = self.store.require_settings().await?.launch()?;
+        crate::payouts::plan(&launch, request, Timestamp::now())
+    }
+
+    /// What raw transaction bytes say.
+    pub fn decode_transaction(&self, hex: &str) -> Result<DecodedView> {
+        crate::payouts::decode(hex)
     }
 
     /// The SLO dashboard at the data clock.

@@ -18,6 +18,10 @@ use jiff::ToSpan;
 
 const WAIT: Duration = Duration::from_secs(40);
 
+/// 250,000 USDT-units transfer on chain 31337, nonce 7, signed with anvil's dev key (the same
+/// bytes `cast mktx` makes, see chain/tests/erc20.rs).
+const RAW_ERC20: &str = "0x02f8b2827a69078459682f008506fc23ac0082fde8945fbdb2315678afecb367f032d93f642f64180aa380b844a9059cbb0000000000000000000000005aaeb6053f3e94c9b9a09f33669435e7ef1beaed0000000000000000000000000000000000000000000000000000003a35294400c080a0f1b42ec97cdddfc053fbded5bd3a92307154bc7cb6f9b6363b98506f621ff696a02da95a06576c11a6ebd238e5730c4491fea175075d8eabefcd75f0524780490f";
+
 /// The processes behind a WebDriver session; stopped on drop (tauri-driver with SIGTERM,
 /// so that it stops WebKitWebDriver too and frees its port).
 struct Harness {
@@ -335,6 +339,29 @@ async fn the_launch_ic_walks_the_real_window() {
     screenshot(&client, "08-slo-partial-rollback-trc20").await;
     client.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.expect("scroll");
     screenshot(&client, "09-slo-charts").await;
+
+    // Payouts: 600,000 USDT on ERC-20 is batched into three transactions under the cap; the
+    // bytes of a transaction are reviewed as decoded, not as requested.
+    click(&client, "#nav-payouts").await;
+    type_into(&client, "#payout-to", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed").await;
+    type_into(&client, "#payout-amount", "600000").await;
+    type_into(&client, "#payout-target", "10000000").await;
+    click(&client, "#payout-plan").await;
+    assert_eq!(attr(&client, "#payout-result", "data-chunks").await.as_deref(), Some("3"));
+    wait_text(&client, "#payout-result .why", "above the ERC20 per-tx cap of 250000").await;
+    wait_text(&client, "#payout-headroom", "fits").await;
+    type_into(&client, "#payout-to", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD").await;
+    click(&client, "#payout-plan").await;
+    wait_text(&client, "#payout-error", "EIP-55").await;
+    // The raw ERC-20 transaction of the cast cross-check, signed by anvil's dev key.
+    type_into(&client, "#decode-input", RAW_ERC20).await;
+    click(&client, "#decode-run").await;
+    let decoded = wait_text(&client, "#decoded", "250000 (250000000000 base units)").await;
+    assert!(
+        decoded.contains("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") && decoded.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+        "{decoded}"
+    );
+    screenshot(&client, "10-payouts-plan-and-review").await;
     client.close().await.expect("close the app");
     assert!(harness.data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
 }

@@ -10,6 +10,7 @@ use crate::checklists::Checklists;
 use crate::gate::GatePage;
 use crate::i18n::{lang, pick, t, Lang};
 use crate::ipc;
+use crate::payouts::PayoutsPage;
 use crate::settings::SettingsDialog;
 use crate::slo::SloPage;
 use crate::timeline::Timeline;
@@ -65,6 +66,7 @@ enum Page {
     Checklists,
     Gate,
     Slo,
+    Payouts,
 }
 
 /// The root component.
@@ -126,6 +128,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-checklists", Page::Checklists, "checklists")}
                 {tab("nav-gate", Page::Gate, "gate")}
                 {tab("nav-slo", Page::Slo, "slo")}
+                {tab("nav-payouts", Page::Payouts, "payouts")}
             </nav>
             <Show when=move || state.error.get().is_some()>
                 <div class="alert error" id="load-error">{move || state.error.get().unwrap_or_default()}</div>
@@ -136,6 +139,7 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Checklists => view! { <Checklists /> }.into_any(),
                     Page::Gate => view! { <GatePage /> }.into_any(),
                     Page::Slo => view! { <SloPage /> }.into_any(),
+                    Page::Payouts => view! { <PayoutsPage /> }.into_any(),
                 }}
             </main>
             <Show when=move || settings_open.get()>

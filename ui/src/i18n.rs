@@ -103,6 +103,17 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "slo_eod" => ("p95 EOD ≤ 60 min (days)", "p95 EOD ≤ 60 мин (дни)"),
         "slo_webhooks" => ("webhooks ≥ 99% (windows)", "webhooks ≥ 99% (окна)"),
         "alerts" => ("Alerts", "Оповещения"),
+        "payouts" => ("Payouts", "Выплаты"),
+        "plan_payout" => ("Plan a payout", "План выплаты"),
+        "network" => ("Network", "Сеть"),
+        "token" => ("Token", "Токен"),
+        "destination" => ("Destination", "Получатель"),
+        "amount" => ("Amount", "Сумма"),
+        "daily_target" => ("Daily target volume", "Дневная цель объёма"),
+        "signed_today" => ("Signed today", "Подписано сегодня"),
+        "plan" => ("Plan", "Рассчитать"),
+        "review_bytes" => ("Review a transaction from its exact bytes", "Проверка транзакции по её байтам"),
+        "decode" => ("Decode", "Декодировать"),
         _ => ("?", "?"),
     };
     match lang {

@@ -1,6 +1,9 @@
 //! Calls into the Tauri shell through `window.__TAURI__.core.invoke`.
 
-use clubgate_ipc::{ChangeView, CommandError, DashboardView, ImportView, ItemUpdate, Overview, ReplayRequest, SettingsUpdate};
+use clubgate_ipc::{
+    ChangeView, CommandError, DashboardView, DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView,
+    ReplayRequest, SettingsUpdate,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -74,6 +77,24 @@ pub(crate) async fn import_events(path: &str) -> Result<ImportView, CommandError
 
 pub(crate) async fn start_replay(request: &ReplayRequest) -> Result<(), CommandError> {
     call("start_replay", &ReplayArgs { request }).await
+}
+
+#[derive(Serialize)]
+struct PlanArgs<'a> {
+    request: &'a PayoutPlanRequest,
+}
+
+#[derive(Serialize)]
+struct HexArgs<'a> {
+    hex: &'a str,
+}
+
+pub(crate) async fn plan_payout(request: &PayoutPlanRequest) -> Result<PayoutPlanView, CommandError> {
+    call("plan_payout", &PlanArgs { request }).await
+}
+
+pub(crate) async fn decode_transaction(hex: &str) -> Result<DecodedView, CommandError> {
+    call("decode_transaction", &HexArgs { hex }).await
 }
 
 /// Milliseconds since the epoch, from the webview's clock (for countdowns only; every

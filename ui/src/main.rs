@@ -7,6 +7,7 @@ mod checklists;
 mod gate;
 mod i18n;
 mod ipc;
+mod payouts;
 mod settings;
 mod slo;
 mod timeline;

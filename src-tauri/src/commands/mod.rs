@@ -3,4 +3,5 @@
 
 pub(crate) mod checklist;
 pub(crate) mod launch;
+pub(crate) mod payout;
 pub(crate) mod slo;
