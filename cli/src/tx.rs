@@ -66,8 +66,6 @@ fn address(text: &str, what: &str) -> Result<alloy::primitives::Address> {
 }
 
 pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<()> {
-    let profile = if args.profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
-    let spec = SignerSpec::parse(&args.signer, profile).map_err(chain_error)?;
     let amount = TokenAmount::parse_decimal(&args.amount, 6).map_err(|e| Error::Input(e.to_string()))?;
     let transfer = Transfer {
         chain_id: args.chain_id,
@@ -79,20 +77,8 @@ pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<(
         max_fee_per_gas: args.max_fee_per_gas_wei,
         max_priority_fee_per_gas: args.max_priority_fee_per_gas_wei,
     };
-    let signed = match spec {
-        SignerSpec::Dev(key) => sign(&transfer, &DevKey::new(&key, profile).map_err(chain_error)?).map_err(chain_error)?,
-        SignerSpec::Pkcs11 { token, key } => {
-            let module = std::env::var_os(PKCS11_MODULE_ENV)
-                .map_or_else(|| std::path::PathBuf::from(DEFAULT_PKCS11_MODULE), std::path::PathBuf::from);
-            let pin = std::env::var(PKCS11_PIN_ENV)
-                .map_err(|_| Error::Input(format!("signer pkcs11:{token}/{key}: set the token's user PIN in {PKCS11_PIN_ENV}")))?;
-            let signer = clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin).map_err(chain_error)?;
-            sign(&transfer, &signer).map_err(chain_error)?
-        }
-        SignerSpec::Ledger { .. } => {
-            return Err(Error::Input(format!("signer {spec:?}: Ledger signing is not implemented in this build")));
-        }
-    };
+    let signer = open_signer(&args.signer, args.profile)?;
+    let signed = sign(&transfer, signer.as_ref()).map_err(chain_error)?;
     let raw = format!("0x{}", alloy::primitives::hex::encode(&signed.raw));
     if json_out {
         return print_json(&json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) }));
