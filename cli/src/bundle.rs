@@ -104,9 +104,10 @@ pub(crate) struct SignArgs {
     /// ERC-20: chain id.
     #[arg(long)]
     chain_id: Option<u64>,
-    /// ERC-20: the hot wallet's nonce for this chunk.
-    #[arg(long)]
-    nonce: Option<u64>,
+    /// ERC-20: the wallet's pending nonce on chain, used only when the local store has never
+    /// allocated a nonce for this wallet; after that, nonces come from the store, one per chunk.
+    #[arg(long, default_value_t = 0)]
+    pending_nonce: u64,
     /// ERC-20: gas limit.
     #[arg(long)]
     gas_limit: Option<u64>,
@@ -358,7 +359,7 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
                 token: clubgate_core::payout::EthAddress::parse(&args.token_contract).map_err(|e| Error::Input(e.to_string()))?.address(),
                 to: clubgate_core::payout::EthAddress::parse(&bundle.destination).map_err(|e| Error::Input(e.to_string()))?.address(),
                 amount: chunk_amount,
-                nonce: need(args.nonce, "nonce")?,
+                nonce: store.allocate_nonce(&signer_source, &bundle.bundleId, args.chunk, args.pending_nonce, now).await?,
                 gas_limit: need(args.gas_limit, "gas-limit")?,
                 max_fee_per_gas: args.max_fee_per_gas_wei.ok_or_else(|| Error::Input("--max-fee-per-gas-wei is needed".to_owned()))?,
                 max_priority_fee_per_gas: args

@@ -625,8 +625,8 @@ fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk(
             "0xdAC17F958D2ee523a2206206994597C13D831ec7",
             "--chain-id",
             "1",
-            "--nonce",
-            chunk,
+            "--pending-nonce",
+            "5",
             "--gas-limit",
             "65000",
             "--max-fee-per-gas-wei",
@@ -650,6 +650,7 @@ fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk(
     assert_eq!((signed["chunk"].as_u64(), signed["attempt"].as_u64(), signed["from"].as_str()), (Some(0), Some(0), Some(hot)));
     let decoded = json(&["tx", "decode", signed["raw"].as_str().unwrap(), "--json"]);
     assert_eq!(decoded["amount"], 250_000_000_000u64);
+    assert_eq!(decoded["nonce"], 5, "the wallet's first nonce comes from --pending-nonce, later ones from the store");
 
     let stderr = |output: std::process::Output| {
         assert_eq!(output.status.code(), Some(2));
@@ -659,7 +660,10 @@ fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk(
     assert!(stderr(sign("1", &["a0.json"], "300000")).contains("1 of the 2"), "quorum");
     assert!(stderr(sign("1", &["a0.json", "a0.json"], "300000")).contains("approved twice"), "distinct approvers");
     assert!(stderr(sign("1", &["a0.json", "a1.json"], "300000")).contains("exceed"), "250,000 signed + 250,000 > 300,000 cap");
-    assert!(sign("1", &["a0.json", "a1.json"], "1000000").status.success(), "within a larger daily target");
+    let second = sign("1", &["a0.json", "a1.json"], "1000000");
+    assert!(second.status.success(), "within a larger daily target");
+    let second: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(json(&["tx", "decode", second["raw"].as_str().unwrap(), "--json"])["nonce"], 6, "the next chunk takes the next nonce");
     // A bundle edited after approval no longer matches its hash.
     let text = std::fs::read_to_string(path("bundle.json"))
         .unwrap()

@@ -294,7 +294,8 @@ impl Store {
         let amount_text = amount.to_string();
         let chunk_number = i64::from(chunk);
         let reserved_at = at.to_string();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        // IMMEDIATE: the check and the reservation happen under one write lock.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
         let latest = sqlx::query!(
             r#"SELECT attempt AS "attempt!", state FROM signatures WHERE bundle_id = ? AND chunk = ? ORDER BY attempt DESC LIMIT 1"#,
             bundle_id,
@@ -430,6 +431,74 @@ impl Store {
         .await
         .map_err(|e| self.db_error(e))?;
         Ok(rows.into_iter().map(|r| (u32::try_from(r.attempt).unwrap_or(u32::MAX), r.reason, r.state, r.tx_hash)).collect())
+    }
+
+    /// The nonce of a chunk from `wallet`: the one already allocated to the chunk (a
+    /// replacement reuses it), else the wallet's next — one above its highest allocation, or
+    /// `first` (the chain's pending nonce) for a wallet new to this store. A nonce is never
+    /// given to two chunks: the primary key refuses it, and concurrent callers retry.
+    pub async fn allocate_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64, at: Timestamp) -> Result<u64> {
+        let chunk_number = i64::from(chunk);
+        let allocated_at = at.to_string();
+        let first = i64::try_from(first).map_err(|_| Error::Corrupt {
+            table: "nonce_allocations",
+            row: -1,
+            detail: format!("nonce {first} overflows"),
+        })?;
+        for _ in 0..20 {
+            // IMMEDIATE: take the write lock before reading, so two allocations serialise on
+            // the busy timeout instead of failing when one upgrades its read.
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
+            let existing = sqlx::query_scalar!(
+                r#"SELECT nonce AS "nonce!" FROM nonce_allocations WHERE wallet = ? AND bundle_id = ? AND chunk = ?"#,
+                wallet,
+                bundle_id,
+                chunk_number
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+            if let Some(nonce) = existing {
+                return u64::try_from(nonce).map_err(|_| Error::Corrupt {
+                    table: "nonce_allocations",
+                    row: nonce,
+                    detail: "negative nonce".to_owned(),
+                });
+            }
+            let highest = sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?" FROM nonce_allocations WHERE wallet = ?"#, wallet)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| self.db_error(e))?;
+            let next = highest.map_or(first, |n| n + 1);
+            let inserted = sqlx::query!(
+                "INSERT INTO nonce_allocations (wallet, nonce, bundle_id, chunk, allocated_at) VALUES (?, ?, ?, ?, ?)",
+                wallet,
+                next,
+                bundle_id,
+                chunk_number,
+                allocated_at
+            )
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => {}
+                // Another allocation took this nonce first: read again and take the next.
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
+                Err(other) => return Err(self.db_error(other)),
+            }
+            match tx.commit().await {
+                Ok(()) => {
+                    return u64::try_from(next).map_err(|_| Error::Corrupt {
+                        table: "nonce_allocations",
+                        row: next,
+                        detail: "negative nonce".to_owned(),
+                    })
+                }
+                Err(sqlx::Error::Database(db)) if db.message().contains("locked") || db.message().contains("busy") => continue,
+                Err(other) => return Err(self.db_error(other)),
+            }
+        }
+        Err(Error::Database { path: self.path.display().to_string(), source: sqlx::Error::PoolTimedOut })
     }
 
     /// Closes the pool, flushing the WAL.
