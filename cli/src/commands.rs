@@ -60,10 +60,23 @@ enum Command {
     /// Transactions: build and sign, decode the exact bytes.
     #[command(subcommand)]
     Tx(TxCommand),
+    /// The OS keychain: PKCS#11 token PINs.
+    #[command(subcommand)]
+    Keychain(KeychainCommand),
     /// Approve a payout bundle with an approver's key.
     Approve(crate::bundle::ApproveArgs),
     /// Sign a chunk of an approved bundle: quorum, cap, volume and never twice.
     Sign(Box<crate::bundle::SignArgs>),
+}
+
+#[derive(Subcommand)]
+enum KeychainCommand {
+    /// Keep a token's PIN (read from standard input) in the OS keychain.
+    SetPin {
+        /// The token label.
+        #[arg(long)]
+        token: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -336,6 +349,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json),
         Command::Approve(args) => crate::bundle::run_approve(&args, json),
+        Command::Keychain(KeychainCommand::SetPin { token }) => crate::tx::run_set_pin(&token, json),
         Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
     }
 }

@@ -11,8 +11,23 @@ use crate::commands::{print_json, Error, Result};
 /// The PKCS#11 module to load (default: SoftHSM2's).
 const PKCS11_MODULE_ENV: &str = "CLUBGATE_PKCS11_MODULE";
 const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-/// The token's user PIN. (The OS keychain is the intended source; not wired yet.)
+/// The token's user PIN for automation where no OS keychain runs (CI); the keychain wins.
 const PKCS11_PIN_ENV: &str = "CLUBGATE_PKCS11_PIN";
+/// The OS keychain service under which token PINs are kept, one entry per token label.
+pub(crate) const KEYCHAIN_SERVICE: &str = "ClubGate Desk PKCS#11 PIN";
+
+/// The PIN of a PKCS#11 token: from the OS keychain (`clubgate keychain set-pin`), else from
+/// `$CLUBGATE_PKCS11_PIN`. The PIN is never taken from the command line.
+fn token_pin(token: &str, key: &str) -> Result<String> {
+    if let Ok(entry) = keyring::Entry::new(KEYCHAIN_SERVICE, token) {
+        if let Ok(pin) = entry.get_password() {
+            return Ok(pin);
+        }
+    }
+    std::env::var(PKCS11_PIN_ENV).map_err(|_| {
+        Error::Input(format!("signer pkcs11:{token}/{key}: no PIN for token {token:?} in the OS keychain; store it with `clubgate keychain set-pin --token {token}`"))
+    })
+}
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub(crate) enum ProfileArg {
@@ -136,8 +151,7 @@ pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<Box<dyn clu
         SignerSpec::Pkcs11 { token, key } => {
             let module = std::env::var_os(PKCS11_MODULE_ENV)
                 .map_or_else(|| std::path::PathBuf::from(DEFAULT_PKCS11_MODULE), std::path::PathBuf::from);
-            let pin = std::env::var(PKCS11_PIN_ENV)
-                .map_err(|_| Error::Input(format!("signer pkcs11:{token}/{key}: set the token's user PIN in {PKCS11_PIN_ENV}")))?;
+            let pin = token_pin(&token, &key)?;
             Ok(Box::new(clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin).map_err(chain_error)?))
         }
         spec @ SignerSpec::Ledger { .. } => Err(Error::Input(format!("signer {spec:?}: Ledger signing is not implemented in this build"))),
@@ -250,5 +264,23 @@ fn decode_trc20(bytes: &[u8], json_out: bool) -> Result<()> {
     }
     println!("TRC-20 transfer: {} base units of token {} from {} to {}", decoded.amount, decoded.token, decoded.owner, decoded.to);
     println!("expires {} ms, fee limit {} sun, txid {txid}", decoded.expiration_ms, decoded.fee_limit_sun);
+    Ok(())
+}
+
+/// `clubgate keychain set-pin`: reads a token's PIN from standard input (never the command
+/// line, which other users can see) and keeps it in the OS keychain.
+pub(crate) fn run_set_pin(token: &str, json_out: bool) -> Result<()> {
+    let mut pin = String::new();
+    std::io::stdin().read_line(&mut pin).map_err(|e| Error::Input(format!("cannot read the PIN from standard input: {e}")))?;
+    let pin = pin.trim_end_matches(['\n', '\r']);
+    if pin.is_empty() {
+        return Err(Error::Input("the PIN on standard input is empty".to_owned()));
+    }
+    let entry = keyring::Entry::new(KEYCHAIN_SERVICE, token).map_err(|e| Error::Input(format!("the OS keychain is not available: {e}")))?;
+    entry.set_password(pin).map_err(|e| Error::Input(format!("the OS keychain refused the PIN: {e}")))?;
+    if json_out {
+        return print_json(&json!({ "token": token, "stored": true }));
+    }
+    println!("the PIN of token {token:?} is in the OS keychain");
     Ok(())
 }

@@ -671,3 +671,57 @@ fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk(
     std::fs::write(path("bundle.json"), text).unwrap();
     assert!(stderr(sign("2", &["a0.json", "a1.json"], "1000000")).contains("does not match its fields"));
 }
+
+#[test]
+fn the_token_pin_comes_from_the_os_keychain() {
+    // A real Secret Service: a private D-Bus session with an unlocked gnome-keyring.
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display())).unwrap();
+    let ok = |command: &mut Command| assert!(command.env("SOFTHSM2_CONF", &conf).status().unwrap().success(), "{command:?}");
+    ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", "kc", "--pin", "2468", "--so-pin", "1357"]));
+    ok(Command::new("pkcs11-tool").args([
+        "--module",
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "--token-label",
+        "kc",
+        "--login",
+        "--pin",
+        "2468",
+        "--keypairgen",
+        "--key-type",
+        "EC:secp256k1",
+        "--label",
+        "hot",
+    ]));
+    let clubgate = env!("CARGO_BIN_EXE_clubgate");
+    let build = format!(
+        "{clubgate} tx build-erc20 --chain-id 1 --token 0xdAC17F958D2ee523a2206206994597C13D831ec7 --to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed --amount 1 --nonce 0 --gas-limit 65000 --max-fee-per-gas-wei 3 --max-priority-fee-per-gas-wei 1 --signer pkcs11:kc/hot --json"
+    );
+    let session = |script: String, home: &std::path::Path| {
+        std::fs::create_dir_all(home).unwrap();
+        Command::new("dbus-run-session")
+            .args(["--", "sh", "-c", &format!("printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; {script}")])
+            .env("SOFTHSM2_CONF", &conf)
+            // A home of its own: gnome-keyring keeps its keyrings there, fresh for this test.
+            .env("HOME", home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("CLUBGATE_PKCS11_PIN")
+            .output()
+            .expect("dbus-run-session and gnome-keyring are installed by cargo xtask setup")
+    };
+    let home = dir.path().join("home");
+    let signed = session(format!("printf '2468\\n' | {clubgate} keychain set-pin --token kc >/dev/null && {build}"), &home);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let built: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    assert_eq!(json(&["tx", "decode", built["raw"].as_str().unwrap(), "--json"])["from"], built["from"]);
+    let wrong = session(format!("printf '1111\\n' | {clubgate} keychain set-pin --token kc >/dev/null && {build}"), &home);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("login refused"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    // Another user's home: an empty keychain, and no PIN in the environment.
+    let none = session(build.clone(), &dir.path().join("other-home"));
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("keychain set-pin --token kc"), "{}", String::from_utf8_lossy(&none.stderr));
+}

@@ -23,6 +23,7 @@ const APT_PACKAGES: &[&str] = &[
     "dbus",
     "softhsm2",
     "opensc",
+    "gnome-keyring",
 ];
 
 /// trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the last that builds.
