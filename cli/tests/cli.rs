@@ -721,7 +721,7 @@ fn the_token_pin_comes_from_the_os_keychain() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("login refused"), "{}", String::from_utf8_lossy(&wrong.stderr));
     // Another user's home: an empty keychain, and no PIN in the environment.
-    let none = session(build.clone(), &dir.path().join("other-home"));
+    let none = session(build, &dir.path().join("other-home"));
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("keychain set-pin --token kc"), "{}", String::from_utf8_lossy(&none.stderr));
 }
