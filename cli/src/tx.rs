@@ -25,7 +25,7 @@ fn token_pin(token: &str, key: &str) -> Result<String> {
         }
     }
     std::env::var(PKCS11_PIN_ENV).map_err(|_| {
-        Error::Input(format!("signer pkcs11:{token}/{key}: no PIN for token {token:?} in the OS keychain; store it with `clubgate keychain set-pin --token {token}`"))
+        Error::Input(format!("signer pkcs11:{token}/{key}: no PIN for token {token:?} in the OS keychain; store it with `clubgate keychain set-pin --token {token}` (or set {PKCS11_PIN_ENV} where no keychain runs)"))
     })
 }
 
