@@ -166,3 +166,56 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded> {
         hash,
     })
 }
+
+/// The least raise of both fees a node accepts for a replacement with the same nonce
+/// (geth's and anvil's default price bump).
+pub const REPLACEMENT_BUMP_PERCENT: u128 = 10;
+
+/// How urgently a payout should confirm: multiplies the priority fee, and the headroom over
+/// the base fee that `max_fee_per_gas` allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeMode {
+    /// 1× the priority fee, max fee = 2 × base fee + priority.
+    Normal,
+    /// 2× the priority fee, max fee = 3 × base fee + priority.
+    Fast,
+    /// 4× the priority fee, max fee = 4 × base fee + priority.
+    Urgent,
+}
+
+impl FeeMode {
+    /// (max fee per gas, max priority fee per gas) for the node's current base fee and
+    /// suggested priority fee, in wei.
+    pub fn fees(self, base_fee_wei: u128, priority_wei: u128) -> Result<(u128, u128)> {
+        let (priority_factor, base_factor) = match self {
+            Self::Normal => (1, 2),
+            Self::Fast => (2, 3),
+            Self::Urgent => (4, 4),
+        };
+        let overflow = || Error::Field { field: "fees", value: format!("{base_fee_wei}/{priority_wei}"), reason: "overflow" };
+        let priority = priority_wei.checked_mul(priority_factor).ok_or_else(overflow)?;
+        let max_fee = base_fee_wei.checked_mul(base_factor).and_then(|b| b.checked_add(priority)).ok_or_else(overflow)?;
+        Ok((max_fee, priority))
+    }
+}
+
+/// The speed-up of a stuck transfer: the same nonce and call, both fees raised by at least
+/// `bump_percent` (rounded up, and by at least 1 wei), never lowered below `floor`'s fees.
+pub fn speed_up(stuck: &Transfer, bump_percent: u128, floor: Option<(u128, u128)>) -> Result<Transfer> {
+    let raise = |fee: u128| -> Result<u128> {
+        let raised = fee.checked_mul(100 + bump_percent).map(|v| v.div_ceil(100)).ok_or(Error::Field {
+            field: "fee",
+            value: fee.to_string(),
+            reason: "overflow",
+        })?;
+        Ok(raised.max(fee + 1))
+    };
+    let (mut max_fee, mut priority) = (raise(stuck.max_fee_per_gas)?, raise(stuck.max_priority_fee_per_gas)?);
+    if let Some((floor_max, floor_priority)) = floor {
+        max_fee = max_fee.max(floor_max);
+        priority = priority.max(floor_priority);
+    }
+    let replacement = Transfer { max_fee_per_gas: max_fee.max(priority), max_priority_fee_per_gas: priority, ..stuck.clone() };
+    assert_eq!(replacement.nonce, stuck.nonce, "a speed-up keeps the nonce");
+    Ok(replacement)
+}

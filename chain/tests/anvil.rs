@@ -42,10 +42,15 @@ impl Drop for Anvil {
 
 impl Anvil {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let binary = tools().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
         let child = Command::new(&binary)
             .args(["--port", &port.to_string(), "--host", "127.0.0.1", "--chain-id", &CHAIN_ID.to_string(), "--silent"])
+            .args(extra)
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{}: {e} (cargo xtask setup installs it with npm ci in tools/)", binary.display()));
@@ -179,4 +184,54 @@ fn an_hsm_signed_erc20_payout_lands_on_anvil() {
     assert_eq!(receipt["transactionHash"].as_str().unwrap().parse::<alloy::primitives::B256>().unwrap(), signed.hash);
     assert_eq!(anvil.token_balance(token, partner), U256::from(250_000_000_000u64));
     assert_eq!(anvil.token_balance(token, hsm.address()), U256::from(50_000_000_000u64));
+}
+
+#[test]
+fn a_stuck_payout_is_replaced_by_its_speed_up_with_the_same_nonce() {
+    use clubgate_chain::erc20::{speed_up, FeeMode, REPLACEMENT_BUMP_PERCENT};
+    let anvil = Anvil::start();
+    let dev = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let create = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce: 0,
+        gas_limit: 2_000_000,
+        max_fee_per_gas: 2_000_000_000,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to: TxKind::Create,
+        value: U256::ZERO,
+        access_list: Default::default(),
+        input: Bytes::from([compile_token(), U256::from(1_000_000_000_000u64).abi_encode()].concat()),
+    };
+    let deployed = anvil.send(&dev_raw(&dev, create));
+    let token: Address = deployed["contractAddress"].as_str().unwrap().parse().unwrap();
+
+    // Blocks stop being mined: the payout waits in the pool, as a stuck one would.
+    anvil.call("evm_setAutomine", json!([false])).unwrap();
+    let (max_fee, priority) = FeeMode::Normal.fees(1_000_000_000, 1_000_000_000).unwrap();
+    let partner = address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+    let stuck = Transfer {
+        chain_id: CHAIN_ID,
+        token,
+        to: partner,
+        amount: 1_000_000,
+        nonce: 1,
+        gas_limit: 80_000,
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: priority,
+    };
+    let first = sign(&stuck, &dev).unwrap();
+    anvil.call("eth_sendRawTransaction", json!([format!("0x{}", alloy::primitives::hex::encode(&first.raw))])).unwrap();
+
+    // The speed-up: same nonce, both fees raised by at least the node's replacement bump.
+    let faster = speed_up(&stuck, REPLACEMENT_BUMP_PERCENT, Some(FeeMode::Fast.fees(1_000_000_000, 1_000_000_000).unwrap())).unwrap();
+    assert_eq!(faster.nonce, stuck.nonce);
+    assert!(faster.max_priority_fee_per_gas * 100 >= stuck.max_priority_fee_per_gas * 110);
+    let second = sign(&faster, &dev).unwrap();
+    anvil.call("eth_sendRawTransaction", json!([format!("0x{}", alloy::primitives::hex::encode(&second.raw))])).unwrap();
+    anvil.call("evm_mine", json!([])).unwrap();
+
+    let receipt = anvil.call("eth_getTransactionReceipt", json!([second.hash])).unwrap();
+    assert_eq!(receipt["status"], "0x1", "the speed-up is mined");
+    assert!(anvil.call("eth_getTransactionReceipt", json!([first.hash])).unwrap().is_null(), "the stuck original never is");
+    assert_eq!(anvil.token_balance(token, partner), U256::from(1_000_000u64), "paid exactly once");
 }

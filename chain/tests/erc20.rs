@@ -149,3 +149,31 @@ fn development_keys_are_refused_outside_the_dev_profile_and_never_printed() {
     assert!(SignerSpec::parse("pkcs11:nokey", Profile::Production).is_err());
     let _: Address = key.address();
 }
+
+#[test]
+fn speed_up_keeps_the_nonce_and_raises_both_fees_by_the_bump() {
+    use clubgate_chain::erc20::{speed_up, FeeMode, REPLACEMENT_BUMP_PERCENT};
+    let stuck = Transfer {
+        chain_id: 1,
+        token: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+        to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        amount: 5,
+        nonce: 9,
+        gas_limit: 65_000,
+        max_fee_per_gas: 3_000_000_001,
+        max_priority_fee_per_gas: 7,
+    };
+    let faster = speed_up(&stuck, REPLACEMENT_BUMP_PERCENT, None).unwrap();
+    assert_eq!((faster.nonce, faster.to, faster.amount), (9, stuck.to, 5));
+    assert_eq!(faster.max_fee_per_gas, 3_300_000_002, "10% up, rounded up");
+    assert_eq!(faster.max_priority_fee_per_gas, 8, "at least +1 wei, and 7 × 1.1 = 7.7 rounds up to 8");
+    let floored = speed_up(&stuck, REPLACEMENT_BUMP_PERCENT, Some(FeeMode::Urgent.fees(1_000_000_000, 2_000_000_000).unwrap())).unwrap();
+    assert_eq!(
+        (floored.max_fee_per_gas, floored.max_priority_fee_per_gas),
+        (12_000_000_000, 8_000_000_000),
+        "urgent: 4 × base + 4 × priority"
+    );
+    assert_eq!(FeeMode::Normal.fees(10, 3).unwrap(), (23, 3));
+    assert_eq!(FeeMode::Fast.fees(10, 3).unwrap(), (36, 6));
+    assert!(FeeMode::Urgent.fees(u128::MAX, 1).is_err());
+}
