@@ -132,6 +132,11 @@ pub(crate) struct SignArgs {
     /// TRC-20: fee limit (sun).
     #[arg(long)]
     fee_limit: Option<i64>,
+    /// Sign a recorded replacement of an already signed chunk: `speed-up` (ERC-20: same
+    /// nonce, both fees up by at least 10% and at least the given fees) or `expired`
+    /// (TRC-20: the previous transaction's expiration has passed).
+    #[arg(long)]
+    replace: Option<String>,
 }
 
 fn network_name(network: Network) -> &'static str {
@@ -336,21 +341,53 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
     let start = day.at(0, 0, 0, 0).to_zoned_datetime(tz.clone()).map_err(|e| Error::Input(e.to_string()))?.timestamp();
     let end =
         day.checked_add(1.day()).and_then(|d| d.at(0, 0, 0, 0).to_zoned_datetime(tz)).map_err(|e| Error::Input(e.to_string()))?.timestamp();
-    // A chunk already in the registry is refused as such (the reservation below is still the
-    // atomic guard against a concurrent signer).
-    if let Some((attempt, _, state, _)) = store.signature_attempts(&bundle.bundleId, args.chunk).await?.last() {
-        return Err(Error::Input(format!(
-            "chunk {} of bundle {} is already {state} (attempt {attempt}); it is never signed twice",
-            args.chunk, bundle.bundleId
-        )));
+    let replacement = args.replace.as_deref();
+    let previous_raw = store.latest_signed_raw(&bundle.bundleId, args.chunk).await?;
+    match (replacement, network) {
+        (None, _) => {
+            // A chunk already in the registry is refused as such (the reservation below is
+            // still the atomic guard against a concurrent signer).
+            if let Some((attempt, _, state, _)) = store.signature_attempts(&bundle.bundleId, args.chunk).await?.last() {
+                return Err(Error::Input(format!(
+                    "chunk {} of bundle {} is already {state} (attempt {attempt}); it is never signed twice — a new signature is only a --replace",
+                    args.chunk, bundle.bundleId
+                )));
+            }
+            // Only originals count towards the day's volume: a replacement pays the same chunk.
+            let signed_today = store.signed_volume(start, end).await?;
+            let target =
+                TokenAmount::parse_decimal(&args.daily_target, 6).map_err(|e| Error::Input(format!("--daily-target: {e}")))?.base_units();
+            let chunk_units = TokenAmount::from_base_units(chunk_amount).ok_or_else(|| Error::Input("empty chunk".to_owned()))?;
+            check_volume(&plan, &launch.table, now, target, signed_today, chunk_units).map_err(|e| Error::Input(e.to_string()))?;
+        }
+        (Some("speed-up"), Network::Erc20) | (Some("expired"), Network::Trc20) => {
+            if previous_raw.is_none() {
+                return Err(Error::Input(format!(
+                    "chunk {} of bundle {} has no signed transaction to replace",
+                    args.chunk, bundle.bundleId
+                )));
+            }
+        }
+        (Some(other), _) => {
+            return Err(Error::Input(format!(
+                "--replace {other:?} does not apply to {}: ERC-20 chunks are replaced by speed-up, TRC-20 chunks after they expired",
+                network_name(network)
+            )));
+        }
     }
-    let signed_today = store.signed_volume(start, end).await?;
-    let target = TokenAmount::parse_decimal(&args.daily_target, 6).map_err(|e| Error::Input(format!("--daily-target: {e}")))?.base_units();
-    let chunk_units = TokenAmount::from_base_units(chunk_amount).ok_or_else(|| Error::Input("empty chunk".to_owned()))?;
-    check_volume(&plan, &launch.table, now, target, signed_today, chunk_units).map_err(|e| Error::Input(e.to_string()))?;
+    if let (Some("expired"), Some(raw)) = (replacement, &previous_raw) {
+        let bytes = alloy::primitives::hex::decode(raw).map_err(|_| Error::Input("the stored transaction is not hex".to_owned()))?;
+        let previous = clubgate_chain::trc20::decode(&bytes).map_err(|e| Error::Input(e.to_string()))?;
+        if previous.expiration_ms > now.as_millisecond() {
+            return Err(Error::Input(format!(
+                "the previous transaction of chunk {} expires only at {} ms; it may still confirm",
+                args.chunk, previous.expiration_ms
+            )));
+        }
+    }
 
     let chunk_ref = ChunkRef { bundle_id: &bundle.bundleId, chunk: args.chunk, network: network_name(network), amount: chunk_amount };
-    let attempt = store.reserve_signature(chunk_ref, None, &signer_source, now).await?;
+    let attempt = store.reserve_signature(chunk_ref, replacement, &signer_source, now).await?;
     let (hash, raw, document) = match network {
         Network::Erc20 => {
             let need = |v: Option<u64>, what: &str| v.ok_or_else(|| Error::Input(format!("--{what} is needed for an ERC-20 chunk")));
@@ -365,6 +402,24 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
                 max_priority_fee_per_gas: args
                     .max_priority_fee_per_gas_wei
                     .ok_or_else(|| Error::Input("--max-priority-fee-per-gas-wei is needed".to_owned()))?,
+            };
+            // A speed-up keeps the stuck transaction's nonce and raises both fees by the bump.
+            let transfer = match (replacement, &previous_raw) {
+                (Some("speed-up"), Some(raw)) => {
+                    let bytes =
+                        alloy::primitives::hex::decode(raw).map_err(|_| Error::Input("the stored transaction is not hex".to_owned()))?;
+                    let stuck = clubgate_chain::erc20::decode(&bytes).map_err(|e| Error::Input(e.to_string()))?;
+                    let floor = (transfer.max_fee_per_gas, transfer.max_priority_fee_per_gas);
+                    let stuck = clubgate_chain::erc20::Transfer {
+                        nonce: stuck.nonce,
+                        max_fee_per_gas: stuck.max_fee_per_gas,
+                        max_priority_fee_per_gas: stuck.max_priority_fee_per_gas,
+                        ..transfer
+                    };
+                    clubgate_chain::erc20::speed_up(&stuck, clubgate_chain::erc20::REPLACEMENT_BUMP_PERCENT, Some(floor))
+                        .map_err(|e| Error::Input(e.to_string()))?
+                }
+                _ => transfer,
             };
             let signed = clubgate_chain::erc20::sign(&transfer, signer.as_ref()).map_err(|e| Error::Input(e.to_string()))?;
             let raw = format!("0x{}", alloy::primitives::hex::encode(&signed.raw));

@@ -651,6 +651,47 @@ fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk(
     let decoded = json(&["tx", "decode", signed["raw"].as_str().unwrap(), "--json"]);
     assert_eq!(decoded["amount"], 250_000_000_000u64);
     assert_eq!(decoded["nonce"], 5, "the wallet's first nonce comes from --pending-nonce, later ones from the store");
+    let replace = |chunk: &str, reason: &str| {
+        let mut args: Vec<String> =
+            vec!["--db".into(), db.clone(), "sign".into(), "--bundle".into(), path("bundle.json"), "--approvers".into(), registry.clone()];
+        for (flag, value) in [
+            ("--chunk", chunk),
+            ("--signer", ANVIL_KEY),
+            ("--profile", "dev"),
+            ("--daily-target", "300000"),
+            ("--t0", "2026-11-20T10:00"),
+            ("--token-contract", "0xdAC17F958D2ee523a2206206994597C13D831ec7"),
+            ("--chain-id", "1"),
+            ("--gas-limit", "65000"),
+            ("--max-fee-per-gas-wei", "30000000000"),
+            ("--max-priority-fee-per-gas-wei", "1000000000"),
+            ("--replace", reason),
+            ("--approval", &path("a0.json")),
+            ("--approval", &path("a1.json")),
+        ] {
+            args.push(flag.into());
+            args.push(value.into());
+        }
+        args.push("--json".into());
+        clubgate(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // The speed-up of chunk 0: attempt 1, the same nonce, both fees up by at least 10%; it
+    // adds no volume (the 300,000 cap still has 50,000 left after chunk 0).
+    let faster = replace("0", "speed-up");
+    assert!(faster.status.success(), "{}", String::from_utf8_lossy(&faster.stderr));
+    let faster: Value = serde_json::from_slice(&faster.stdout).unwrap();
+    assert_eq!(faster["attempt"], 1);
+    let sped = json(&["tx", "decode", faster["raw"].as_str().unwrap(), "--json"]);
+    assert_eq!((sped["nonce"].as_u64(), sped["amount"].as_u64()), (Some(5), Some(250_000_000_000)));
+    assert!(
+        sped["max_fee_per_gas_wei"].as_u64().unwrap() >= 33_000_000_000
+            && sped["max_priority_fee_per_gas_wei"].as_u64().unwrap() >= 1_100_000_000
+    );
+    let wrong_reason = replace("0", "expired");
+    assert_eq!(wrong_reason.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong_reason.stderr).contains("ERC-20 chunks are replaced by speed-up"));
+    let nothing = replace("2", "speed-up");
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no signed transaction to replace"));
 
     let stderr = |output: std::process::Output| {
         assert_eq!(output.status.code(), Some(2));

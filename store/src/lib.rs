@@ -419,6 +419,20 @@ impl Store {
         Ok(())
     }
 
+    /// The raw transaction of a chunk's latest signed attempt, if any.
+    pub async fn latest_signed_raw(&self, bundle_id: &str, chunk: u32) -> Result<Option<String>> {
+        let chunk_number = i64::from(chunk);
+        let raw = sqlx::query_scalar!(
+            r#"SELECT raw AS "raw!" FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' AND raw IS NOT NULL ORDER BY attempt DESC LIMIT 1"#,
+            bundle_id,
+            chunk_number
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(raw)
+    }
+
     /// The signature attempts of a chunk: (attempt, reason, state, tx hash), oldest first.
     pub async fn signature_attempts(&self, bundle_id: &str, chunk: u32) -> Result<Vec<(u32, Option<String>, String, Option<String>)>> {
         let chunk_number = i64::from(chunk);
