@@ -1,6 +1,6 @@
 //! Benchmarks of payout signing (issue targets, one core of this 2-core machine):
 //! - build + sign + self-verify with the local key: ≥ 10,000 payouts/s (ERC-20 and TRC-20);
-//! - the same with a SoftHSM2 key (reported);
+//! - the same with a SoftHSM2 key, made as the tests make theirs (reported);
 //! - batch planning of 100,000 payouts: ≤ 100 ms.
 //!
 //! Run: `cargo bench -p clubgate-chain --bench sign`.
@@ -10,7 +10,6 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::process::Command;
 
 use alloy::primitives::address;
 use clubgate_chain::pkcs11::Pkcs11Signer;
@@ -20,7 +19,8 @@ use clubgate_core::payout::{batch, cap_of, TokenAmount, TronAddress};
 use clubgate_core::plan::{Network, Plan};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn erc20_transfer(nonce: u64) -> erc20::Transfer {
     erc20::Transfer {
@@ -68,34 +68,13 @@ fn trc20_round(signer: &dyn HashSigner, tron_owner: TronAddress, n: i64) {
     black_box(trc20::decode(&signed.raw_data).expect("decode"));
 }
 
-fn softhsm() -> Option<(tempfile::TempDir, Pkcs11Signer)> {
-    let dir = tempfile::tempdir().ok()?;
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::create_dir_all(dir.path().join("tokens")).ok()?;
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", dir.path().join("tokens").display())).ok()?;
-    let ok = |command: &mut Command| command.env("SOFTHSM2_CONF", &conf).output().is_ok_and(|o| o.status.success());
-    if !ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", "bench", "--pin", "1234", "--so-pin", "5678"])) {
-        return None;
-    }
-    if !ok(Command::new("pkcs11-tool").args([
-        "--module",
-        MODULE,
-        "--token-label",
-        "bench",
-        "--login",
-        "--pin",
-        "1234",
-        "--keypairgen",
-        "--key-type",
-        "EC:secp256k1",
-        "--label",
-        "hot",
-    ])) {
-        return None;
-    }
+/// A SoftHSM2 key made with the tests' own set-up (softhsm2 comes from `cargo xtask setup`).
+fn softhsm() -> (tempfile::TempDir, Pkcs11Signer) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = common::token(dir.path(), "bench", "hot");
     std::env::set_var("SOFTHSM2_CONF", &conf);
-    let signer = Pkcs11Signer::open(Path::new(MODULE), "bench", "hot", "1234").ok()?;
-    Some((dir, signer))
+    let signer = Pkcs11Signer::open(Path::new(common::MODULE), "bench", "hot", "1234").expect("open the SoftHSM2 key");
+    (dir, signer)
 }
 
 fn benches(c: &mut Criterion) {
@@ -119,7 +98,8 @@ fn benches(c: &mut Criterion) {
     });
     group.finish();
 
-    if let Some((_dir, hsm)) = softhsm() {
+    {
+        let (_dir, hsm) = softhsm();
         let hsm_owner = owner(&hsm);
         let mut group = c.benchmark_group("softhsm2");
         group.throughput(Throughput::Elements(1));
@@ -136,8 +116,6 @@ fn benches(c: &mut Criterion) {
             })
         });
         group.finish();
-    } else {
-        eprintln!("softhsm2 is not installed: the HSM benchmarks were not run (cargo xtask setup installs it)");
     }
 
     let plan = Plan::default_v1();

@@ -69,11 +69,9 @@ pub(crate) struct BuildErc20Args {
     profile: ProfileArg,
 }
 
+/// Signer and transaction refusals are the operator's to fix: exit code 2 with the reason.
 fn chain_error(error: clubgate_chain::Error) -> Error {
-    match error {
-        clubgate_chain::Error::Sign(_) => Error::Input(error.to_string()),
-        other => Error::Input(other.to_string()),
-    }
+    Error::Input(error.to_string())
 }
 
 fn address(text: &str, what: &str) -> Result<alloy::primitives::Address> {

@@ -416,20 +416,20 @@ fn tx_build_erc20_then_decode_the_exact_bytes() {
     refused(&["tx", "decode", "zz"], "not hex");
 }
 
-#[test]
-fn tx_build_erc20_signs_with_a_softhsm2_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
+/// A SoftHSM2 token `label` (user PIN 2468) with a secp256k1 key pair "hot", in its own
+/// SOFTHSM2_CONF under `dir`; returns that configuration's path.
+fn softhsm_token(dir: &Path, label: &str) -> std::path::PathBuf {
+    let tokens = dir.join("tokens");
     std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
+    let conf = dir.join("softhsm2.conf");
     std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display())).unwrap();
     let ok = |command: &mut Command| assert!(command.env("SOFTHSM2_CONF", &conf).status().unwrap().success(), "{command:?}");
-    ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", "cli", "--pin", "2468", "--so-pin", "1357"]));
+    ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", label, "--pin", "2468", "--so-pin", "1357"]));
     ok(Command::new("pkcs11-tool").args([
         "--module",
         "/usr/lib/softhsm/libsofthsm2.so",
         "--token-label",
-        "cli",
+        label,
         "--login",
         "--pin",
         "2468",
@@ -439,6 +439,13 @@ fn tx_build_erc20_signs_with_a_softhsm2_key() {
         "--label",
         "hot",
     ]));
+    conf
+}
+
+#[test]
+fn tx_build_erc20_signs_with_a_softhsm2_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = softhsm_token(dir.path(), "cli");
     let args = [
         "tx",
         "build-erc20",
@@ -717,26 +724,7 @@ fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk(
 fn the_token_pin_comes_from_the_os_keychain() {
     // A real Secret Service: a private D-Bus session with an unlocked gnome-keyring.
     let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = dir.path().join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display())).unwrap();
-    let ok = |command: &mut Command| assert!(command.env("SOFTHSM2_CONF", &conf).status().unwrap().success(), "{command:?}");
-    ok(Command::new("softhsm2-util").args(["--init-token", "--free", "--label", "kc", "--pin", "2468", "--so-pin", "1357"]));
-    ok(Command::new("pkcs11-tool").args([
-        "--module",
-        "/usr/lib/softhsm/libsofthsm2.so",
-        "--token-label",
-        "kc",
-        "--login",
-        "--pin",
-        "2468",
-        "--keypairgen",
-        "--key-type",
-        "EC:secp256k1",
-        "--label",
-        "hot",
-    ]));
+    let conf = softhsm_token(dir.path(), "kc");
     let clubgate = env!("CARGO_BIN_EXE_clubgate");
     let build = format!(
         "{clubgate} tx build-erc20 --chain-id 1 --token 0xdAC17F958D2ee523a2206206994597C13D831ec7 --to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed --amount 1 --nonce 0 --gas-limit 65000 --max-fee-per-gas-wei 3 --max-priority-fee-per-gas-wei 1 --signer pkcs11:kc/hot --json"
