@@ -67,6 +67,38 @@ enum Command {
     Approve(crate::bundle::ApproveArgs),
     /// Sign a chunk of an approved bundle: quorum, cap, volume and never twice.
     Sign(Box<crate::bundle::SignArgs>),
+    /// Canary payouts: one token from each canary wallet to its check address, per day.
+    #[command(subcommand)]
+    Canary(CanaryCommand),
+    /// Keys: the addresses a signer has on both networks.
+    #[command(subcommand)]
+    Signer(SignerCommand),
+    /// The treasury file: validate it.
+    #[command(subcommand)]
+    Treasury(TreasuryCommand),
+}
+
+#[derive(Subcommand)]
+enum CanaryCommand {
+    /// Sign the day's canary payout of a canary wallet.
+    Sign(crate::canary::CanarySignArgs),
+    /// The day's canary payouts per network.
+    Status(crate::canary::CanaryStatusArgs),
+}
+
+#[derive(Subcommand)]
+enum SignerCommand {
+    /// Print the key's ERC-20 and TRC-20 addresses.
+    Address(crate::canary::SignerAddressArgs),
+}
+
+#[derive(Subcommand)]
+enum TreasuryCommand {
+    /// Parse and validate a treasury file; print its wallets and approvers.
+    Validate {
+        /// The treasury file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -247,6 +279,9 @@ pub(crate) enum Error {
     /// No data directory could be found.
     #[error("no data directory on this system; pass --db PATH")]
     NoDataDir,
+    /// The payout flow refused or the store failed under it.
+    #[error(transparent)]
+    Flow(#[from] clubgate_treasury::Error),
     /// Output could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[from] serde_json::Error),
@@ -260,7 +295,9 @@ impl Error {
         match self {
             Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir | Self::Lines(_) => 2,
             Self::Store(clubgate_store::Error::Core(_) | clubgate_store::Error::NoLaunch { .. }) => 2,
-            Self::Store(_) | Self::Output(_) => 1,
+            Self::Flow(error) if error.is_refusal() => 2,
+            Self::Store(clubgate_store::Error::Refused(_) | clubgate_store::Error::SignRefused { .. }) => 2,
+            Self::Store(_) | Self::Output(_) | Self::Flow(_) => 1,
         }
     }
 }
@@ -351,6 +388,28 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Approve(args) => crate::bundle::run_approve(&args, json),
         Command::Keychain(KeychainCommand::SetPin { token }) => crate::tx::run_set_pin(&token, json),
         Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
+        Command::Canary(CanaryCommand::Sign(args)) => crate::canary::run_sign(&args, json, cli.db.as_deref()).await,
+        Command::Canary(CanaryCommand::Status(args)) => crate::canary::run_status(&args, json, cli.db.as_deref()).await,
+        Command::Signer(SignerCommand::Address(args)) => crate::canary::run_address(&args, json),
+        Command::Treasury(TreasuryCommand::Validate { file }) => {
+            let treasury = crate::bundle::read_treasury(&file)?;
+            let wallets: Vec<_> = treasury
+                .wallets
+                .iter()
+                .map(|w| serde_json::json!({ "id": w.id, "kind": format!("{:?}", w.kind).to_lowercase(), "network": clubgate_core::treasury::network_id(w.network), "address": w.address.to_string() }))
+                .collect();
+            let approvers: Vec<_> = treasury
+                .approvers
+                .iter()
+                .map(|a| serde_json::json!({ "name": a.name, "role": a.role.id(), "address": a.address.to_string() }))
+                .collect();
+            let document = serde_json::json!({ "valid": true, "quorum": treasury.quorum, "approvers": approvers, "wallets": wallets });
+            if json {
+                return print_json(&document);
+            }
+            println!("{}: valid — quorum {}-of-{}, {} wallets", file.display(), treasury.quorum, treasury.voting_approvers().count(), wallets.len());
+            Ok(())
+        }
     }
 }
 

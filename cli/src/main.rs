@@ -3,6 +3,7 @@
 //! other failure (the store could not be read or written).
 
 mod bundle;
+mod canary;
 mod commands;
 mod metrics;
 mod output;

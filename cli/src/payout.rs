@@ -29,6 +29,24 @@ pub(crate) enum TokenArg {
     Usdc,
 }
 
+impl NetworkArg {
+    pub(crate) fn network(self) -> clubgate_core::plan::Network {
+        match self {
+            Self::Erc20 => clubgate_core::plan::Network::Erc20,
+            Self::Trc20 => clubgate_core::plan::Network::Trc20,
+        }
+    }
+}
+
+impl TokenArg {
+    pub(crate) fn token(self) -> clubgate_core::treasury::Token {
+        match self {
+            Self::Usdt => clubgate_core::treasury::Token::Usdt,
+            Self::Usdc => clubgate_core::treasury::Token::Usdc,
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct PlanArgs {
     /// erc20 or trc20.

@@ -2,32 +2,11 @@
 
 use clap::{Args, ValueEnum};
 use clubgate_chain::erc20::{decode, sign, Transfer};
-use clubgate_chain::signer::{DevKey, Profile, SignerSpec};
+use clubgate_chain::signer::Profile;
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
 use serde_json::{json, Value};
 
 use crate::commands::{print_json, Error, Result};
-
-/// The PKCS#11 module to load (default: SoftHSM2's).
-const PKCS11_MODULE_ENV: &str = "CLUBGATE_PKCS11_MODULE";
-const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-/// The token's user PIN for automation where no OS keychain runs (CI); the keychain wins.
-const PKCS11_PIN_ENV: &str = "CLUBGATE_PKCS11_PIN";
-/// The OS keychain service under which token PINs are kept, one entry per token label.
-pub(crate) const KEYCHAIN_SERVICE: &str = "ClubGate Desk PKCS#11 PIN";
-
-/// The PIN of a PKCS#11 token: from the OS keychain (`clubgate keychain set-pin`), else from
-/// `$CLUBGATE_PKCS11_PIN`. The PIN is never taken from the command line.
-fn token_pin(token: &str, key: &str) -> Result<String> {
-    if let Ok(entry) = keyring::Entry::new(KEYCHAIN_SERVICE, token) {
-        if let Ok(pin) = entry.get_password() {
-            return Ok(pin);
-        }
-    }
-    std::env::var(PKCS11_PIN_ENV).map_err(|_| {
-        Error::Input(format!("signer pkcs11:{token}/{key}: no PIN for token {token:?} in the OS keychain; store it with `clubgate keychain set-pin --token {token}` (or set {PKCS11_PIN_ENV} where no keychain runs)"))
-    })
-}
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub(crate) enum ProfileArg {
@@ -144,16 +123,7 @@ pub(crate) fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N
 /// Opens the signer a spec names (dev key in the dev profile, or a PKCS#11 key).
 pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<Box<dyn clubgate_chain::signer::HashSigner>> {
     let profile = if profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
-    match SignerSpec::parse(text, profile).map_err(chain_error)? {
-        SignerSpec::Dev(key) => Ok(Box::new(DevKey::new(&key, profile).map_err(chain_error)?)),
-        SignerSpec::Pkcs11 { token, key } => {
-            let module = std::env::var_os(PKCS11_MODULE_ENV)
-                .map_or_else(|| std::path::PathBuf::from(DEFAULT_PKCS11_MODULE), std::path::PathBuf::from);
-            let pin = token_pin(&token, &key)?;
-            Ok(Box::new(clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin).map_err(chain_error)?))
-        }
-        spec @ SignerSpec::Ledger { .. } => Err(Error::Input(format!("signer {spec:?}: Ledger signing is not implemented in this build"))),
-    }
+    Ok(clubgate_treasury::signers::open_signer(text, profile)?)
 }
 
 pub(crate) fn run_build_trc20(args: &BuildTrc20Args, json_out: bool) -> Result<()> {
@@ -274,8 +244,7 @@ pub(crate) fn run_set_pin(token: &str, json_out: bool) -> Result<()> {
     if pin.is_empty() {
         return Err(Error::Input("the PIN on standard input is empty".to_owned()));
     }
-    let entry = keyring::Entry::new(KEYCHAIN_SERVICE, token).map_err(|e| Error::Input(format!("the OS keychain is not available: {e}")))?;
-    entry.set_password(pin).map_err(|e| Error::Input(format!("the OS keychain refused the PIN: {e}")))?;
+    clubgate_treasury::signers::store_pin(token, pin)?;
     if json_out {
         return print_json(&json!({ "token": token, "stored": true }));
     }

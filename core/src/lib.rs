@@ -10,6 +10,8 @@
 //!   instant in the plan's time zone, following the DST rules of PRODUCT.md "Time".
 //! - [`checklist`]: item states with their history and the Go/No-Go gate.
 //! - [`freeze`]: which freezes are active at an instant and how a change request fares.
+//! - [`payout`], [`treasury`]: payout types and guardrails; the wallets, tokens, approvers
+//!   and allow-list of the treasury configuration.
 
 pub mod checklist;
 pub mod error;
@@ -24,8 +26,12 @@ pub mod report;
 pub mod rollback;
 pub mod schedule;
 pub mod simulate;
+pub mod treasury;
 
 pub use error::{Error, Result};
 
 /// The default plan file, `launch-plan-v1`, that encodes the seed launch plan exactly.
 pub const DEFAULT_PLAN_TOML: &str = include_str!("../plans/launch-plan-v1.toml");
+
+/// An example treasury configuration (docs/treasury-format.md); its addresses are examples.
+pub const EXAMPLE_TREASURY_TOML: &str = include_str!("../plans/treasury-example.toml");

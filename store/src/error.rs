@@ -34,6 +34,9 @@ pub enum Error {
     /// A domain rule refused the value.
     #[error(transparent)]
     Core(#[from] clubgate_core::Error),
+    /// A payout queue write was refused; the message says why and what to do.
+    #[error("{0}")]
+    Refused(String),
     /// A signature of a payout chunk was refused: it would sign the chunk twice.
     #[error("chunk {chunk} of bundle {bundle_id} is not signed again: {reason}")]
     SignRefused {

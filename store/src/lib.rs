@@ -19,6 +19,21 @@ pub use error::{Error, Result};
 /// The most history rows read at once; a launch has a few hundred changes at most.
 const MAX_HISTORY_ROWS: i64 = 100_000;
 
+/// A bundle in the payout queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBundle {
+    /// Its id.
+    pub bundle_id: String,
+    /// Its EIP-712 canonical hash (0x…).
+    pub hash: String,
+    /// Its canonical JSON document.
+    pub document: String,
+    /// Who put it into the queue.
+    pub requested_by: String,
+    /// When.
+    pub created_at: Timestamp,
+}
+
 /// A payout chunk as the signature registry knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkRef<'a> {
@@ -513,6 +528,83 @@ impl Store {
             }
         }
         Err(Error::Database { path: self.path.display().to_string(), source: sqlx::Error::PoolTimedOut })
+    }
+
+    /// Adds a bundle to the payout queue; a bundle id is used once.
+    pub async fn insert_bundle(&self, bundle: &StoredBundle) -> Result<()> {
+        let created_at = bundle.created_at.to_string();
+        let inserted = sqlx::query!(
+            "INSERT INTO payout_bundles (bundle_id, hash, document, requested_by, created_at) VALUES (?, ?, ?, ?, ?)",
+            bundle.bundle_id,
+            bundle.hash,
+            bundle.document,
+            bundle.requested_by,
+            created_at
+        )
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::Refused(format!(
+                "bundle id {:?} is taken; a changed payout is a new bundle with a new id",
+                bundle.bundle_id
+            ))),
+            Err(other) => Err(self.db_error(other)),
+        }
+    }
+
+    /// The payout queue, oldest first.
+    pub async fn bundles(&self) -> Result<Vec<StoredBundle>> {
+        let rows = sqlx::query!(
+            r#"SELECT rowid AS "row!", bundle_id, hash, document, requested_by, created_at FROM payout_bundles ORDER BY created_at, rowid"#
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StoredBundle {
+                    created_at: parse_instant("payout_bundles", r.row, &r.created_at)?,
+                    bundle_id: r.bundle_id,
+                    hash: r.hash,
+                    document: r.document,
+                    requested_by: r.requested_by,
+                })
+            })
+            .collect()
+    }
+
+    /// Records an approval of a bundle; one per approver.
+    pub async fn add_approval(&self, bundle_id: &str, approver: &str, signature: &str, at: Timestamp) -> Result<()> {
+        let approved_at = at.to_string();
+        let inserted = sqlx::query!(
+            "INSERT INTO payout_approvals (bundle_id, approver, signature, approved_at) VALUES (?, ?, ?, ?)",
+            bundle_id,
+            approver,
+            signature,
+            approved_at
+        )
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Err(Error::Refused(format!("{approver} has approved bundle {bundle_id} already; an approver counts once")))
+            }
+            Err(sqlx::Error::Database(db)) if db.message().contains("FOREIGN KEY") => {
+                Err(Error::Refused(format!("bundle {bundle_id:?} is not in the payout queue")))
+            }
+            Err(other) => Err(self.db_error(other)),
+        }
+    }
+
+    /// The approvals of a bundle: (approver, signature hex), in the order they came.
+    pub async fn approvals(&self, bundle_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query!("SELECT approver, signature FROM payout_approvals WHERE bundle_id = ? ORDER BY approved_at, rowid", bundle_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        Ok(rows.into_iter().map(|r| (r.approver, r.signature)).collect())
     }
 
     /// Closes the pool, flushing the WAL.

@@ -1,0 +1,151 @@
+//! `clubgate canary sign|status`: the day's canary payouts — one token from each canary
+//! wallet to its check address — and `clubgate signer address`, which prints the addresses
+//! a key has on both networks (for writing the treasury file).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use clubgate_core::launch::Launch;
+use clubgate_core::payout::Destination;
+use clubgate_core::plan::Network;
+use clubgate_core::treasury::{network_id, Treasury, WalletKind, CANARY_AMOUNT_BASE_UNITS};
+use clubgate_store::Store;
+use clubgate_treasury::flow;
+use jiff::Timestamp;
+use serde_json::{json, Value};
+
+use crate::bundle::read_treasury;
+use crate::commands::{open_store, print_json, Error, Result};
+use crate::payout::TokenArg;
+use crate::tx::{fixed_hex, open_signer, ProfileArg};
+
+#[derive(Args)]
+pub(crate) struct CanarySignArgs {
+    /// The treasury file (wallets, check addresses, tokens, chain settings).
+    #[arg(long)]
+    treasury: PathBuf,
+    /// The canary wallet's id.
+    #[arg(long)]
+    wallet: String,
+    /// USDT (default) or USDC.
+    #[arg(long, value_enum, default_value = "USDT")]
+    token: TokenArg,
+    /// The wallet's key (default: the signer the treasury file names for the wallet).
+    #[arg(long)]
+    signer: Option<String>,
+    /// production (default) or dev.
+    #[arg(long, value_enum, default_value = "production")]
+    profile: ProfileArg,
+    /// ERC-20: the wallet's pending nonce on chain, used only for a wallet new to the store.
+    #[arg(long, default_value_t = 0)]
+    pending_nonce: u64,
+    /// TRC-20: reference block bytes (2 bytes hex).
+    #[arg(long)]
+    ref_block_bytes: Option<String>,
+    /// TRC-20: reference block hash bytes (8 bytes hex).
+    #[arg(long)]
+    ref_block_hash: Option<String>,
+    /// T0 (default: the launch in the local store).
+    #[arg(long)]
+    t0: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct CanaryStatusArgs {
+    /// The treasury file.
+    #[arg(long)]
+    treasury: PathBuf,
+    /// T0 (default: the launch in the local store).
+    #[arg(long)]
+    t0: Option<String>,
+}
+
+#[derive(Args)]
+pub(crate) struct SignerAddressArgs {
+    /// pkcs11:<token>/<key> | dev:<hex key> (dev profile only).
+    #[arg(long)]
+    signer: String,
+    /// production (default) or dev.
+    #[arg(long, value_enum, default_value = "production")]
+    profile: ProfileArg,
+}
+
+async fn launch_of(store: &Store, t0: Option<&str>) -> Result<Launch> {
+    match t0 {
+        Some(t0) => Ok(Launch::new(clubgate_core::DEFAULT_PLAN_TOML, t0, None)?),
+        None => Ok(store.require_settings().await?.launch()?),
+    }
+}
+
+pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
+    let treasury = read_treasury(&args.treasury)?;
+    let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
+    let spec = args.signer.as_deref().unwrap_or(&wallet.signer);
+    let store = open_store(db).await?;
+    let launch = launch_of(&store, args.t0.as_deref()).await?;
+    let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
+        (Some(bytes), Some(hash)) => Some((fixed_hex(bytes, "ref-block-bytes")?, fixed_hex(hash, "ref-block-hash")?)),
+        _ => None,
+    };
+    let now = Timestamp::now();
+    let chain = flow::chain_params(&treasury, wallet.network, args.token.token(), args.pending_nonce, ref_block, now)?;
+    let signer = open_signer(spec, args.profile)?;
+    let signed = flow::sign_canary(&store, &launch, &treasury, wallet, args.token.token(), signer.as_ref(), chain, now).await?;
+    let mut document = signed.document;
+    document["wallet"] = json!(wallet.id);
+    document["network"] = json!(network_id(wallet.network));
+    document["check_address"] = json!(wallet.check_address.map(|a| a.to_string()));
+    document["amount"] = json!(CANARY_AMOUNT_BASE_UNITS as u64);
+    document["bundle_id"] = json!(signed.bundle_id);
+    if json_out {
+        return print_json(&document);
+    }
+    println!("canary payout of {} ({}) signed: {}", wallet.id, network_id(wallet.network), signed.hash);
+    Ok(())
+}
+
+/// The day's canary status of every canary wallet.
+pub(crate) async fn canary_status(store: &Store, launch: &Launch, treasury: &Treasury, now: Timestamp) -> Result<Value> {
+    let (day, _, _) = flow::business_day(launch, now)?;
+    let mut rows = Vec::new();
+    for wallet in treasury.wallets.iter().filter(|w| w.kind == WalletKind::Canary) {
+        let id = flow::canary_bundle_id(wallet, day);
+        let latest = flow::chunk_status(store, &id, 0).await?;
+        rows.push(json!({
+            "network": network_id(wallet.network),
+            "wallet": wallet.id,
+            "check_address": wallet.check_address.map(|a| a.to_string()),
+            "status": latest.as_ref().map_or("not signed", |(_, _, state, _)| state.as_str()),
+            "tx_hash": latest.as_ref().and_then(|(_, _, _, hash)| hash.clone()),
+        }));
+    }
+    Ok(json!({ "day": day.to_string(), "canaries": rows }))
+}
+
+pub(crate) async fn run_status(args: &CanaryStatusArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
+    let treasury = read_treasury(&args.treasury)?;
+    let store = open_store(db).await?;
+    let launch = launch_of(&store, args.t0.as_deref()).await?;
+    let document = canary_status(&store, &launch, &treasury, Timestamp::now()).await?;
+    if json_out {
+        return print_json(&document);
+    }
+    println!("canary payouts of {}", document["day"].as_str().unwrap_or_default());
+    for row in document["canaries"].as_array().into_iter().flatten() {
+        println!("  {:<6} {:<16} {}", row["network"].as_str().unwrap_or(""), row["wallet"].as_str().unwrap_or(""), row["status"].as_str().unwrap_or(""));
+    }
+    Ok(())
+}
+
+pub(crate) fn run_address(args: &SignerAddressArgs, json_out: bool) -> Result<()> {
+    let signer = open_signer(&args.signer, args.profile)?;
+    let erc20 = flow::signer_address(Network::Erc20, signer.as_ref())?;
+    let trc20 = flow::signer_address(Network::Trc20, signer.as_ref())?;
+    let shown = if args.signer.starts_with("dev:") { "dev:…" } else { args.signer.as_str() };
+    if json_out {
+        return print_json(&json!({ "signer": shown, "erc20": erc20.to_string(), "trc20": trc20.to_string() }));
+    }
+    let (Destination::Eth(eth), Destination::Tron(tron)) = (erc20, trc20) else { unreachable!("addresses follow their network") };
+    println!("{shown}\n  erc20 {eth}\n  trc20 {tron}");
+    Ok(())
+}

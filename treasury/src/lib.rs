@@ -1,0 +1,17 @@
+//! The payout flow shared by the `clubgate` CLI and the desktop shell, so both refuse and
+//! sign by the same code:
+//!
+//! - [`signers`]: opens the signer a spec names — a PKCS#11 key (PIN from the OS keychain),
+//!   a Ledger (refused until a device path is wired, see docs), or a dev key (dev profile).
+//! - [`bundle`]: a payout bundle from a request (allow-list, hot wallet, batching) and its
+//!   canonical JSON document.
+//! - [`flow`]: approvals against the registry and its roles, then signing one chunk
+//!   through the batching check, the quorum, the phase volume cap and the never-sign-twice
+//!   registry; canary payouts of one token per canary wallet and day.
+
+pub mod bundle;
+mod error;
+pub mod flow;
+pub mod signers;
+
+pub use error::{Error, Result};
