@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::Address;
 use clap::Args;
 use clubgate_chain::approval::{approve, Approval, PayoutBundle, Quorum};
-use clubgate_treasury::bundle;
-use clubgate_treasury::flow::{self, ChainParams, Replace, SignInput};
 use clubgate_core::launch::Launch;
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
-use clubgate_core::treasury::Treasury;
 use clubgate_core::plan::{Network, Plan};
+use clubgate_core::treasury::Treasury;
+use clubgate_treasury::bundle;
+use clubgate_treasury::flow::{self, ChainParams, Replace, SignInput};
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
@@ -267,7 +267,9 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
     let daily_target = match (&args.daily_target, &treasury) {
         (Some(text), _) => TokenAmount::parse_decimal(text, 6).map_err(|e| Error::Input(format!("--daily-target: {e}")))?.base_units(),
         (None, Some(treasury)) => treasury.daily_target.base_units(),
-        (None, None) => return Err(Error::Input("--daily-target (or --treasury with its daily_target) is needed for the phase volume cap".to_owned())),
+        (None, None) => {
+            return Err(Error::Input("--daily-target (or --treasury with its daily_target) is needed for the phase volume cap".to_owned()))
+        }
     };
     let signer = open_signer(&args.signer, args.profile)?;
     let store = open_store(db).await?;
@@ -290,7 +292,8 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
         }
         Network::Trc20 => {
             let need = |v: Option<i64>, what: &str| v.ok_or_else(|| Error::Input(format!("--{what} is needed for a TRC-20 chunk")));
-            let hex_of = |v: &Option<String>, what: &str| v.clone().ok_or_else(|| Error::Input(format!("--{what} is needed for a TRC-20 chunk")));
+            let hex_of =
+                |v: &Option<String>, what: &str| v.clone().ok_or_else(|| Error::Input(format!("--{what} is needed for a TRC-20 chunk")));
             ChainParams::Trc20 {
                 token: TronAddress::parse(&args.token_contract).map_err(|e| Error::Input(format!("--token-contract: {e}")))?,
                 ref_block_bytes: crate::tx::fixed_hex(&hex_of(&args.ref_block_bytes, "ref-block-bytes")?, "ref-block-bytes")?,

@@ -132,7 +132,12 @@ pub(crate) async fn run_status(args: &CanaryStatusArgs, json_out: bool, db: Opti
     }
     println!("canary payouts of {}", document["day"].as_str().unwrap_or_default());
     for row in document["canaries"].as_array().into_iter().flatten() {
-        println!("  {:<6} {:<16} {}", row["network"].as_str().unwrap_or(""), row["wallet"].as_str().unwrap_or(""), row["status"].as_str().unwrap_or(""));
+        println!(
+            "  {:<6} {:<16} {}",
+            row["network"].as_str().unwrap_or(""),
+            row["wallet"].as_str().unwrap_or(""),
+            row["status"].as_str().unwrap_or("")
+        );
     }
     Ok(())
 }

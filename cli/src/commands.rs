@@ -407,7 +407,13 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&document);
             }
-            println!("{}: valid — quorum {}-of-{}, {} wallets", file.display(), treasury.quorum, treasury.voting_approvers().count(), wallets.len());
+            println!(
+                "{}: valid — quorum {}-of-{}, {} wallets",
+                file.display(),
+                treasury.quorum,
+                treasury.voting_approvers().count(),
+                wallets.len()
+            );
             Ok(())
         }
     }

@@ -754,3 +754,186 @@ fn the_token_pin_comes_from_the_os_keychain() {
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("keychain set-pin --token kc"), "{}", String::from_utf8_lossy(&none.stderr));
 }
+
+fn args(owned: &[String]) -> Vec<&str> {
+    owned.iter().map(String::as_str).collect()
+}
+
+/// The CLI with the demo token's SOFTHSM2_CONF and PIN (no keychain runs in this test).
+fn clubgate_hsm(conf: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clubgate"))
+        .args(args)
+        .env_remove("CLUBGATE_DATA_DIR")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("SOFTHSM2_CONF", conf)
+        .env("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)
+        .output()
+        .expect("run clubgate")
+}
+
+#[test]
+fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_under_roles_and_the_registry() {
+    use clubgate_treasury::demo::{softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20};
+    let dir = tempfile::tempdir().unwrap();
+    let demo = softhsm_demo(dir.path(), "/usr/lib/softhsm/libsofthsm2.so").unwrap();
+    let conf = demo.softhsm_conf.clone();
+    let treasury = demo.treasury_file.to_str().unwrap().to_owned();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let db = path("store.db");
+    let ok = |args: &[&str]| -> Value {
+        let output = clubgate_hsm(&conf, args);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("JSON output")
+    };
+    let refused = |args: &[&str], names: &str| {
+        let output = clubgate_hsm(&conf, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(names), "{stderr:?} names {names:?}");
+    };
+    let validated = ok(&["treasury", "validate", &treasury, "--json"]);
+    assert_eq!((validated["quorum"].as_u64(), validated["wallets"].as_array().map(Vec::len)), (Some(2), Some(4)));
+    let wallet =
+        |id: &str| validated["wallets"].as_array().unwrap().iter().find(|w| w["id"] == id).unwrap()["address"].as_str().unwrap().to_owned();
+    // The key's addresses on both networks are what the treasury file registered.
+    let address = ok(&["signer", "address", "--signer", "pkcs11:clubgate-demo/hot-trc20", "--json"]);
+    assert_eq!(address["trc20"].as_str().unwrap(), wallet("hot-trc20-1"));
+
+    // Bundles: only from hot wallets, only to the allow-list.
+    let bundle = |id: &str, network: &str, source: &str, to: &str, amount: &str| {
+        vec![
+            "payout",
+            "bundle",
+            "--treasury",
+            &treasury,
+            "--bundle-id",
+            id,
+            "--network",
+            network,
+            "--token",
+            "USDT",
+            "--source",
+            source,
+            "--to",
+            to,
+            "--amount",
+            amount,
+            "--out",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([path(&format!("{id}.json")), "--json".to_owned()])
+        .collect::<Vec<_>>()
+    };
+    let not_allowed = bundle("x", "erc20", &wallet("hot-erc20-1"), "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "10");
+    refused(&args(&not_allowed), "allow-list");
+    let from_canary = bundle("x", "erc20", &wallet("canary-erc20"), DEMO_PARTNER_ERC20, "10");
+    refused(&args(&from_canary), "not a configured hot wallet");
+    let erc = ok(&args(&bundle("e-1", "erc20", &wallet("hot-erc20-1"), DEMO_PARTNER_ERC20, "600000")));
+    assert_eq!(erc["chunks"].as_array().map(Vec::len), Some(3));
+    let trc = ok(&args(&bundle("t-1", "trc20", &wallet("hot-trc20-1"), DEMO_PARTNER_TRC20, "250000.5")));
+    assert_eq!(trc["chunks"], serde_json::json!([200_000_000_000u64, 50_000_500_000u64]));
+
+    // Approvals: the treasury lead's role does not approve; approvers A and B do, with HSM keys.
+    let approve = |id: &str, key: &str| {
+        let bundle_path = path(&format!("{id}.json"));
+        let out = path(&format!("{id}-{key}.json"));
+        let signer = format!("pkcs11:clubgate-demo/{key}");
+        clubgate_hsm(&conf, &["approve", "--treasury", &treasury, "--bundle", &bundle_path, "--signer", &signer, "--out", &out, "--json"])
+    };
+    let lead = approve("e-1", "treasury-lead");
+    assert_eq!(lead.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&lead.stderr).contains("registered as treasury_lead, a role that does not approve payouts"));
+    for (id, key) in [("e-1", "approver-a"), ("e-1", "approver-b"), ("t-1", "approver-a"), ("t-1", "approver-c")] {
+        assert!(approve(id, key).status.success(), "{id} approved by {key}");
+    }
+    let sign = |id: &str, chunk: &str, key: &str, approvers: [&str; 2], extra: &[&str]| {
+        let mut v: Vec<String> = ["--db", &db, "sign", "--treasury", &treasury, "--bundle", &path(&format!("{id}.json")), "--chunk", chunk]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        v.extend(["--signer".to_owned(), format!("pkcs11:clubgate-demo/{key}"), "--t0".to_owned(), "2026-11-01T10:00".to_owned()]);
+        for approver in approvers {
+            v.extend(["--approval".to_owned(), path(&format!("{id}-{approver}.json"))]);
+        }
+        v.extend(extra.iter().map(|s| (*s).to_owned()));
+        v.push("--json".to_owned());
+        clubgate_hsm(&conf, &args(&v))
+    };
+    let erc_extra = [
+        "--token-contract",
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "--chain-id",
+        "31337",
+        "--gas-limit",
+        "100000",
+        "--max-fee-per-gas-wei",
+        "3000000000",
+        "--max-priority-fee-per-gas-wei",
+        "1000000000",
+    ];
+    for chunk in ["0", "1", "2"] {
+        let signed = sign("e-1", chunk, "hot-erc20", ["approver-a", "approver-b"], &erc_extra);
+        assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+        let signed: Value = serde_json::from_slice(&signed.stdout).unwrap();
+        assert_eq!(signed["from"].as_str().unwrap(), wallet("hot-erc20-1"));
+    }
+    let twice = sign("e-1", "0", "hot-erc20", ["approver-a", "approver-b"], &erc_extra);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("never signed twice"));
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let (timestamp, expiration) = (now_ms.to_string(), (now_ms + 60_000).to_string());
+    let trc_extra = [
+        "--token-contract",
+        "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
+        "--ref-block-bytes",
+        "4b2f",
+        "--ref-block-hash",
+        "0102030405060708",
+        "--timestamp",
+        &timestamp,
+        "--expiration",
+        &expiration,
+        "--fee-limit",
+        "30000000",
+    ];
+    let wrong_wallet = sign("t-1", "0", "hot-erc20", ["approver-a", "approver-c"], &trc_extra);
+    assert!(String::from_utf8_lossy(&wrong_wallet.stderr).contains("but bundle t-1 pays from"));
+    let signed = sign("t-1", "1", "hot-trc20", ["approver-a", "approver-c"], &trc_extra);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let signed: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    let decoded = ok(&["tx", "decode", signed["raw_data_hex"].as_str().unwrap(), "--json"]);
+    assert_eq!((decoded["owner"].as_str().unwrap(), decoded["amount"].as_u64()), (wallet("hot-trc20-1").as_str(), Some(50_000_500_000)));
+
+    // Canary payouts: 1 USDT from each canary wallet to its check address, once a day.
+    let canary = |wallet: &str, extra: &[&str]| {
+        let mut v =
+            vec!["--db", db.as_str(), "canary", "sign", "--treasury", treasury.as_str(), "--wallet", wallet, "--t0", "2026-12-07T10:00"];
+        v.extend(extra);
+        v.push("--json");
+        clubgate_hsm(&conf, &v)
+    };
+    let before = ok(&["--db", &db, "canary", "status", "--treasury", &treasury, "--t0", "2026-12-07T10:00", "--json"]);
+    assert!(before["canaries"].as_array().unwrap().iter().all(|c| c["status"] == "not signed"));
+    let erc_canary = canary("canary-erc20", &["--pending-nonce", "3"]);
+    assert!(erc_canary.status.success(), "{}", String::from_utf8_lossy(&erc_canary.stderr));
+    let erc_canary: Value = serde_json::from_slice(&erc_canary.stdout).unwrap();
+    let decoded = ok(&["tx", "decode", erc_canary["raw"].as_str().unwrap(), "--json"]);
+    assert_eq!(decoded["amount"], 1_000_000);
+    assert_eq!(decoded["to"], "0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8");
+    assert_eq!((decoded["nonce"].as_u64(), decoded["chain_id"].as_u64()), (Some(3), Some(31337)));
+    assert_eq!(decoded["from"].as_str().unwrap(), wallet("canary-erc20"));
+    let no_ref = canary("canary-trc20", &[]);
+    assert_eq!(no_ref.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_ref.stderr).contains("needs the reference block"));
+    let trc_canary = canary("canary-trc20", &["--ref-block-bytes", "4b2f", "--ref-block-hash", "0102030405060708"]);
+    assert!(trc_canary.status.success(), "{}", String::from_utf8_lossy(&trc_canary.stderr));
+    let again = canary("canary-erc20", &[]);
+    assert_eq!(again.status.code(), Some(2), "one canary payout per wallet and day");
+    let hot = canary("hot-erc20-1", &[]);
+    assert!(String::from_utf8_lossy(&hot.stderr).contains("canary payouts leave from canary wallets only"));
+    let after = ok(&["--db", &db, "canary", "status", "--treasury", &treasury, "--t0", "2026-12-07T10:00", "--json"]);
+    let statuses: Vec<(&str, &str)> =
+        after["canaries"].as_array().unwrap().iter().map(|c| (c["network"].as_str().unwrap(), c["status"].as_str().unwrap())).collect();
+    assert_eq!(statuses, [("erc20", "signed"), ("trc20", "signed")]);
+}

@@ -324,9 +324,14 @@ impl Treasury {
         let mut approvers = Vec::new();
         let mut seen = BTreeSet::new();
         for (i, a) in file.approvers.into_iter().enumerate() {
-            let address = EthAddress::parse(&a.address).map_err(|e| TreasuryError::field(format!("approvers[{i}].address"), &a.address, e.to_string()))?;
+            let address = EthAddress::parse(&a.address)
+                .map_err(|e| TreasuryError::field(format!("approvers[{i}].address"), &a.address, e.to_string()))?;
             if !seen.insert(address) {
-                return Err(TreasuryError::field(format!("approvers[{i}].address"), &a.address, "is registered twice; one identity key per person"));
+                return Err(TreasuryError::field(
+                    format!("approvers[{i}].address"),
+                    &a.address,
+                    "is registered twice; one identity key per person",
+                ));
             }
             if a.name.trim().is_empty() {
                 return Err(TreasuryError::field(format!("approvers[{i}].name"), &a.name, "is empty"));
@@ -355,7 +360,11 @@ impl Treasury {
             let check_address = match (w.kind, &w.check_address) {
                 (WalletKind::Canary, Some(text)) => Some(address(&at("check_address"), w.network, text)?),
                 (WalletKind::Canary, None) => {
-                    return Err(TreasuryError::field(at("check_address"), "", "is required for a canary wallet: where its 1-token payout goes"))
+                    return Err(TreasuryError::field(
+                        at("check_address"),
+                        "",
+                        "is required for a canary wallet: where its 1-token payout goes",
+                    ))
                 }
                 (WalletKind::Hot, Some(text)) => {
                     return Err(TreasuryError::field(at("check_address"), text, "is for canary wallets only"));
@@ -390,12 +399,20 @@ impl Treasury {
             priority_fee_wei: wei("erc20.priority_fee_wei", &file.erc20.priority_fee_wei)?,
         };
         if !(1..=86_400).contains(&file.trc20.expiration_s) {
-            return Err(TreasuryError::field("trc20.expiration_s", file.trc20.expiration_s.to_string(), "must be 1…86400 seconds (at most 24 h)"));
+            return Err(TreasuryError::field(
+                "trc20.expiration_s",
+                file.trc20.expiration_s.to_string(),
+                "must be 1…86400 seconds (at most 24 h)",
+            ));
         }
         if file.trc20.fee_limit_sun <= 0 {
             return Err(TreasuryError::field("trc20.fee_limit_sun", file.trc20.fee_limit_sun.to_string(), "must be positive"));
         }
-        let trc20 = Trc20Settings { environment: file.trc20.environment, fee_limit_sun: file.trc20.fee_limit_sun, expiration_s: file.trc20.expiration_s };
+        let trc20 = Trc20Settings {
+            environment: file.trc20.environment,
+            fee_limit_sun: file.trc20.fee_limit_sun,
+            expiration_s: file.trc20.expiration_s,
+        };
 
         let mut testnet_tokens = Vec::new();
         for (i, t) in file.testnet_tokens.into_iter().enumerate() {
@@ -418,7 +435,11 @@ impl Treasury {
         for (i, wallet) in treasury.wallets.iter().enumerate() {
             if let Some(check) = wallet.check_address {
                 treasury.allow_list.check(check).map_err(|_| {
-                    TreasuryError::field(format!("wallets[{i}].check_address"), check.to_string(), "is not on the allow-list; add it to [[allow_list]]")
+                    TreasuryError::field(
+                        format!("wallets[{i}].check_address"),
+                        check.to_string(),
+                        "is not on the allow-list; add it to [[allow_list]]",
+                    )
                 })?;
             }
         }
@@ -437,13 +458,15 @@ impl Treasury {
     pub fn token_contract(&self, network: Network, token: Token) -> Result<Destination, TreasuryError> {
         match self.environment(network) {
             Environment::Mainnet => Ok(mainnet_contract(network, token)),
-            Environment::Testnet => self.testnet_tokens.iter().find(|(n, t, _)| *n == network && *t == token).map(|(_, _, c)| *c).ok_or_else(|| {
-                TreasuryError::field(
-                    "testnet_tokens",
-                    format!("{}/{token}", network_id(network)),
-                    "is not configured: a testnet network needs its token contract in [[testnet_tokens]]",
-                )
-            }),
+            Environment::Testnet => {
+                self.testnet_tokens.iter().find(|(n, t, _)| *n == network && *t == token).map(|(_, _, c)| *c).ok_or_else(|| {
+                    TreasuryError::field(
+                        "testnet_tokens",
+                        format!("{}/{token}", network_id(network)),
+                        "is not configured: a testnet network needs its token contract in [[testnet_tokens]]",
+                    )
+                })
+            }
         }
     }
 

@@ -59,16 +59,28 @@ fn refusals_name_field_value_and_rule() {
             example_with("0xb2b2b2b2b2B2b2B2B2b2b2B2B2b2B2B2b2b2b2b2", "0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1"),
             "approvers[1].address = \"0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1\" is registered twice",
         ),
-        (example_with("check_address = \"0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8\"\n", ""), "wallets[2].check_address = \"\" is required"),
-        (example_with("address = \"TQhqRHgEonKEYqudomS8243o3bejg8dt1d\"", "address = \"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\""), "wallets[1].address"),
+        (
+            example_with("check_address = \"0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8\"\n", ""),
+            "wallets[2].check_address = \"\" is required",
+        ),
+        (
+            example_with("address = \"TQhqRHgEonKEYqudomS8243o3bejg8dt1d\"", "address = \"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\""),
+            "wallets[1].address",
+        ),
         (example_with("fee_mode = \"normal\"", "fee_mode = \"turbo\""), "erc20.fee_mode = \"turbo\" is not normal, fast or urgent"),
         (example_with("expiration_s = 60", "expiration_s = 86401"), "trc20.expiration_s = \"86401\" must be 1…86400"),
-        (example_with("base_fee_wei = \"20000000000\"", "base_fee_wei = \"2.5\""), "erc20.base_fee_wei = \"2.5\" is not a whole number of wei"),
+        (
+            example_with("base_fee_wei = \"20000000000\"", "base_fee_wei = \"2.5\""),
+            "erc20.base_fee_wei = \"2.5\" is not a whole number of wei",
+        ),
         (example_with("schema = 1", "schema = 2"), "schema = \"2\" is not supported"),
         (example_with("quorum = 2", "quorum = 2\nsurprise = true"), "unknown field `surprise`"),
         (example_with("role = \"treasury_lead\"", "role = \"ceo\""), "unknown variant `ceo`"),
         (
-            example_with("name = \"Canary check (TRC-20)\"\nnetwork = \"trc20\"\naddress = \"TTpKHSFUdoi9j2zacMcRx522rztL61ojFS\"", "name = \"x\"\nnetwork = \"trc20\"\naddress = \"TVNZDWY6YpQcK8Y41ehav5W9mhW8HQGynR\""),
+            example_with(
+                "name = \"Canary check (TRC-20)\"\nnetwork = \"trc20\"\naddress = \"TTpKHSFUdoi9j2zacMcRx522rztL61ojFS\"",
+                "name = \"x\"\nnetwork = \"trc20\"\naddress = \"TVNZDWY6YpQcK8Y41ehav5W9mhW8HQGynR\"",
+            ),
             "wallets[3].check_address = \"TTpKHSFUdoi9j2zacMcRx522rztL61ojFS\" is not on the allow-list",
         ),
     ];

@@ -545,10 +545,9 @@ impl Store {
         .await;
         match inserted {
             Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(Error::Refused(format!(
-                "bundle id {:?} is taken; a changed payout is a new bundle with a new id",
-                bundle.bundle_id
-            ))),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Err(Error::Refused(format!("bundle id {:?} is taken; a changed payout is a new bundle with a new id", bundle.bundle_id)))
+            }
             Err(other) => Err(self.db_error(other)),
         }
     }
@@ -600,10 +599,11 @@ impl Store {
 
     /// The approvals of a bundle: (approver, signature hex), in the order they came.
     pub async fn approvals(&self, bundle_id: &str) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query!("SELECT approver, signature FROM payout_approvals WHERE bundle_id = ? ORDER BY approved_at, rowid", bundle_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.db_error(e))?;
+        let rows =
+            sqlx::query!("SELECT approver, signature FROM payout_approvals WHERE bundle_id = ? ORDER BY approved_at, rowid", bundle_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| self.db_error(e))?;
         Ok(rows.into_iter().map(|r| (r.approver, r.signature)).collect())
     }
 

@@ -128,10 +128,7 @@ pub fn from_document(value: &Value, origin: &str) -> Result<PayoutBundle> {
             .iter()
             .map(|c| units(c).ok_or_else(|| refuse("chunks")))
             .collect::<Result<_>>()?,
-        policyVersion: value["policy_version"]
-            .as_u64()
-            .and_then(|v| u32::try_from(v).ok())
-            .ok_or_else(|| refuse("policy_version"))?,
+        policyVersion: value["policy_version"].as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| refuse("policy_version"))?,
     };
     if value["hash"].as_str() != Some(bundle.canonical_hash().to_string().as_str()) {
         return Err(Error::Refused(format!("{origin}: its hash does not match its fields; the bundle was changed after it was made")));

@@ -140,7 +140,9 @@ pub fn approve_as(treasury: &Treasury, bundle: &PayoutBundle, signer: &dyn HashS
     let address = signer.address();
     match treasury.approvers.iter().find(|a| a.address.address() == address) {
         Some(person) if person.role == ApproverRole::Approver => Ok(approve(bundle, signer)?),
-        Some(person) => Err(Error::Refused(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id()))),
+        Some(person) => {
+            Err(Error::Refused(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())))
+        }
         None => Err(Error::Refused(format!("key {} is not in the approver registry", address.to_checksum(None)))),
     }
 }
@@ -149,7 +151,9 @@ pub fn approve_as(treasury: &Treasury, bundle: &PayoutBundle, signer: &dyn HashS
 pub fn business_day(launch: &Launch, at: Timestamp) -> Result<(jiff::civil::Date, Timestamp, Timestamp)> {
     let tz = launch.t0.zoned().time_zone().clone();
     let day = at.to_zoned_datetime(tz.clone()).date();
-    let edge = |date: jiff::civil::Date| date.at(0, 0, 0, 0).to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).map_err(|e| Error::Refused(e.to_string()));
+    let edge = |date: jiff::civil::Date| {
+        date.at(0, 0, 0, 0).to_zoned_datetime(tz.clone()).map(|z| z.timestamp()).map_err(|e| Error::Refused(e.to_string()))
+    };
     let next = day.checked_add(1.day()).map_err(|e| Error::Refused(e.to_string()))?;
     Ok((day, edge(day)?, edge(next)?))
 }
@@ -253,7 +257,10 @@ async fn sign_transaction(
     let chunk_ref = ChunkRef { bundle_id: t.bundle_id, chunk: t.chunk, network: network_id(t.network), amount: t.amount };
     let attempt = store.reserve_signature(chunk_ref, replace.map(Replace::reason), t.source, now).await?;
     let (hash, raw, document) = match (chain, t.destination) {
-        (ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas }, Destination::Eth(to)) => {
+        (
+            ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas },
+            Destination::Eth(to),
+        ) => {
             let transfer = erc20::Transfer {
                 chain_id,
                 token,
@@ -285,7 +292,10 @@ async fn sign_transaction(
             let document = json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) });
             (signed.hash.to_string(), raw, document)
         }
-        (ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun }, Destination::Tron(to)) => {
+        (
+            ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun },
+            Destination::Tron(to),
+        ) => {
             let transfer = trc20::Transfer {
                 owner: TronAddress::parse(t.source)?,
                 token,
@@ -348,8 +358,14 @@ pub async fn sign_canary(
     let (day, _, _) = business_day(launch, now)?;
     let bundle_id = canary_bundle_id(wallet, day);
     let source = source.to_string();
-    let transaction =
-        Transaction { bundle_id: &bundle_id, chunk: 0, network: wallet.network, source: &source, destination: check, amount: CANARY_AMOUNT_BASE_UNITS };
+    let transaction = Transaction {
+        bundle_id: &bundle_id,
+        chunk: 0,
+        network: wallet.network,
+        source: &source,
+        destination: check,
+        amount: CANARY_AMOUNT_BASE_UNITS,
+    };
     sign_transaction(store, &transaction, signer, chain, None, now).await
 }
 
@@ -383,7 +399,9 @@ pub fn chain_params(
         }
         Destination::Tron(contract) => {
             let (ref_block_bytes, ref_block_hash) = ref_block.ok_or_else(|| {
-                Error::Refused("a TRC-20 transaction needs the reference block: its 2 bytes and 8 hash bytes from a recent block".to_owned())
+                Error::Refused(
+                    "a TRC-20 transaction needs the reference block: its 2 bytes and 8 hash bytes from a recent block".to_owned(),
+                )
             })?;
             let timestamp_ms = now.as_millisecond();
             Ok(ChainParams::Trc20 {

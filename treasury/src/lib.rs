@@ -10,6 +10,7 @@
 //!   registry; canary payouts of one token per canary wallet and day.
 
 pub mod bundle;
+pub mod demo;
 mod error;
 pub mod flow;
 pub mod signers;

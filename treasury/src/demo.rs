@@ -1,0 +1,239 @@
+//! A SoftHSM2 demo token and the treasury file that matches it — for `cargo xtask demo` and
+//! the tests, never for production (SoftHSM2 keeps keys in files; its PIN is public here).
+//! The token holds one secp256k1 key per person and wallet; the file registers them with
+//! their addresses, read back from the token, on anvil's chain id and Nile's USDT.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clubgate_chain::pkcs11::address_of_point;
+
+use crate::error::{Error, Result};
+
+/// The demo token's label.
+pub const DEMO_TOKEN: &str = "clubgate-demo";
+/// The demo token's user PIN (public: this is a demo token).
+pub const DEMO_PIN: &str = "1234";
+/// The keys on the demo token.
+pub const DEMO_KEYS: [&str; 8] =
+    ["approver-a", "approver-b", "approver-c", "treasury-lead", "hot-erc20", "hot-trc20", "canary-erc20", "canary-trc20"];
+/// The allow-listed partner destination on ERC-20 in the demo file.
+pub const DEMO_PARTNER_ERC20: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+/// The allow-listed partner destination on TRC-20 in the demo file.
+pub const DEMO_PARTNER_TRC20: &str = "TVNZDWY6YpQcK8Y41ehav5W9mhW8HQGynR";
+/// The ERC-20 token contract of the demo file: the first contract anvil's first account
+/// deploys (nonce 0), so an anvil-deployed test token has this address.
+pub const DEMO_ERC20_USDT: &str = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+
+/// The demo set-up in a directory.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    /// The SOFTHSM2_CONF to run with.
+    pub softhsm_conf: PathBuf,
+    /// The treasury file.
+    pub treasury_file: PathBuf,
+}
+
+fn run(command: &mut Command) -> Result<Vec<u8>> {
+    let output =
+        command.output().map_err(|e| Error::Refused(format!("{command:?}: {e}; install softhsm2 and opensc (cargo xtask setup)")))?;
+    if !output.status.success() {
+        return Err(Error::Refused(format!(
+            "{command:?}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    Ok(output.stdout)
+}
+
+fn address_of(conf: &Path, module: &str, dir: &Path, key: &str) -> Result<alloy::primitives::Address> {
+    let der = dir.join(format!("{key}.pub.der"));
+    run(Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", conf)
+        .args(["--module", module, "--token-label", DEMO_TOKEN, "--read-object", "--type", "pubkey", "--label", key, "-o"])
+        .arg(&der))?;
+    let bytes = std::fs::read(&der).map_err(|e| Error::Refused(format!("{}: {e}", der.display())))?;
+    // SubjectPublicKeyInfo of a secp256k1 key: the uncompressed point is its last 65 bytes.
+    let point: [u8; 65] = bytes
+        .get(bytes.len().saturating_sub(65)..)
+        .and_then(|tail| tail.try_into().ok())
+        .filter(|p: &[u8; 65]| p[0] == 0x04)
+        .ok_or_else(|| Error::Refused(format!("{}: not an uncompressed secp256k1 public key", der.display())))?;
+    Ok(address_of_point(&point))
+}
+
+fn tron(address: alloy::primitives::Address) -> Result<String> {
+    let mut raw = [0x41u8; 21];
+    raw[1..].copy_from_slice(address.as_slice());
+    Ok(clubgate_core::payout::TronAddress::from_raw(raw)?.to_string())
+}
+
+/// Creates (or reuses) the demo token under `dir` and writes the treasury file for it.
+pub fn softhsm_demo(dir: &Path, module: &str) -> Result<Demo> {
+    let tokens = dir.join("softhsm-tokens");
+    let conf = dir.join("softhsm2.conf");
+    let treasury_file = dir.join("treasury.toml");
+    let io = |e: std::io::Error| Error::Refused(format!("{}: {e}", dir.display()));
+    if conf.exists() && treasury_file.exists() {
+        return Ok(Demo { softhsm_conf: conf, treasury_file });
+    }
+    std::fs::create_dir_all(&tokens).map_err(io)?;
+    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()))
+        .map_err(io)?;
+    run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
+        "--init-token",
+        "--free",
+        "--label",
+        DEMO_TOKEN,
+        "--pin",
+        DEMO_PIN,
+        "--so-pin",
+        "5678",
+    ]))?;
+    let mut addresses = Vec::new();
+    for key in DEMO_KEYS {
+        run(Command::new("pkcs11-tool").env("SOFTHSM2_CONF", &conf).args([
+            "--module",
+            module,
+            "--token-label",
+            DEMO_TOKEN,
+            "--login",
+            "--pin",
+            DEMO_PIN,
+            "--keypairgen",
+            "--key-type",
+            "EC:secp256k1",
+            "--label",
+            key,
+        ]))?;
+        addresses.push(address_of(&conf, module, dir, key)?);
+    }
+    let eth = |i: usize| addresses[i].to_checksum(None);
+    let signer = |key: &str| format!("pkcs11:{DEMO_TOKEN}/{key}");
+    let text = format!(
+        r#"# The ClubGate Desk demo treasury: every key lives in the SoftHSM2 token {DEMO_TOKEN:?}
+# (SOFTHSM2_CONF={conf}). Generated by `cargo xtask demo`; not for production.
+schema = 1
+daily_target = "2000000"
+quorum = 2
+
+[erc20]
+environment = "testnet"
+chain_id = 31337
+gas_limit = 100000
+fee_mode = "normal"
+base_fee_wei = "1000000000"
+priority_fee_wei = "1000000000"
+
+[trc20]
+environment = "testnet"
+fee_limit_sun = 30000000
+expiration_s = 60
+
+[[testnet_tokens]]
+network = "erc20"
+token = "USDT"
+contract = "{DEMO_ERC20_USDT}"
+
+[[testnet_tokens]]
+network = "trc20"
+token = "USDT"
+contract = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"
+
+[[approvers]]
+name = "Approver A"
+role = "approver"
+address = "{a}"
+signer = "{sa}"
+
+[[approvers]]
+name = "Approver B"
+role = "approver"
+address = "{b}"
+signer = "{sb}"
+
+[[approvers]]
+name = "Approver C"
+role = "approver"
+address = "{c}"
+signer = "{sc}"
+
+[[approvers]]
+name = "Treasury lead"
+role = "treasury_lead"
+address = "{lead}"
+signer = "{slead}"
+
+[[wallets]]
+id = "hot-erc20-1"
+kind = "hot"
+network = "erc20"
+address = "{hot_erc20}"
+signer = "{shot_erc20}"
+
+[[wallets]]
+id = "hot-trc20-1"
+kind = "hot"
+network = "trc20"
+address = "{hot_trc20}"
+signer = "{shot_trc20}"
+
+[[wallets]]
+id = "canary-erc20"
+kind = "canary"
+network = "erc20"
+address = "{canary_erc20}"
+signer = "{scanary_erc20}"
+check_address = "0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8"
+
+[[wallets]]
+id = "canary-trc20"
+kind = "canary"
+network = "trc20"
+address = "{canary_trc20}"
+signer = "{scanary_trc20}"
+check_address = "TTpKHSFUdoi9j2zacMcRx522rztL61ojFS"
+
+[[allow_list]]
+name = "Partner S"
+network = "erc20"
+address = "{DEMO_PARTNER_ERC20}"
+
+[[allow_list]]
+name = "Partner S"
+network = "trc20"
+address = "{DEMO_PARTNER_TRC20}"
+
+[[allow_list]]
+name = "Canary check (ERC-20)"
+network = "erc20"
+address = "0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8"
+
+[[allow_list]]
+name = "Canary check (TRC-20)"
+network = "trc20"
+address = "TTpKHSFUdoi9j2zacMcRx522rztL61ojFS"
+"#,
+        conf = conf.display(),
+        a = eth(0),
+        sa = signer(DEMO_KEYS[0]),
+        b = eth(1),
+        sb = signer(DEMO_KEYS[1]),
+        c = eth(2),
+        sc = signer(DEMO_KEYS[2]),
+        lead = eth(3),
+        slead = signer(DEMO_KEYS[3]),
+        hot_erc20 = eth(4),
+        shot_erc20 = signer(DEMO_KEYS[4]),
+        hot_trc20 = tron(addresses[5])?,
+        shot_trc20 = signer(DEMO_KEYS[5]),
+        canary_erc20 = eth(6),
+        scanary_erc20 = signer(DEMO_KEYS[6]),
+        canary_trc20 = tron(addresses[7])?,
+        scanary_trc20 = signer(DEMO_KEYS[7]),
+    );
+    clubgate_core::treasury::Treasury::from_toml(&text)?;
+    std::fs::write(&treasury_file, text).map_err(io)?;
+    Ok(Demo { softhsm_conf: conf, treasury_file })
+}
