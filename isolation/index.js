@@ -12,6 +12,13 @@ const ALLOWED_COMMANDS = new Set([
   "start_replay",
   "plan_payout",
   "decode_transaction",
+  "treasury",
+  "payout_queue",
+  "create_bundle",
+  "approve_bundle",
+  "review_chunk",
+  "sign_chunk",
+  "sign_canary",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

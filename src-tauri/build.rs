@@ -12,6 +12,13 @@ fn main() {
         "start_replay",
         "plan_payout",
         "decode_transaction",
+        "treasury",
+        "payout_queue",
+        "create_bundle",
+        "approve_bundle",
+        "review_chunk",
+        "sign_chunk",
+        "sign_canary",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -121,7 +121,7 @@ pub(crate) fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N
 }
 
 /// Opens the signer a spec names (dev key in the dev profile, or a PKCS#11 key).
-pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<Box<dyn clubgate_chain::signer::HashSigner>> {
+pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<clubgate_treasury::signers::Signer> {
     let profile = if profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
     Ok(clubgate_treasury::signers::open_signer(text, profile)?)
 }

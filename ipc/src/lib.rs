@@ -384,3 +384,191 @@ pub struct DecodedView {
     /// (label, value) in display order.
     pub fields: Vec<(String, String)>,
 }
+
+/// A registered person of the treasury's approver registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApproverView {
+    /// Display name.
+    pub name: String,
+    /// `approver` or `treasury_lead`.
+    pub role: String,
+    /// The identity key's address.
+    pub address: String,
+    /// Whether this workstation has the person's signer configured.
+    pub signs_here: bool,
+}
+
+/// A wallet of the treasury file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletView {
+    /// Its id.
+    pub id: String,
+    /// `hot` or `canary`.
+    pub kind: String,
+    /// `erc20` or `trc20`.
+    pub network: String,
+    /// Its address.
+    pub address: String,
+}
+
+/// The day's canary payout of one canary wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanaryView {
+    /// `erc20` or `trc20`.
+    pub network: String,
+    /// The canary wallet's id.
+    pub wallet: String,
+    /// Where the 1-token payout goes.
+    pub check_address: String,
+    /// `not signed`, `reserved` or `signed`.
+    pub status: String,
+    /// The transaction hash / txID once signed.
+    pub tx_hash: Option<String>,
+    /// The signed bytes, decoded.
+    pub decoded: Option<DecodedView>,
+}
+
+/// The treasury as the Payouts page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreasuryView {
+    /// The treasury file's path.
+    pub file: String,
+    /// Why the file could not be used, if so; everything below is then empty.
+    pub error: Option<String>,
+    /// Approvals needed.
+    pub quorum: usize,
+    /// The registry.
+    pub approvers: Vec<ApproverView>,
+    /// The wallets.
+    pub wallets: Vec<WalletView>,
+    /// The daily target volume (token units).
+    pub daily_target: String,
+    /// Volume signed today (token units), originals only.
+    pub signed_today: String,
+    /// The phase in force and its cap, if any.
+    pub phase: Option<String>,
+    /// What the phase cap still allows today (token units), if a phase is in force.
+    pub headroom: Option<String>,
+    /// The plan-zone business day of the canary payouts.
+    pub canary_day: String,
+    /// The canary payouts of the day, per canary wallet.
+    pub canaries: Vec<CanaryView>,
+}
+
+/// A new payout for the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleRequest {
+    /// The bundle id.
+    pub bundle_id: String,
+    /// `erc20` or `trc20`.
+    pub network: String,
+    /// USDT or USDC.
+    pub token: String,
+    /// The paying hot wallet's id.
+    pub source_wallet: String,
+    /// The destination.
+    pub to: String,
+    /// Decimal token text.
+    pub amount: String,
+    /// Who requests it.
+    pub who: String,
+}
+
+/// An approval of a queued bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalView {
+    /// The approver's name in the registry.
+    pub name: String,
+    /// The approver's address.
+    pub address: String,
+}
+
+/// One chunk of a queued bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkView {
+    /// 0-based.
+    pub index: u32,
+    /// Token units.
+    pub amount: String,
+    /// `not signed`, `reserved` or `signed`.
+    pub status: String,
+    /// The latest attempt.
+    pub attempt: Option<u32>,
+    /// The transaction hash / txID once signed.
+    pub tx_hash: Option<String>,
+    /// The signed bytes, decoded.
+    pub decoded: Option<DecodedView>,
+}
+
+/// A queued bundle with its approvals and chunk statuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleView {
+    /// The bundle id.
+    pub bundle_id: String,
+    /// `erc20` or `trc20`.
+    pub network: String,
+    /// USDT or USDC.
+    pub token: String,
+    /// The paying hot wallet's address.
+    pub source: String,
+    /// The destination.
+    pub destination: String,
+    /// The destination's allow-list name, or None when it is not (or no longer) allowed.
+    pub destination_name: Option<String>,
+    /// Token units.
+    pub amount: String,
+    /// The EIP-712 canonical hash the approvers sign.
+    pub hash: String,
+    /// Why the amount is batched as it is.
+    pub why: String,
+    /// Who queued it.
+    pub requested_by: String,
+    /// The approvals so far.
+    pub approvals: Vec<ApprovalView>,
+    /// Approvals needed.
+    pub quorum: usize,
+    /// Whether the approvals make a valid quorum.
+    pub approved: bool,
+    /// The chunks.
+    pub chunks: Vec<ChunkView>,
+}
+
+/// An approval to make with a registered approver's configured key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApproveRequest {
+    /// The bundle.
+    pub bundle_id: String,
+    /// The approver's address.
+    pub approver: String,
+}
+
+/// The chain fields the operator supplies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainInput {
+    /// ERC-20: the wallet's pending nonce on chain (used only for a wallet new to the store).
+    pub pending_nonce: String,
+    /// TRC-20: 2 bytes hex of the reference block.
+    pub ref_block_bytes: String,
+    /// TRC-20: 8 bytes hex of the reference block hash.
+    pub ref_block_hash: String,
+}
+
+/// A chunk to review or sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkRequest {
+    /// The bundle.
+    pub bundle_id: String,
+    /// The chunk.
+    pub chunk: u32,
+    /// Chain fields.
+    pub chain: ChainInput,
+}
+
+/// A canary payout to sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanaryRequest {
+    /// The canary wallet's id.
+    pub wallet: String,
+    /// Chain fields.
+    pub chain: ChainInput,
+}

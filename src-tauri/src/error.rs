@@ -36,6 +36,27 @@ pub enum Error {
     },
 }
 
+impl From<clubgate_treasury::Error> for Error {
+    fn from(error: clubgate_treasury::Error) -> Self {
+        match error {
+            clubgate_treasury::Error::Refused(message) => Self::Refused { message },
+            clubgate_treasury::Error::Store(error) => Self::Store(error),
+        }
+    }
+}
+
+impl From<clubgate_core::treasury::TreasuryError> for Error {
+    fn from(error: clubgate_core::treasury::TreasuryError) -> Self {
+        Self::Refused { message: error.to_string() }
+    }
+}
+
+impl From<clubgate_core::payout::PayoutError> for Error {
+    fn from(error: clubgate_core::payout::PayoutError) -> Self {
+        Self::Refused { message: error.to_string() }
+    }
+}
+
 impl Error {
     /// The stable code the UI sees: `invalid_input`, `not_found`, `plan_file`, `no_launch`
     /// or `storage`.
@@ -50,6 +71,7 @@ impl Error {
             Self::EventsFile { .. } => "events_file",
             Self::Refused { .. } => "invalid_input",
             Self::Store(clubgate_store::Error::NoLaunch { .. }) => "no_launch",
+            Self::Store(clubgate_store::Error::Refused(_) | clubgate_store::Error::SignRefused { .. }) => "refused",
             Self::Store(_) => "storage",
         }
     }

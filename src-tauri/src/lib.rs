@@ -8,6 +8,7 @@ mod commands;
 mod error;
 mod live;
 mod payouts;
+mod queue;
 mod service;
 mod views;
 
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use tauri::Manager;
 
 pub use error::{Error, Result};
+pub use queue::TREASURY_ENV;
 pub use service::Service;
 
 /// Builds and runs the app with the default builder.
@@ -36,6 +38,13 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::slo::start_replay,
             commands::payout::plan_payout,
             commands::payout::decode_transaction,
+            commands::payout::treasury,
+            commands::payout::payout_queue,
+            commands::payout::create_bundle,
+            commands::payout::approve_bundle,
+            commands::payout::review_chunk,
+            commands::payout::sign_chunk,
+            commands::payout::sign_canary,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

@@ -22,7 +22,8 @@ const BUILTIN_PLAN: &str = "builtin:launch-plan-v1";
 
 /// The app's state: the open store and the live event stream.
 pub struct Service {
-    store: Store,
+    pub(crate) store: Store,
+    pub(crate) data_dir: std::path::PathBuf,
     live: Live,
 }
 
@@ -51,7 +52,7 @@ impl Service {
             store.configure(&first).await?;
         }
         let live = Live::load(store.clone()).await?;
-        Ok(Self { store, live })
+        Ok(Self { store, data_dir: data_dir.to_path_buf(), live })
     }
 
     /// How a payout would be batched and whether the day's phase cap allows it.

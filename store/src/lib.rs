@@ -462,6 +462,29 @@ impl Store {
         Ok(rows.into_iter().map(|r| (u32::try_from(r.attempt).unwrap_or(u32::MAX), r.reason, r.state, r.tx_hash)).collect())
     }
 
+    /// The nonce [`Self::allocate_nonce`] would give the chunk now, without allocating it
+    /// (for the review of the unsigned bytes).
+    pub async fn peek_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64) -> Result<u64> {
+        let chunk_number = i64::from(chunk);
+        let existing = sqlx::query_scalar!(
+            r#"SELECT nonce AS "nonce!" FROM nonce_allocations WHERE wallet = ? AND bundle_id = ? AND chunk = ?"#,
+            wallet,
+            bundle_id,
+            chunk_number
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        let highest = sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?" FROM nonce_allocations WHERE wallet = ?"#, wallet)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        let nonce = existing.or(highest.map(|n| n + 1));
+        nonce.map_or(Ok(first), |n| {
+            u64::try_from(n).map_err(|_| Error::Corrupt { table: "nonce_allocations", row: n, detail: "negative nonce".to_owned() })
+        })
+    }
+
     /// The nonce of a chunk from `wallet`: the one already allocated to the chunk (a
     /// replacement reuses it), else the wallet's next — one above its highest allocation, or
     /// `first` (the chain's pending nonce) for a wallet new to this store. A nonce is never

@@ -101,7 +101,7 @@ pub struct SignedChunk {
 }
 
 /// The address of `signer` on `network`, as the wallet is written.
-pub fn signer_address(network: Network, signer: &dyn HashSigner) -> Result<Destination> {
+pub fn signer_address(network: Network, signer: &(dyn HashSigner + Sync)) -> Result<Destination> {
     match network {
         Network::Erc20 => Ok(Destination::Eth(EthAddress::parse(&signer.address().to_checksum(None))?)),
         Network::Trc20 => {
@@ -136,7 +136,7 @@ pub fn check_approvals(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[
 }
 
 /// An approval of `bundle` by `signer`, refused unless the signer is a registered approver.
-pub fn approve_as(treasury: &Treasury, bundle: &PayoutBundle, signer: &dyn HashSigner) -> Result<Approval> {
+pub fn approve_as(treasury: &Treasury, bundle: &PayoutBundle, signer: &(dyn HashSigner + Sync)) -> Result<Approval> {
     let address = signer.address();
     match treasury.approvers.iter().find(|a| a.address.address() == address) {
         Some(person) if person.role == ApproverRole::Approver => Ok(approve(bundle, signer)?),
@@ -169,7 +169,7 @@ pub struct SignInput<'a> {
     /// The chunk (0-based).
     pub chunk: u32,
     /// The hot wallet's key.
-    pub signer: &'a dyn HashSigner,
+    pub signer: &'a (dyn HashSigner + Sync),
     /// Chain fields.
     pub chain: ChainParams,
     /// A replacement, or `None` for the original.
@@ -223,7 +223,7 @@ struct Transaction<'a> {
 async fn sign_transaction(
     store: &Store,
     t: &Transaction<'_>,
-    signer: &dyn HashSigner,
+    signer: &(dyn HashSigner + Sync),
     chain: ChainParams,
     replace: Option<Replace>,
     now: Timestamp,
@@ -333,7 +333,7 @@ pub async fn sign_canary(
     treasury: &Treasury,
     wallet: &Wallet,
     token: Token,
-    signer: &dyn HashSigner,
+    signer: &(dyn HashSigner + Sync),
     chain: ChainParams,
     now: Timestamp,
 ) -> Result<SignedChunk> {
@@ -419,4 +419,44 @@ pub fn chain_params(
 /// The status of one chunk: the latest attempt's state and hash, or `None` if unsigned.
 pub async fn chunk_status(store: &Store, bundle_id: &str, chunk: u32) -> Result<Option<(u32, Option<String>, String, Option<String>)>> {
     Ok(store.signature_attempts(bundle_id, chunk).await?.pop())
+}
+
+/// The exact unsigned bytes a chunk's original signature would sign now (hex), for the
+/// review before signing: ERC-20 with the nonce the store would allocate, TRC-20 raw data.
+pub async fn unsigned_chunk(store: &Store, bundle: &PayoutBundle, chunk: u32, chain: &ChainParams) -> Result<String> {
+    let index = usize::try_from(chunk).ok().filter(|i| *i < bundle.chunks.len()).ok_or_else(|| {
+        Error::Refused(format!("chunk {chunk} is not in bundle {} ({} chunks)", bundle.bundleId, bundle.chunks.len()))
+    })?;
+    let amount = u128::try_from(bundle.chunks[index]).map_err(|_| Error::Refused("chunk too large".to_owned()))?;
+    let network = crate::bundle::network_of(bundle)?;
+    match (chain, Destination::parse(network, &bundle.destination)?) {
+        (ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas }, Destination::Eth(to)) => {
+            let transfer = erc20::Transfer {
+                chain_id: *chain_id,
+                token: *token,
+                to: to.address(),
+                amount,
+                nonce: store.peek_nonce(&bundle.source, &bundle.bundleId, chunk, *pending_nonce).await?,
+                gas_limit: *gas_limit,
+                max_fee_per_gas: *max_fee_per_gas,
+                max_priority_fee_per_gas: *max_priority_fee_per_gas,
+            };
+            Ok(format!("0x{}", hex::encode(transfer.unsigned_bytes()?.0)))
+        }
+        (ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun }, Destination::Tron(to)) => {
+            let transfer = trc20::Transfer {
+                owner: TronAddress::parse(&bundle.source)?,
+                token: *token,
+                to,
+                amount,
+                ref_block_bytes: *ref_block_bytes,
+                ref_block_hash: *ref_block_hash,
+                expiration_ms: *expiration_ms,
+                timestamp_ms: *timestamp_ms,
+                fee_limit_sun: *fee_limit_sun,
+            };
+            Ok(hex::encode(transfer.raw_data()?))
+        }
+        _ => Err(Error::Refused(format!("the chain fields are not for {}", network_id(network)))),
+    }
 }

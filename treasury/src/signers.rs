@@ -4,6 +4,9 @@
 //! A PIN is never taken from a command line or from the webview.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+use alloy::primitives::{Address, Signature, B256};
 
 use clubgate_chain::signer::{DevKey, HashSigner, Profile, SignerSpec};
 
@@ -38,14 +41,36 @@ pub fn store_pin(token: &str, pin: &str) -> Result<()> {
     entry.set_password(pin).map_err(|e| Error::Refused(format!("OS keychain: cannot store the PIN of token {token:?}: {e}")))
 }
 
+/// A signer that may be shared between threads (the app signs from async commands).
+pub type Signer = Box<dyn HashSigner + Send + Sync>;
+
+/// Serialises a signer whose handle is not `Sync` (a PKCS#11 session is used by one thread
+/// at a time).
+struct Locked<S> {
+    inner: Mutex<S>,
+    address: Address,
+}
+
+impl<S: HashSigner + Send> HashSigner for Locked<S> {
+    fn sign_prehash(&self, hash: &B256) -> clubgate_chain::Result<Signature> {
+        let signer = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        signer.sign_prehash(hash)
+    }
+
+    fn address(&self) -> Address {
+        self.address
+    }
+}
+
 /// Opens the signer `spec` names in `profile`.
-pub fn open_signer(spec: &str, profile: Profile) -> Result<Box<dyn HashSigner>> {
+pub fn open_signer(spec: &str, profile: Profile) -> Result<Signer> {
     match SignerSpec::parse(spec, profile)? {
         SignerSpec::Dev(key) => Ok(Box::new(DevKey::new(&key, profile)?)),
         SignerSpec::Pkcs11 { token, key } => {
             let module = std::env::var_os(PKCS11_MODULE_ENV).map_or_else(|| PathBuf::from(DEFAULT_PKCS11_MODULE), PathBuf::from);
             let pin = token_pin(&token, &key)?;
-            Ok(Box::new(clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin)?))
+            let signer = clubgate_chain::pkcs11::Pkcs11Signer::open(&module, &token, &key, &pin)?;
+            Ok(Box::new(Locked { address: signer.address(), inner: Mutex::new(signer) }))
         }
         spec @ SignerSpec::Ledger { .. } => Err(Error::Refused(format!(
             "signer {spec:?}: a Ledger signs whole transactions and typed data, not prehashes; this build has no device transport (see docs/signers.md)"

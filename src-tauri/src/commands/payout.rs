@@ -1,6 +1,8 @@
 //! Payout commands: the planner and the decoder of exact transaction bytes.
 
-use clubgate_ipc::{DecodedView, PayoutPlanRequest, PayoutPlanView};
+use clubgate_ipc::{
+    ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView, TreasuryView,
+};
 use tauri::State;
 
 use crate::{Result, Service};
@@ -15,4 +17,46 @@ pub(crate) async fn plan_payout(service: State<'_, Service>, request: PayoutPlan
 #[tauri::command]
 pub(crate) async fn decode_transaction(service: State<'_, Service>, hex: String) -> Result<DecodedView> {
     service.decode_transaction(&hex)
+}
+
+/// The treasury: registry, wallets, headroom and the day's canary payouts.
+#[tauri::command]
+pub(crate) async fn treasury(service: State<'_, Service>) -> Result<TreasuryView> {
+    service.treasury_view().await
+}
+
+/// The payout queue with approvals and chunk statuses.
+#[tauri::command]
+pub(crate) async fn payout_queue(service: State<'_, Service>) -> Result<Vec<BundleView>> {
+    service.payout_queue().await
+}
+
+/// Queues a payout as a bundle.
+#[tauri::command]
+pub(crate) async fn create_bundle(service: State<'_, Service>, request: BundleRequest) -> Result<Vec<BundleView>> {
+    service.create_bundle(&request).await
+}
+
+/// Approves a bundle with a registered approver's configured key.
+#[tauri::command]
+pub(crate) async fn approve_bundle(service: State<'_, Service>, request: ApproveRequest) -> Result<Vec<BundleView>> {
+    service.approve_bundle(&request).await
+}
+
+/// The exact unsigned bytes of a chunk, decoded.
+#[tauri::command]
+pub(crate) async fn review_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<DecodedView> {
+    service.review_chunk(&request).await
+}
+
+/// Signs a chunk with its hot wallet's key.
+#[tauri::command]
+pub(crate) async fn sign_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<Vec<BundleView>> {
+    service.sign_chunk(&request).await
+}
+
+/// Signs the day's canary payout of a canary wallet.
+#[tauri::command]
+pub(crate) async fn sign_canary(service: State<'_, Service>, request: CanaryRequest) -> Result<TreasuryView> {
+    service.sign_canary(&request).await
 }

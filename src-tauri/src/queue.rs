@@ -1,0 +1,376 @@
+//! The payout queue behind the Payouts page: bundles from requests, approvals with the
+//! approvers' configured hardware keys, review of the exact unsigned bytes, signing with the
+//! paying wallet's key, and the day's canary payouts — all through `clubgate-treasury`, the
+//! same flow the CLI uses. Keys stay in their tokens; the webview gets addresses, hashes and
+//! decoded transactions only.
+
+use std::path::PathBuf;
+
+use alloy::primitives::hex;
+use clubgate_chain::approval::{Approval, PayoutBundle};
+use clubgate_chain::signer::Profile;
+use clubgate_core::launch::Launch;
+use clubgate_core::payout::{cap_of, phase_headroom, Destination, TokenAmount};
+use clubgate_core::plan::Network;
+use clubgate_core::treasury::{network_id, ApproverRole, Token, Treasury, WalletKind, TOKEN_DECIMALS};
+use clubgate_ipc::{
+    ApprovalView, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, CanaryView, ChainInput, ChunkRequest, ChunkView,
+    DecodedView, TreasuryView, WalletView,
+};
+use clubgate_store::StoredBundle;
+use clubgate_treasury::{bundle, flow, signers};
+use jiff::Timestamp;
+
+use crate::error::{Error, Result};
+use crate::service::Service;
+
+/// Moves the treasury file away from `<data dir>/treasury.toml`.
+pub const TREASURY_ENV: &str = "CLUBGATE_TREASURY";
+
+fn refuse(message: impl Into<String>) -> Error {
+    Error::Refused { message: message.into() }
+}
+
+fn units(amount: u128) -> String {
+    TokenAmount::from_base_units(amount).map_or_else(|| "0".to_owned(), |a| a.to_decimal(TOKEN_DECIMALS))
+}
+
+fn network_named(text: &str) -> Result<Network> {
+    match text {
+        "erc20" => Ok(Network::Erc20),
+        "trc20" => Ok(Network::Trc20),
+        other => Err(refuse(format!("network {other:?} is not erc20 or trc20"))),
+    }
+}
+
+/// Why an amount is batched as it is, in words.
+pub(crate) fn why_batched(amount: u128, network: Network, cap: u128, chunks: usize) -> String {
+    let name = network_id(network).to_uppercase();
+    if chunks == 1 {
+        format!("{} is within the {name} per-tx cap of {}: one transaction", units(amount), units(cap))
+    } else {
+        format!(
+            "{} is above the {name} per-tx cap of {}: {} transactions of the cap and one remainder, approved once as a bundle",
+            units(amount),
+            units(cap),
+            chunks - 1
+        )
+    }
+}
+
+fn chain_input(treasury: &Treasury, network: Network, token: Token, input: &ChainInput, now: Timestamp) -> Result<flow::ChainParams> {
+    let pending = input.pending_nonce.trim();
+    let pending_nonce = if pending.is_empty() {
+        0
+    } else {
+        pending.parse().map_err(|_| refuse(format!("pending nonce {pending:?} is not a whole number; copy the wallet's pending nonce from the node")))?
+    };
+    let fixed = |text: &str, what: &str, n: usize| -> Result<Vec<u8>> {
+        hex::decode(text.trim()).ok().filter(|b| b.len() == n).ok_or_else(|| refuse(format!("{what} {text:?} is not {n} bytes of hex")))
+    };
+    let ref_block = if input.ref_block_bytes.trim().is_empty() && input.ref_block_hash.trim().is_empty() {
+        None
+    } else {
+        let bytes = fixed(&input.ref_block_bytes, "reference block bytes", 2)?;
+        let hash = fixed(&input.ref_block_hash, "reference block hash", 8)?;
+        Some((bytes.try_into().unwrap_or([0; 2]), hash.try_into().unwrap_or([0; 8])))
+    };
+    Ok(flow::chain_params(treasury, network, token, pending_nonce, ref_block, now)?)
+}
+
+impl Service {
+    fn treasury_path(&self) -> PathBuf {
+        std::env::var_os(TREASURY_ENV).filter(|v| !v.is_empty()).map_or_else(|| self.data_dir.join("treasury.toml"), PathBuf::from)
+    }
+
+    fn treasury(&self) -> Result<Treasury> {
+        let path = self.treasury_path();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            refuse(format!(
+                "no treasury file at {}: {e}; write one (docs/treasury-format.md) or start with `cargo xtask demo`",
+                path.display()
+            ))
+        })?;
+        Treasury::from_toml(&text).map_err(|e| refuse(format!("{}: {e}", path.display())))
+    }
+
+    async fn launch(&self) -> Result<Launch> {
+        Ok(self.store.require_settings().await?.launch()?)
+    }
+
+    /// The treasury, its canary payouts of the day and the phase headroom.
+    pub async fn treasury_view(&self) -> Result<TreasuryView> {
+        let file = self.treasury_path().display().to_string();
+        let treasury = match self.treasury() {
+            Ok(treasury) => treasury,
+            Err(error) => {
+                return Ok(TreasuryView {
+                    file,
+                    error: Some(error.to_string()),
+                    quorum: 0,
+                    approvers: Vec::new(),
+                    wallets: Vec::new(),
+                    daily_target: String::new(),
+                    signed_today: String::new(),
+                    phase: None,
+                    headroom: None,
+                    canary_day: String::new(),
+                    canaries: Vec::new(),
+                })
+            }
+        };
+        let launch = self.launch().await?;
+        let now = Timestamp::now();
+        let (day, start, end) = flow::business_day(&launch, now)?;
+        let signed = self.store.signed_volume(start, end).await?;
+        let target = treasury.daily_target.base_units();
+        let (phase, headroom) = match phase_headroom(&launch.plan, &launch.table, now, target, signed) {
+            Ok((phase, percent, _, left)) => (Some(format!("{phase} (≤{percent}% of the daily target)")), Some(units(left))),
+            Err(error) => (Some(error.to_string()), None),
+        };
+        let mut canaries = Vec::new();
+        for wallet in treasury.wallets.iter().filter(|w| w.kind == WalletKind::Canary) {
+            let id = flow::canary_bundle_id(wallet, day);
+            let latest = flow::chunk_status(&self.store, &id, 0).await?;
+            canaries.push(CanaryView {
+                network: network_id(wallet.network).to_owned(),
+                wallet: wallet.id.clone(),
+                check_address: wallet.check_address.map(|a| a.to_string()).unwrap_or_default(),
+                status: latest.as_ref().map_or_else(|| "not signed".to_owned(), |(_, _, state, _)| state.clone()),
+                tx_hash: latest.and_then(|(_, _, _, hash)| hash),
+                decoded: self.decoded_latest(&id, 0).await?,
+            });
+        }
+        Ok(TreasuryView {
+            file,
+            error: None,
+            quorum: treasury.quorum,
+            approvers: treasury
+                .approvers
+                .iter()
+                .map(|a| ApproverView {
+                    name: a.name.clone(),
+                    role: a.role.id().to_owned(),
+                    address: a.address.to_string(),
+                    signs_here: a.signer.is_some(),
+                })
+                .collect(),
+            wallets: treasury
+                .wallets
+                .iter()
+                .map(|w| WalletView {
+                    id: w.id.clone(),
+                    kind: if w.kind == WalletKind::Hot { "hot" } else { "canary" }.to_owned(),
+                    network: network_id(w.network).to_owned(),
+                    address: w.address.to_string(),
+                })
+                .collect(),
+            daily_target: units(target),
+            signed_today: units(signed),
+            phase,
+            headroom,
+            canary_day: day.to_string(),
+            canaries,
+        })
+    }
+
+    async fn decoded_latest(&self, bundle_id: &str, chunk: u32) -> Result<Option<DecodedView>> {
+        match self.store.latest_signed_raw(bundle_id, chunk).await? {
+            Some(raw) => Ok(Some(crate::payouts::decode(&raw)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn approvals_of(&self, bundle_id: &str) -> Result<Vec<Approval>> {
+        self.store
+            .approvals(bundle_id)
+            .await?
+            .into_iter()
+            .map(|(approver, signature)| {
+                let approver = approver.parse().map_err(|_| refuse(format!("stored approver {approver:?} is not an address")))?;
+                let signature = hex::decode(&signature).map_err(|_| refuse("a stored approval is not hex"))?;
+                Ok(Approval { approver, signature })
+            })
+            .collect()
+    }
+
+    async fn stored_bundle(&self, bundle_id: &str) -> Result<(StoredBundle, PayoutBundle)> {
+        let stored = self
+            .store
+            .bundles()
+            .await?
+            .into_iter()
+            .find(|b| b.bundle_id == bundle_id)
+            .ok_or_else(|| refuse(format!("bundle {bundle_id:?} is not in the payout queue")))?;
+        let document = serde_json::from_str(&stored.document).map_err(|e| refuse(format!("bundle {bundle_id}: {e}")))?;
+        let payout = bundle::from_document(&document, &format!("bundle {bundle_id}"))?;
+        Ok((stored, payout))
+    }
+
+    async fn bundle_view(&self, treasury: &Treasury, plan: &clubgate_core::plan::Plan, stored: &StoredBundle, payout: &PayoutBundle) -> Result<BundleView> {
+        let network = bundle::network_of(payout)?;
+        let approvals = self.approvals_of(&stored.bundle_id).await?;
+        let approved = flow::check_approvals(treasury, payout, &approvals).is_ok();
+        let mut chunks = Vec::new();
+        for (index, amount) in payout.chunks.iter().enumerate() {
+            let index = u32::try_from(index).unwrap_or(u32::MAX);
+            let latest = flow::chunk_status(&self.store, &stored.bundle_id, index).await?;
+            chunks.push(ChunkView {
+                index,
+                amount: units(u128::try_from(*amount).unwrap_or(0)),
+                status: latest.as_ref().map_or_else(|| "not signed".to_owned(), |(_, _, state, _)| state.clone()),
+                attempt: latest.as_ref().map(|(attempt, _, _, _)| *attempt),
+                tx_hash: latest.and_then(|(_, _, _, hash)| hash),
+                decoded: self.decoded_latest(&stored.bundle_id, index).await?,
+            });
+        }
+        let destination = Destination::parse(network, &payout.destination)?;
+        let amount = u128::try_from(payout.amount).unwrap_or(0);
+        Ok(BundleView {
+            bundle_id: stored.bundle_id.clone(),
+            network: payout.network.clone(),
+            token: payout.token.clone(),
+            source: payout.source.clone(),
+            destination: payout.destination.clone(),
+            destination_name: treasury.allow_list.check(destination).ok().and_then(|d| treasury.destination_name(&d).map(str::to_owned)),
+            amount: units(amount),
+            hash: stored.hash.clone(),
+            why: why_batched(amount, network, cap_of(plan, network)?.cap_base_units(), payout.chunks.len()),
+            requested_by: stored.requested_by.clone(),
+            approvals: approvals
+                .iter()
+                .map(|a| ApprovalView {
+                    name: treasury.approvers.iter().find(|p| p.address.address() == a.approver).map_or_else(|| "unregistered".to_owned(), |p| p.name.clone()),
+                    address: a.approver.to_checksum(None),
+                })
+                .collect(),
+            quorum: treasury.quorum,
+            approved,
+            chunks,
+        })
+    }
+
+    /// The payout queue, oldest first.
+    pub async fn payout_queue(&self) -> Result<Vec<BundleView>> {
+        let treasury = self.treasury()?;
+        let launch = self.launch().await?;
+        let mut views = Vec::new();
+        for stored in self.store.bundles().await? {
+            let (_, payout) = self.stored_bundle(&stored.bundle_id).await?;
+            views.push(self.bundle_view(&treasury, &launch.plan, &stored, &payout).await?);
+        }
+        Ok(views)
+    }
+
+    /// Puts a payout into the queue as a bundle: from a hot wallet, to the allow-list,
+    /// batched under the per-tx cap.
+    pub async fn create_bundle(&self, request: &BundleRequest) -> Result<Vec<BundleView>> {
+        let treasury = self.treasury()?;
+        let launch = self.launch().await?;
+        let network = network_named(&request.network)?;
+        let wallet = treasury.wallet(&request.source_wallet)?;
+        if wallet.kind != WalletKind::Hot || wallet.network != network {
+            return Err(refuse(format!("wallet {} is not a hot wallet on {}", wallet.id, request.network)));
+        }
+        let who = request.who.trim();
+        if who.is_empty() {
+            return Err(refuse("who requests the payout is required: type your name"));
+        }
+        let source = wallet.address.to_string();
+        let made = bundle::make(
+            &launch.plan,
+            Some(&treasury),
+            &bundle::Request {
+                bundle_id: &request.bundle_id,
+                network,
+                token: Token::parse(&request.token)?,
+                source: &source,
+                to: &request.to,
+                amount: &request.amount,
+                policy_version: 1,
+            },
+        )?;
+        let document = bundle::to_document(&made);
+        self.store
+            .insert_bundle(&StoredBundle {
+                bundle_id: made.bundleId.clone(),
+                hash: made.canonical_hash().to_string(),
+                document: document.to_string(),
+                requested_by: who.to_owned(),
+                created_at: Timestamp::now(),
+            })
+            .await?;
+        self.payout_queue().await
+    }
+
+    /// Approves a queued bundle with the registered approver's configured key.
+    pub async fn approve_bundle(&self, request: &ApproveRequest) -> Result<Vec<BundleView>> {
+        let treasury = self.treasury()?;
+        let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
+        let person = treasury
+            .approvers
+            .iter()
+            .find(|a| a.address.to_string().eq_ignore_ascii_case(request.approver.trim()))
+            .ok_or_else(|| refuse(format!("{} is not in the approver registry", request.approver)))?;
+        if person.role != ApproverRole::Approver {
+            return Err(refuse(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())));
+        }
+        let spec = person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
+        let signer = signers::open_signer(spec, Profile::Production)?;
+        let approval = flow::approve_as(&treasury, &payout, signer.as_ref())?;
+        self.store
+            .add_approval(&request.bundle_id, &approval.approver.to_checksum(None), &hex::encode(&approval.signature), Timestamp::now())
+            .await?;
+        self.payout_queue().await
+    }
+
+    /// The exact unsigned bytes of a chunk, decoded — what the signer will be asked to sign.
+    pub async fn review_chunk(&self, request: &ChunkRequest) -> Result<DecodedView> {
+        let treasury = self.treasury()?;
+        let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
+        let network = bundle::network_of(&payout)?;
+        let chain = chain_input(&treasury, network, Token::parse(&payout.token)?, &request.chain, Timestamp::now())?;
+        let raw = flow::unsigned_chunk(&self.store, &payout, request.chunk, &chain).await?;
+        crate::payouts::decode(&raw)
+    }
+
+    /// Signs one chunk of an approved bundle with its hot wallet's configured key.
+    pub async fn sign_chunk(&self, request: &ChunkRequest) -> Result<Vec<BundleView>> {
+        let treasury = self.treasury()?;
+        let launch = self.launch().await?;
+        let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
+        let network = bundle::network_of(&payout)?;
+        let approvals = self.approvals_of(&request.bundle_id).await?;
+        flow::check_approvals(&treasury, &payout, &approvals)?;
+        let wallet = treasury.hot_wallet_at(&Destination::parse(network, &payout.source)?)?;
+        let now = Timestamp::now();
+        let chain = chain_input(&treasury, network, Token::parse(&payout.token)?, &request.chain, now)?;
+        let signer = signers::open_signer(&wallet.signer, Profile::Production)?;
+        let quorum = flow::quorum_of(&treasury)?;
+        let input = flow::SignInput {
+            launch: &launch,
+            quorum: &quorum,
+            approvals: &approvals,
+            chunk: request.chunk,
+            signer: signer.as_ref(),
+            chain,
+            replace: None,
+            daily_target: treasury.daily_target.base_units(),
+            now,
+        };
+        flow::sign_chunk(&self.store, &payout, input).await?;
+        self.payout_queue().await
+    }
+
+    /// Signs the day's canary payout of a canary wallet with its configured key.
+    pub async fn sign_canary(&self, request: &CanaryRequest) -> Result<TreasuryView> {
+        let treasury = self.treasury()?;
+        let launch = self.launch().await?;
+        let wallet = treasury.wallet(&request.wallet)?;
+        let now = Timestamp::now();
+        let chain = chain_input(&treasury, wallet.network, Token::Usdt, &request.chain, now)?;
+        let signer = signers::open_signer(&wallet.signer, Profile::Production)?;
+        flow::sign_canary(&self.store, &launch, &treasury, wallet, Token::Usdt, signer.as_ref(), chain, now).await?;
+        self.treasury_view().await
+    }
+}
