@@ -81,3 +81,122 @@ async fn checklist_changes_and_typed_errors() {
     assert_eq!(code_and_message(&error).0, "plan_file");
     assert_eq!(service.item_history("t7d-buffers").await.unwrap().len(), 1, "refused changes write nothing");
 }
+
+/// A chunk request with the chain fields the operator types.
+fn chunk(bundle: &str, index: u32) -> clubgate_ipc::ChunkRequest {
+    clubgate_ipc::ChunkRequest {
+        bundle_id: bundle.into(),
+        chunk: index,
+        chain: clubgate_ipc::ChainInput { pending_nonce: String::new(), ref_block_bytes: "4b2f".into(), ref_block_hash: "0102030405060708".into() },
+    }
+}
+
+fn field<'a>(decoded: &'a clubgate_ipc::DecodedView, label: &str) -> &'a str {
+    decoded.fields.iter().find(|(l, _)| l == label).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("no {label} in {decoded:?}"))
+}
+
+#[tokio::test]
+async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_and_keeps_the_phase_cap() {
+    use clubgate_ipc::{ApproveRequest, BundleRequest, CanaryRequest, ChainInput};
+    use clubgate_treasury::demo::{softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20, DEMO_PIN};
+    let dir = tempfile::tempdir().unwrap();
+    let demo = softhsm_demo(dir.path(), "/usr/lib/softhsm/libsofthsm2.so").unwrap();
+    // The only test in this binary that loads a PKCS#11 module; no keychain runs here.
+    std::env::set_var("SOFTHSM2_CONF", &demo.softhsm_conf);
+    std::env::set_var("CLUBGATE_PKCS11_PIN", DEMO_PIN);
+    std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
+    let service = Service::start(dir.path()).await.unwrap();
+    let tz = jiff::tz::TimeZone::get("Europe/Warsaw").unwrap();
+    let t0 = jiff::Timestamp::now().to_zoned_datetime(tz).date().checked_add(jiff::ToSpan::days(5)).unwrap();
+    service.save_settings(&settings(&format!("{t0}T10:00"), "", "")).await.unwrap();
+
+    let treasury = service.treasury_view().await.unwrap();
+    assert_eq!(treasury.error, None);
+    assert_eq!((treasury.quorum, treasury.approvers.len(), treasury.wallets.len()), (2, 4, 4));
+    assert!(treasury.phase.as_deref().unwrap_or_default().starts_with("canary (≤30%"), "{:?}", treasury.phase);
+    assert_eq!(treasury.headroom.as_deref(), Some("600000"), "30% of the 2,000,000 daily target");
+    assert!(treasury.canaries.iter().all(|c| c.status == "not signed"));
+    let hot = |network: &str| treasury.wallets.iter().find(|w| w.kind == "hot" && w.network == network).unwrap().address.clone();
+
+    let request = |id: &str, network: &str, wallet: &str, to: &str, amount: &str| BundleRequest {
+        bundle_id: id.into(),
+        network: network.into(),
+        token: "USDT".into(),
+        source_wallet: wallet.into(),
+        to: to.into(),
+        amount: amount.into(),
+        who: "Treasury lead".into(),
+    };
+    let refused = |result: Result<Vec<clubgate_ipc::BundleView>, clubgate_desk::Error>, needle: &str| {
+        let (code, message) = code_and_message(&result.expect_err(needle));
+        assert!(code == "invalid_input" || code == "refused", "{code}: {message}");
+        assert!(message.contains(needle), "{message:?} names {needle:?}");
+    };
+    let queue = service.create_bundle(&request("w-1", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "400000")).await.unwrap();
+    let bundle = &queue[0];
+    assert_eq!(bundle.chunks.iter().map(|c| c.amount.as_str()).collect::<Vec<_>>(), ["250000", "150000"]);
+    assert_eq!(bundle.destination_name.as_deref(), Some("Partner S"));
+    assert!(bundle.why.contains("above the ERC20 per-tx cap of 250000"), "{}", bundle.why);
+    assert!(!bundle.approved);
+    refused(service.create_bundle(&request("w-1", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "1")).await, "is taken");
+    refused(
+        service.create_bundle(&request("w-x", "erc20", "hot-erc20-1", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "1")).await,
+        "allow-list",
+    );
+    refused(service.create_bundle(&request("w-x", "erc20", "canary-erc20", DEMO_PARTNER_ERC20, "1")).await, "not a hot wallet");
+
+    // No signature before the quorum; the treasury lead's key does not approve.
+    refused(service.sign_chunk(&chunk("w-1", 0)).await, "of the 2");
+    let approver = |name: &str| treasury.approvers.iter().find(|a| a.name == name).unwrap().address.clone();
+    let approve = |name: &str| ApproveRequest { bundle_id: "w-1".into(), approver: approver(name) };
+    refused(service.approve_bundle(&approve("Treasury lead")).await, "registered as treasury_lead");
+    service.approve_bundle(&approve("Approver A")).await.unwrap();
+    refused(service.approve_bundle(&approve("Approver A")).await, "approved bundle w-1 already");
+    let queue = service.approve_bundle(&approve("Approver B")).await.unwrap();
+    assert!(queue[0].approved);
+    assert_eq!(queue[0].approvals.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Approver A", "Approver B"]);
+
+    // What you see is what you sign: the unsigned bytes decoded, then the signed ones.
+    let review = service.review_chunk(&chunk("w-1", 0)).await.unwrap();
+    assert_eq!(field(&review, "Amount"), "250000 (250000000000 base units)");
+    assert_eq!((field(&review, "Nonce"), field(&review, "From"), field(&review, "To")), ("0", "unsigned", DEMO_PARTNER_ERC20));
+    assert_eq!(field(&review, "Network"), "ERC-20 (chain id 31337)");
+    let queue = service.sign_chunk(&chunk("w-1", 0)).await.unwrap();
+    let signed = &queue[0].chunks[0];
+    assert_eq!((signed.status.as_str(), signed.attempt), ("signed", Some(0)));
+    assert_eq!(field(signed.decoded.as_ref().unwrap(), "From"), hot("erc20"));
+    refused(service.sign_chunk(&chunk("w-1", 0)).await, "never signed twice");
+    assert_eq!(field(&service.review_chunk(&chunk("w-1", 1)).await.unwrap(), "Nonce"), "1");
+    let queue = service.sign_chunk(&chunk("w-1", 1)).await.unwrap();
+    assert_eq!(field(queue[0].chunks[1].decoded.as_ref().unwrap(), "Nonce"), "1");
+
+    // Canary payouts: one token per network to the check address, once a day.
+    let canary = |wallet: &str, chain: ChainInput| CanaryRequest { wallet: wallet.into(), chain };
+    let no_ref = ChainInput { pending_nonce: String::new(), ref_block_bytes: String::new(), ref_block_hash: String::new() };
+    let after = service.sign_canary(&canary("canary-erc20", no_ref.clone())).await.unwrap();
+    let erc = after.canaries.iter().find(|c| c.network == "erc20").unwrap();
+    assert_eq!(erc.status, "signed");
+    assert_eq!(field(erc.decoded.as_ref().unwrap(), "Amount"), "1 (1000000 base units)");
+    assert_eq!(field(erc.decoded.as_ref().unwrap(), "To"), erc.check_address);
+    let (_, message) = code_and_message(&service.sign_canary(&canary("canary-trc20", no_ref)).await.unwrap_err());
+    assert!(message.contains("reference block"), "{message}");
+    service.sign_canary(&canary("canary-trc20", chunk("", 0).chain)).await.unwrap();
+    let (_, message) = code_and_message(&service.sign_canary(&canary("canary-erc20", chunk("", 0).chain)).await.unwrap_err());
+    assert!(message.contains("not signed again"), "{message}");
+
+    // The phase cap: 400,000 + 1 + 1 signed; 199,998 more fits exactly, one unit more does not.
+    let approve_both = |id: &str| {
+        [ApproveRequest { bundle_id: id.into(), approver: approver("Approver A") }, ApproveRequest { bundle_id: id.into(), approver: approver("Approver C") }]
+    };
+    service.create_bundle(&request("t-1", "trc20", "hot-trc20-1", DEMO_PARTNER_TRC20, "199998")).await.unwrap();
+    service.create_bundle(&request("e-2", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "0.000001")).await.unwrap();
+    for approval in approve_both("t-1").iter().chain(approve_both("e-2").iter()) {
+        service.approve_bundle(approval).await.unwrap();
+    }
+    let queue = service.sign_chunk(&chunk("t-1", 0)).await.unwrap();
+    let trc = queue.iter().find(|b| b.bundle_id == "t-1").unwrap();
+    assert_eq!(field(trc.chunks[0].decoded.as_ref().unwrap(), "From (owner)"), hot("trc20"));
+    refused(service.sign_chunk(&chunk("e-2", 0)).await, "exceed");
+    let treasury = service.treasury_view().await.unwrap();
+    assert_eq!((treasury.signed_today.as_str(), treasury.headroom.as_deref()), ("600000", Some("0")));
+}

@@ -1,8 +1,8 @@
 //! Calls into the Tauri shell through `window.__TAURI__.core.invoke`.
 
 use clubgate_ipc::{
-    ChangeView, CommandError, DashboardView, DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView,
-    ReplayRequest, SettingsUpdate,
+    ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView, DecodedView, ImportView,
+    ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, SettingsUpdate, TreasuryView,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -95,6 +95,39 @@ pub(crate) async fn plan_payout(request: &PayoutPlanRequest) -> Result<PayoutPla
 
 pub(crate) async fn decode_transaction(hex: &str) -> Result<DecodedView, CommandError> {
     call("decode_transaction", &HexArgs { hex }).await
+}
+
+#[derive(Serialize)]
+struct RequestArgs<'a, T> {
+    request: &'a T,
+}
+
+pub(crate) async fn treasury() -> Result<TreasuryView, CommandError> {
+    call("treasury", &NoArgs {}).await
+}
+
+pub(crate) async fn payout_queue() -> Result<Vec<BundleView>, CommandError> {
+    call("payout_queue", &NoArgs {}).await
+}
+
+pub(crate) async fn create_bundle(request: &BundleRequest) -> Result<Vec<BundleView>, CommandError> {
+    call("create_bundle", &RequestArgs { request }).await
+}
+
+pub(crate) async fn approve_bundle(request: &ApproveRequest) -> Result<Vec<BundleView>, CommandError> {
+    call("approve_bundle", &RequestArgs { request }).await
+}
+
+pub(crate) async fn review_chunk(request: &ChunkRequest) -> Result<DecodedView, CommandError> {
+    call("review_chunk", &RequestArgs { request }).await
+}
+
+pub(crate) async fn sign_chunk(request: &ChunkRequest) -> Result<Vec<BundleView>, CommandError> {
+    call("sign_chunk", &RequestArgs { request }).await
+}
+
+pub(crate) async fn sign_canary(request: &CanaryRequest) -> Result<TreasuryView, CommandError> {
+    call("sign_canary", &RequestArgs { request }).await
 }
 
 /// Milliseconds since the epoch, from the webview's clock (for countdowns only; every

@@ -1,5 +1,5 @@
 //! ClubGate Desk's UI. One feature per file: `timeline`, `checklists`, `gate`,
-//! `settings`, `slo`; `ipc` calls the shell's commands; `i18n` holds the interface's own words
+//! `settings`, `slo`, `payouts` with `queue`; `ipc` calls the shell's commands; `i18n` holds the interface's own words
 //! (plan texts come in both languages from the plan itself).
 
 mod app;
@@ -8,6 +8,7 @@ mod gate;
 mod i18n;
 mod ipc;
 mod payouts;
+mod queue;
 mod settings;
 mod slo;
 mod timeline;

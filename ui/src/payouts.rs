@@ -1,4 +1,4 @@
-//! The Payouts page (first part): plan a payout — how it is batched under the per-tx cap
+//! The Payouts page: the treasury, queue and canaries ([`crate::queue`]), then plan a payout — how it is batched under the per-tx cap
 //! and whether the day's phase volume cap allows it — and review a transaction decoded from
 //! its exact bytes, never from the request fields.
 
@@ -72,6 +72,7 @@ pub(crate) fn PayoutsPage() -> impl IntoView {
     };
 
     view! {
+        <crate::queue::PayoutQueue />
         <section class="card payout-form">
             <h2>{move || t("plan_payout", language.get())}</h2>
             <div class="form-grid">
@@ -125,11 +126,7 @@ pub(crate) fn PayoutsPage() -> impl IntoView {
             <Show when=move || decode_error.get().is_some()>
                 <div class="alert error" id="decode-error">{move || decode_error.get().unwrap_or_default()}</div>
             </Show>
-            {move || decoded.get().map(|d| view! {
-                <table class="table decoded" id="decoded" data-network=d.network>
-                    <tbody>{d.fields.into_iter().map(|(label, value)| view! { <tr><td class="muted">{label}</td><td class="mono">{value}</td></tr> }).collect_view()}</tbody>
-                </table>
-            })}
+            {move || decoded.get().map(|d| view! { <div id="decoded"><crate::queue::DecodedTable decoded=d /></div> })}
         </section>
     }
 }
