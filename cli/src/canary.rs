@@ -90,7 +90,9 @@ pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&
     let now = Timestamp::now();
     let chain = flow::chain_params(&treasury, wallet.network, args.token.token(), args.pending_nonce, ref_block, now)?;
     let signer = open_signer(spec, args.profile)?;
-    let signed = flow::sign_canary(&store, &launch, &treasury, wallet, args.token.token(), signer.as_ref(), chain, now).await?;
+    let canary =
+        flow::Canary { launch: &launch, treasury: &treasury, wallet, token: args.token.token(), signer: signer.as_ref(), chain, now };
+    let signed = flow::sign_canary(&store, canary).await?;
     let mut document = signed.document;
     document["wallet"] = json!(wallet.id);
     document["network"] = json!(network_id(wallet.network));

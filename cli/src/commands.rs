@@ -99,6 +99,13 @@ enum TreasuryCommand {
         /// The treasury file.
         file: PathBuf,
     },
+    /// Development only: create a SoftHSM2 demo token (public PIN) with a key per approver
+    /// and wallet, and a treasury file for it, in a directory (reused when present).
+    Demo {
+        /// The directory (the app's data directory for `cargo xtask demo`).
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -391,6 +398,26 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Canary(CanaryCommand::Sign(args)) => crate::canary::run_sign(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Status(args)) => crate::canary::run_status(&args, json, cli.db.as_deref()).await,
         Command::Signer(SignerCommand::Address(args)) => crate::canary::run_address(&args, json),
+        Command::Treasury(TreasuryCommand::Demo { dir }) => {
+            let module =
+                std::env::var("CLUBGATE_PKCS11_MODULE").unwrap_or_else(|_| clubgate_treasury::signers::DEFAULT_PKCS11_MODULE.to_owned());
+            let demo = clubgate_treasury::demo::softhsm_demo(&dir, &module)?;
+            let document = serde_json::json!({
+                "softhsm2_conf": demo.softhsm_conf.display().to_string(),
+                "treasury": demo.treasury_file.display().to_string(),
+                "token": clubgate_treasury::demo::DEMO_TOKEN,
+            });
+            if json {
+                return print_json(&document);
+            }
+            println!(
+                "demo token {} (SOFTHSM2_CONF={}), treasury file {}",
+                clubgate_treasury::demo::DEMO_TOKEN,
+                demo.softhsm_conf.display(),
+                demo.treasury_file.display()
+            );
+            Ok(())
+        }
         Command::Treasury(TreasuryCommand::Validate { file }) => {
             let treasury = crate::bundle::read_treasury(&file)?;
             let wallets: Vec<_> = treasury

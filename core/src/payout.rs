@@ -41,7 +41,7 @@ pub enum PayoutError {
         reason: &'static str,
     },
     /// The destination is not on the allow-list.
-    #[error("destination {address} is not on the {network:?} allow-list; add it through the allow-list procedure first")]
+    #[error("destination {address} is not on the allow-list of {network}; add it through the allow-list procedure first")]
     NotAllowed {
         /// The address.
         address: String,

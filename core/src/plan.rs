@@ -42,6 +42,15 @@ pub enum Network {
     Trc20,
 }
 
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Erc20 => "ERC-20",
+            Self::Trc20 => "TRC-20",
+        })
+    }
+}
+
 /// A role that owns checklist items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {

@@ -63,7 +63,9 @@ fn chain_input(treasury: &Treasury, network: Network, token: Token, input: &Chai
     let pending_nonce = if pending.is_empty() {
         0
     } else {
-        pending.parse().map_err(|_| refuse(format!("pending nonce {pending:?} is not a whole number; copy the wallet's pending nonce from the node")))?
+        pending.parse().map_err(|_| {
+            refuse(format!("pending nonce {pending:?} is not a whole number; copy the wallet's pending nonce from the node"))
+        })?
     };
     let fixed = |text: &str, what: &str, n: usize| -> Result<Vec<u8>> {
         hex::decode(text.trim()).ok().filter(|b| b.len() == n).ok_or_else(|| refuse(format!("{what} {text:?} is not {n} bytes of hex")))
@@ -207,7 +209,13 @@ impl Service {
         Ok((stored, payout))
     }
 
-    async fn bundle_view(&self, treasury: &Treasury, plan: &clubgate_core::plan::Plan, stored: &StoredBundle, payout: &PayoutBundle) -> Result<BundleView> {
+    async fn bundle_view(
+        &self,
+        treasury: &Treasury,
+        plan: &clubgate_core::plan::Plan,
+        stored: &StoredBundle,
+        payout: &PayoutBundle,
+    ) -> Result<BundleView> {
         let network = bundle::network_of(payout)?;
         let approvals = self.approvals_of(&stored.bundle_id).await?;
         let approved = flow::check_approvals(treasury, payout, &approvals).is_ok();
@@ -240,7 +248,11 @@ impl Service {
             approvals: approvals
                 .iter()
                 .map(|a| ApprovalView {
-                    name: treasury.approvers.iter().find(|p| p.address.address() == a.approver).map_or_else(|| "unregistered".to_owned(), |p| p.name.clone()),
+                    name: treasury
+                        .approvers
+                        .iter()
+                        .find(|p| p.address.address() == a.approver)
+                        .map_or_else(|| "unregistered".to_owned(), |p| p.name.clone()),
                     address: a.approver.to_checksum(None),
                 })
                 .collect(),
@@ -315,7 +327,8 @@ impl Service {
         if person.role != ApproverRole::Approver {
             return Err(refuse(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())));
         }
-        let spec = person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
+        let spec =
+            person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
         let signer = signers::open_signer(spec, Profile::Production)?;
         let approval = flow::approve_as(&treasury, &payout, signer.as_ref())?;
         self.store
@@ -370,7 +383,8 @@ impl Service {
         let now = Timestamp::now();
         let chain = chain_input(&treasury, wallet.network, Token::Usdt, &request.chain, now)?;
         let signer = signers::open_signer(&wallet.signer, Profile::Production)?;
-        flow::sign_canary(&self.store, &launch, &treasury, wallet, Token::Usdt, signer.as_ref(), chain, now).await?;
+        let canary = flow::Canary { launch: &launch, treasury: &treasury, wallet, token: Token::Usdt, signer: signer.as_ref(), chain, now };
+        flow::sign_canary(&self.store, canary).await?;
         self.treasury_view().await
     }
 }

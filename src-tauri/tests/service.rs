@@ -87,7 +87,11 @@ fn chunk(bundle: &str, index: u32) -> clubgate_ipc::ChunkRequest {
     clubgate_ipc::ChunkRequest {
         bundle_id: bundle.into(),
         chunk: index,
-        chain: clubgate_ipc::ChainInput { pending_nonce: String::new(), ref_block_bytes: "4b2f".into(), ref_block_hash: "0102030405060708".into() },
+        chain: clubgate_ipc::ChainInput {
+            pending_nonce: String::new(),
+            ref_block_bytes: "4b2f".into(),
+            ref_block_hash: "0102030405060708".into(),
+        },
     }
 }
 
@@ -186,7 +190,10 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
 
     // The phase cap: 400,000 + 1 + 1 signed; 199,998 more fits exactly, one unit more does not.
     let approve_both = |id: &str| {
-        [ApproveRequest { bundle_id: id.into(), approver: approver("Approver A") }, ApproveRequest { bundle_id: id.into(), approver: approver("Approver C") }]
+        [
+            ApproveRequest { bundle_id: id.into(), approver: approver("Approver A") },
+            ApproveRequest { bundle_id: id.into(), approver: approver("Approver C") },
+        ]
     };
     service.create_bundle(&request("t-1", "trc20", "hot-trc20-1", DEMO_PARTNER_TRC20, "199998")).await.unwrap();
     service.create_bundle(&request("e-2", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "0.000001")).await.unwrap();

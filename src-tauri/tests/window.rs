@@ -73,12 +73,19 @@ impl Harness {
             }
         };
         let data_dir = tempfile::tempdir().expect("temp data dir");
+        // The payout queue signs with keys in a SoftHSM2 token: the demo token and its
+        // treasury file, as `cargo xtask demo` makes them. No keychain runs here: the PIN
+        // comes from the environment.
+        let demo = clubgate_treasury::demo::softhsm_demo(data_dir.path(), "/usr/lib/softhsm/libsofthsm2.so").expect("the demo token");
         let port = free_port();
         let native_port = free_port();
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)
             .env("CLUBGATE_DATA_DIR", data_dir.path())
+            .env("SOFTHSM2_CONF", &demo.softhsm_conf)
+            .env("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -362,6 +369,89 @@ async fn the_launch_ic_walks_the_real_window() {
         "{decoded}"
     );
     screenshot(&client, "10-payouts-plan-and-review").await;
+
+    // The payout queue: from request to signed ERC-20 and TRC-20 transactions through a
+    // 2-of-3 quorum, every key in the SoftHSM2 token.
+    client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll");
+    wait_text(&client, "#treasury-file", "treasury.toml").await;
+    wait_text(&client, "#treasury-headroom", "canary (≤30% of the daily target) — 600000 / 0 signed today").await;
+    type_into(&client, "#chain-ref-bytes", "4b2f").await;
+    type_into(&client, "#chain-ref-hash", "0102030405060708").await;
+    // Canary payouts first: 1 USDT per network, status per network.
+    click(&client, ".canary[data-network='erc20'] .send").await;
+    wait_for(&client, ".canary[data-network='erc20'][data-status='signed']").await;
+    click(&client, ".canary[data-network='trc20'] .send").await;
+    wait_for(&client, ".canary[data-network='trc20'][data-status='signed']").await;
+    wait_text(&client, "#canaries", "1 (1000000 base units)").await;
+    screenshot(&client, "11-canary-payouts").await;
+    let new_payout = |id: &'static str, to: &'static str, amount: &'static str| {
+        let client = client.clone();
+        async move {
+            type_into(&client, "#bundle-id", id).await;
+            type_into(&client, "#bundle-to", to).await;
+            type_into(&client, "#bundle-amount", amount).await;
+            type_into(&client, "#bundle-who", "Treasury lead").await;
+            click(&client, "#bundle-create").await;
+        }
+    };
+    // A destination off the allow-list is refused in words.
+    new_payout("w-bad", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "10").await;
+    wait_text(&client, "#queue-error", "not on the allow-list").await;
+    new_payout("w-erc", clubgate_treasury::demo::DEMO_PARTNER_ERC20, "400000").await;
+    let card = ".bundle[data-bundle='w-erc']";
+    wait_text(&client, &format!("{card} .why"), "above the ERC20 per-tx cap of 250000").await;
+    wait_text(&client, &format!("{card} .allow"), "allow-listed: Partner S").await;
+    assert_eq!(
+        attr(&client, &format!("{card} .chunk[data-chunk='0'] .sign"), "disabled").await.as_deref(),
+        Some("true"),
+        "no signing before the quorum"
+    );
+    let approvers: Vec<String> = {
+        let mut found = Vec::new();
+        for element in client.find_all(Locator::Css(&format!("{card} .approve"))).await.expect("approve buttons") {
+            found.push(element.attr("data-approver").await.expect("attr").expect("an approver"));
+        }
+        found
+    };
+    assert_eq!(approvers.len(), 3, "one button per approver configured on this workstation; the treasury lead has none");
+    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[0])).await;
+    wait_text(&client, &format!("{card} .approvals"), "1 of 2").await;
+    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[1])).await;
+    wait_for(&client, ".bundle[data-bundle='w-erc'][data-approved='true']").await;
+    // Review the exact unsigned bytes of chunk 0, then sign it and chunk 1 with the HSM key.
+    click(&client, &format!("{card} .chunk[data-chunk='0'] .review")).await;
+    let review = wait_text(&client, ".review-row", "250000 (250000000000 base units)").await;
+    assert!(review.contains("unsigned") && review.contains("ERC-20 (chain id 31337)"), "{review}");
+    click(&client, &format!("{card} .chunk[data-chunk='0'] .sign")).await;
+    wait_for(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0'][data-status='signed']").await;
+    click(&client, &format!("{card} .chunk[data-chunk='1'] .sign")).await;
+    wait_for(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='1'][data-status='signed']").await;
+    wait_text(&client, card, "150000 (150000000000 base units)").await;
+    // TRC-20: the same way, from the TRC-20 hot wallet.
+    wait_for(&client, "#bundle-network").await.select_by_value("trc20").await.expect("select trc20");
+    new_payout("w-trc", clubgate_treasury::demo::DEMO_PARTNER_TRC20, "150000").await;
+    let card = ".bundle[data-bundle='w-trc']";
+    wait_for(&client, card).await;
+    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[0])).await;
+    wait_text(&client, &format!("{card} .approvals"), "1 of 2").await;
+    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[2])).await;
+    wait_for(&client, ".bundle[data-bundle='w-trc'][data-approved='true']").await;
+    click(&client, &format!("{card} .chunk[data-chunk='0'] .sign")).await;
+    wait_for(&client, ".bundle[data-bundle='w-trc'] .chunk[data-chunk='0'][data-status='signed']").await;
+    let signed = wait_text(&client, &format!("{card} .signed-row"), "TRC-20 (Tron)").await;
+    assert!(signed.contains("150000 (150000000000 base units)") && signed.contains("4b2f / 0102030405060708"), "{signed}");
+    // 400,000 + 150,000 + 2 canaries signed today: 49,998 of the canary phase's 600,000 left.
+    wait_text(&client, "#treasury-headroom", "49998").await;
+    new_payout("w-over", clubgate_treasury::demo::DEMO_PARTNER_TRC20, "50000").await;
+    let card = ".bundle[data-bundle='w-over']";
+    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[0])).await;
+    wait_text(&client, &format!("{card} .approvals"), "1 of 2").await;
+    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[1])).await;
+    wait_for(&client, ".bundle[data-bundle='w-over'][data-approved='true']").await;
+    click(&client, &format!("{card} .chunk[data-chunk='0'] .sign")).await;
+    wait_text(&client, "#queue-error", "exceed").await;
+    assert_eq!(attr(&client, &format!("{card} .chunk[data-chunk='0']"), "data-status").await.as_deref(), Some("not signed"));
+    screenshot(&client, "12-payout-queue-signed").await;
     client.close().await.expect("close the app");
     assert!(harness.data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
 }

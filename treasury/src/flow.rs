@@ -323,20 +323,30 @@ pub fn canary_bundle_id(wallet: &Wallet, day: jiff::civil::Date) -> String {
     format!("canary:{}:{day}", wallet.id)
 }
 
+/// What a canary payout needs.
+pub struct Canary<'a> {
+    /// The launch (plan zone for the business day).
+    pub launch: &'a Launch,
+    /// The treasury configuration.
+    pub treasury: &'a Treasury,
+    /// The canary wallet.
+    pub wallet: &'a Wallet,
+    /// The token.
+    pub token: Token,
+    /// The canary wallet's key.
+    pub signer: &'a (dyn HashSigner + Sync),
+    /// Chain fields.
+    pub chain: ChainParams,
+    /// The instant of signing.
+    pub now: Timestamp,
+}
+
 /// Signs the day's canary payout of a canary wallet: exactly one token of `token` to the
 /// wallet's own check address (allow-listed), through the never-sign-twice registry. No
 /// quorum (the destination is our own) and no phase cap (canaries run before T0 by design);
 /// everything else is refused.
-pub async fn sign_canary(
-    store: &Store,
-    launch: &Launch,
-    treasury: &Treasury,
-    wallet: &Wallet,
-    token: Token,
-    signer: &(dyn HashSigner + Sync),
-    chain: ChainParams,
-    now: Timestamp,
-) -> Result<SignedChunk> {
+pub async fn sign_canary(store: &Store, canary: Canary<'_>) -> Result<SignedChunk> {
+    let Canary { launch, treasury, wallet, token, signer, chain, now } = canary;
     if wallet.kind != WalletKind::Canary {
         return Err(Error::Refused(format!("wallet {} is a hot wallet; canary payouts leave from canary wallets only", wallet.id)));
     }
@@ -424,13 +434,17 @@ pub async fn chunk_status(store: &Store, bundle_id: &str, chunk: u32) -> Result<
 /// The exact unsigned bytes a chunk's original signature would sign now (hex), for the
 /// review before signing: ERC-20 with the nonce the store would allocate, TRC-20 raw data.
 pub async fn unsigned_chunk(store: &Store, bundle: &PayoutBundle, chunk: u32, chain: &ChainParams) -> Result<String> {
-    let index = usize::try_from(chunk).ok().filter(|i| *i < bundle.chunks.len()).ok_or_else(|| {
-        Error::Refused(format!("chunk {chunk} is not in bundle {} ({} chunks)", bundle.bundleId, bundle.chunks.len()))
-    })?;
+    let index = usize::try_from(chunk)
+        .ok()
+        .filter(|i| *i < bundle.chunks.len())
+        .ok_or_else(|| Error::Refused(format!("chunk {chunk} is not in bundle {} ({} chunks)", bundle.bundleId, bundle.chunks.len())))?;
     let amount = u128::try_from(bundle.chunks[index]).map_err(|_| Error::Refused("chunk too large".to_owned()))?;
     let network = crate::bundle::network_of(bundle)?;
     match (chain, Destination::parse(network, &bundle.destination)?) {
-        (ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas }, Destination::Eth(to)) => {
+        (
+            ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas },
+            Destination::Eth(to),
+        ) => {
             let transfer = erc20::Transfer {
                 chain_id: *chain_id,
                 token: *token,
@@ -443,7 +457,10 @@ pub async fn unsigned_chunk(store: &Store, bundle: &PayoutBundle, chunk: u32, ch
             };
             Ok(format!("0x{}", hex::encode(transfer.unsigned_bytes()?.0)))
         }
-        (ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun }, Destination::Tron(to)) => {
+        (
+            ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun },
+            Destination::Tron(to),
+        ) => {
             let transfer = trc20::Transfer {
                 owner: TronAddress::parse(&bundle.source)?,
                 token: *token,

@@ -1,8 +1,8 @@
 //! Calls into the Tauri shell through `window.__TAURI__.core.invoke`.
 
 use clubgate_ipc::{
-    ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView, DecodedView, ImportView,
-    ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, SettingsUpdate, TreasuryView,
+    ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView, DecodedView,
+    ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, SettingsUpdate, TreasuryView,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -37,7 +37,11 @@ struct Queue {
 
 impl Queue {
     fn chain(self) -> ChainInput {
-        ChainInput { pending_nonce: self.nonce.get_untracked(), ref_block_bytes: self.ref_bytes.get_untracked(), ref_block_hash: self.ref_hash.get_untracked() }
+        ChainInput {
+            pending_nonce: self.nonce.get_untracked(),
+            ref_block_bytes: self.ref_bytes.get_untracked(),
+            ref_block_hash: self.ref_hash.get_untracked(),
+        }
     }
 
     fn reload(self) {
@@ -212,7 +216,7 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                         {move || {
                             let net = network.get();
                             q.treasury.get().map(|tv| tv.wallets.into_iter().filter(|w| w.kind == "hot" && w.network == net)
-                                .map(|w| view! { <option value=w.id.clone()>{format!("{} · {}", w.id, w.address)}</option> }).collect_view())
+                                .map(|w| { let label = format!("{} · {}", w.id, w.address); view! { <option value=w.id>{label}</option> } }).collect_view())
                         }}
                     </select>
                 </label>
@@ -241,7 +245,9 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                 if bundles.is_empty() {
                     return view! { <p class="muted">{t("queue_empty", language.get())}</p> }.into_any();
                 }
-                let approvers = q.treasury.get().map(|tv| tv.approvers).unwrap_or_default();
+                // Untracked: a treasury reload (after every command) must not re-render the
+                // queue under the approver's pointer; the registry is loaded before the queue.
+                let approvers = q.treasury.get_untracked().map(|tv| tv.approvers).unwrap_or_default();
                 bundles.into_iter().map(|b| bundle_card(q, b, &approvers)).collect_view().into_any()
             }}
         </section>
@@ -253,7 +259,7 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
     let approved_by: Vec<String> = b.approvals.iter().map(|a| a.address.to_lowercase()).collect();
     let approve_buttons = approvers
         .iter()
-        .filter(|a| a.role == "approver" && a.signs_here && !approved_by.contains(&a.address.to_lowercase()))
+        .filter(|a| !b.approved && a.role == "approver" && a.signs_here && !approved_by.contains(&a.address.to_lowercase()))
         .map(|a| {
             let request = ApproveRequest { bundle_id: b.bundle_id.clone(), approver: a.address.clone() };
             let name = a.name.clone();

@@ -69,8 +69,15 @@ fn demo() -> Result<(), String> {
     let data = target_dir().join("demo-data");
     // A fresh store each time, so the default T0 is always a few days ahead.
     let _ = std::fs::remove_dir_all(&data);
+    // The payout queue needs a treasury: a SoftHSM2 demo token with a key per approver and
+    // wallet, and the treasury file for it. Its PIN is public (demo only), so it comes from
+    // the environment; a production workstation keeps PINs in the OS keychain.
+    let clubgate = target_dir().join("debug").join("clubgate");
+    run(Command::new(&clubgate).args(["treasury", "demo", "--dir"]).arg(&data))?;
     let mut command = Command::new(&app);
     command.env("CLUBGATE_DATA_DIR", &data);
+    command.env("SOFTHSM2_CONF", data.join("softhsm2.conf"));
+    command.env("CLUBGATE_PKCS11_PIN", "1234");
     let _xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         let (guard, display) = setup::start_xvfb()?;
         eprintln!(
