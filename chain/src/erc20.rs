@@ -4,7 +4,7 @@
 
 use alloy::consensus::{SignableTransaction, Signed, TxEip1559, TxEnvelope};
 use alloy::eips::eip2718::{Decodable2718, Encodable2718};
-use alloy::primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy::primitives::{Address, Bytes, Signature, TxKind, B256, U256};
 use alloy::sol;
 use alloy::sol_types::SolCall;
 
@@ -88,10 +88,17 @@ pub struct SignedTransfer {
 pub fn sign(transfer: &Transfer, signer: &dyn HashSigner) -> Result<SignedTransfer> {
     let tx = transfer.transaction()?;
     let signature = signer.sign_prehash(&tx.signature_hash())?;
-    let signed: Signed<TxEip1559> = tx.into_signed(signature);
+    assemble(transfer, signature, signer.address())
+}
+
+/// The signed transaction from a transfer and a signature over its signing hash, made by a
+/// prehash signer or a device that signs whole transactions (Ledger); refused unless the
+/// signature recovers to `expected`.
+pub fn assemble(transfer: &Transfer, signature: Signature, expected: Address) -> Result<SignedTransfer> {
+    let signed: Signed<TxEip1559> = transfer.transaction()?.into_signed(signature);
     let from = signed.recover_signer().map_err(|e| Error::Sign(format!("the signature does not recover: {e}")))?;
-    if from != signer.address() {
-        return Err(Error::Sign(format!("the signature recovers to {from}, not the signer's {}", signer.address())));
+    if from != expected {
+        return Err(Error::Sign(format!("the signature recovers to {from}, not the signer's {expected}")));
     }
     let envelope = TxEnvelope::from(signed);
     Ok(SignedTransfer { raw: envelope.encoded_2718(), hash: *envelope.tx_hash(), from })

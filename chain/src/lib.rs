@@ -8,6 +8,7 @@
 pub mod approval;
 pub mod erc20;
 pub mod error;
+pub mod ledger;
 pub mod pkcs11;
 pub mod signer;
 pub mod trc20;

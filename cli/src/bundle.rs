@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use alloy::primitives::Address;
 use clap::Args;
-use clubgate_chain::approval::{approve, Approval, PayoutBundle, Quorum};
+use clubgate_chain::approval::{Approval, PayoutBundle, Quorum};
 use clubgate_core::launch::Launch;
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
 use clubgate_core::plan::{Network, Plan};
@@ -200,13 +200,13 @@ pub(crate) fn run_bundle(args: &BundleArgs, json_out: bool) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn run_approve(args: &ApproveArgs, json_out: bool) -> Result<()> {
+pub(crate) async fn run_approve(args: &ApproveArgs, json_out: bool) -> Result<()> {
     let bundle = read_bundle(&args.bundle)?;
-    let signer = open_signer(&args.signer, args.profile)?;
-    let approval = match args.treasury.as_deref().map(read_treasury).transpose()? {
-        Some(treasury) => flow::approve_as(&treasury, &bundle, signer.as_ref())?,
-        None => approve(&bundle, signer.as_ref()).map_err(|e| Error::Input(e.to_string()))?,
-    };
+    let treasury = args.treasury.as_deref().map(read_treasury).transpose()?;
+    let approval = clubgate_treasury::signers::approve_with(&args.signer, args.profile.into(), &bundle).await?;
+    if let Some(treasury) = &treasury {
+        flow::check_approver(treasury, approval.approver)?;
+    }
     let document = json!({
         "bundle_hash": bundle.canonical_hash().to_string(),
         "approver": approval.approver.to_checksum(None),

@@ -1,7 +1,7 @@
 //! `clubgate tx build-erc20` and `clubgate tx decode`: the exact bytes, and what they say.
 
 use clap::{Args, ValueEnum};
-use clubgate_chain::erc20::{decode, sign, Transfer};
+use clubgate_chain::erc20::{decode, Transfer};
 use clubgate_chain::signer::Profile;
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
 use serde_json::{json, Value};
@@ -57,7 +57,7 @@ fn address(text: &str, what: &str) -> Result<alloy::primitives::Address> {
     EthAddress::parse(text).map(|a| a.address()).map_err(|e| Error::Input(format!("--{what}: {e}")))
 }
 
-pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<()> {
+pub(crate) async fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<()> {
     let amount = TokenAmount::parse_decimal(&args.amount, 6).map_err(|e| Error::Input(e.to_string()))?;
     let transfer = Transfer {
         chain_id: args.chain_id,
@@ -69,8 +69,7 @@ pub(crate) fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<(
         max_fee_per_gas: args.max_fee_per_gas_wei,
         max_priority_fee_per_gas: args.max_priority_fee_per_gas_wei,
     };
-    let signer = open_signer(&args.signer, args.profile)?;
-    let signed = sign(&transfer, signer.as_ref()).map_err(chain_error)?;
+    let signed = clubgate_treasury::signers::sign_erc20_with(&args.signer, args.profile.into(), &transfer).await?;
     let raw = format!("0x{}", alloy::primitives::hex::encode(&signed.raw));
     if json_out {
         return print_json(&json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) }));
@@ -120,10 +119,19 @@ pub(crate) fn fixed_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N
         .ok_or_else(|| Error::Input(format!("--{what} {text:?} is not {N} bytes of hex")))
 }
 
+impl From<ProfileArg> for Profile {
+    fn from(profile: ProfileArg) -> Self {
+        if profile == ProfileArg::Dev {
+            Self::Dev
+        } else {
+            Self::Production
+        }
+    }
+}
+
 /// Opens the signer a spec names (dev key in the dev profile, or a PKCS#11 key).
 pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<clubgate_treasury::signers::Signer> {
-    let profile = if profile == ProfileArg::Dev { Profile::Dev } else { Profile::Production };
-    Ok(clubgate_treasury::signers::open_signer(text, profile)?)
+    Ok(clubgate_treasury::signers::open_signer(text, profile.into())?)
 }
 
 pub(crate) fn run_build_trc20(args: &BuildTrc20Args, json_out: bool) -> Result<()> {

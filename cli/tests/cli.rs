@@ -937,3 +937,65 @@ fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_under_roles_
         after["canaries"].as_array().unwrap().iter().map(|c| (c["network"].as_str().unwrap(), c["status"].as_str().unwrap())).collect();
     assert_eq!(statuses, [("erc20", "signed"), ("trc20", "signed")]);
 }
+
+#[test]
+fn a_ledger_signer_is_wired_and_says_what_to_do_without_a_device() {
+    // No Ledger is attached here or on CI: approving and signing with one are refused with
+    // what to do; a malformed path is refused before any device is asked.
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("b.json");
+    let bundle = bundle.to_str().unwrap();
+    json(&[
+        "payout",
+        "bundle",
+        "--bundle-id",
+        "l-1",
+        "--network",
+        "erc20",
+        "--token",
+        "USDT",
+        "--source",
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "--to",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "--amount",
+        "5",
+        "--out",
+        bundle,
+        "--json",
+    ]);
+    let out = dir.path().join("a.json");
+    let approve = |signer: &str| {
+        let output = clubgate(&["approve", "--bundle", bundle, "--signer", signer, "--out", out.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(approve("ledger:m/44'/60'/0'/0/0").contains("connect the Ledger over USB, unlock it, open the Ethereum app"));
+    assert!(approve("ledger:m/44'/60'/x").contains("every index is a number"));
+    assert!(!out.exists(), "nothing written");
+    refused(
+        &[
+            "tx",
+            "build-erc20",
+            "--chain-id",
+            "1",
+            "--token",
+            "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+            "--to",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "--amount",
+            "1",
+            "--nonce",
+            "0",
+            "--gas-limit",
+            "65000",
+            "--max-fee-per-gas-wei",
+            "1",
+            "--max-priority-fee-per-gas-wei",
+            "1",
+            "--signer",
+            "ledger:m/44'/60'/0'/0/0",
+        ],
+        "connect the Ledger",
+    );
+}

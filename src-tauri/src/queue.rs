@@ -329,8 +329,8 @@ impl Service {
         }
         let spec =
             person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
-        let signer = signers::open_signer(spec, Profile::Production)?;
-        let approval = flow::approve_as(&treasury, &payout, signer.as_ref())?;
+        let approval = signers::approve_with(spec, Profile::Production, &payout).await?;
+        flow::check_approver(&treasury, approval.approver)?;
         self.store
             .add_approval(&request.bundle_id, &approval.approver.to_checksum(None), &hex::encode(&approval.signature), Timestamp::now())
             .await?;

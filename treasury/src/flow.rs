@@ -135,16 +135,21 @@ pub fn check_approvals(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[
     quorum_of(treasury)?.verify(bundle, approvals).map_err(|e| Error::Refused(e.to_string()))
 }
 
-/// An approval of `bundle` by `signer`, refused unless the signer is a registered approver.
-pub fn approve_as(treasury: &Treasury, bundle: &PayoutBundle, signer: &(dyn HashSigner + Sync)) -> Result<Approval> {
-    let address = signer.address();
+/// Refuses an approval key that is not a registered person with the `approver` role.
+pub fn check_approver(treasury: &Treasury, address: Address) -> Result<()> {
     match treasury.approvers.iter().find(|a| a.address.address() == address) {
-        Some(person) if person.role == ApproverRole::Approver => Ok(approve(bundle, signer)?),
+        Some(person) if person.role == ApproverRole::Approver => Ok(()),
         Some(person) => {
             Err(Error::Refused(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())))
         }
         None => Err(Error::Refused(format!("key {} is not in the approver registry", address.to_checksum(None)))),
     }
+}
+
+/// An approval of `bundle` by `signer`, refused unless the signer is a registered approver.
+pub fn approve_as(treasury: &Treasury, bundle: &PayoutBundle, signer: &dyn HashSigner) -> Result<Approval> {
+    check_approver(treasury, signer.address())?;
+    Ok(approve(bundle, signer)?)
 }
 
 /// `[start, end)` of the plan-zone business day that contains `at`.

@@ -8,6 +8,9 @@ use std::sync::Mutex;
 
 use alloy::primitives::{Address, Signature, B256};
 
+use clubgate_chain::approval::{approve, Approval, PayoutBundle};
+use clubgate_chain::erc20::{SignedTransfer, Transfer};
+use clubgate_chain::ledger::LedgerDevice;
 use clubgate_chain::signer::{DevKey, HashSigner, Profile, SignerSpec};
 
 use crate::error::{Error, Result};
@@ -73,7 +76,26 @@ pub fn open_signer(spec: &str, profile: Profile) -> Result<Signer> {
             Ok(Box::new(Locked { address: signer.address(), inner: Mutex::new(signer) }))
         }
         spec @ SignerSpec::Ledger { .. } => Err(Error::Refused(format!(
-            "signer {spec:?}: a Ledger signs whole transactions and typed data, not prehashes; this build has no device transport (see docs/signers.md)"
+            "signer {spec:?}: a Ledger approves bundles and signs ERC-20 transactions it shows on its screen; it does not sign bare hashes, so it cannot sign here (see docs/signers.md)"
         ))),
     }
+}
+
+/// Approves a bundle with the key `spec` names: a Ledger signs the EIP-712 typed data on the
+/// device, any other signer the canonical hash.
+pub async fn approve_with(spec: &str, profile: Profile, bundle: &PayoutBundle) -> Result<Approval> {
+    if let SignerSpec::Ledger { path } = SignerSpec::parse(spec, profile)? {
+        return Ok(LedgerDevice::connect(&path, None).await?.approve(bundle).await?);
+    }
+    let signer = open_signer(spec, profile)?;
+    Ok(approve(bundle, signer.as_ref())?)
+}
+
+/// Signs an ERC-20 transfer with the key `spec` names (a Ledger signs the whole transaction).
+pub async fn sign_erc20_with(spec: &str, profile: Profile, transfer: &Transfer) -> Result<SignedTransfer> {
+    if let SignerSpec::Ledger { path } = SignerSpec::parse(spec, profile)? {
+        return Ok(LedgerDevice::connect(&path, Some(transfer.chain_id)).await?.sign_erc20(transfer).await?);
+    }
+    let signer = open_signer(spec, profile)?;
+    Ok(clubgate_chain::erc20::sign(transfer, signer.as_ref())?)
 }
