@@ -19,6 +19,7 @@ const ALLOWED_COMMANDS = new Set([
   "review_chunk",
   "sign_chunk",
   "sign_canary",
+  "mark_broadcast",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

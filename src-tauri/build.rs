@@ -19,6 +19,7 @@ fn main() {
         "review_chunk",
         "sign_chunk",
         "sign_canary",
+        "mark_broadcast",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -129,6 +129,19 @@ enum TxCommand {
         /// The raw transaction, 0x… hex.
         hex: String,
     },
+    /// Record that a chunk's latest signed transaction was handed to the network (a
+    /// broadcast TRC-20 transaction is never re-signed after expiry).
+    MarkBroadcast {
+        /// The bundle.
+        #[arg(long)]
+        bundle_id: String,
+        /// The chunk (0-based).
+        #[arg(long)]
+        chunk: u32,
+        /// Who broadcast it.
+        #[arg(long)]
+        who: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -391,6 +404,15 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),
+        Command::Tx(TxCommand::MarkBroadcast { bundle_id, chunk, who }) => {
+            let store = open_store(cli.db.as_deref()).await?;
+            let attempt = store.mark_broadcast(&bundle_id, chunk, &who, jiff::Timestamp::now()).await?;
+            if json {
+                return print_json(&serde_json::json!({ "bundle_id": bundle_id, "chunk": chunk, "attempt": attempt, "broadcast": true }));
+            }
+            println!("attempt {attempt} of chunk {chunk} of bundle {bundle_id} is recorded as broadcast");
+            Ok(())
+        }
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json),
         Command::Approve(args) => crate::bundle::run_approve(&args, json).await,
         Command::Keychain(KeychainCommand::SetPin { token }) => crate::tx::run_set_pin(&token, json),

@@ -905,6 +905,56 @@ fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_under_roles_
     let decoded = ok(&["tx", "decode", signed["raw_data_hex"].as_str().unwrap(), "--json"]);
     assert_eq!((decoded["owner"].as_str().unwrap(), decoded["amount"].as_u64()), (wallet("hot-trc20-1").as_str(), Some(50_000_500_000)));
 
+    // TRC-20 after expiry: re-signed only while unbroadcast, as a recorded replacement.
+    let short = |ms: i64| {
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        (now_ms.to_string(), (now_ms + ms).to_string())
+    };
+    let trc = |timestamp: &str, expiration: &str, replace: Option<&str>| {
+        let mut extra: Vec<String> = [
+            "--token-contract",
+            "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
+            "--ref-block-bytes",
+            "4b2f",
+            "--ref-block-hash",
+            "0102030405060708",
+            "--timestamp",
+            timestamp,
+            "--expiration",
+            expiration,
+            "--fee-limit",
+            "30000000",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        if let Some(reason) = replace {
+            extra.extend(["--replace".to_owned(), reason.to_owned()]);
+        }
+        sign("t-1", "0", "hot-trc20", ["approver-a", "approver-c"], &args(&extra))
+    };
+    let (timestamp, expiration) = short(1_000);
+    assert!(trc(&timestamp, &expiration, None).status.success());
+    let (timestamp, expiration) = short(60_000);
+    let early = trc(&timestamp, &expiration, Some("expired"));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("it may still confirm"), "{}", String::from_utf8_lossy(&early.stderr));
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let (timestamp, expiration) = short(1_000);
+    let resigned = trc(&timestamp, &expiration, Some("expired"));
+    assert!(resigned.status.success(), "{}", String::from_utf8_lossy(&resigned.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&resigned.stdout).unwrap()["attempt"], 1);
+    let marked = ok(&["--db", &db, "tx", "mark-broadcast", "--bundle-id", "t-1", "--chunk", "0", "--who", "ops", "--json"]);
+    assert_eq!(marked["attempt"], 1);
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let (timestamp, expiration) = short(60_000);
+    let after_broadcast = trc(&timestamp, &expiration, Some("expired"));
+    assert_eq!(after_broadcast.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&after_broadcast.stderr).contains("was broadcast at"),
+        "{}",
+        String::from_utf8_lossy(&after_broadcast.stderr)
+    );
+
     // Canary payouts: 1 USDT from each canary wallet to its check address, once a day.
     let canary = |wallet: &str, extra: &[&str]| {
         let mut v =

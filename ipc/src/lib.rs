@@ -498,6 +498,8 @@ pub struct ChunkView {
     pub tx_hash: Option<String>,
     /// The signed bytes, decoded.
     pub decoded: Option<DecodedView>,
+    /// When the latest signed attempt was recorded as broadcast.
+    pub broadcast_at: Option<String>,
 }
 
 /// A queued bundle with its approvals and chunk statuses.
@@ -562,6 +564,9 @@ pub struct ChunkRequest {
     pub chunk: u32,
     /// Chain fields.
     pub chain: ChainInput,
+    /// "" for the original, `speed-up` (ERC-20) or `expired` (TRC-20) for a recorded
+    /// replacement of the latest signed attempt.
+    pub replace: String,
 }
 
 /// A canary payout to sign.

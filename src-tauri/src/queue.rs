@@ -228,6 +228,12 @@ impl Service {
                 amount: units(u128::try_from(*amount).unwrap_or(0)),
                 status: latest.as_ref().map_or_else(|| "not signed".to_owned(), |(_, _, state, _)| state.clone()),
                 attempt: latest.as_ref().map(|(attempt, _, _, _)| *attempt),
+                broadcast_at: match &latest {
+                    Some((attempt, _, state, _)) if state == "signed" => {
+                        self.store.broadcast_at(&stored.bundle_id, index, *attempt).await?
+                    }
+                    _ => None,
+                },
                 tx_hash: latest.and_then(|(_, _, _, hash)| hash),
                 decoded: self.decoded_latest(&stored.bundle_id, index).await?,
             });
@@ -360,6 +366,7 @@ impl Service {
         let chain = chain_input(&treasury, network, Token::parse(&payout.token)?, &request.chain, now)?;
         let signer = signers::open_signer(&wallet.signer, Profile::Production)?;
         let quorum = flow::quorum_of(&treasury)?;
+        let replace = Some(request.replace.trim()).filter(|r| !r.is_empty()).map(flow::Replace::parse).transpose()?;
         let input = flow::SignInput {
             launch: &launch,
             quorum: &quorum,
@@ -367,11 +374,18 @@ impl Service {
             chunk: request.chunk,
             signer: signer.as_ref(),
             chain,
-            replace: None,
+            replace,
             daily_target: treasury.daily_target.base_units(),
             now,
         };
         flow::sign_chunk(&self.store, &payout, input).await?;
+        self.payout_queue().await
+    }
+
+    /// Records that a chunk's latest signed transaction was handed to the network.
+    pub async fn mark_broadcast(&self, request: &ChunkRequest) -> Result<Vec<BundleView>> {
+        self.stored_bundle(&request.bundle_id).await?;
+        self.store.mark_broadcast(&request.bundle_id, request.chunk, "ClubGate Desk", Timestamp::now()).await?;
         self.payout_queue().await
     }
 

@@ -92,6 +92,7 @@ fn chunk(bundle: &str, index: u32) -> clubgate_ipc::ChunkRequest {
             ref_block_bytes: "4b2f".into(),
             ref_block_hash: "0102030405060708".into(),
         },
+        replace: String::new(),
     }
 }
 
@@ -206,4 +207,25 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
     refused(service.sign_chunk(&chunk("e-2", 0)).await, "exceed");
     let treasury = service.treasury_view().await.unwrap();
     assert_eq!((treasury.signed_today.as_str(), treasury.headroom.as_deref()), ("600000", Some("0")));
+
+    // Replacements add no volume: an ERC-20 speed-up keeps the nonce and raises the fees; a
+    // TRC-20 chunk is re-signed only after expiry and only while unbroadcast.
+    let speed_up = clubgate_ipc::ChunkRequest { replace: "speed-up".into(), ..chunk("w-1", 0) };
+    let queue = service.sign_chunk(&speed_up).await.unwrap();
+    let sped = &queue.iter().find(|b| b.bundle_id == "w-1").unwrap().chunks[0];
+    assert_eq!(sped.attempt, Some(1));
+    let decoded = sped.decoded.as_ref().unwrap();
+    assert_eq!(
+        (field(decoded, "Nonce"), field(decoded, "Max fee per gas")),
+        ("0", "3300000000 wei"),
+        "2 × 1 gwei base + 1 gwei priority, +10%"
+    );
+    let expired = clubgate_ipc::ChunkRequest { replace: "expired".into(), ..chunk("t-1", 0) };
+    refused(service.sign_chunk(&expired).await, "it may still confirm");
+    let wrong = clubgate_ipc::ChunkRequest { replace: "expired".into(), ..chunk("w-1", 1) };
+    refused(service.sign_chunk(&wrong).await, "ERC-20 chunks are replaced by speed-up");
+    let queue = service.mark_broadcast(&chunk("t-1", 0)).await.unwrap();
+    assert!(queue.iter().find(|b| b.bundle_id == "t-1").unwrap().chunks[0].broadcast_at.is_some());
+    refused(service.mark_broadcast(&chunk("t-1", 0)).await, "recorded as broadcast already");
+    refused(service.mark_broadcast(&chunk("e-2", 0)).await, "no signed transaction to broadcast");
 }

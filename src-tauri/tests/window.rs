@@ -440,6 +440,14 @@ async fn the_launch_ic_walks_the_real_window() {
     wait_for(&client, ".bundle[data-bundle='w-trc'] .chunk[data-chunk='0'][data-status='signed']").await;
     let signed = wait_text(&client, &format!("{card} .signed-row"), "TRC-20 (Tron)").await;
     assert!(signed.contains("150000 (150000000000 base units)") && signed.contains("4b2f / 0102030405060708"), "{signed}");
+    // A recorded replacement: the ERC-20 chunk 0 sped up (same nonce, higher fees); the TRC-20
+    // chunk marked broadcast can no longer be re-signed after expiry.
+    click(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0'] .replace[data-reason='speed-up']").await;
+    wait_for(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0'][data-attempt='1']").await;
+    wait_text(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0']", "replacement 1").await;
+    click(&client, &format!("{card} .chunk[data-chunk='0'] .mark-broadcast")).await;
+    wait_text(&client, &format!("{card} .chunk[data-chunk='0'] .broadcast"), "broadcast").await;
+    wait_gone(&client, &format!("{card} .chunk[data-chunk='0'] .replace")).await;
     // 400,000 + 150,000 + 2 canaries signed today: 49,998 of the canary phase's 600,000 left.
     wait_text(&client, "#treasury-headroom", "49998").await;
     new_payout("w-over", clubgate_treasury::demo::DEMO_PARTNER_TRC20, "50000").await;

@@ -553,6 +553,52 @@ impl Store {
         Err(Error::Database { path: self.path.display().to_string(), source: sqlx::Error::PoolTimedOut })
     }
 
+    /// Records that the latest signed attempt of a chunk was broadcast; returns the attempt.
+    pub async fn mark_broadcast(&self, bundle_id: &str, chunk: u32, by: &str, at: Timestamp) -> Result<u32> {
+        let chunk_number = i64::from(chunk);
+        let latest = sqlx::query_scalar!(
+            r#"SELECT attempt AS "attempt!" FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' ORDER BY attempt DESC LIMIT 1"#,
+            bundle_id,
+            chunk_number
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?
+        .ok_or_else(|| Error::Refused(format!("chunk {chunk} of bundle {bundle_id} has no signed transaction to broadcast")))?;
+        let broadcast_at = at.to_string();
+        let inserted = sqlx::query!(
+            "INSERT INTO broadcasts (bundle_id, chunk, attempt, broadcast_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
+            bundle_id,
+            chunk_number,
+            latest,
+            broadcast_at,
+            by
+        )
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => u32::try_from(latest).map_err(|_| Error::Corrupt { table: "broadcasts", row: latest, detail: "attempt".to_owned() }),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Err(Error::Refused(format!("attempt {latest} of chunk {chunk} of bundle {bundle_id} is recorded as broadcast already")))
+            }
+            Err(other) => Err(self.db_error(other)),
+        }
+    }
+
+    /// When an attempt of a chunk was recorded as broadcast, if it was.
+    pub async fn broadcast_at(&self, bundle_id: &str, chunk: u32, attempt: u32) -> Result<Option<String>> {
+        let (chunk_number, attempt_number) = (i64::from(chunk), i64::from(attempt));
+        sqlx::query_scalar!(
+            "SELECT broadcast_at FROM broadcasts WHERE bundle_id = ? AND chunk = ? AND attempt = ?",
+            bundle_id,
+            chunk_number,
+            attempt_number
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))
+    }
+
     /// Adds a bundle to the payout queue; a bundle id is used once.
     pub async fn insert_bundle(&self, bundle: &StoredBundle) -> Result<()> {
         let created_at = bundle.created_at.to_string();

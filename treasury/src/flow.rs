@@ -241,6 +241,15 @@ async fn sign_transaction(
         }
         (Some(Replace::SpeedUp), Network::Erc20, Some(_)) => {}
         (Some(Replace::Expired), Network::Trc20, Some(raw)) => {
+            // Only while unbroadcast: a broadcast transaction may have confirmed before expiry.
+            if let Some((attempt, _, _, _)) = store.signature_attempts(t.bundle_id, t.chunk).await?.last() {
+                if let Some(at) = store.broadcast_at(t.bundle_id, t.chunk, *attempt).await? {
+                    return Err(Error::Refused(format!(
+                        "attempt {attempt} of chunk {} was broadcast at {at}; it may have confirmed before it expired, so it is not re-signed — look it up on chain",
+                        t.chunk
+                    )));
+                }
+            }
             let bytes = hex::decode(raw).map_err(|_| Error::Refused("the stored transaction is not hex".to_owned()))?;
             let expiration = trc20::decode(&bytes)?.expiration_ms;
             if expiration > now.as_millisecond() {

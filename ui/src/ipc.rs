@@ -126,6 +126,10 @@ pub(crate) async fn sign_chunk(request: &ChunkRequest) -> Result<Vec<BundleView>
     call("sign_chunk", &RequestArgs { request }).await
 }
 
+pub(crate) async fn mark_broadcast(request: &ChunkRequest) -> Result<Vec<BundleView>, CommandError> {
+    call("mark_broadcast", &RequestArgs { request }).await
+}
+
 pub(crate) async fn sign_canary(request: &CanaryRequest) -> Result<TreasuryView, CommandError> {
     call("sign_canary", &RequestArgs { request }).await
 }

@@ -254,6 +254,10 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
     }
 }
 
+fn unsigned_status(status: &str) -> bool {
+    status == "not signed"
+}
+
 fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]) -> impl IntoView {
     let language = lang();
     let approved_by: Vec<String> = b.approvals.iter().map(|a| a.address.to_lowercase()).collect();
@@ -273,6 +277,7 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
         .collect_view();
     let bundle_id = b.bundle_id.clone();
     let approved = b.approved;
+    let network = b.network.clone();
     let chunks = b
         .chunks
         .iter()
@@ -281,7 +286,7 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
             let review_id = bundle_id.clone();
             let sign_id = bundle_id.clone();
             let review = move |_| {
-                let request = ChunkRequest { bundle_id: review_id.clone(), chunk: index, chain: q.chain() };
+                let request = ChunkRequest { bundle_id: review_id.clone(), chunk: index, chain: q.chain(), replace: String::new() };
                 spawn_local(async move {
                     match ipc::review_chunk(&request).await {
                         Ok(decoded) => {
@@ -292,30 +297,51 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
                     }
                 });
             };
-            let sign = move |_| {
-                let request = ChunkRequest { bundle_id: sign_id.clone(), chunk: index, chain: q.chain() };
+            let sign_as = move |replace: &str| {
+                let request = ChunkRequest { bundle_id: sign_id.clone(), chunk: index, chain: q.chain(), replace: replace.to_owned() };
                 q.review.set(None);
                 q.run(async move { ipc::sign_chunk(&request).await });
             };
-            let unsigned = c.status == "not signed";
+            let sign_as_original = sign_as.clone();
+            let sign = move |_| sign_as_original("");
+            let replacement = if network == "erc20" { "speed-up" } else { "expired" };
+            let replace = move |_| sign_as(replacement);
+            let broadcast_id = bundle_id.clone();
+            let broadcast = move |_| {
+                let request = ChunkRequest { bundle_id: broadcast_id.clone(), chunk: index, chain: q.chain(), replace: String::new() };
+                q.run(async move { ipc::mark_broadcast(&request).await });
+            };
+            let broadcast_at = c.broadcast_at.clone();
+            let can_replace = !unsigned_status(&c.status) && (network == "erc20" || broadcast_at.is_none());
+            let can_mark = !unsigned_status(&c.status) && broadcast_at.is_none();
+            let unsigned = unsigned_status(&c.status);
             let shown_id = bundle_id.clone();
             view! {
-                <tr class="chunk" data-chunk=index.to_string() data-status=c.status.clone()>
+                <tr class="chunk" data-chunk=index.to_string() data-status=c.status.clone() data-attempt=c.attempt.map(|a| a.to_string()).unwrap_or_default()>
                     <td>{format!("#{index}")}</td>
                     <td class="mono">{c.amount.clone()}</td>
-                    <td class="status" class:ok=!unsigned>{c.status.clone()}</td>
+                    <td class="status" class:ok=!unsigned>{match c.attempt { Some(a) if a > 0 => format!("{} (replacement {a})", c.status), _ => c.status.clone() }}</td>
                     <td class="mono">{c.tx_hash.clone().unwrap_or_default()}</td>
                     <td>
                         <Show when=move || unsigned>
                             <button class="button review" on:click=review.clone()>{move || t("review", language.get())}</button>
                             <button class="button primary sign" disabled=move || !approved || q.busy.get() on:click=sign.clone()>{move || t("sign", language.get())}</button>
                         </Show>
+                        <Show when=move || can_mark>
+                            <button class="button mark-broadcast" disabled=move || q.busy.get() on:click=broadcast.clone()>{move || t("mark_broadcast", language.get())}</button>
+                        </Show>
+                        <Show when=move || can_replace>
+                            <button class="button replace" data-reason=replacement disabled=move || q.busy.get() on:click=replace.clone()>
+                                {move || t(if replacement == "speed-up" { "speed_up" } else { "resign_expired" }, language.get())}
+                            </button>
+                        </Show>
                     </td>
+                    <td class="muted broadcast">{broadcast_at.map(|at| format!("broadcast {at}")).unwrap_or_default()}</td>
                 </tr>
                 {move || q.review.get().filter(|(id, i, _)| *id == shown_id && *i == index).map(|(_, _, d)| view! {
-                    <tr class="review-row"><td colspan="5"><p class="muted">"Unsigned bytes to be signed, decoded:"</p><DecodedTable decoded=d /></td></tr>
+                    <tr class="review-row"><td colspan="6"><p class="muted">"Unsigned bytes to be signed, decoded:"</p><DecodedTable decoded=d /></td></tr>
                 })}
-                {c.decoded.clone().map(|d| view! { <tr class="signed-row"><td colspan="5"><DecodedTable decoded=d /></td></tr> })}
+                {c.decoded.clone().map(|d| view! { <tr class="signed-row"><td colspan="6"><DecodedTable decoded=d /></td></tr> })}
             }
         })
         .collect_view();

@@ -60,3 +60,9 @@ pub(crate) async fn sign_chunk(service: State<'_, Service>, request: ChunkReques
 pub(crate) async fn sign_canary(service: State<'_, Service>, request: CanaryRequest) -> Result<TreasuryView> {
     service.sign_canary(&request).await
 }
+
+/// Records that a chunk's latest signed transaction was broadcast.
+#[tauri::command]
+pub(crate) async fn mark_broadcast(service: State<'_, Service>, request: ChunkRequest) -> Result<Vec<BundleView>> {
+    service.mark_broadcast(&request).await
+}
