@@ -5,8 +5,7 @@
 use std::fmt;
 
 use alloy::primitives::{Address, Signature, B256};
-use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
+use secp256k1::{Message, PublicKey, SecretKey, SECP256K1};
 
 use crate::error::{Error, Result};
 
@@ -27,13 +26,17 @@ pub trait HashSigner {
     fn address(&self) -> Address;
 }
 
-/// The local development key. Never accepted outside the `dev` profile.
-pub struct DevKey(PrivateKeySigner);
+/// The local development key. Never accepted outside the `dev` profile. Signs with
+/// libsecp256k1 (RFC 6979 nonces, low s), the library Bitcoin Core and geth use.
+pub struct DevKey {
+    key: SecretKey,
+    address: Address,
+}
 
 impl fmt::Debug for DevKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The address only: key material never reaches a log.
-        f.debug_tuple("DevKey").field(&self.0.address()).finish()
+        f.debug_tuple("DevKey").field(&self.address).finish()
     }
 }
 
@@ -44,19 +47,24 @@ impl DevKey {
         if profile != Profile::Dev {
             return Err(refuse("a local development key is refused outside the dev profile; pass --profile dev for development, use pkcs11: or ledger: otherwise"));
         }
-        let key: PrivateKeySigner =
-            hex_key.trim().trim_start_matches("0x").parse().map_err(|_| refuse("is not a 32-byte hex secp256k1 key"))?;
-        Ok(Self(key))
+        let bytes: [u8; 32] = alloy::primitives::hex::decode(hex_key.trim().trim_start_matches("0x"))
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| refuse("is not a 32-byte hex secp256k1 key"))?;
+        let key = SecretKey::from_byte_array(bytes).map_err(|_| refuse("is not a valid secp256k1 key (zero or above the group order)"))?;
+        let point = PublicKey::from_secret_key(SECP256K1, &key).serialize_uncompressed();
+        Ok(Self { key, address: Address::from_raw_public_key(&point[1..]) })
     }
 }
 
 impl HashSigner for DevKey {
     fn sign_prehash(&self, hash: &B256) -> Result<Signature> {
-        self.0.sign_hash_sync(hash).map_err(|e| Error::Sign(e.to_string()))
+        let (recovery, compact) = SECP256K1.sign_ecdsa_recoverable(Message::from_digest(hash.0), &self.key).serialize_compact();
+        Ok(Signature::from_bytes_and_parity(&compact, i32::from(recovery) != 0))
     }
 
     fn address(&self) -> Address {
-        self.0.address()
+        self.address
     }
 }
 
