@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::i18n::{lang, t};
 use crate::ipc;
+use crate::queue::text_field;
 
 /// The Payouts page.
 #[component]
@@ -62,15 +63,6 @@ pub(crate) fn PayoutsPage() -> impl IntoView {
             }
         });
     };
-    let field = |id: &'static str, key: &'static str, signal: RwSignal<String>, placeholder: &'static str| {
-        view! {
-            <label>
-                {move || t(key, language.get())}
-                <input id=id type="text" placeholder=placeholder prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
-            </label>
-        }
-    };
-
     view! {
         <crate::queue::PayoutQueue />
         <section class="card payout-form">
@@ -90,10 +82,10 @@ pub(crate) fn PayoutsPage() -> impl IntoView {
                         <option value="USDC">"USDC"</option>
                     </select>
                 </label>
-                {field("payout-to", "destination", to, "0x… / T…")}
-                {field("payout-amount", "amount", amount, "600000")}
-                {field("payout-target", "daily_target", target, "1000000")}
-                {field("payout-signed", "signed_today", signed, "0")}
+                {text_field("payout-to", "destination", to, "0x… / T…")}
+                {text_field("payout-amount", "amount", amount, "600000")}
+                {text_field("payout-target", "daily_target", target, "1000000")}
+                {text_field("payout-signed", "signed_today", signed, "0")}
             </div>
             <div class="form-actions">
                 <button id="payout-plan" class="button primary" on:click=run_plan>{move || t("plan", language.get())}</button>

@@ -22,6 +22,17 @@ pub(crate) fn DecodedTable(decoded: DecodedView) -> impl IntoView {
     }
 }
 
+/// A labelled text input bound to `signal`; the label is the interface word `key`.
+pub(crate) fn text_field(id: &'static str, key: &'static str, signal: RwSignal<String>, placeholder: &'static str) -> impl IntoView {
+    let language = lang();
+    view! {
+        <label>
+            {move || t(key, language.get())}
+            <input id=id type="text" placeholder=placeholder prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
+        </label>
+    }
+}
+
 /// Shared state of the queue section.
 #[derive(Clone, Copy)]
 struct Queue {
@@ -121,14 +132,6 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         };
         q.run(async move { ipc::create_bundle(&request).await });
     };
-    let input = |id: &'static str, key: &'static str, signal: RwSignal<String>, placeholder: &'static str| {
-        view! {
-            <label>
-                {move || t(key, language.get())}
-                <input id=id type="text" placeholder=placeholder prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
-            </label>
-        }
-    };
 
     view! {
         <section class="card" id="treasury">
@@ -202,7 +205,7 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         <section class="card" id="new-payout">
             <h2>{move || t("new_payout", language.get())}</h2>
             <div class="form-grid">
-                {input("bundle-id", "bundle_id", bundle_id, "p-2026-12-07-001")}
+                {text_field("bundle-id", "bundle_id", bundle_id, "p-2026-12-07-001")}
                 <label>
                     {move || t("network", language.get())}
                     <select id="bundle-network" on:change=move |ev| { network.set(event_target_value(&ev)); wallet.set(String::new()); }>
@@ -220,9 +223,9 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                         }}
                     </select>
                 </label>
-                {input("bundle-to", "destination", to, "0x… / T…")}
-                {input("bundle-amount", "amount", amount, "600000")}
-                {input("bundle-who", "requested_by", who, "treasury lead")}
+                {text_field("bundle-to", "destination", to, "0x… / T…")}
+                {text_field("bundle-amount", "amount", amount, "600000")}
+                {text_field("bundle-who", "requested_by", who, "treasury lead")}
             </div>
             <div class="form-actions">
                 <button id="bundle-create" class="button primary" disabled=move || q.busy.get() on:click=create>{move || t("put_in_queue", language.get())}</button>
@@ -236,9 +239,9 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
             </Show>
             <h3>{move || t("chain_fields", language.get())}</h3>
             <div class="form-grid">
-                {input("chain-nonce", "pending_nonce", q.nonce, "0")}
-                {input("chain-ref-bytes", "ref_block_bytes", q.ref_bytes, "4b2f")}
-                {input("chain-ref-hash", "ref_block_hash", q.ref_hash, "0102030405060708")}
+                {text_field("chain-nonce", "pending_nonce", q.nonce, "0")}
+                {text_field("chain-ref-bytes", "ref_block_bytes", q.ref_bytes, "4b2f")}
+                {text_field("chain-ref-hash", "ref_block_hash", q.ref_hash, "0102030405060708")}
             </div>
             {move || {
                 let bundles = q.bundles.get();
