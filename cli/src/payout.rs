@@ -64,9 +64,10 @@ pub(crate) struct PlanArgs {
     /// The daily target volume (decimal token text), for the phase headroom.
     #[arg(long)]
     daily_target: Option<String>,
-    /// Volume already signed this business day (decimal token text).
-    #[arg(long, default_value = "0")]
-    signed_today: String,
+    /// Volume already signed this business day (decimal token text; default: what the local
+    /// store's never-sign-twice registry has signed in the plan-zone business day).
+    #[arg(long)]
+    signed_today: Option<String>,
     /// T0 of the launch (default: the launch in the local store, when a daily target is given).
     #[arg(long)]
     t0: Option<String>,
@@ -76,6 +77,9 @@ pub(crate) struct PlanArgs {
     /// A file of allowed destinations, one address per line (# comments).
     #[arg(long)]
     allow_list: Option<PathBuf>,
+    /// A treasury file: its daily target and allow-list, unless given by the flags above.
+    #[arg(long)]
+    treasury: Option<PathBuf>,
     /// A plan file (default: the embedded launch-plan-v1).
     #[arg(long)]
     plan: Option<PathBuf>,
@@ -101,9 +105,11 @@ pub(crate) async fn run_plan(args: &PlanArgs, json_out: bool, db: Option<&std::p
     let amount = TokenAmount::parse_decimal(&args.amount, TOKEN_DECIMALS).map_err(input)?;
     let cap = cap_of(&plan, network).map_err(input)?;
     let chunks = batch(amount, cap).map_err(input)?;
-    let allow_listed = match &args.allow_list {
-        None => Value::Null,
-        Some(path) => {
+    let treasury = args.treasury.as_deref().map(crate::bundle::read_treasury).transpose()?;
+    let allow_listed = match (&args.allow_list, &treasury) {
+        (None, None) => Value::Null,
+        (None, Some(treasury)) => Value::Bool(treasury.allow_list.check(destination).is_ok()),
+        (Some(path), _) => {
             let listed = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.display().to_string(), source })?;
             let mut entries = Vec::new();
             for (number, line) in listed.lines().enumerate() {
@@ -118,15 +124,16 @@ pub(crate) async fn run_plan(args: &PlanArgs, json_out: bool, db: Option<&std::p
             Value::Bool(AllowList::new(entries).check(destination).is_ok())
         }
     };
-    let headroom = match &args.daily_target {
+    let target = match (&args.daily_target, &treasury) {
+        (Some(text), _) => {
+            Some(TokenAmount::parse_decimal(text, TOKEN_DECIMALS).map_err(|e| Error::Input(format!("--daily-target: {e}")))?.base_units())
+        }
+        (None, Some(treasury)) => Some(treasury.daily_target.base_units()),
+        (None, None) => None,
+    };
+    let headroom = match target {
         None => Value::Null,
         Some(target) => {
-            let target = TokenAmount::parse_decimal(target, TOKEN_DECIMALS).map_err(input)?.base_units();
-            let signed = if args.signed_today.trim() == "0" {
-                0
-            } else {
-                TokenAmount::parse_decimal(&args.signed_today, TOKEN_DECIMALS).map_err(input)?.base_units()
-            };
             let at: Timestamp = match &args.at {
                 Some(text) => text.parse().map_err(|_| Error::Input(format!("--at {text:?} is not an RFC 3339 instant")))?,
                 None => Timestamp::now(),
@@ -135,8 +142,21 @@ pub(crate) async fn run_plan(args: &PlanArgs, json_out: bool, db: Option<&std::p
                 Some(t0) => Launch::from_plan(plan.clone(), t0, None)?,
                 None => crate::commands::open_store(db).await?.require_settings().await?.launch()?,
             };
+            let signed = match &args.signed_today {
+                Some(text) => TokenAmount::parse_decimal(text, TOKEN_DECIMALS).map(TokenAmount::base_units).or_else(|e| {
+                    if text.trim() == "0" {
+                        Ok(0)
+                    } else {
+                        Err(Error::Input(format!("--signed-today: {e}")))
+                    }
+                })?,
+                None => {
+                    let (_, start, end) = clubgate_treasury::flow::business_day(&launch, at)?;
+                    crate::commands::open_store(db).await?.signed_volume(start, end).await?
+                }
+            };
             let (phase, percent, cap_volume, left) = phase_headroom(&plan, &launch.table, at, target, signed).map_err(input)?;
-            json!({ "phase": phase, "percent": percent, "cap": integer(cap_volume)?, "left": integer(left)?, "fits": amount.base_units() <= left })
+            json!({ "phase": phase, "percent": percent, "cap": integer(cap_volume)?, "signed": integer(signed)?, "left": integer(left)?, "fits": amount.base_units() <= left })
         }
     };
     if json_out {

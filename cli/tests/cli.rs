@@ -311,7 +311,7 @@ fn payout_plan_batches_and_reports_the_headroom() {
     assert_eq!(plan["cap"], 250_000_000_000u64);
     assert_eq!(
         plan["phase_headroom"],
-        serde_json::json!({"phase": "pilot", "percent": 10, "cap": 100_000_000_000u64, "left": 50_000_000_000u64, "fits": false})
+        serde_json::json!({"phase": "pilot", "percent": 10, "cap": 100_000_000_000u64, "signed": 50_000_000_000u64, "left": 50_000_000_000u64, "fits": false})
     );
     let trc = json(&[
         "payout",
@@ -986,6 +986,33 @@ fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_under_roles_
     let statuses: Vec<(&str, &str)> =
         after["canaries"].as_array().unwrap().iter().map(|c| (c["network"].as_str().unwrap(), c["status"].as_str().unwrap())).collect();
     assert_eq!(statuses, [("erc20", "signed"), ("trc20", "signed")]);
+
+    // The planner reads the day's signed volume from the registry and the treasury's target
+    // and allow-list: 600,000 + 200,000 + 50,000.5 originals and two 1-token canaries.
+    let planned = ok(&[
+        "--db",
+        &db,
+        "payout",
+        "plan",
+        "--network",
+        "erc20",
+        "--token",
+        "USDT",
+        "--to",
+        DEMO_PARTNER_ERC20,
+        "--amount",
+        "1149997.5",
+        "--treasury",
+        &treasury,
+        "--t0",
+        "2026-11-01T10:00",
+        "--json",
+    ]);
+    assert_eq!(planned["allow_listed"], true);
+    assert_eq!(
+        planned["phase_headroom"],
+        serde_json::json!({"phase": "full", "percent": 100, "cap": 2_000_000_000_000u64, "signed": 850_002_500_000u64, "left": 1_149_997_500_000u64, "fits": true})
+    );
 }
 
 #[test]
