@@ -54,6 +54,7 @@ fn address_of(conf: &Path, module: &str, dir: &Path, key: &str) -> Result<alloy:
         .args(["--module", module, "--token-label", DEMO_TOKEN, "--read-object", "--type", "pubkey", "--label", key, "-o"])
         .arg(&der))?;
     let bytes = std::fs::read(&der).map_err(|e| Error::Refused(format!("{}: {e}", der.display())))?;
+    let _ = std::fs::remove_file(&der);
     // SubjectPublicKeyInfo of a secp256k1 key: the uncompressed point is its last 65 bytes.
     let point: [u8; 65] = bytes
         .get(bytes.len().saturating_sub(65)..)
