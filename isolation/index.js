@@ -20,6 +20,7 @@ const ALLOWED_COMMANDS = new Set([
   "sign_chunk",
   "sign_canary",
   "mark_broadcast",
+  "import_approval",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

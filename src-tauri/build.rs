@@ -20,6 +20,7 @@ fn main() {
         "sign_chunk",
         "sign_canary",
         "mark_broadcast",
+        "import_approval",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

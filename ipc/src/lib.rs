@@ -500,6 +500,9 @@ pub struct ChunkView {
     pub decoded: Option<DecodedView>,
     /// When the latest signed attempt was recorded as broadcast.
     pub broadcast_at: Option<String>,
+    /// The latest signed transaction, hex (ERC-20: the signed envelope; TRC-20: raw_data),
+    /// for broadcasting.
+    pub raw: Option<String>,
 }
 
 /// A queued bundle with its approvals and chunk statuses.
@@ -567,6 +570,15 @@ pub struct ChunkRequest {
     /// "" for the original, `speed-up` (ERC-20) or `expired` (TRC-20) for a recorded
     /// replacement of the latest signed attempt.
     pub replace: String,
+}
+
+/// An approval made elsewhere (`clubgate approve` on another workstation), as its JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalImport {
+    /// The bundle it is for.
+    pub bundle_id: String,
+    /// The approval document: `{"bundle_hash", "approver", "signature"}`.
+    pub document: String,
 }
 
 /// A canary payout to sign.

@@ -46,6 +46,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::sign_chunk,
             commands::payout::sign_canary,
             commands::payout::mark_broadcast,
+            commands::payout::import_approval,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

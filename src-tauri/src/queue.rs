@@ -14,8 +14,8 @@ use clubgate_core::payout::{cap_of, phase_headroom, Destination, TokenAmount};
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{network_id, ApproverRole, Token, Treasury, WalletKind, TOKEN_DECIMALS};
 use clubgate_ipc::{
-    ApprovalView, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, CanaryView, ChainInput, ChunkRequest, ChunkView,
-    DecodedView, TreasuryView, WalletView,
+    ApprovalImport, ApprovalView, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, CanaryView, ChainInput,
+    ChunkRequest, ChunkView, DecodedView, TreasuryView, WalletView,
 };
 use clubgate_store::StoredBundle;
 use clubgate_treasury::{bundle, flow, signers};
@@ -235,6 +235,7 @@ impl Service {
                     _ => None,
                 },
                 tx_hash: latest.and_then(|(_, _, _, hash)| hash),
+                raw: self.store.latest_signed_raw(&stored.bundle_id, index).await?,
                 decoded: self.decoded_latest(&stored.bundle_id, index).await?,
             });
         }
@@ -339,6 +340,38 @@ impl Service {
         flow::check_approver(&treasury, approval.approver)?;
         self.store
             .add_approval(&request.bundle_id, &approval.approver.to_checksum(None), &hex::encode(&approval.signature), Timestamp::now())
+            .await?;
+        self.payout_queue().await
+    }
+
+    /// Adds an approval made on another workstation: it must be for this very bundle (its
+    /// hash), by a registered approver, and its signature must recover to that approver.
+    pub async fn import_approval(&self, request: &ApprovalImport) -> Result<Vec<BundleView>> {
+        let treasury = self.treasury()?;
+        let (stored, payout) = self.stored_bundle(&request.bundle_id).await?;
+        let document: serde_json::Value = serde_json::from_str(request.document.trim())
+            .map_err(|e| refuse(format!("the approval is not JSON ({e}); paste the file `clubgate approve` wrote")))?;
+        let field = |name: &str| document[name].as_str().ok_or_else(|| refuse(format!("the approval has no {name:?}")));
+        if !field("bundle_hash")?.eq_ignore_ascii_case(&stored.hash) {
+            return Err(refuse(format!(
+                "the approval is for bundle hash {}, not {} ({})",
+                field("bundle_hash")?,
+                stored.hash,
+                stored.bundle_id
+            )));
+        }
+        let approver = field("approver")?.parse().map_err(|_| refuse("the approver is not an address"))?;
+        let signature = hex::decode(field("signature")?).map_err(|_| refuse("the signature is not hex"))?;
+        flow::check_approver(&treasury, approver)?;
+        let approval = Approval { approver, signature };
+        let recovered = alloy::primitives::Signature::try_from(approval.signature.as_slice())
+            .ok()
+            .and_then(|s| s.recover_address_from_prehash(&payout.canonical_hash()).ok());
+        if recovered != Some(approver) {
+            return Err(refuse(format!("the signature is not {}'s over bundle {}", approver.to_checksum(None), stored.bundle_id)));
+        }
+        self.store
+            .add_approval(&request.bundle_id, &approver.to_checksum(None), &hex::encode(&approval.signature), Timestamp::now())
             .await?;
         self.payout_queue().await
     }

@@ -228,4 +228,28 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
     assert!(queue.iter().find(|b| b.bundle_id == "t-1").unwrap().chunks[0].broadcast_at.is_some());
     refused(service.mark_broadcast(&chunk("t-1", 0)).await, "recorded as broadcast already");
     refused(service.mark_broadcast(&chunk("e-2", 0)).await, "no signed transaction to broadcast");
+
+    // An approval made on another workstation (`clubgate approve`) is added by its JSON:
+    // only for this very bundle, only by a registered approver, only with a valid signature.
+    let queue = service.create_bundle(&request("i-1", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "10")).await.unwrap();
+    let i1 = queue.iter().find(|b| b.bundle_id == "i-1").unwrap().clone();
+    let w1_hash = queue.iter().find(|b| b.bundle_id == "w-1").unwrap().hash.clone();
+    let document = |key: &str, hash: &str| {
+        let signer =
+            clubgate_treasury::signers::open_signer(&format!("pkcs11:clubgate-demo/{key}"), clubgate_chain::signer::Profile::Production)
+                .unwrap();
+        let signature = signer.sign_prehash(&hash.parse().unwrap()).unwrap();
+        serde_json::json!({ "bundle_hash": hash, "approver": signer.address().to_checksum(None), "signature": format!("0x{}", alloy::primitives::hex::encode(signature.as_bytes())) }).to_string()
+    };
+    let import = |document: String| clubgate_ipc::ApprovalImport { bundle_id: "i-1".into(), document };
+    refused(service.import_approval(&import(document("approver-c", &w1_hash))).await, "not");
+    refused(service.import_approval(&import(document("treasury-lead", &i1.hash))).await, "registered as treasury_lead");
+    refused(service.import_approval(&import("{not json".into())).await, "not JSON");
+    let mut forged: serde_json::Value = serde_json::from_str(&document("approver-b", &i1.hash)).unwrap();
+    forged["approver"] = serde_json::json!(approver("Approver C"));
+    refused(service.import_approval(&import(forged.to_string())).await, "is not");
+    let queue = service.import_approval(&import(document("approver-c", &i1.hash))).await.unwrap();
+    let i1 = queue.iter().find(|b| b.bundle_id == "i-1").unwrap();
+    assert_eq!(i1.approvals.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Approver C"]);
+    assert!(queue.iter().find(|b| b.bundle_id == "w-1").unwrap().chunks[0].raw.as_deref().unwrap_or_default().starts_with("0x02"));
 }

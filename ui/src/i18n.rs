@@ -124,6 +124,8 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "ref_block_bytes" => ("TRC-20 ref block bytes (2 bytes hex)", "TRC-20 ref block bytes (2 байта hex)"),
         "ref_block_hash" => ("TRC-20 ref block hash (8 bytes hex)", "TRC-20 ref block hash (8 байт hex)"),
         "review" => ("Review bytes", "Проверить байты"),
+        "import_approval" => ("Add an approval made on another workstation", "Добавить согласование с другого рабочего места"),
+        "add_approval" => ("Add approval", "Добавить согласование"),
         "mark_broadcast" => ("Mark broadcast", "Отмечено: отправлено в сеть"),
         "speed_up" => ("Speed up (same nonce, higher fees)", "Ускорить (тот же nonce, выше комиссия)"),
         "resign_expired" => ("Re-sign after expiry (unbroadcast)", "Переподписать после истечения (не отправлялась)"),

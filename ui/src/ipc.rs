@@ -1,8 +1,8 @@
 //! Calls into the Tauri shell through `window.__TAURI__.core.invoke`.
 
 use clubgate_ipc::{
-    ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView, DecodedView,
-    ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, SettingsUpdate, TreasuryView,
+    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView,
+    DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, SettingsUpdate, TreasuryView,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -124,6 +124,10 @@ pub(crate) async fn review_chunk(request: &ChunkRequest) -> Result<DecodedView, 
 
 pub(crate) async fn sign_chunk(request: &ChunkRequest) -> Result<Vec<BundleView>, CommandError> {
     call("sign_chunk", &RequestArgs { request }).await
+}
+
+pub(crate) async fn import_approval(request: &ApprovalImport) -> Result<Vec<BundleView>, CommandError> {
+    call("import_approval", &RequestArgs { request }).await
 }
 
 pub(crate) async fn mark_broadcast(request: &ChunkRequest) -> Result<Vec<BundleView>, CommandError> {

@@ -3,7 +3,9 @@
 //! canary panel. Every decision is the shell's; this file shows what it says, in words, and
 //! the exact bytes decoded — never the request fields as if they were the transaction.
 
-use clubgate_ipc::{ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChainInput, ChunkRequest, DecodedView, TreasuryView};
+use clubgate_ipc::{
+    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChainInput, ChunkRequest, DecodedView, TreasuryView,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -344,7 +346,12 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
                 {move || q.review.get().filter(|(id, i, _)| *id == shown_id && *i == index).map(|(_, _, d)| view! {
                     <tr class="review-row"><td colspan="6"><p class="muted">"Unsigned bytes to be signed, decoded:"</p><DecodedTable decoded=d /></td></tr>
                 })}
-                {c.decoded.clone().map(|d| view! { <tr class="signed-row"><td colspan="6"><DecodedTable decoded=d /></td></tr> })}
+                {c.decoded.clone().map(|d| view! {
+                    <tr class="signed-row"><td colspan="6">
+                        <DecodedTable decoded=d />
+                        {c.raw.clone().map(|raw| view! { <p class="muted">"Signed bytes (to broadcast):"</p><code class="raw mono">{raw}</code> })}
+                    </td></tr>
+                })}
             }
         })
         .collect_view();
@@ -363,6 +370,22 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
                 {b.approvals.iter().map(|a| view! { <span class="tag">{a.name.clone()}</span> }).collect_view()}
             </p>
             <div class="form-actions">{approve_buttons}</div>
+            {(!b.approved).then(|| {
+                let pasted = RwSignal::new(String::new());
+                let import_id = b.bundle_id.clone();
+                let import = move |_| {
+                    let request = ApprovalImport { bundle_id: import_id.clone(), document: pasted.get_untracked() };
+                    q.run(async move { ipc::import_approval(&request).await });
+                };
+                view! {
+                    <details class="import-approval">
+                        <summary>{move || t("import_approval", language.get())}</summary>
+                        <textarea class="wide-text approval-json" rows="3" placeholder="{\"bundle_hash\": \"0x…\", \"approver\": \"0x…\", \"signature\": \"0x…\"}"
+                            prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+                        <button class="button import" disabled=move || q.busy.get() on:click=import>{move || t("add_approval", language.get())}</button>
+                    </details>
+                }
+            })}
             <table class="table chunks"><tbody>{chunks}</tbody></table>
         </article>
     }

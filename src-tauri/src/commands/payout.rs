@@ -1,7 +1,8 @@
 //! Payout commands: the planner and the decoder of exact transaction bytes.
 
 use clubgate_ipc::{
-    ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView, TreasuryView,
+    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView,
+    TreasuryView,
 };
 use tauri::State;
 
@@ -65,4 +66,10 @@ pub(crate) async fn sign_canary(service: State<'_, Service>, request: CanaryRequ
 #[tauri::command]
 pub(crate) async fn mark_broadcast(service: State<'_, Service>, request: ChunkRequest) -> Result<Vec<BundleView>> {
     service.mark_broadcast(&request).await
+}
+
+/// Adds an approval made on another workstation.
+#[tauri::command]
+pub(crate) async fn import_approval(service: State<'_, Service>, request: ApprovalImport) -> Result<Vec<BundleView>> {
+    service.import_approval(&request).await
 }
