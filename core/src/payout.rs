@@ -148,8 +148,9 @@ impl TokenAmount {
     }
 }
 
-/// An Ethereum address whose EIP-55 checksum was verified (all-lowercase or all-uppercase
-/// hex carries no checksum and is refused: an approver must not sign to an unchecked typo).
+/// An Ethereum address whose EIP-55 checksum was verified: the text is exactly the address's
+/// EIP-55 form. All-lowercase or all-uppercase hex that is not that form carries no checksum
+/// and is refused: an approver must not sign to an unchecked typo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EthAddress(Address);
 
@@ -161,11 +162,17 @@ impl EthAddress {
         if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(refuse("must be 0x and 40 hex digits"));
         }
+        let address: Address = text.parse().map_err(|_| refuse("must be 0x and 40 hex digits"))?;
+        // The text must be the address's own EIP-55 form. That form can happen to be all one
+        // case (2^-k for k letters); any other single-case text carries no checksum.
+        if address.to_checksum(None) == text {
+            return Ok(Self(address));
+        }
         let has_letters = hex.bytes().any(|b| b.is_ascii_alphabetic());
         if has_letters && (hex.bytes().all(|b| !b.is_ascii_uppercase()) || hex.bytes().all(|b| !b.is_ascii_lowercase())) {
             return Err(refuse("has no EIP-55 checksum (mixed case); copy it from a source that checksums"));
         }
-        Address::parse_checksummed(text, None).map(Self).map_err(|_| refuse("fails its EIP-55 checksum: a character is wrong"))
+        Err(refuse("fails its EIP-55 checksum: a character is wrong"))
     }
 
     /// The 20 bytes.

@@ -64,6 +64,12 @@ fn eip55_addresses_are_verified() {
     check("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "has no EIP-55 checksum");
     check("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "must start with 0x");
     check("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA", "40 hex digits");
+    // An EIP-55 form can happen to be all one case (here: every letter's hash nibble is ≥ 8);
+    // it is the checksum, not a missing one. Its all-lowercase spelling is not.
+    let upper = "0xABB5F31871144382C6E9347258C5677E724FB953";
+    assert_eq!(EthAddress::parse(upper).unwrap().to_string(), upper);
+    check("0xabb5f31871144382c6e9347258c5677e724fb953", "has no EIP-55 checksum");
+    check("0x0000000000000000000000000000000000000000000", "40 hex digits");
 }
 
 #[test]
@@ -120,6 +126,20 @@ proptest! {
         // Greedy: every chunk but the last is exactly the cap.
         prop_assert!(chunks[..chunks.len() - 1].iter().all(|c| c.base_units() == cap.cap_base_units()));
         prop_assert_eq!(chunks.len() as u128, units.div_ceil(cap.cap_base_units()));
+    }
+
+    #[test]
+    fn every_eip55_form_parses_and_a_flipped_letter_never_does(bytes in any::<[u8; 20]>(), flip in any::<prop::sample::Index>()) {
+        let text = alloy_primitives::Address::from(bytes).to_checksum(None);
+        prop_assert_eq!(EthAddress::parse(&text).unwrap().to_string(), text.clone());
+        let letters: Vec<usize> = text.char_indices().skip(2).filter(|(_, c)| c.is_ascii_alphabetic()).map(|(i, _)| i).collect();
+        if !letters.is_empty() {
+            let at = letters[flip.index(letters.len())];
+            let mut flipped = text.clone().into_bytes();
+            flipped[at] ^= 0x20;
+            let flipped = String::from_utf8(flipped).unwrap();
+            prop_assert!(EthAddress::parse(&flipped).is_err(), "{} accepted", flipped);
+        }
     }
 
     #[test]
