@@ -131,11 +131,11 @@ proptest! {
     #[test]
     fn every_eip55_form_parses_and_a_flipped_letter_never_does(bytes in any::<[u8; 20]>(), flip in any::<prop::sample::Index>()) {
         let text = alloy_primitives::Address::from(bytes).to_checksum(None);
-        prop_assert_eq!(EthAddress::parse(&text).unwrap().to_string(), text.clone());
+        prop_assert_eq!(EthAddress::parse(&text).unwrap().to_string(), text.as_str());
         let letters: Vec<usize> = text.char_indices().skip(2).filter(|(_, c)| c.is_ascii_alphabetic()).map(|(i, _)| i).collect();
         if !letters.is_empty() {
             let at = letters[flip.index(letters.len())];
-            let mut flipped = text.clone().into_bytes();
+            let mut flipped = text.into_bytes();
             flipped[at] ^= 0x20;
             let flipped = String::from_utf8(flipped).unwrap();
             prop_assert!(EthAddress::parse(&flipped).is_err(), "{} accepted", flipped);
