@@ -50,9 +50,7 @@ fn trc20_transfer(owner: TronAddress, n: i64) -> trc20::Transfer {
 }
 
 fn owner(signer: &dyn HashSigner) -> TronAddress {
-    let mut raw = [0x41u8; 21];
-    raw[1..].copy_from_slice(signer.address().as_slice());
-    TronAddress::from_raw(raw).expect("0x41")
+    TronAddress::from_account(signer.address())
 }
 
 /// Build, sign (which recovers and compares the signer), then decode the bytes again.

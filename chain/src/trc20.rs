@@ -238,12 +238,10 @@ pub fn decode(raw_data: &[u8]) -> Result<Decoded> {
     }
     let transfer =
         transferCall::abi_decode(&call.data).map_err(|e| Error::Decode(format!("the call is not transfer(address,uint256): {e}")))?;
-    let mut to = [0x41u8; 21];
-    to[1..].copy_from_slice(transfer.to.as_slice());
     Ok(Decoded {
         owner: tron(&call.owner_address, "the owner")?,
         token: tron(&call.contract_address, "the contract")?,
-        to: tron(&to, "the destination")?,
+        to: TronAddress::from_account(transfer.to),
         amount: transfer.amount,
         ref_block_bytes: raw.ref_block_bytes,
         ref_block_hash: raw.ref_block_hash,

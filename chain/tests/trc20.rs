@@ -34,9 +34,7 @@ fn tron(address: &str) -> TronAddress {
 }
 
 fn owner_of(signer: &dyn HashSigner) -> TronAddress {
-    let mut raw = [0x41u8; 21];
-    raw[1..].copy_from_slice(signer.address().as_slice());
-    TronAddress::from_raw(raw).unwrap()
+    TronAddress::from_account(signer.address())
 }
 
 fn check(key: &DevKey, to: &str, amount: u128, ref_block: (&str, &str), lifetime_ms: i64, fee_limit: i64) {

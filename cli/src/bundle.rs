@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::Address;
 use clap::Args;
 use clubgate_chain::approval::{Approval, PayoutBundle, Quorum};
-use clubgate_core::launch::Launch;
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
 use clubgate_core::plan::{Network, Plan};
 use clubgate_core::treasury::Treasury;
@@ -17,7 +16,7 @@ use clubgate_treasury::flow::{self, ChainParams, Replace, SignInput};
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use crate::commands::{name_plan_file, open_store, print_json, read_plan, Error, Result};
+use crate::commands::{launch_of, name_plan_file, open_store, print_json, read_plan, Error, Result};
 use crate::payout::{NetworkArg, TokenArg};
 use crate::tx::{open_signer, ProfileArg};
 
@@ -160,6 +159,10 @@ fn read_bundle(path: &Path) -> Result<PayoutBundle> {
     Ok(bundle::from_document(&read_json(path)?, &path.display().to_string())?)
 }
 
+fn write_document(path: &Path, document: &Value) -> Result<()> {
+    std::fs::write(path, serde_json::to_string_pretty(document)?).map_err(|source| Error::Read { path: path.display().to_string(), source })
+}
+
 fn plan_of(path: Option<&Path>) -> Result<Plan> {
     let (source, text) = read_plan(path)?;
     Plan::from_toml(&text).map_err(|error| name_plan_file(&source, error))
@@ -185,8 +188,7 @@ pub(crate) fn run_bundle(args: &BundleArgs, json_out: bool) -> Result<()> {
     };
     let made = bundle::make(&plan, treasury.as_ref(), &request)?;
     let document = bundle::to_document(&made);
-    std::fs::write(&args.out, serde_json::to_string_pretty(&document)?)
-        .map_err(|source| Error::Read { path: args.out.display().to_string(), source })?;
+    write_document(&args.out, &document)?;
     if json_out {
         return print_json(&document);
     }
@@ -212,8 +214,7 @@ pub(crate) async fn run_approve(args: &ApproveArgs, json_out: bool) -> Result<()
         "approver": approval.approver.to_checksum(None),
         "signature": format!("0x{}", alloy::primitives::hex::encode(&approval.signature)),
     });
-    std::fs::write(&args.out, serde_json::to_string_pretty(&document)?)
-        .map_err(|source| Error::Read { path: args.out.display().to_string(), source })?;
+    write_document(&args.out, &document)?;
     if json_out {
         return print_json(&document);
     }
@@ -273,10 +274,7 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
     };
     let signer = open_signer(&args.signer, args.profile)?;
     let store = open_store(db).await?;
-    let launch = match &args.t0 {
-        Some(t0) => Launch::from_plan(plan, t0, None)?,
-        None => store.require_settings().await?.launch()?,
-    };
+    let launch = launch_of(&store, plan, args.t0.as_deref()).await?;
     let chain = match network {
         Network::Erc20 => {
             let need = |v: Option<u64>, what: &str| v.ok_or_else(|| Error::Input(format!("--{what} is needed for an ERC-20 chunk")));

@@ -7,15 +7,15 @@ use std::path::PathBuf;
 use clap::Args;
 use clubgate_core::launch::Launch;
 use clubgate_core::payout::Destination;
-use clubgate_core::plan::Network;
-use clubgate_core::treasury::{network_id, Treasury, WalletKind, CANARY_AMOUNT_BASE_UNITS};
+use clubgate_core::plan::{Network, Plan};
+use clubgate_core::treasury::{network_id, Treasury, CANARY_AMOUNT_BASE_UNITS};
 use clubgate_store::Store;
 use clubgate_treasury::flow;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
 use crate::bundle::read_treasury;
-use crate::commands::{open_store, print_json, Error, Result};
+use crate::commands::{launch_of, open_store, print_json, Error, Result};
 use crate::payout::TokenArg;
 use crate::tx::{fixed_hex, open_signer, ProfileArg};
 
@@ -70,19 +70,12 @@ pub(crate) struct SignerAddressArgs {
     profile: ProfileArg,
 }
 
-async fn launch_of(store: &Store, t0: Option<&str>) -> Result<Launch> {
-    match t0 {
-        Some(t0) => Ok(Launch::new(clubgate_core::DEFAULT_PLAN_TOML, t0, None)?),
-        None => Ok(store.require_settings().await?.launch()?),
-    }
-}
-
 pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
     let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
     let spec = args.signer.as_deref().unwrap_or(&wallet.signer);
     let store = open_store(db).await?;
-    let launch = launch_of(&store, args.t0.as_deref()).await?;
+    let launch = launch_of(&store, Plan::default_v1(), args.t0.as_deref()).await?;
     let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
         (Some(bytes), Some(hash)) => Some((fixed_hex(bytes, "ref-block-bytes")?, fixed_hex(hash, "ref-block-hash")?)),
         _ => None,
@@ -108,26 +101,26 @@ pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&
 
 /// The day's canary status of every canary wallet.
 pub(crate) async fn canary_status(store: &Store, launch: &Launch, treasury: &Treasury, now: Timestamp) -> Result<Value> {
-    let (day, _, _) = flow::business_day(launch, now)?;
-    let mut rows = Vec::new();
-    for wallet in treasury.wallets.iter().filter(|w| w.kind == WalletKind::Canary) {
-        let id = flow::canary_bundle_id(wallet, day);
-        let latest = flow::chunk_status(store, &id, 0).await?;
-        rows.push(json!({
-            "network": network_id(wallet.network),
-            "wallet": wallet.id,
-            "check_address": wallet.check_address.map(|a| a.to_string()),
-            "status": latest.as_ref().map_or("not signed", |(_, _, state, _)| state.as_str()),
-            "tx_hash": latest.as_ref().and_then(|(_, _, _, hash)| hash.clone()),
-        }));
-    }
+    let (day, statuses) = flow::canary_statuses(store, launch, treasury, now).await?;
+    let rows: Vec<Value> = statuses
+        .iter()
+        .map(|c| {
+            json!({
+                "network": network_id(c.wallet.network),
+                "wallet": c.wallet.id,
+                "check_address": c.wallet.check_address.map(|a| a.to_string()),
+                "status": c.status,
+                "tx_hash": c.tx_hash,
+            })
+        })
+        .collect();
     Ok(json!({ "day": day.to_string(), "canaries": rows }))
 }
 
 pub(crate) async fn run_status(args: &CanaryStatusArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
     let store = open_store(db).await?;
-    let launch = launch_of(&store, args.t0.as_deref()).await?;
+    let launch = launch_of(&store, Plan::default_v1(), args.t0.as_deref()).await?;
     let document = canary_status(&store, &launch, &treasury, Timestamp::now()).await?;
     if json_out {
         return print_json(&document);
@@ -146,8 +139,8 @@ pub(crate) async fn run_status(args: &CanaryStatusArgs, json_out: bool, db: Opti
 
 pub(crate) fn run_address(args: &SignerAddressArgs, json_out: bool) -> Result<()> {
     let signer = open_signer(&args.signer, args.profile)?;
-    let erc20 = flow::signer_address(Network::Erc20, signer.as_ref())?;
-    let trc20 = flow::signer_address(Network::Trc20, signer.as_ref())?;
+    let erc20 = flow::signer_address(Network::Erc20, signer.as_ref());
+    let trc20 = flow::signer_address(Network::Trc20, signer.as_ref());
     let shown = if args.signer.starts_with("dev:") { "dev:…" } else { args.signer.as_str() };
     if json_out {
         return print_json(&json!({ "signer": shown, "erc20": erc20.to_string(), "trc20": trc20.to_string() }));

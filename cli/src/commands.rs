@@ -324,6 +324,14 @@ impl Error {
 
 pub(crate) type Result<T> = std::result::Result<T, Error>;
 
+/// The launch a command works under: `--t0` on `plan` when given, else the local store's.
+pub(crate) async fn launch_of(store: &Store, plan: Plan, t0: Option<&str>) -> Result<Launch> {
+    match t0 {
+        Some(t0) => Ok(Launch::from_plan(plan, t0, None)?),
+        None => Ok(store.require_settings().await?.launch()?),
+    }
+}
+
 pub(crate) fn read_plan(path: Option<&Path>) -> Result<(String, String)> {
     match path {
         None => Ok(("builtin:launch-plan-v1".to_owned(), DEFAULT_PLAN_TOML.to_owned())),

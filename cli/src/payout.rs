@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use clubgate_core::launch::Launch;
 use clubgate_core::payout::{batch, cap_of, phase_headroom, AllowList, Destination, TokenAmount};
 use clubgate_core::plan::{Network, Plan};
 use jiff::Timestamp;
@@ -138,10 +137,8 @@ pub(crate) async fn run_plan(args: &PlanArgs, json_out: bool, db: Option<&std::p
                 Some(text) => text.parse().map_err(|_| Error::Input(format!("--at {text:?} is not an RFC 3339 instant")))?,
                 None => Timestamp::now(),
             };
-            let launch = match &args.t0 {
-                Some(t0) => Launch::from_plan(plan.clone(), t0, None)?,
-                None => crate::commands::open_store(db).await?.require_settings().await?.launch()?,
-            };
+            let store = crate::commands::open_store(db).await?;
+            let launch = crate::commands::launch_of(&store, plan.clone(), args.t0.as_deref()).await?;
             let signed = match &args.signed_today {
                 Some(text) => TokenAmount::parse_decimal(text, TOKEN_DECIMALS).map(TokenAmount::base_units).or_else(|e| {
                     if text.trim() == "0" {
@@ -152,7 +149,7 @@ pub(crate) async fn run_plan(args: &PlanArgs, json_out: bool, db: Option<&std::p
                 })?,
                 None => {
                     let (_, start, end) = clubgate_treasury::flow::business_day(&launch, at)?;
-                    crate::commands::open_store(db).await?.signed_volume(start, end).await?
+                    store.signed_volume(start, end).await?
                 }
             };
             let (phase, percent, cap_volume, left) = phase_headroom(&plan, &launch.table, at, target, signed).map_err(input)?;

@@ -137,10 +137,8 @@ pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<clubgate_tr
 pub(crate) fn run_build_trc20(args: &BuildTrc20Args, json_out: bool) -> Result<()> {
     let signer = open_signer(&args.signer, args.profile)?;
     let tron = |text: &str, what: &str| TronAddress::parse(text).map_err(|e| Error::Input(format!("--{what}: {e}")));
-    let mut owner = [0x41u8; 21];
-    owner[1..].copy_from_slice(signer.address().as_slice());
     let transfer = clubgate_chain::trc20::Transfer {
-        owner: TronAddress::from_raw(owner).map_err(|e| Error::Input(e.to_string()))?,
+        owner: TronAddress::from_account(signer.address()),
         token: tron(&args.token, "token")?,
         to: tron(&args.to, "to")?,
         amount: TokenAmount::parse_decimal(&args.amount, 6).map_err(|e| Error::Input(e.to_string()))?.base_units(),

@@ -175,6 +175,11 @@ impl EthAddress {
         Err(refuse("fails its EIP-55 checksum: a character is wrong"))
     }
 
+    /// An address from its bytes (no text, so nothing to verify).
+    pub fn from_address(address: Address) -> Self {
+        Self(address)
+    }
+
     /// The 20 bytes.
     pub fn bytes(&self) -> [u8; 20] {
         self.0.into_array()
@@ -209,6 +214,13 @@ impl TronAddress {
             return Err(refuse("does not start with the 0x41 mainnet prefix"));
         }
         Ok(Self(raw))
+    }
+
+    /// The Tron address of a 20-byte account (an Ethereum-style key's address): 0x41 ‖ account.
+    pub fn from_account(account: Address) -> Self {
+        let mut raw = [0x41u8; 21];
+        raw[1..].copy_from_slice(account.as_slice());
+        Self(raw)
     }
 
     /// From the 21 raw bytes (0x41 ‖ 20).

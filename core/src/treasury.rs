@@ -72,6 +72,15 @@ pub fn network_id(network: Network) -> &'static str {
     }
 }
 
+/// The network of an id written as [`network_id`] writes it.
+pub fn network_from_id(text: &str) -> Option<Network> {
+    match text {
+        "erc20" => Some(Network::Erc20),
+        "trc20" => Some(Network::Trc20),
+        _ => None,
+    }
+}
+
 /// The mainnet token contracts (Tether and Circle's official deployments).
 pub fn mainnet_contract(network: Network, token: Token) -> Destination {
     let text = match (network, token) {

@@ -4,57 +4,57 @@
 use clubgate_core::launch::Launch;
 use clubgate_core::payout::{batch, cap_of, phase_headroom, Destination, TokenAmount};
 use clubgate_core::plan::Network;
+use clubgate_core::treasury::{network_id, TOKEN_DECIMALS};
 use clubgate_ipc::{DecodedView, PayoutPlanRequest, PayoutPlanView};
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
-
-const DECIMALS: u8 = 6;
+use crate::queue::network_named;
 
 fn refuse(message: impl Into<String>) -> Error {
     Error::Refused { message: message.into() }
 }
 
-fn decimal(units: u128) -> String {
-    TokenAmount::from_base_units(units).map_or_else(|| "0".to_owned(), |a| a.to_decimal(DECIMALS))
+/// Base units as decimal token text.
+pub(crate) fn decimal(units: u128) -> String {
+    TokenAmount::from_base_units(units).map_or_else(|| "0".to_owned(), |a| a.to_decimal(TOKEN_DECIMALS))
+}
+
+/// Why an amount is batched as it is, in words.
+pub(crate) fn why_batched(amount: u128, network: Network, cap: u128, chunks: usize) -> String {
+    let name = network_id(network).to_uppercase();
+    if chunks == 1 {
+        format!("{} is within the {name} per-tx cap of {}: one transaction", decimal(amount), decimal(cap))
+    } else {
+        format!(
+            "{} is above the {name} per-tx cap of {}: {} transactions of the cap and one remainder, approved once as a bundle",
+            decimal(amount),
+            decimal(cap),
+            chunks - 1
+        )
+    }
 }
 
 /// Plans a payout under the launch's plan at `now`.
 pub(crate) fn plan(launch: &Launch, request: &PayoutPlanRequest, now: Timestamp) -> Result<PayoutPlanView> {
-    let network = match request.network.as_str() {
-        "erc20" => Network::Erc20,
-        "trc20" => Network::Trc20,
-        other => return Err(refuse(format!("network {other:?} is not erc20 or trc20"))),
-    };
+    let network = network_named(&request.network)?;
     let to = Destination::parse(network, &request.to).map_err(|e| refuse(e.to_string()))?;
-    let amount = TokenAmount::parse_decimal(&request.amount, DECIMALS).map_err(|e| refuse(e.to_string()))?;
+    let amount = TokenAmount::parse_decimal(&request.amount, TOKEN_DECIMALS).map_err(|e| refuse(e.to_string()))?;
     let cap = cap_of(&launch.plan, network).map_err(|e| refuse(e.to_string()))?;
     let chunks = batch(amount, cap).map_err(|e| refuse(e.to_string()))?;
-    let why = if chunks.len() == 1 {
-        format!(
-            "{} is within the {} per-tx cap of {}: one transaction",
-            decimal(amount.base_units()),
-            request.network.to_uppercase(),
-            decimal(cap.cap_base_units())
-        )
-    } else {
-        format!(
-            "{} is above the {} per-tx cap of {}: {} transactions of the cap and one remainder, approved once as a bundle",
-            decimal(amount.base_units()),
-            request.network.to_uppercase(),
-            decimal(cap.cap_base_units()),
-            chunks.len() - 1
-        )
-    };
+    let why = why_batched(amount.base_units(), network, cap.cap_base_units(), chunks.len());
     let (phase, headroom, fits) = if request.daily_target.trim().is_empty() {
         (None, None, None)
     } else {
-        let target =
-            TokenAmount::parse_decimal(&request.daily_target, DECIMALS).map_err(|e| refuse(format!("daily target: {e}")))?.base_units();
+        let target = TokenAmount::parse_decimal(&request.daily_target, TOKEN_DECIMALS)
+            .map_err(|e| refuse(format!("daily target: {e}")))?
+            .base_units();
         let signed = if request.signed_today.trim().is_empty() {
             0
         } else {
-            TokenAmount::parse_decimal(&request.signed_today, DECIMALS).map_err(|e| refuse(format!("signed today: {e}")))?.base_units()
+            TokenAmount::parse_decimal(&request.signed_today, TOKEN_DECIMALS)
+                .map_err(|e| refuse(format!("signed today: {e}")))?
+                .base_units()
         };
         let (phase, percent, _, left) =
             phase_headroom(&launch.plan, &launch.table, now, target, signed).map_err(|e| refuse(e.to_string()))?;

@@ -10,9 +10,9 @@ use alloy::primitives::hex;
 use clubgate_chain::approval::{Approval, PayoutBundle};
 use clubgate_chain::signer::Profile;
 use clubgate_core::launch::Launch;
-use clubgate_core::payout::{cap_of, phase_headroom, Destination, TokenAmount};
+use clubgate_core::payout::{cap_of, phase_headroom, Destination};
 use clubgate_core::plan::Network;
-use clubgate_core::treasury::{network_id, ApproverRole, Token, Treasury, WalletKind, TOKEN_DECIMALS};
+use clubgate_core::treasury::{network_from_id, network_id, ApproverRole, Token, Treasury, WalletKind};
 use clubgate_ipc::{
     ApprovalImport, ApprovalView, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, CanaryView, ChainInput,
     ChunkRequest, ChunkView, DecodedView, TreasuryView, WalletView,
@@ -22,6 +22,7 @@ use clubgate_treasury::{bundle, flow, signers};
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
+use crate::payouts::{decimal, why_batched};
 use crate::service::Service;
 
 /// Moves the treasury file away from `<data dir>/treasury.toml`.
@@ -31,31 +32,9 @@ fn refuse(message: impl Into<String>) -> Error {
     Error::Refused { message: message.into() }
 }
 
-fn units(amount: u128) -> String {
-    TokenAmount::from_base_units(amount).map_or_else(|| "0".to_owned(), |a| a.to_decimal(TOKEN_DECIMALS))
-}
-
-fn network_named(text: &str) -> Result<Network> {
-    match text {
-        "erc20" => Ok(Network::Erc20),
-        "trc20" => Ok(Network::Trc20),
-        other => Err(refuse(format!("network {other:?} is not erc20 or trc20"))),
-    }
-}
-
-/// Why an amount is batched as it is, in words.
-pub(crate) fn why_batched(amount: u128, network: Network, cap: u128, chunks: usize) -> String {
-    let name = network_id(network).to_uppercase();
-    if chunks == 1 {
-        format!("{} is within the {name} per-tx cap of {}: one transaction", units(amount), units(cap))
-    } else {
-        format!(
-            "{} is above the {name} per-tx cap of {}: {} transactions of the cap and one remainder, approved once as a bundle",
-            units(amount),
-            units(cap),
-            chunks - 1
-        )
-    }
+/// The network a request names.
+pub(crate) fn network_named(text: &str) -> Result<Network> {
+    network_from_id(text).ok_or_else(|| refuse(format!("network {text:?} is not erc20 or trc20")))
 }
 
 fn chain_input(treasury: &Treasury, network: Network, token: Token, input: &ChainInput, now: Timestamp) -> Result<flow::ChainParams> {
@@ -123,24 +102,23 @@ impl Service {
         };
         let launch = self.launch().await?;
         let now = Timestamp::now();
-        let (day, start, end) = flow::business_day(&launch, now)?;
+        let (_, start, end) = flow::business_day(&launch, now)?;
         let signed = self.store.signed_volume(start, end).await?;
         let target = treasury.daily_target.base_units();
         let (phase, headroom) = match phase_headroom(&launch.plan, &launch.table, now, target, signed) {
-            Ok((phase, percent, _, left)) => (Some(format!("{phase} (≤{percent}% of the daily target)")), Some(units(left))),
+            Ok((phase, percent, _, left)) => (Some(format!("{phase} (≤{percent}% of the daily target)")), Some(decimal(left))),
             Err(error) => (Some(error.to_string()), None),
         };
+        let (day, statuses) = flow::canary_statuses(&self.store, &launch, &treasury, now).await?;
         let mut canaries = Vec::new();
-        for wallet in treasury.wallets.iter().filter(|w| w.kind == WalletKind::Canary) {
-            let id = flow::canary_bundle_id(wallet, day);
-            let latest = flow::chunk_status(&self.store, &id, 0).await?;
+        for c in statuses {
             canaries.push(CanaryView {
-                network: network_id(wallet.network).to_owned(),
-                wallet: wallet.id.clone(),
-                check_address: wallet.check_address.map(|a| a.to_string()).unwrap_or_default(),
-                status: latest.as_ref().map_or_else(|| "not signed".to_owned(), |(_, _, state, _)| state.clone()),
-                tx_hash: latest.and_then(|(_, _, _, hash)| hash),
-                decoded: self.decoded_latest(&id, 0).await?,
+                network: network_id(c.wallet.network).to_owned(),
+                wallet: c.wallet.id.clone(),
+                check_address: c.wallet.check_address.map(|a| a.to_string()).unwrap_or_default(),
+                decoded: self.decoded_latest(&c.bundle_id, 0).await?,
+                status: c.status,
+                tx_hash: c.tx_hash,
             });
         }
         Ok(TreasuryView {
@@ -167,8 +145,8 @@ impl Service {
                     address: w.address.to_string(),
                 })
                 .collect(),
-            daily_target: units(target),
-            signed_today: units(signed),
+            daily_target: decimal(target),
+            signed_today: decimal(signed),
             phase,
             headroom,
             canary_day: day.to_string(),
@@ -225,7 +203,7 @@ impl Service {
             let latest = flow::chunk_status(&self.store, &stored.bundle_id, index).await?;
             chunks.push(ChunkView {
                 index,
-                amount: units(u128::try_from(*amount).unwrap_or(0)),
+                amount: decimal(u128::try_from(*amount).unwrap_or(0)),
                 status: latest.as_ref().map_or_else(|| "not signed".to_owned(), |(_, _, state, _)| state.clone()),
                 attempt: latest.as_ref().map(|(attempt, _, _, _)| *attempt),
                 broadcast_at: match &latest {
@@ -248,7 +226,7 @@ impl Service {
             source: payout.source.clone(),
             destination: payout.destination.clone(),
             destination_name: treasury.allow_list.check(destination).ok().and_then(|d| treasury.destination_name(&d).map(str::to_owned)),
-            amount: units(amount),
+            amount: decimal(amount),
             hash: stored.hash.clone(),
             why: why_batched(amount, network, cap_of(plan, network)?.cap_base_units(), payout.chunks.len()),
             requested_by: stored.requested_by.clone(),

@@ -5,7 +5,7 @@ use alloy::primitives::U256;
 use clubgate_chain::approval::PayoutBundle;
 use clubgate_core::payout::{batch, cap_of, Destination, TokenAmount};
 use clubgate_core::plan::{Network, Plan};
-use clubgate_core::treasury::{network_id, Token, Treasury, TOKEN_DECIMALS};
+use clubgate_core::treasury::{network_from_id, network_id, Token, Treasury, TOKEN_DECIMALS};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
@@ -31,11 +31,7 @@ pub struct Request<'a> {
 
 /// The network of a bundle's `network` field.
 pub fn network_of(bundle: &PayoutBundle) -> Result<Network> {
-    match bundle.network.as_str() {
-        "erc20" => Ok(Network::Erc20),
-        "trc20" => Ok(Network::Trc20),
-        other => Err(Error::Refused(format!("bundle network {other:?} is not erc20 or trc20"))),
-    }
+    network_from_id(&bundle.network).ok_or_else(|| Error::Refused(format!("bundle network {:?} is not erc20 or trc20", bundle.network)))
 }
 
 /// Makes a bundle: addresses parsed for the network, the amount batched under the plan's

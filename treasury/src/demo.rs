@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clubgate_chain::pkcs11::address_of_point;
+use clubgate_core::payout::TronAddress;
 
 use crate::error::{Error, Result};
 
@@ -62,12 +63,6 @@ fn address_of(conf: &Path, module: &str, dir: &Path, key: &str) -> Result<alloy:
         .filter(|p: &[u8; 65]| p[0] == 0x04)
         .ok_or_else(|| Error::Refused(format!("{}: not an uncompressed secp256k1 public key", der.display())))?;
     Ok(address_of_point(&point))
-}
-
-fn tron(address: alloy::primitives::Address) -> Result<String> {
-    let mut raw = [0x41u8; 21];
-    raw[1..].copy_from_slice(address.as_slice());
-    Ok(clubgate_core::payout::TronAddress::from_raw(raw)?.to_string())
 }
 
 /// Creates (or reuses) the demo token under `dir` and writes the treasury file for it.
@@ -227,11 +222,11 @@ address = "TTpKHSFUdoi9j2zacMcRx522rztL61ojFS"
         slead = signer(DEMO_KEYS[3]),
         hot_erc20 = eth(4),
         shot_erc20 = signer(DEMO_KEYS[4]),
-        hot_trc20 = tron(addresses[5])?,
+        hot_trc20 = TronAddress::from_account(addresses[5]),
         shot_trc20 = signer(DEMO_KEYS[5]),
         canary_erc20 = eth(6),
         scanary_erc20 = signer(DEMO_KEYS[6]),
-        canary_trc20 = tron(addresses[7])?,
+        canary_trc20 = TronAddress::from_account(addresses[7]),
         scanary_trc20 = signer(DEMO_KEYS[7]),
     );
     clubgate_core::treasury::Treasury::from_toml(&text)?;

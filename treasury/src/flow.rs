@@ -101,14 +101,10 @@ pub struct SignedChunk {
 }
 
 /// The address of `signer` on `network`, as the wallet is written.
-pub fn signer_address(network: Network, signer: &(dyn HashSigner + Sync)) -> Result<Destination> {
+pub fn signer_address(network: Network, signer: &(dyn HashSigner + Sync)) -> Destination {
     match network {
-        Network::Erc20 => Ok(Destination::Eth(EthAddress::parse(&signer.address().to_checksum(None))?)),
-        Network::Trc20 => {
-            let mut raw = [0x41u8; 21];
-            raw[1..].copy_from_slice(signer.address().as_slice());
-            Ok(Destination::Tron(TronAddress::from_raw(raw)?))
-        }
+        Network::Erc20 => Destination::Eth(EthAddress::from_address(signer.address())),
+        Network::Trc20 => Destination::Tron(TronAddress::from_account(signer.address())),
     }
 }
 
@@ -193,7 +189,7 @@ pub async fn sign_chunk(store: &Store, bundle: &PayoutBundle, input: SignInput<'
         Error::Refused(format!("chunk {} is not in bundle {} ({} chunks)", input.chunk, bundle.bundleId, bundle.chunks.len()))
     })?;
     let amount = u128::try_from(bundle.chunks[index]).map_err(|_| Error::Refused("chunk too large".to_owned()))?;
-    let source = signer_address(network, input.signer)?.to_string();
+    let source = signer_address(network, input.signer).to_string();
     if source != bundle.source {
         return Err(Error::Refused(format!("the signer's wallet is {source}, but bundle {} pays from {}", bundle.bundleId, bundle.source)));
     }
@@ -366,7 +362,7 @@ pub async fn sign_canary(store: &Store, canary: Canary<'_>) -> Result<SignedChun
     }
     let check = wallet.check_address.ok_or_else(|| Error::Refused(format!("wallet {} has no check address", wallet.id)))?;
     treasury.allow_list.check(check)?;
-    let source = signer_address(wallet.network, signer)?;
+    let source = signer_address(wallet.network, signer);
     if source != wallet.address {
         return Err(Error::Refused(format!("the signer's wallet is {source}, but canary wallet {} is {}", wallet.id, wallet.address)));
     }
@@ -438,6 +434,42 @@ pub fn chain_params(
             })
         }
     }
+}
+
+/// The day's canary payout of one canary wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanaryStatus<'a> {
+    /// The canary wallet.
+    pub wallet: &'a Wallet,
+    /// Its registry id for the day.
+    pub bundle_id: String,
+    /// `not signed`, `reserved` or `signed`.
+    pub status: String,
+    /// The transaction hash / txID once signed.
+    pub tx_hash: Option<String>,
+}
+
+/// The canary payouts of the plan-zone business day that contains `now`, one per canary
+/// wallet in file order.
+pub async fn canary_statuses<'a>(
+    store: &Store,
+    launch: &Launch,
+    treasury: &'a Treasury,
+    now: Timestamp,
+) -> Result<(jiff::civil::Date, Vec<CanaryStatus<'a>>)> {
+    let (day, _, _) = business_day(launch, now)?;
+    let mut statuses = Vec::new();
+    for wallet in treasury.wallets.iter().filter(|w| w.kind == WalletKind::Canary) {
+        let bundle_id = canary_bundle_id(wallet, day);
+        let latest = chunk_status(store, &bundle_id, 0).await?;
+        statuses.push(CanaryStatus {
+            wallet,
+            status: latest.as_ref().map_or_else(|| "not signed".to_owned(), |(_, _, state, _)| state.clone()),
+            tx_hash: latest.and_then(|(_, _, _, hash)| hash),
+            bundle_id,
+        });
+    }
+    Ok((day, statuses))
 }
 
 /// The status of one chunk: the latest attempt's state and hash, or `None` if unsigned.
