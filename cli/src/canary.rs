@@ -7,15 +7,16 @@ use std::path::PathBuf;
 use clap::Args;
 use clubgate_core::launch::Launch;
 use clubgate_core::payout::Destination;
-use clubgate_core::plan::{Network, Plan};
+use clubgate_core::plan::Network;
 use clubgate_core::treasury::{network_id, Treasury, CANARY_AMOUNT_BASE_UNITS};
 use clubgate_store::Store;
 use clubgate_treasury::flow;
+use clubgate_treasury::signers::ConfiguredKeys;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
 use crate::bundle::read_treasury;
-use crate::commands::{launch_of, open_store, print_json, Error, Result};
+use crate::commands::{open_store, print_json, Error, Result};
 use crate::payout::TokenArg;
 use crate::tx::{fixed_hex, open_signer, ProfileArg};
 
@@ -30,10 +31,7 @@ pub(crate) struct CanarySignArgs {
     /// USDT (default) or USDC.
     #[arg(long, value_enum, default_value = "USDT")]
     token: TokenArg,
-    /// The wallet's key (default: the signer the treasury file names for the wallet).
-    #[arg(long)]
-    signer: Option<String>,
-    /// production (default) or dev.
+    /// production (default) or dev (a development key named by the treasury file).
     #[arg(long, value_enum, default_value = "production")]
     profile: ProfileArg,
     /// ERC-20: the wallet's pending nonce on chain, used only for a wallet new to the store.
@@ -45,9 +43,6 @@ pub(crate) struct CanarySignArgs {
     /// TRC-20: reference block hash bytes (8 bytes hex).
     #[arg(long)]
     ref_block_hash: Option<String>,
-    /// T0 (default: the launch in the local store).
-    #[arg(long)]
-    t0: Option<String>,
 }
 
 #[derive(Args)]
@@ -55,9 +50,6 @@ pub(crate) struct CanaryStatusArgs {
     /// The treasury file.
     #[arg(long)]
     treasury: PathBuf,
-    /// T0 (default: the launch in the local store).
-    #[arg(long)]
-    t0: Option<String>,
 }
 
 #[derive(Args)]
@@ -73,19 +65,20 @@ pub(crate) struct SignerAddressArgs {
 pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
     let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
-    let spec = args.signer.as_deref().unwrap_or(&wallet.signer);
     let store = open_store(db).await?;
-    let launch = launch_of(&store, Plan::default_v1(), args.t0.as_deref()).await?;
+    let launch = store.require_settings().await?.launch()?;
     let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
         (Some(bytes), Some(hash)) => Some((fixed_hex(bytes, "ref-block-bytes")?, fixed_hex(hash, "ref-block-hash")?)),
         _ => None,
     };
-    let now = Timestamp::now();
-    let chain = flow::chain_params(&treasury, wallet.network, args.token.token(), args.pending_nonce, ref_block, now)?;
-    let signer = open_signer(spec, args.profile)?;
-    let canary =
-        flow::Canary { launch: &launch, treasury: &treasury, wallet, token: args.token.token(), signer: signer.as_ref(), chain, now };
-    let signed = flow::sign_canary(&store, canary).await?;
+    let request = flow::CanaryRequest {
+        wallet: &wallet.id,
+        token: args.token.token(),
+        input: flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block },
+        now: Timestamp::now(),
+    };
+    let keys = ConfiguredKeys { profile: args.profile.into() };
+    let signed = flow::sign_canary(&store, flow::Policy { treasury: &treasury, launch: &launch }, &keys, request).await?;
     let mut document = signed.document;
     document["wallet"] = json!(wallet.id);
     document["network"] = json!(network_id(wallet.network));
@@ -120,7 +113,7 @@ pub(crate) async fn canary_status(store: &Store, launch: &Launch, treasury: &Tre
 pub(crate) async fn run_status(args: &CanaryStatusArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
     let store = open_store(db).await?;
-    let launch = launch_of(&store, Plan::default_v1(), args.t0.as_deref()).await?;
+    let launch = store.require_settings().await?.launch()?;
     let document = canary_status(&store, &launch, &treasury, Timestamp::now()).await?;
     if json_out {
         return print_json(&document);

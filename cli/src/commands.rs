@@ -65,8 +65,10 @@ enum Command {
     Keychain(KeychainCommand),
     /// Approve a payout bundle with an approver's key.
     Approve(crate::bundle::ApproveArgs),
-    /// Sign a chunk of an approved bundle: quorum, cap, volume and never twice.
-    Sign(Box<crate::bundle::SignArgs>),
+    /// Review a chunk: the exact unsigned bytes it would be signed with, under their hash.
+    Review(crate::bundle::ReviewArgs),
+    /// Sign a reviewed chunk of an approved bundle: policy, quorum, review, cap, never twice.
+    Sign(crate::bundle::SignArgs),
     /// Canary payouts: one token from each canary wallet to its check address, per day.
     #[command(subcommand)]
     Canary(CanaryCommand),
@@ -199,6 +201,10 @@ enum LaunchCommand {
         /// Who makes the change.
         #[arg(long)]
         who: String,
+        /// Once a payout of the launch was signed, changing T0 or the plan is a launch IC
+        /// decision: its reason, recorded with who made it.
+        #[arg(long)]
+        ic_reason: Option<String>,
     },
     /// Show the launch's settings.
     Show,
@@ -314,10 +320,22 @@ impl Error {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir | Self::Lines(_) => 2,
-            Self::Store(clubgate_store::Error::Core(_) | clubgate_store::Error::NoLaunch { .. }) => 2,
             Self::Flow(error) if error.is_refusal() => 2,
-            Self::Store(clubgate_store::Error::Refused(_) | clubgate_store::Error::SignRefused { .. }) => 2,
+            Self::Store(error) if clubgate_treasury::store_error_code(error) != "storage" => 2,
             Self::Store(_) | Self::Output(_) | Self::Flow(_) => 1,
+        }
+    }
+
+    /// The stable code of the error (printed as the last line of standard error), so scripts
+    /// and tests tell an HSM failure from a policy refusal without reading the message.
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            Self::Core(_) | Self::Input(_) | Self::Lines(_) => "invalid_input",
+            Self::Read { .. } => "file",
+            Self::NoDataDir => "no_data_dir",
+            Self::Store(error) => clubgate_treasury::store_error_code(error),
+            Self::Flow(error) => error.code(),
+            Self::Output(_) => "output",
         }
     }
 }
@@ -421,7 +439,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("attempt {attempt} of chunk {chunk} of bundle {bundle_id} is recorded as broadcast");
             Ok(())
         }
-        Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json),
+        Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json, cli.db.as_deref()).await,
+        Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,
         Command::Approve(args) => crate::bundle::run_approve(&args, json).await,
         Command::Keychain(KeychainCommand::SetPin { token }) => crate::tx::run_set_pin(&token, json),
         Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
@@ -537,7 +556,7 @@ fn plan_validate(file: &Path, json: bool) -> Result<()> {
 
 async fn launch(store: &Store, command: LaunchCommand, json: bool) -> Result<()> {
     let settings = match command {
-        LaunchCommand::Set { launch: DatesArgs { t0, tz, plan }, who } => {
+        LaunchCommand::Set { launch: DatesArgs { t0, tz, plan }, who, ic_reason } => {
             let (source, text) = read_plan(plan.as_deref())?;
             Plan::from_toml(&text).map_err(|error| name_plan_file(&source, error))?;
             let new = NewSettings {
@@ -547,6 +566,7 @@ async fn launch(store: &Store, command: LaunchCommand, json: bool) -> Result<()>
                 time_zone: tz.as_deref(),
                 changed_by: &who,
                 changed_at: Timestamp::now(),
+                reason: ic_reason.as_deref(),
             };
             store.configure(&new).await?
         }

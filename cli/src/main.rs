@@ -5,9 +5,11 @@
 mod bundle;
 mod canary;
 mod commands;
+mod decode;
 mod metrics;
 mod output;
 mod payout;
+mod secret;
 mod tx;
 
 use std::process::ExitCode;
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
             for line in error.to_string().lines() {
                 eprintln!("error: {line}");
             }
+            eprintln!("error-code: {}", error.code());
             ExitCode::from(error.exit_code())
         }
     }

@@ -357,7 +357,11 @@ pub fn phase_headroom(
     if phase.volume_cap_percent == 0 {
         return Err(PayoutError::NoVolume { at: at.to_string(), reason: format!("phase {} allows no payout volume", phase.id) });
     }
-    let cap = daily_target.checked_mul(u128::from(phase.volume_cap_percent)).map(|v| v / 100).unwrap_or(u128::MAX);
+    // An overflow is refused: it must never read as an unlimited cap.
+    let cap = daily_target.checked_mul(u128::from(phase.volume_cap_percent)).map(|v| v / 100).ok_or_else(|| PayoutError::NoVolume {
+        at: at.to_string(),
+        reason: format!("the daily target {daily_target} × {}% overflows; fix the daily target", phase.volume_cap_percent),
+    })?;
     Ok((phase.id.clone(), phase.volume_cap_percent, cap, cap.saturating_sub(signed_today)))
 }
 

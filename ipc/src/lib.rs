@@ -212,6 +212,10 @@ pub struct SettingsUpdate {
     pub plan_path: String,
     /// Who.
     pub who: String,
+    /// Once a payout of the launch was signed, changing T0 or the plan is a launch IC
+    /// decision: its reason ("" otherwise).
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// An error a command returns: a stable code and a message for the person.
@@ -458,8 +462,6 @@ pub struct TreasuryView {
 /// A new payout for the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleRequest {
-    /// The bundle id.
-    pub bundle_id: String,
     /// `erc20` or `trc20`.
     pub network: String,
     /// USDT or USDC.
@@ -545,6 +547,9 @@ pub struct ApproveRequest {
     pub bundle_id: String,
     /// The approver's address.
     pub approver: String,
+    /// The PIN of that approver's own token, typed now (a Ledger approver leaves it empty
+    /// and confirms on the device). The shell wipes it after use; the UI clears its field.
+    pub pin: String,
 }
 
 /// The chain fields the operator supplies.
@@ -567,9 +572,28 @@ pub struct ChunkRequest {
     pub chunk: u32,
     /// Chain fields.
     pub chain: ChainInput,
-    /// "" for the original, `speed-up` (ERC-20) or `expired` (TRC-20) for a recorded
-    /// replacement of the latest signed attempt.
+    /// Review: "" for the original, `speed-up` (ERC-20) or `expired` (TRC-20) for a
+    /// recorded replacement of the latest signed attempt. Sign: ignored (the review says).
     pub replace: String,
+    /// Sign: the review hash of the bytes to sign (what "Review bytes" showed). Review: "".
+    pub review_hash: String,
+}
+
+/// A review of a chunk: the exact unsigned bytes, decoded, under their signing hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewView {
+    /// The bundle.
+    pub bundle_id: String,
+    /// The chunk.
+    pub chunk: u32,
+    /// The signing hash; signing names it.
+    pub review_hash: String,
+    /// Signing after this instant (RFC 3339) is refused.
+    pub expires_at: String,
+    /// `speed-up` / `expired` for a replacement, "" for the original.
+    pub replace: String,
+    /// The decoded bytes.
+    pub decoded: DecodedView,
 }
 
 /// An approval made elsewhere (`clubgate approve` on another workstation), as its JSON.

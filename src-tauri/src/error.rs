@@ -28,6 +28,10 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The payout flow refused (its code names the rule: `volume_cap`, `quorum`,
+    /// `review_expired`, `login_refused`, …) or a signer failed (`hsm`).
+    #[error(transparent)]
+    Flow(clubgate_treasury::Error),
     /// A request was refused by a rule (a replay request, a payout to plan, bytes to decode).
     #[error("{message}")]
     Refused {
@@ -39,8 +43,8 @@ pub enum Error {
 impl From<clubgate_treasury::Error> for Error {
     fn from(error: clubgate_treasury::Error) -> Self {
         match error {
-            clubgate_treasury::Error::Refused(message) => Self::Refused { message },
             clubgate_treasury::Error::Store(error) => Self::Store(error),
+            other => Self::Flow(other),
         }
     }
 }
@@ -58,8 +62,8 @@ impl From<clubgate_core::payout::PayoutError> for Error {
 }
 
 impl Error {
-    /// The stable code the UI sees: `invalid_input`, `not_found`, `plan_file`, `no_launch`
-    /// or `storage`.
+    /// The stable code the UI sees: `invalid_input`, `not_found`, `plan_file`, `no_launch`,
+    /// `storage`, or the payout flow's code of the rule that refused.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Input(error) | Self::Store(clubgate_store::Error::Core(error)) => match error {
@@ -70,9 +74,8 @@ impl Error {
             Self::PlanFile { .. } => "plan_file",
             Self::EventsFile { .. } => "events_file",
             Self::Refused { .. } => "invalid_input",
-            Self::Store(clubgate_store::Error::NoLaunch { .. }) => "no_launch",
-            Self::Store(clubgate_store::Error::Refused(_) | clubgate_store::Error::SignRefused { .. }) => "refused",
-            Self::Store(_) => "storage",
+            Self::Flow(error) => error.code(),
+            Self::Store(error) => clubgate_treasury::store_error_code(error),
         }
     }
 }

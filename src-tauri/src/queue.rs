@@ -15,11 +15,12 @@ use clubgate_core::plan::Network;
 use clubgate_core::treasury::{network_from_id, network_id, ApproverRole, Token, Treasury, WalletKind};
 use clubgate_ipc::{
     ApprovalImport, ApprovalView, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, CanaryView, ChainInput,
-    ChunkRequest, ChunkView, DecodedView, TreasuryView, WalletView,
+    ChunkRequest, ChunkView, DecodedView, ReviewView, TreasuryView, WalletView,
 };
 use clubgate_store::StoredBundle;
 use clubgate_treasury::{bundle, flow, signers};
 use jiff::Timestamp;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::payouts::{decimal, why_batched};
@@ -37,7 +38,7 @@ pub(crate) fn network_named(text: &str) -> Result<Network> {
     network_from_id(text).ok_or_else(|| refuse(format!("network {text:?} is not erc20 or trc20")))
 }
 
-fn chain_input(treasury: &Treasury, network: Network, token: Token, input: &ChainInput, now: Timestamp) -> Result<flow::ChainParams> {
+fn operator_input(input: &ChainInput) -> Result<flow::OperatorInput> {
     let pending = input.pending_nonce.trim();
     let pending_nonce = if pending.is_empty() {
         0
@@ -56,8 +57,11 @@ fn chain_input(treasury: &Treasury, network: Network, token: Token, input: &Chai
         let hash = fixed(&input.ref_block_hash, "reference block hash", 8)?;
         Some((bytes.try_into().unwrap_or([0; 2]), hash.try_into().unwrap_or([0; 8])))
     };
-    Ok(flow::chain_params(treasury, network, token, pending_nonce, ref_block, now)?)
+    Ok(flow::OperatorInput { pending_nonce, ref_block })
 }
+
+/// The keys of this workstation's wallets: the treasury file's specs, production profile.
+const WALLET_KEYS: signers::ConfiguredKeys = signers::ConfiguredKeys { profile: Profile::Production };
 
 impl Service {
     fn treasury_path(&self) -> PathBuf {
@@ -276,9 +280,8 @@ impl Service {
         let source = wallet.address.to_string();
         let made = bundle::make(
             &launch.plan,
-            Some(&treasury),
+            &treasury,
             &bundle::Request {
-                bundle_id: &request.bundle_id,
                 network,
                 token: Token::parse(&request.token)?,
                 source: &source,
@@ -314,7 +317,14 @@ impl Service {
         }
         let spec =
             person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
-        let approval = signers::approve_with(spec, Profile::Production, &payout).await?;
+        // The approver's own credential, now: the PIN typed for this approval (wiped when
+        // dropped), or their Ledger's confirmation. Never the keychain's.
+        let pin = Zeroizing::new(request.pin.clone());
+        let approval = signers::approve_with(spec, Profile::Production, &payout, Some(pin.as_str())).await?;
+        drop(pin);
+        if approval.approver != person.address.address() {
+            return Err(refuse(format!("the key configured for {} is not their registered key", person.name)));
+        }
         flow::check_approver(&treasury, approval.approver)?;
         self.store
             .add_approval(&request.bundle_id, &approval.approver.to_checksum(None), &hex::encode(&approval.signature), Timestamp::now())
@@ -354,42 +364,51 @@ impl Service {
         self.payout_queue().await
     }
 
-    /// The exact unsigned bytes of a chunk, decoded — what the signer will be asked to sign.
-    pub async fn review_chunk(&self, request: &ChunkRequest) -> Result<DecodedView> {
+    /// Reviews a chunk: the exact unsigned bytes it would be signed with, decoded, fixed
+    /// under their signing hash; signing names that hash.
+    pub async fn review_chunk(&self, request: &ChunkRequest) -> Result<ReviewView> {
         let treasury = self.treasury()?;
+        let launch = self.launch().await?;
         let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
-        let network = bundle::network_of(&payout)?;
-        let chain = chain_input(&treasury, network, Token::parse(&payout.token)?, &request.chain, Timestamp::now())?;
-        let raw = flow::unsigned_chunk(&self.store, &payout, request.chunk, &chain).await?;
-        crate::payouts::decode(&raw)
+        let replace = Some(request.replace.trim()).filter(|r| !r.is_empty()).map(flow::Replace::parse).transpose()?;
+        let review = flow::review_chunk(
+            &self.store,
+            flow::Policy { treasury: &treasury, launch: &launch },
+            flow::ReviewRequest {
+                bundle: &payout,
+                chunk: request.chunk,
+                replace,
+                input: operator_input(&request.chain)?,
+                reviewed_by: "ClubGate Desk",
+                now: Timestamp::now(),
+            },
+        )
+        .await?;
+        Ok(ReviewView {
+            bundle_id: request.bundle_id.clone(),
+            chunk: request.chunk,
+            decoded: crate::payouts::decode(&review.unsigned_hex)?,
+            review_hash: review.review_hash,
+            expires_at: review.expires_at.to_string(),
+            replace: replace.map(|r| r.reason().to_owned()).unwrap_or_default(),
+        })
     }
 
-    /// Signs one chunk of an approved bundle with its hot wallet's configured key.
+    /// Signs exactly the reviewed bytes of a chunk of an approved bundle with its hot
+    /// wallet's configured key — every rule from the treasury file and the launch record.
     pub async fn sign_chunk(&self, request: &ChunkRequest) -> Result<Vec<BundleView>> {
         let treasury = self.treasury()?;
         let launch = self.launch().await?;
         let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
-        let network = bundle::network_of(&payout)?;
         let approvals = self.approvals_of(&request.bundle_id).await?;
-        flow::check_approvals(&treasury, &payout, &approvals)?;
-        let wallet = treasury.hot_wallet_at(&Destination::parse(network, &payout.source)?)?;
-        let now = Timestamp::now();
-        let chain = chain_input(&treasury, network, Token::parse(&payout.token)?, &request.chain, now)?;
-        let signer = signers::open_signer(&wallet.signer, Profile::Production)?;
-        let quorum = flow::quorum_of(&treasury)?;
-        let replace = Some(request.replace.trim()).filter(|r| !r.is_empty()).map(flow::Replace::parse).transpose()?;
-        let input = flow::SignInput {
-            launch: &launch,
-            quorum: &quorum,
+        let sign = flow::SignRequest {
+            bundle: &payout,
             approvals: &approvals,
             chunk: request.chunk,
-            signer: signer.as_ref(),
-            chain,
-            replace,
-            daily_target: treasury.daily_target.base_units(),
-            now,
+            review_hash: request.review_hash.trim(),
+            now: Timestamp::now(),
         };
-        flow::sign_chunk(&self.store, &payout, input).await?;
+        flow::sign_chunk(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, sign).await?;
         self.payout_queue().await
     }
 
@@ -404,12 +423,8 @@ impl Service {
     pub async fn sign_canary(&self, request: &CanaryRequest) -> Result<TreasuryView> {
         let treasury = self.treasury()?;
         let launch = self.launch().await?;
-        let wallet = treasury.wallet(&request.wallet)?;
-        let now = Timestamp::now();
-        let chain = chain_input(&treasury, wallet.network, Token::Usdt, &request.chain, now)?;
-        let signer = signers::open_signer(&wallet.signer, Profile::Production)?;
-        let canary = flow::Canary { launch: &launch, treasury: &treasury, wallet, token: Token::Usdt, signer: signer.as_ref(), chain, now };
-        flow::sign_canary(&self.store, canary).await?;
+        let canary = flow::CanaryRequest { wallet: &request.wallet, token: Token::Usdt, input: operator_input(&request.chain)?, now: Timestamp::now() };
+        flow::sign_canary(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, canary).await?;
         self.treasury_view().await
     }
 }

@@ -48,6 +48,7 @@ impl Service {
                 time_zone: None,
                 changed_by: "ClubGate Desk (first start, default T0)",
                 changed_at: now,
+                reason: None,
             };
             store.configure(&first).await?;
         }
@@ -115,6 +116,7 @@ impl Service {
             time_zone: zone,
             changed_by: &update.who,
             changed_at: Timestamp::now(),
+            reason: Some(update.reason.as_str()),
         };
         self.store.configure(&new).await?;
         self.overview().await

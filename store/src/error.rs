@@ -47,6 +47,80 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The chunk has a signed attempt; a new signature is only an explicit replacement.
+    #[error("chunk {chunk} of bundle {bundle_id} is signed already (attempt {attempt}); it is never signed twice — a new signature is only a replacement (ERC-20 speed-up, TRC-20 after expiry)")]
+    AlreadySigned {
+        /// The bundle.
+        bundle_id: String,
+        /// The chunk.
+        chunk: u32,
+        /// The signed attempt.
+        attempt: u32,
+    },
+    /// Another attempt of the chunk is being signed right now.
+    #[error("chunk {chunk} of bundle {bundle_id} is being signed (attempt {attempt}); wait for it and look at its status")]
+    BeingSigned {
+        /// The bundle.
+        bundle_id: String,
+        /// The chunk.
+        chunk: u32,
+        /// The reserved attempt.
+        attempt: u32,
+    },
+    /// A replacement was asked for a chunk that has no signed attempt.
+    #[error("chunk {chunk} of bundle {bundle_id} has no signed transaction to replace; sign the original first")]
+    NothingToReplace {
+        /// The bundle.
+        bundle_id: String,
+        /// The chunk.
+        chunk: u32,
+    },
+    /// A later attempt does not carry the original's bundle or content.
+    #[error("chunk {chunk} of bundle {bundle_id}: a replacement may change only fees (ERC-20) or the reference block, timestamp and expiry (TRC-20), but its {field} differs from the original's")]
+    ReplacementChanged {
+        /// The bundle.
+        bundle_id: String,
+        /// The chunk.
+        chunk: u32,
+        /// What differs.
+        field: &'static str,
+    },
+    /// The bundle does not fit the business day's phase volume cap.
+    #[error("the bundle's {amount} base units exceed the phase volume cap of the day: cap {cap}, already reserved {signed}, over by {excess}")]
+    VolumeCap {
+        /// The day's cap (base units).
+        cap: u128,
+        /// Reserved already that day.
+        signed: u128,
+        /// The bundle's amount.
+        amount: u128,
+        /// By how much it is over.
+        excess: u128,
+    },
+    /// The day's volume plus the bundle overflows: refused, never an unlimited cap.
+    #[error("the day's volume {signed} plus {amount} base units overflows; refused")]
+    VolumeOverflow {
+        /// Reserved already that day.
+        signed: u128,
+        /// The bundle's amount.
+        amount: u128,
+    },
+    /// The chunk's nonce is no longer the reviewed one.
+    #[error("wallet {wallet}: the reviewed nonce {reviewed} is no longer the chunk's (it would get {allocated}); review the chunk again")]
+    NonceMoved {
+        /// The hot wallet.
+        wallet: String,
+        /// The nonce in the reviewed bytes.
+        reviewed: u64,
+        /// The nonce the allocation gives.
+        allocated: u64,
+    },
+    /// T0 or the plan would change after payouts of the launch were signed.
+    #[error("{signed} payout signature(s) of this launch exist: changing T0 or the plan now is a launch IC decision — give its reason")]
+    LaunchLocked {
+        /// Signed attempts in the store.
+        signed: i64,
+    },
     /// No launch is configured yet.
     #[error("no launch is configured in {path}; set T0 first (`clubgate launch set --t0 2026-12-07T10:00` or the app's settings)")]
     NoLaunch {

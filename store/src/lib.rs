@@ -5,6 +5,7 @@
 //! changes are append-only: rows are only ever inserted, and triggers refuse the rest.
 
 mod error;
+mod signing;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,6 +16,9 @@ use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Error, Result};
+pub use signing::{
+    instant_ns, Attempt, NonceClaim, Reservation, Reserved, SignatureKind, StoredReview, VolumeClaim, STALE_RESERVATION_NS,
+};
 
 /// The most history rows read at once; a launch has a few hundred changes at most.
 const MAX_HISTORY_ROWS: i64 = 100_000;
@@ -32,19 +36,6 @@ pub struct StoredBundle {
     pub requested_by: String,
     /// When.
     pub created_at: Timestamp,
-}
-
-/// A payout chunk as the signature registry knows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChunkRef<'a> {
-    /// The bundle.
-    pub bundle_id: &'a str,
-    /// The chunk's index.
-    pub chunk: u32,
-    /// `erc20` or `trc20`.
-    pub network: &'a str,
-    /// Base units.
-    pub amount: u128,
 }
 
 /// The settings of a launch, as last recorded.
@@ -92,6 +83,8 @@ pub struct NewSettings<'a> {
     pub changed_by: &'a str,
     /// When.
     pub changed_at: Timestamp,
+    /// The launch IC's reason: required once a payout of the launch was signed.
+    pub reason: Option<&'a str>,
 }
 
 /// The local store.
@@ -172,6 +165,14 @@ impl Store {
         }
         let t0 = clubgate_core::schedule::rfc3339(launch.t0.zoned());
         let zone = launch.table.tz.clone();
+        let reason = new.reason.map(str::trim).filter(|r| !r.is_empty());
+        if reason.is_none() {
+            let changes = self.current_settings().await?.is_some_and(|c| c.t0 != t0 || c.time_zone != zone || c.plan_toml != new.plan_toml);
+            let signed = self.signed_count().await?;
+            if changes && signed > 0 {
+                return Err(Error::LaunchLocked { signed });
+            }
+        }
         let changed_at = new.changed_at.to_string();
         let changed_by = new.changed_by.trim();
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
@@ -187,8 +188,8 @@ impl Store {
                 .map_err(|e| self.db_error(e))?,
         };
         sqlx::query!(
-            "INSERT INTO launch_settings (launch_id, plan_id, plan_version, plan_source, plan_toml, t0, time_zone, changed_by, changed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO launch_settings (launch_id, plan_id, plan_version, plan_source, plan_toml, t0, time_zone, changed_by, changed_at, reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             launch_id,
             launch.plan.id,
             launch.plan.version,
@@ -197,7 +198,8 @@ impl Store {
             t0,
             zone,
             changed_by,
-            changed_at
+            changed_at,
+            reason
         )
         .execute(&mut *tx)
         .await
@@ -299,258 +301,6 @@ impl Store {
     /// Where the current event stream came from, if any.
     pub async fn stream_source(&self) -> Result<Option<String>> {
         sqlx::query_scalar!("SELECT source FROM event_stream WHERE id = 1").fetch_optional(&self.pool).await.map_err(|e| self.db_error(e))
-    }
-
-    /// Reserves the next signature of a payout chunk, durably, before any signer is asked.
-    /// The original (attempt 0) can be reserved once; a replacement only of the latest
-    /// *signed* attempt, with its reason. Concurrent callers: exactly one wins.
-    pub async fn reserve_signature(&self, chunk_ref: ChunkRef<'_>, replacement: Option<&str>, signer: &str, at: Timestamp) -> Result<u32> {
-        let ChunkRef { bundle_id, chunk, network, amount } = chunk_ref;
-        let amount_text = amount.to_string();
-        let chunk_number = i64::from(chunk);
-        let reserved_at = at.to_string();
-        // IMMEDIATE: the check and the reservation happen under one write lock.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
-        let latest = sqlx::query!(
-            r#"SELECT attempt AS "attempt!", state FROM signatures WHERE bundle_id = ? AND chunk = ? ORDER BY attempt DESC LIMIT 1"#,
-            bundle_id,
-            chunk_number
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(|e| self.db_error(e))?;
-        let attempt = match (&latest, replacement) {
-            (None, None) => 0,
-            (None, Some(_)) => {
-                return Err(Error::SignRefused {
-                    bundle_id: bundle_id.to_owned(),
-                    chunk,
-                    reason: "there is no signature to replace".to_owned(),
-                })
-            }
-            (Some(row), None) => {
-                return Err(Error::SignRefused {
-                    bundle_id: bundle_id.to_owned(),
-                    chunk,
-                    reason: format!(
-                        "attempt {} is already {}; a new signature is only an explicit replacement (speed-up or expired)",
-                        row.attempt, row.state
-                    ),
-                })
-            }
-            (Some(row), Some(_)) if row.state != "signed" => {
-                return Err(Error::SignRefused {
-                    bundle_id: bundle_id.to_owned(),
-                    chunk,
-                    reason: format!("attempt {} is still being signed", row.attempt),
-                })
-            }
-            (Some(row), Some(_)) => row.attempt + 1,
-        };
-        let inserted = sqlx::query!(
-            "INSERT INTO signatures (bundle_id, chunk, attempt, reason, state, network, amount, signer, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
-            bundle_id,
-            chunk_number,
-            attempt,
-            replacement,
-            network,
-            amount_text,
-            signer,
-            reserved_at
-        )
-        .execute(&mut *tx)
-        .await;
-        if let Err(error) = inserted {
-            // Another signer reserved the same attempt between our read and our write.
-            return Err(match error {
-                sqlx::Error::Database(db)
-                    if db.is_unique_violation() || db.message().contains("UNIQUE") || db.message().contains("reason") =>
-                {
-                    Error::SignRefused {
-                        bundle_id: bundle_id.to_owned(),
-                        chunk,
-                        reason: format!(
-                            "attempt {attempt} was reserved by another signer, or the reason is not speed-up/expired: {}",
-                            db.message()
-                        ),
-                    }
-                }
-                other => self.db_error(other),
-            });
-        }
-        tx.commit().await.map_err(|e| match e {
-            sqlx::Error::Database(db) if db.message().contains("locked") || db.message().contains("busy") => {
-                Error::SignRefused { bundle_id: bundle_id.to_owned(), chunk, reason: "another signer holds the chunk".to_owned() }
-            }
-            other => self.db_error(other),
-        })?;
-        u32::try_from(attempt).map_err(|_| Error::Corrupt { table: "signatures", row: attempt, detail: "attempt overflows".to_owned() })
-    }
-
-    /// The volume (base units) of original signatures reserved in `[from, to)` — the
-    /// business day's signed volume for the phase cap. Replacements add nothing.
-    pub async fn signed_volume(&self, from: Timestamp, to: Timestamp) -> Result<u128> {
-        let (from, to) = (from.to_string(), to.to_string());
-        let rows = sqlx::query!(
-            r#"SELECT rowid AS "row!", amount FROM signatures WHERE attempt = 0 AND reserved_at >= ? AND reserved_at < ?"#,
-            from,
-            to
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| self.db_error(e))?;
-        rows.iter().try_fold(0u128, |sum, row| {
-            let amount: u128 = row.amount.parse().map_err(|_| Error::Corrupt {
-                table: "signatures",
-                row: row.row,
-                detail: format!("amount {:?}", row.amount),
-            })?;
-            sum.checked_add(amount).ok_or(Error::Corrupt { table: "signatures", row: row.row, detail: "volume overflows".to_owned() })
-        })
-    }
-
-    /// Records the signed transaction of a reserved attempt; refused for any other state.
-    pub async fn record_signature(&self, bundle_id: &str, chunk: u32, attempt: u32, tx_hash: &str, raw: &str, at: Timestamp) -> Result<()> {
-        let (chunk_number, attempt_number, signed_at) = (i64::from(chunk), i64::from(attempt), at.to_string());
-        let done = sqlx::query!(
-            "UPDATE signatures SET state = 'signed', tx_hash = ?, raw = ?, signed_at = ? WHERE bundle_id = ? AND chunk = ? AND attempt = ? AND state = 'reserved'",
-            tx_hash,
-            raw,
-            signed_at,
-            bundle_id,
-            chunk_number,
-            attempt_number
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(|e| self.db_error(e))?;
-        if done.rows_affected() != 1 {
-            return Err(Error::SignRefused {
-                bundle_id: bundle_id.to_owned(),
-                chunk,
-                reason: format!("attempt {attempt} is not reserved"),
-            });
-        }
-        Ok(())
-    }
-
-    /// The raw transaction of a chunk's latest signed attempt, if any.
-    pub async fn latest_signed_raw(&self, bundle_id: &str, chunk: u32) -> Result<Option<String>> {
-        let chunk_number = i64::from(chunk);
-        let raw = sqlx::query_scalar!(
-            r#"SELECT raw AS "raw!" FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' AND raw IS NOT NULL ORDER BY attempt DESC LIMIT 1"#,
-            bundle_id,
-            chunk_number
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| self.db_error(e))?;
-        Ok(raw)
-    }
-
-    /// The signature attempts of a chunk: (attempt, reason, state, tx hash), oldest first.
-    pub async fn signature_attempts(&self, bundle_id: &str, chunk: u32) -> Result<Vec<(u32, Option<String>, String, Option<String>)>> {
-        let chunk_number = i64::from(chunk);
-        let rows = sqlx::query!(
-            r#"SELECT attempt AS "attempt!", reason, state, tx_hash FROM signatures WHERE bundle_id = ? AND chunk = ? ORDER BY attempt"#,
-            bundle_id,
-            chunk_number
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|e| self.db_error(e))?;
-        Ok(rows.into_iter().map(|r| (u32::try_from(r.attempt).unwrap_or(u32::MAX), r.reason, r.state, r.tx_hash)).collect())
-    }
-
-    /// The nonce [`Self::allocate_nonce`] would give the chunk now, without allocating it
-    /// (for the review of the unsigned bytes).
-    pub async fn peek_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64) -> Result<u64> {
-        let chunk_number = i64::from(chunk);
-        let existing = sqlx::query_scalar!(
-            r#"SELECT nonce AS "nonce!" FROM nonce_allocations WHERE wallet = ? AND bundle_id = ? AND chunk = ?"#,
-            wallet,
-            bundle_id,
-            chunk_number
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| self.db_error(e))?;
-        let highest = sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?" FROM nonce_allocations WHERE wallet = ?"#, wallet)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| self.db_error(e))?;
-        let nonce = existing.or(highest.map(|n| n + 1));
-        nonce.map_or(Ok(first), |n| {
-            u64::try_from(n).map_err(|_| Error::Corrupt { table: "nonce_allocations", row: n, detail: "negative nonce".to_owned() })
-        })
-    }
-
-    /// The nonce of a chunk from `wallet`: the one already allocated to the chunk (a
-    /// replacement reuses it), else the wallet's next — one above its highest allocation, or
-    /// `first` (the chain's pending nonce) for a wallet new to this store. A nonce is never
-    /// given to two chunks: the primary key refuses it, and concurrent callers retry.
-    pub async fn allocate_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64, at: Timestamp) -> Result<u64> {
-        let chunk_number = i64::from(chunk);
-        let allocated_at = at.to_string();
-        let first = i64::try_from(first).map_err(|_| Error::Corrupt {
-            table: "nonce_allocations",
-            row: -1,
-            detail: format!("nonce {first} overflows"),
-        })?;
-        for _ in 0..20 {
-            // IMMEDIATE: take the write lock before reading, so two allocations serialise on
-            // the busy timeout instead of failing when one upgrades its read.
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
-            let existing = sqlx::query_scalar!(
-                r#"SELECT nonce AS "nonce!" FROM nonce_allocations WHERE wallet = ? AND bundle_id = ? AND chunk = ?"#,
-                wallet,
-                bundle_id,
-                chunk_number
-            )
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| self.db_error(e))?;
-            if let Some(nonce) = existing {
-                return u64::try_from(nonce).map_err(|_| Error::Corrupt {
-                    table: "nonce_allocations",
-                    row: nonce,
-                    detail: "negative nonce".to_owned(),
-                });
-            }
-            let highest = sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?" FROM nonce_allocations WHERE wallet = ?"#, wallet)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| self.db_error(e))?;
-            let next = highest.map_or(first, |n| n + 1);
-            let inserted = sqlx::query!(
-                "INSERT INTO nonce_allocations (wallet, nonce, bundle_id, chunk, allocated_at) VALUES (?, ?, ?, ?, ?)",
-                wallet,
-                next,
-                bundle_id,
-                chunk_number,
-                allocated_at
-            )
-            .execute(&mut *tx)
-            .await;
-            match inserted {
-                Ok(_) => {}
-                // Another allocation took this nonce first: read again and take the next.
-                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
-                Err(other) => return Err(self.db_error(other)),
-            }
-            match tx.commit().await {
-                Ok(()) => {
-                    return u64::try_from(next).map_err(|_| Error::Corrupt {
-                        table: "nonce_allocations",
-                        row: next,
-                        detail: "negative nonce".to_owned(),
-                    })
-                }
-                Err(sqlx::Error::Database(db)) if db.message().contains("locked") || db.message().contains("busy") => continue,
-                Err(other) => return Err(self.db_error(other)),
-            }
-        }
-        Err(Error::Database { path: self.path.display().to_string(), source: sqlx::Error::PoolTimedOut })
     }
 
     /// Records that the latest signed attempt of a chunk was broadcast; returns the attempt.

@@ -1,43 +1,74 @@
 //! Goal: no payout chunk is ever signed twice — the original is reserved durably before a
 //! signer is asked, a second signature exists only as a recorded replacement (speed-up or
-//! expired) of a signed attempt with its lineage, rows are never deleted or re-signed, and
-//! of many threads racing to sign the same chunk exactly one gets to.
+//! expired) of a signed attempt bound to the original's bundle and content, a failed signer
+//! abandons its reservation so the chunk is signed again exactly once, rows are never
+//! deleted or re-signed — and the day's phase cap is checked and consumed in the same
+//! transaction as the reservation (issue 8), with instants compared as integers.
 
 use std::sync::{Arc, Barrier};
 
-use clubgate_store::{ChunkRef, Error, Store};
+use clubgate_store::{Error, NonceClaim, Reservation, SignatureKind, Store, VolumeClaim};
 use jiff::Timestamp;
 
-fn chunk(bundle_id: &str, index: u32) -> ChunkRef<'_> {
-    ChunkRef { bundle_id, chunk: index, network: "erc20", amount: 250_000_000_000 }
-}
+const HOT: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 fn now() -> Timestamp {
     "2026-12-07T10:00:00Z".parse().unwrap()
+}
+
+fn day() -> VolumeClaim {
+    VolumeClaim {
+        day_start: "2026-12-06T23:00:00Z".parse().unwrap(),
+        day_end: "2026-12-07T23:00:00Z".parse().unwrap(),
+        amount: 250_000_000_000,
+        cap: Some(600_000_000_000),
+    }
+}
+
+fn reservation<'a>(bundle_id: &'a str, chunk: u32, content: &'a str) -> Reservation<'a> {
+    Reservation {
+        kind: SignatureKind::Payout,
+        bundle_id,
+        chunk,
+        network: "erc20",
+        amount: 250_000_000_000,
+        bundle_hash: "0xbundle",
+        content,
+        signer: HOT,
+        replacement: None,
+        review_hash: "0xreview",
+        volume: Some(day()),
+        nonce: None,
+        at: now(),
+    }
 }
 
 #[tokio::test]
 async fn a_chunk_is_signed_once_and_replaced_only_explicitly() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("s.db")).await.unwrap();
-    assert_eq!(store.reserve_signature(chunk("b-1", 0), None, "pkcs11:hsm/hot", now()).await.unwrap(), 0);
-    let twice = store.reserve_signature(chunk("b-1", 0), None, "pkcs11:hsm/hot", now()).await.expect_err("reserved already");
-    assert!(matches!(twice, Error::SignRefused { .. }) && twice.to_string().contains("already reserved"), "{twice}");
-    let early = store.reserve_signature(chunk("b-1", 0), Some("speed-up"), "pkcs11:hsm/hot", now()).await.expect_err("not signed yet");
-    assert!(early.to_string().contains("still being signed"), "{early}");
+    assert_eq!(store.reserve_signature(reservation("b-1", 0, "c")).await.unwrap().attempt, 0);
+    let twice = store.reserve_signature(reservation("b-1", 0, "c")).await.expect_err("reserved already");
+    assert!(matches!(twice, Error::BeingSigned { attempt: 0, .. }), "{twice}");
+    let early = store.reserve_signature(Reservation { replacement: Some("speed-up"), ..reservation("b-1", 0, "c") }).await.expect_err("not signed yet");
+    assert!(matches!(early, Error::BeingSigned { .. }), "{early}");
     store.record_signature("b-1", 0, 0, "0xaaa", "0x02aa", now()).await.unwrap();
     assert!(store.record_signature("b-1", 0, 0, "0xbbb", "0x02bb", now()).await.is_err(), "a signed attempt is final");
-    let again = store.reserve_signature(chunk("b-1", 0), None, "pkcs11:hsm/hot", now()).await.expect_err("signed already");
-    assert!(again.to_string().contains("already signed"), "{again}");
-    let bogus = store.reserve_signature(chunk("b-1", 0), Some("because"), "pkcs11:hsm/hot", now()).await.expect_err("unknown reason");
-    assert!(matches!(bogus, Error::SignRefused { .. }), "{bogus}");
-    assert_eq!(store.reserve_signature(chunk("b-1", 0), Some("speed-up"), "pkcs11:hsm/hot", now()).await.unwrap(), 1);
+    let again = store.reserve_signature(reservation("b-1", 0, "c")).await.expect_err("signed already");
+    assert!(matches!(again, Error::AlreadySigned { attempt: 0, .. }), "{again}");
+    let bogus = store.reserve_signature(Reservation { replacement: Some("because"), ..reservation("b-1", 0, "c") }).await;
+    assert!(matches!(bogus, Err(Error::Database { .. })), "the schema refuses an unknown reason");
+    assert_eq!(
+        store.reserve_signature(Reservation { replacement: Some("speed-up"), volume: None, ..reservation("b-1", 0, "c") }).await.unwrap().attempt,
+        1
+    );
     store.record_signature("b-1", 0, 1, "0xccc", "0x02cc", now()).await.unwrap();
-    assert!(store.reserve_signature(chunk("b-2", 3), Some("expired"), "x", now()).await.is_err(), "nothing to replace");
-    assert_eq!(store.reserve_signature(chunk("b-1", 1), None, "pkcs11:hsm/hot", now()).await.unwrap(), 0, "other chunks are independent");
-    // Originals count towards the day's volume; the speed-up of chunk 0 does not.
-    let day = ("2026-12-07T00:00:00Z".parse().unwrap(), "2026-12-08T00:00:00Z".parse().unwrap());
-    assert_eq!(store.signed_volume(day.0, day.1).await.unwrap(), 2 * 250_000_000_000);
+    let nothing = store.reserve_signature(Reservation { replacement: Some("expired"), ..reservation("b-2", 3, "c") }).await;
+    assert!(matches!(nothing, Err(Error::NothingToReplace { .. })), "nothing to replace");
+    assert_eq!(store.reserve_signature(reservation("b-1", 1, "c1")).await.unwrap().attempt, 0, "other chunks are independent");
+    // The bundle's whole amount was claimed with its first chunk; the second chunk and the
+    // replacement claim nothing more.
+    assert_eq!(store.signed_volume(day().day_start, day().day_end).await.unwrap(), 250_000_000_000);
     let lineage = store.signature_attempts("b-1", 0).await.unwrap();
     assert_eq!(
         lineage,
@@ -45,12 +76,115 @@ async fn a_chunk_is_signed_once_and_replaced_only_explicitly() {
     );
 
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", dir.path().join("s.db").display())).await.unwrap();
-    for statement in
-        ["DELETE FROM signatures", "UPDATE signatures SET raw = 'x' WHERE attempt = 0", "UPDATE signatures SET state = 'reserved'"]
-    {
+    for statement in [
+        "DELETE FROM signatures",
+        "UPDATE signatures SET raw = 'x' WHERE attempt = 0",
+        "UPDATE signatures SET state = 'reserved'",
+        "UPDATE signatures SET content = 'other' WHERE state = 'reserved'",
+    ] {
         let error = sqlx::query(statement).execute(&pool).await.expect_err(statement);
         assert!(error.to_string().contains("never"), "{statement}: {error}");
     }
+}
+
+/// Issue 8: a "replacement" carrying another amount, destination or token was signed past
+/// the cap, because only the nonce was kept.
+#[tokio::test]
+async fn a_replacement_with_other_content_or_bundle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("r.db")).await.unwrap();
+    store.reserve_signature(reservation("b-1", 0, "erc20|to A|amount 1")).await.unwrap();
+    store.record_signature("b-1", 0, 0, "0xaaa", "0x02aa", now()).await.unwrap();
+    let speed_up = |content| Reservation { replacement: Some("speed-up"), volume: None, ..reservation("b-1", 0, content) };
+    let other = store.reserve_signature(speed_up("erc20|to B|amount 1")).await.expect_err("other content");
+    assert!(matches!(other, Error::ReplacementChanged { field, .. } if field.contains("destination")), "{other}");
+    let other_bundle = store.reserve_signature(Reservation { bundle_hash: "0xother", ..speed_up("erc20|to A|amount 1") }).await;
+    assert!(matches!(other_bundle, Err(Error::ReplacementChanged { field: "bundle hash", .. })), "{other_bundle:?}");
+    assert_eq!(store.reserve_signature(speed_up("erc20|to A|amount 1")).await.unwrap().attempt, 1, "a real speed-up is accepted");
+}
+
+/// Issue 8: a signer failing after the reservation left the chunk `reserved` forever and its
+/// nonce allocated: one HSM hiccup blocked every later payout of the wallet.
+#[tokio::test]
+async fn an_abandoned_reservation_is_retried_once_with_the_same_nonce() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a.db")).await.unwrap();
+    let claim = |expected| Some(NonceClaim { wallet: HOT, first: 7, expected });
+    let first = store.reserve_signature(Reservation { nonce: claim(7), ..reservation("b-1", 0, "c") }).await.unwrap();
+    assert_eq!(first.nonce, Some(7));
+    store.abandon_signature("b-1", 0, first.attempt, "PKCS#11 login refused", now()).await.unwrap();
+    // Released: the wallet's next nonce is 7 again, not 8.
+    assert_eq!(store.peek_nonce(HOT, "b-1", 0, 7).await.unwrap(), 7);
+    let retry = store.reserve_signature(Reservation { nonce: claim(7), ..reservation("b-1", 0, "c") }).await.unwrap();
+    assert_eq!((retry.attempt, retry.nonce), (1, Some(7)), "the retry is attempt 1 with the same nonce");
+    store.record_signature("b-1", 0, 1, "0xaaa", "0x02aa", now()).await.unwrap();
+    let third = store.reserve_signature(Reservation { nonce: claim(7), ..reservation("b-1", 0, "c") }).await.expect_err("exactly once");
+    assert!(matches!(third, Error::AlreadySigned { attempt: 1, .. }), "{third}");
+    let attempts = store.attempts("b-1", 0).await.unwrap();
+    assert_eq!(attempts[0].state, "abandoned");
+    assert_eq!(attempts[0].abandoned_reason.as_deref(), Some("PKCS#11 login refused"));
+    assert_eq!(attempts[1].reason.as_deref(), Some("retry"));
+    // The volume was claimed once, with the first reservation.
+    assert_eq!(store.signed_volume(day().day_start, day().day_end).await.unwrap(), 250_000_000_000);
+    // A nonce that moved since the review is refused.
+    let moved = store.reserve_signature(Reservation { nonce: claim(3), ..reservation("b-2", 0, "c") }).await.expect_err("moved");
+    assert!(matches!(moved, Error::NonceMoved { reviewed: 3, allocated: 8, .. }), "{moved}");
+}
+
+/// Issue 8: the day's volume was selected by comparing instants as text, so a signature in
+/// the first fraction of a second after midnight counted in the previous day.
+#[tokio::test]
+async fn a_reservation_one_nanosecond_after_midnight_counts_in_the_new_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("d.db")).await.unwrap();
+    // Europe/Warsaw midnight of 2026-12-08 is 2026-12-07T23:00:00Z.
+    let midnight: Timestamp = "2026-12-07T23:00:00Z".parse().unwrap();
+    let just_after: Timestamp = "2026-12-07T23:00:00.000000001Z".parse().unwrap();
+    let just_before: Timestamp = "2026-12-07T22:59:59.999999999Z".parse().unwrap();
+    store.reserve_signature(Reservation { at: just_after, ..reservation("b-new", 0, "c") }).await.unwrap();
+    store.reserve_signature(Reservation { at: just_before, amount: 1, volume: Some(VolumeClaim { amount: 1, ..day() }), ..reservation("b-old", 0, "c") }).await.unwrap();
+    let next_day_end: Timestamp = "2026-12-08T23:00:00Z".parse().unwrap();
+    assert_eq!(store.signed_volume(midnight, next_day_end).await.unwrap(), 250_000_000_000, "the new day holds the 00:00:00.000000001 bundle");
+    assert_eq!(store.signed_volume(day().day_start, midnight).await.unwrap(), 1, "the old day holds only its own");
+}
+
+/// Issue 8: the phase-cap check ran outside the transaction that reserved the chunk, so two
+/// concurrent signers could both pass it. Here two bundles whose sum exceeds the day's
+/// headroom by one base unit race from separate stores (as two processes would): exactly one
+/// is reserved, the other is refused by the cap.
+#[test]
+fn racing_bundles_over_the_cap_by_one_unit_sign_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cap.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async { Store::open(&path).await.unwrap().close().await });
+    let cap = 600_000_000_000u128;
+    let amounts = [300_000_000_000u128, cap - 300_000_000_000 + 1];
+    let barrier = Arc::new(Barrier::new(amounts.len()));
+    let handles: Vec<_> = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, amount)| {
+            let (barrier, path, amount) = (barrier.clone(), path.clone(), *amount);
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    let store = Store::open(&path).await.unwrap();
+                    let id = format!("bundle-{i}");
+                    barrier.wait();
+                    let claim = VolumeClaim { amount, cap: Some(cap), ..day() };
+                    let outcome = store.reserve_signature(Reservation { amount, volume: Some(claim), ..reservation(&id, 0, "c") }).await;
+                    store.close().await;
+                    match outcome {
+                        Ok(_) => true,
+                        Err(Error::VolumeCap { excess: 1, .. }) => false,
+                        Err(other) => panic!("bundle {i}: {other}"),
+                    }
+                })
+            })
+        })
+        .collect();
+    let winners = handles.into_iter().map(|h| h.join().unwrap()).filter(|won| *won).count();
+    assert_eq!(winners, 1, "exactly one bundle fits the day's cap");
 }
 
 #[test]
@@ -70,12 +204,13 @@ fn racing_threads_get_exactly_one_signature() {
                     // windows or processes would.
                     let store = Store::open(&path).await.unwrap();
                     barrier.wait();
-                    let outcome = store.reserve_signature(chunk("race", 0), None, &format!("signer-{i}"), now()).await;
+                    let signer = format!("signer-{i}");
+                    let outcome = store.reserve_signature(Reservation { signer: &signer, ..reservation("race", 0, "c") }).await;
                     store.close().await;
                     match outcome {
                         Ok(_) => true,
                         // The losers are told why, not handed a database error.
-                        Err(Error::SignRefused { .. }) => false,
+                        Err(Error::BeingSigned { .. }) => false,
                         Err(other) => panic!("signer {i}: {other}"),
                     }
                 })
@@ -84,4 +219,29 @@ fn racing_threads_get_exactly_one_signature() {
         .collect();
     let winners = handles.into_iter().map(|h| h.join().unwrap()).filter(|won| *won).count();
     assert_eq!(winners, 1, "exactly one of {threads} concurrent signers may sign the chunk");
+}
+
+/// Issue 8: T0 and the plan were an open settings field even after payouts were signed.
+#[tokio::test]
+async fn changing_t0_after_a_signature_needs_the_launch_ic_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("l.db")).await.unwrap();
+    let settings = |t0, reason| clubgate_store::NewSettings {
+        plan_source: "builtin:launch-plan-v1",
+        plan_toml: clubgate_core::DEFAULT_PLAN_TOML,
+        t0,
+        time_zone: None,
+        changed_by: "Launch IC",
+        changed_at: now(),
+        reason,
+    };
+    store.configure(&settings("2026-12-07T10:00", None)).await.unwrap();
+    store.configure(&settings("2026-12-08T10:00", None)).await.expect("free before any signature");
+    store.reserve_signature(reservation("b-1", 0, "c")).await.unwrap();
+    store.record_signature("b-1", 0, 0, "0xaaa", "0x02aa", now()).await.unwrap();
+    let locked = store.configure(&settings("2026-12-09T10:00", None)).await.expect_err("locked");
+    assert!(matches!(locked, Error::LaunchLocked { signed: 1 }), "{locked}");
+    store.configure(&settings("2026-12-08T10:00", None)).await.expect("the same settings again change nothing");
+    let moved = store.configure(&settings("2026-12-09T10:00", Some("IC decision 12: T0 moved a day, RPC incident"))).await.unwrap();
+    assert_eq!(moved.t0, "2026-12-09T10:00:00+01:00");
 }

@@ -16,6 +16,7 @@ fn settings<'a>(t0: &'a str, zone: Option<&'a str>) -> NewSettings<'a> {
         time_zone: zone,
         changed_by: "Launch IC",
         changed_at: "2026-11-28T10:00:00Z".parse().unwrap(),
+        reason: None,
     }
 }
 

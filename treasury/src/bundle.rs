@@ -10,11 +10,9 @@ use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 
-/// A payout as an operator requests it.
+/// A payout as an operator requests it. Its bundle id is generated ([`new_payout_id`]).
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
-    /// The bundle id (unique).
-    pub bundle_id: &'a str,
     /// The network.
     pub network: Network,
     /// The token.
@@ -29,32 +27,43 @@ pub struct Request<'a> {
     pub policy_version: u32,
 }
 
+/// The prefix of generated payout bundle ids; canary payouts use `canary:` ids, so the two
+/// never share a registry key.
+pub const PAYOUT_ID_PREFIX: &str = "payout-";
+
+/// A new payout bundle id: the prefix and 128 random bits in hex. Ids are never user text.
+pub fn new_payout_id() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).map_err(|e| Error::Refused(format!("the system random source failed: {e}")))?;
+    Ok(format!("{PAYOUT_ID_PREFIX}{}", alloy::primitives::hex::encode(bytes)))
+}
+
+/// Whether `id` is a generated payout bundle id.
+pub fn is_payout_id(id: &str) -> bool {
+    id.strip_prefix(PAYOUT_ID_PREFIX).is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
 /// The network of a bundle's `network` field.
 pub fn network_of(bundle: &PayoutBundle) -> Result<Network> {
     network_from_id(&bundle.network).ok_or_else(|| Error::Refused(format!("bundle network {:?} is not erc20 or trc20", bundle.network)))
 }
 
-/// Makes a bundle: addresses parsed for the network, the amount batched under the plan's
-/// per-tx cap. With a treasury, the source must be a configured hot wallet and the
-/// destination on the allow-list.
-pub fn make(plan: &Plan, treasury: Option<&Treasury>, request: &Request<'_>) -> Result<PayoutBundle> {
-    let id = request.bundle_id.trim();
-    if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) {
-        return Err(Error::Refused(format!("bundle id {:?} must be 1–128 printable characters", request.bundle_id)));
-    }
+/// Makes a bundle under the policy: a generated id, addresses parsed for the network, the
+/// source a configured hot wallet, the destination on the allow-list, the token contract the
+/// policy's, the amount batched under the plan's per-tx cap.
+pub fn make(plan: &Plan, treasury: &Treasury, request: &Request<'_>) -> Result<PayoutBundle> {
     let source = Destination::parse(request.network, request.source)?;
     let destination = Destination::parse(request.network, request.to)?;
-    if let Some(treasury) = treasury {
-        treasury.hot_wallet_at(&source)?;
-        treasury.allow_list.check(destination)?;
-        treasury.token_contract(request.network, request.token)?;
-    }
+    treasury.hot_wallet_at(&source).map_err(|e| Error::Policy { code: "source_wallet", message: e.to_string() })?;
+    treasury.allow_list.check(destination)?;
+    let contract = treasury.token_contract(request.network, request.token)?;
     let amount = TokenAmount::parse_decimal(request.amount, TOKEN_DECIMALS)?;
     let chunks = batch(amount, cap_of(plan, request.network)?)?;
     Ok(PayoutBundle {
-        bundleId: id.to_owned(),
+        bundleId: new_payout_id()?,
         network: network_id(request.network).to_owned(),
         token: request.token.symbol().to_owned(),
+        tokenContract: contract.to_string(),
         source: source.to_string(),
         destination: destination.to_string(),
         amount: U256::from(amount.base_units()),
@@ -73,10 +82,10 @@ pub fn check_batching(plan: &Plan, bundle: &PayoutBundle) -> Result<Network> {
         .ok_or_else(|| Error::Refused(format!("bundle {}: the amount is zero or too large", bundle.bundleId)))?;
     let expected: Vec<U256> = batch(amount, cap_of(plan, network)?)?.iter().map(|c| U256::from(c.base_units())).collect();
     if expected != bundle.chunks {
-        return Err(Error::Refused(format!(
-            "bundle {} is not batched under the plan's per-tx cap; make it again from the request",
-            bundle.bundleId
-        )));
+        return Err(Error::Policy {
+            code: "batching",
+            message: format!("bundle {} is not batched under the plan's per-tx cap; make it again from the request", bundle.bundleId),
+        });
     }
     Ok(network)
 }
@@ -92,6 +101,7 @@ pub fn to_document(bundle: &PayoutBundle) -> Value {
         "bundle_id": bundle.bundleId,
         "network": bundle.network,
         "token": bundle.token,
+        "token_contract": bundle.tokenContract,
         "source": bundle.source,
         "destination": bundle.destination,
         "amount": integer(bundle.amount),
@@ -115,6 +125,7 @@ pub fn from_document(value: &Value, origin: &str) -> Result<PayoutBundle> {
         bundleId: text("bundle_id")?,
         network: text("network")?,
         token: text("token")?,
+        tokenContract: text("token_contract")?,
         source: text("source")?,
         destination: text("destination")?,
         amount: units(&value["amount"]).ok_or_else(|| refuse("amount"))?,

@@ -1,67 +1,47 @@
-//! Approving and signing. A chunk is signed only after, in this order: the bundle's
-//! batching matches the plan's cap, the approvals make a quorum of distinct registered
-//! approvers, the signer is the bundle's source wallet, the business day's phase volume cap
-//! has room (originals only), and the never-sign-twice registry has durably reserved the
-//! attempt. Canary payouts go the same last two steps with their own fixed rules.
+//! Approving, reviewing and signing — the one path to a treasury signature.
+//!
+//! Every rule comes from the [`Policy`]: the treasury file (approvers, roles, quorum, daily
+//! target, token contracts, allow-list, wallets, chain settings) and the launch record in
+//! the store (plan, T0). Callers pass requests, never rule inputs. A chunk is signed only
+//! after, in this order:
+//! 1. the policy: a generated payout id, the plan's batching, the source a hot wallet of the
+//!    network, the destination on the allow-list, the token contract the policy's;
+//! 2. the approvals: a quorum of distinct registered approvers over this very bundle;
+//! 3. the review: the reviewed bytes (under their signing hash) are exactly the bytes that
+//!    would be signed now, and the review has not expired;
+//! 4. one store transaction: the chunk's state (never twice), the binding of a replacement
+//!    to the original, the bundle's whole amount under the day's phase cap (first chunk), the
+//!    reviewed ERC-20 nonce — and the durable reservation;
+//! 5. the wallet's key, opened only now; any failure from here on abandons the reservation
+//!    (the chunk can be signed again, once) before the error is returned.
 
-use alloy::primitives::hex;
-use alloy::primitives::Address;
+use alloy::primitives::{hex, keccak256, Address, B256};
 use clubgate_chain::approval::{approve, Approval, PayoutBundle, Quorum};
 use clubgate_chain::erc20::{self, REPLACEMENT_BUMP_PERCENT};
 use clubgate_chain::signer::HashSigner;
 use clubgate_chain::trc20;
 use clubgate_core::launch::Launch;
-use clubgate_core::payout::{check_volume, Destination, EthAddress, TokenAmount, TronAddress};
+use clubgate_core::payout::{phase_headroom, Destination, EthAddress, TronAddress};
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{network_id, ApproverRole, Token, Treasury, Wallet, WalletKind, CANARY_AMOUNT_BASE_UNITS};
-use clubgate_store::{ChunkRef, Store};
+use clubgate_store::{NonceClaim, Reservation, SignatureKind, Store, StoredReview, VolumeClaim};
 use jiff::{Timestamp, ToSpan};
 use serde_json::{json, Value};
 
-use crate::bundle::check_batching;
+use crate::bundle::{check_batching, is_payout_id};
 use crate::error::{Error, Result};
+use crate::signers::Signer;
 
-/// The transaction fields that come from the chain and the operator, not from the bundle.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainParams {
-    /// ERC-20.
-    Erc20 {
-        /// EIP-155 chain id.
-        chain_id: u64,
-        /// The token contract.
-        token: Address,
-        /// The wallet's pending nonce on chain; used only for a wallet new to the store.
-        pending_nonce: u64,
-        /// Gas limit.
-        gas_limit: u64,
-        /// Max fee per gas (wei).
-        max_fee_per_gas: u128,
-        /// Max priority fee per gas (wei).
-        max_priority_fee_per_gas: u128,
-    },
-    /// TRC-20.
-    Trc20 {
-        /// The token contract.
-        token: TronAddress,
-        /// Reference block bytes.
-        ref_block_bytes: [u8; 2],
-        /// Reference block hash bytes.
-        ref_block_hash: [u8; 8],
-        /// Expiration (ms).
-        expiration_ms: i64,
-        /// Timestamp (ms).
-        timestamp_ms: i64,
-        /// Fee limit (sun).
-        fee_limit_sun: i64,
-    },
-}
+/// How long a review of ERC-20 bytes stays valid: the fees and the nonce it fixed are
+/// current for minutes, not hours. A TRC-20 review ends with its transaction's expiry.
+pub const REVIEW_LIFETIME_S: i64 = 10 * 60;
 
 /// A recorded replacement of an already signed chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replace {
     /// ERC-20: same nonce, both fees up by at least the replacement bump.
     SpeedUp,
-    /// TRC-20: the previous transaction has expired unconfirmed.
+    /// TRC-20: the previous transaction has expired unconfirmed and was never broadcast.
     Expired,
 }
 
@@ -75,7 +55,8 @@ impl Replace {
         }
     }
 
-    fn reason(self) -> &'static str {
+    /// `speed-up` / `expired`.
+    pub fn reason(self) -> &'static str {
         match self {
             Self::SpeedUp => "speed-up",
             Self::Expired => "expired",
@@ -83,21 +64,59 @@ impl Replace {
     }
 }
 
+/// The rules: the treasury file and the launch record.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// The treasury file.
+    pub treasury: &'a Treasury,
+    /// The launch record (plan, T0, date table).
+    pub launch: &'a Launch,
+}
+
+/// Opens a wallet's key. The production implementation is [`crate::signers::ConfiguredKeys`];
+/// tests pass SoftHSM2 keys with a PIN of their choosing.
+pub trait WalletKeys: Sync {
+    /// The key of `wallet`, as the treasury file names it.
+    fn open(&self, wallet: &Wallet) -> Result<Signer>;
+}
+
+/// What only the operator (or the chain) knows when a chunk is reviewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OperatorInput {
+    /// ERC-20: the wallet's pending nonce on chain; used only for a wallet new to the store.
+    pub pending_nonce: u64,
+    /// TRC-20: a recent block's 2 reference bytes and 8 hash bytes.
+    pub ref_block: Option<([u8; 2], [u8; 8])>,
+}
+
 /// A signed chunk as recorded in the registry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignedChunk {
-    /// The bundle.
+    /// The bundle (or canary id).
     pub bundle_id: String,
     /// The chunk.
     pub chunk: u32,
-    /// 0 for the original, then replacements.
+    /// 0 for the original, then retries and replacements.
     pub attempt: u32,
     /// Transaction hash (ERC-20) or txID (TRC-20).
     pub hash: String,
+    /// The signing hash of the unsigned bytes (= the review hash for payouts).
+    pub signing_hash: String,
     /// The raw transaction (ERC-20: 0x-hex signed bytes; TRC-20: raw_data hex).
     pub raw: String,
     /// The contract's output fields for this network.
     pub document: Value,
+}
+
+/// A review: the exact unsigned bytes of a chunk, fixed under their signing hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// The signing hash (0x…): ERC-20 keccak256 of the EIP-1559 payload, TRC-20 txID.
+    pub review_hash: String,
+    /// The unsigned bytes (ERC-20 0x-hex; TRC-20 raw_data hex).
+    pub unsigned_hex: String,
+    /// Signing after this instant is refused.
+    pub expires_at: Timestamp,
 }
 
 /// The address of `signer` on `network`, as the wallet is written.
@@ -111,7 +130,7 @@ pub fn signer_address(network: Network, signer: &(dyn HashSigner + Sync)) -> Des
 /// The quorum of a treasury's registry: its `approver`-role members, M = its quorum.
 pub fn quorum_of(treasury: &Treasury) -> Result<Quorum> {
     Quorum::new(treasury.quorum, treasury.voting_approvers().map(|a| a.address.address()).collect::<Vec<_>>())
-        .map_err(|e| Error::Refused(e.to_string()))
+        .map_err(|e| Error::Quorum(e.to_string()))
 }
 
 /// Refuses approvals by registered people whose role does not approve, naming them, then
@@ -120,7 +139,7 @@ pub fn check_approvals(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[
     for approval in approvals {
         let registered = treasury.approvers.iter().find(|a| a.address.address() == approval.approver);
         if let Some(person) = registered.filter(|a| a.role != ApproverRole::Approver) {
-            return Err(Error::Refused(format!(
+            return Err(Error::Role(format!(
                 "{} ({}) is registered as {}, a role that does not approve payouts",
                 person.name,
                 approval.approver.to_checksum(None),
@@ -128,7 +147,7 @@ pub fn check_approvals(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[
             )));
         }
     }
-    quorum_of(treasury)?.verify(bundle, approvals).map_err(|e| Error::Refused(e.to_string()))
+    quorum_of(treasury)?.verify(bundle, approvals).map_err(|e| Error::Quorum(e.to_string()))
 }
 
 /// Refuses an approval key that is not a registered person with the `approver` role.
@@ -136,9 +155,9 @@ pub fn check_approver(treasury: &Treasury, address: Address) -> Result<()> {
     match treasury.approvers.iter().find(|a| a.address.address() == address) {
         Some(person) if person.role == ApproverRole::Approver => Ok(()),
         Some(person) => {
-            Err(Error::Refused(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())))
+            Err(Error::Role(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())))
         }
-        None => Err(Error::Refused(format!("key {} is not in the approver registry", address.to_checksum(None)))),
+        None => Err(Error::Role(format!("key {} is not in the approver registry", address.to_checksum(None)))),
     }
 }
 
@@ -159,281 +178,513 @@ pub fn business_day(launch: &Launch, at: Timestamp) -> Result<(jiff::civil::Date
     Ok((day, edge(day)?, edge(next)?))
 }
 
-/// What one signature needs besides the bundle.
-pub struct SignInput<'a> {
-    /// The launch (plan + T0 + date table).
-    pub launch: &'a Launch,
-    /// The quorum to verify.
-    pub quorum: &'a Quorum,
-    /// The approvals.
-    pub approvals: &'a [Approval],
-    /// The chunk (0-based).
-    pub chunk: u32,
-    /// The hot wallet's key.
-    pub signer: &'a (dyn HashSigner + Sync),
-    /// Chain fields.
-    pub chain: ChainParams,
-    /// A replacement, or `None` for the original.
-    pub replace: Option<Replace>,
-    /// The daily target volume (base units).
-    pub daily_target: u128,
-    /// The instant of signing.
-    pub now: Timestamp,
+fn policy_error(code: &'static str, message: String) -> Error {
+    Error::Policy { code, message }
 }
 
-/// Signs one chunk of an approved bundle; see the module docs for the order of checks.
-pub async fn sign_chunk(store: &Store, bundle: &PayoutBundle, input: SignInput<'_>) -> Result<SignedChunk> {
-    let network = check_batching(&input.launch.plan, bundle)?;
-    input.quorum.verify(bundle, input.approvals).map_err(|e| Error::Refused(e.to_string()))?;
-    let index = usize::try_from(input.chunk).ok().filter(|i| *i < bundle.chunks.len()).ok_or_else(|| {
-        Error::Refused(format!("chunk {} is not in bundle {} ({} chunks)", input.chunk, bundle.bundleId, bundle.chunks.len()))
-    })?;
-    let amount = u128::try_from(bundle.chunks[index]).map_err(|_| Error::Refused("chunk too large".to_owned()))?;
-    let source = signer_address(network, input.signer).to_string();
-    if source != bundle.source {
-        return Err(Error::Refused(format!("the signer's wallet is {source}, but bundle {} pays from {}", bundle.bundleId, bundle.source)));
+/// Checks a bundle against the policy as it is now; returns its network and source wallet.
+pub fn check_policy<'a>(policy: Policy<'a>, bundle: &PayoutBundle) -> Result<(Network, &'a Wallet)> {
+    if !is_payout_id(&bundle.bundleId) {
+        return Err(policy_error("bundle_id", format!("bundle id {:?} is not a generated payout id; make the bundle again", bundle.bundleId)));
+    }
+    bundle.check().map_err(|e| policy_error("batching", format!("bundle {}: {e}", bundle.bundleId)))?;
+    let network = check_batching(&policy.launch.plan, bundle)?;
+    let source = Destination::parse(network, &bundle.source)?;
+    let wallet = policy.treasury.hot_wallet_at(&source).map_err(|e| policy_error("source_wallet", e.to_string()))?;
+    if wallet.network != network {
+        return Err(policy_error("source_wallet", format!("wallet {} is not on {}", wallet.id, network_id(network))));
     }
     let destination = Destination::parse(network, &bundle.destination)?;
-    if input.replace.is_none() {
-        if let Some((attempt, _, state, _)) = store.signature_attempts(&bundle.bundleId, input.chunk).await?.last() {
-            return Err(Error::Refused(format!(
-                "chunk {} of bundle {} is already {state} (attempt {attempt}); it is never signed twice — a new signature is only a replacement",
-                input.chunk, bundle.bundleId
-            )));
-        }
-        // Only originals count towards the day's volume: a replacement pays the same chunk.
-        let (_, start, end) = business_day(input.launch, input.now)?;
-        let signed_today = store.signed_volume(start, end).await?;
-        let units = TokenAmount::from_base_units(amount).ok_or_else(|| Error::Refused("empty chunk".to_owned()))?;
-        check_volume(&input.launch.plan, &input.launch.table, input.now, input.daily_target, signed_today, units)?;
-    }
-    let transaction = Transaction { bundle_id: &bundle.bundleId, chunk: input.chunk, network, source: &source, destination, amount };
-    sign_transaction(store, &transaction, input.signer, input.chain, input.replace, input.now).await
-}
-
-struct Transaction<'a> {
-    bundle_id: &'a str,
-    chunk: u32,
-    network: Network,
-    source: &'a str,
-    destination: Destination,
-    amount: u128,
-}
-
-/// Reserves, builds, signs and records one transaction.
-async fn sign_transaction(
-    store: &Store,
-    t: &Transaction<'_>,
-    signer: &(dyn HashSigner + Sync),
-    chain: ChainParams,
-    replace: Option<Replace>,
-    now: Timestamp,
-) -> Result<SignedChunk> {
-    let previous = store.latest_signed_raw(t.bundle_id, t.chunk).await?;
-    match (replace, t.network, &previous) {
-        (None, _, _) => {}
-        (Some(_), _, None) => {
-            return Err(Error::Refused(format!("chunk {} of bundle {} has no signed transaction to replace", t.chunk, t.bundle_id)))
-        }
-        (Some(Replace::SpeedUp), Network::Erc20, Some(_)) => {}
-        (Some(Replace::Expired), Network::Trc20, Some(raw)) => {
-            // Only while unbroadcast: a broadcast transaction may have confirmed before expiry.
-            if let Some((attempt, _, _, _)) = store.signature_attempts(t.bundle_id, t.chunk).await?.last() {
-                if let Some(at) = store.broadcast_at(t.bundle_id, t.chunk, *attempt).await? {
-                    return Err(Error::Refused(format!(
-                        "attempt {attempt} of chunk {} was broadcast at {at}; it may have confirmed before it expired, so it is not re-signed — look it up on chain",
-                        t.chunk
-                    )));
-                }
-            }
-            let bytes = hex::decode(raw).map_err(|_| Error::Refused("the stored transaction is not hex".to_owned()))?;
-            let expiration = trc20::decode(&bytes)?.expiration_ms;
-            if expiration > now.as_millisecond() {
-                return Err(Error::Refused(format!(
-                    "the previous transaction of chunk {} expires only at {}; it may still confirm",
-                    t.chunk,
-                    Timestamp::from_millisecond(expiration).map_or_else(|_| expiration.to_string(), |e| e.to_string())
-                )));
-            }
-        }
-        (Some(other), network, Some(_)) => {
-            return Err(Error::Refused(format!(
-                "replacement {:?} does not apply to {}: ERC-20 chunks are replaced by speed-up, TRC-20 chunks after they expired",
-                other.reason(),
+    policy.treasury.allow_list.check(destination)?;
+    let token = Token::parse(&bundle.token)?;
+    let contract = policy.treasury.token_contract(network, token)?;
+    if bundle.tokenContract != contract.to_string() {
+        return Err(policy_error(
+            "token_contract",
+            format!(
+                "bundle {} pays {} of contract {}, but the policy's {} contract on {} is {contract}; make the bundle again",
+                bundle.bundleId,
+                bundle.token,
+                bundle.tokenContract,
+                token.symbol(),
                 network_id(network)
-            )))
-        }
+            ),
+        ));
     }
-    let chunk_ref = ChunkRef { bundle_id: t.bundle_id, chunk: t.chunk, network: network_id(t.network), amount: t.amount };
-    let attempt = store.reserve_signature(chunk_ref, replace.map(Replace::reason), t.source, now).await?;
-    let (hash, raw, document) = match (chain, t.destination) {
-        (
-            ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas },
-            Destination::Eth(to),
-        ) => {
-            let transfer = erc20::Transfer {
-                chain_id,
-                token,
-                to: to.address(),
-                amount: t.amount,
-                nonce: store.allocate_nonce(t.source, t.bundle_id, t.chunk, pending_nonce, now).await?,
-                gas_limit,
-                max_fee_per_gas,
-                max_priority_fee_per_gas,
+    Ok((network, wallet))
+}
+
+/// A transaction before it is signed, with what binds it.
+enum Unsigned {
+    Erc20(erc20::Transfer),
+    Trc20(trc20::Transfer),
+}
+
+struct Built {
+    transfer: Unsigned,
+    bytes: Vec<u8>,
+    hash: B256,
+    /// The fixed fields a later attempt must repeat.
+    content: String,
+    /// TRC-20: the transaction's expiration.
+    expiration_ms: Option<i64>,
+}
+
+/// Where the variable fields of a transaction come from.
+enum Variable<'a> {
+    /// A new review: the operator's input and the clock.
+    Fresh { input: OperatorInput, now: Timestamp },
+    /// Signing: the reviewed bytes.
+    Reviewed(&'a [u8]),
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+fn fixed<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N]> {
+    bytes.try_into().map_err(|_| Error::Review { code: "review_mismatch", message: format!("the reviewed {what} is not {N} bytes") })
+}
+
+/// Builds the chunk's transaction from the bundle, the policy and the variable fields.
+#[allow(clippy::too_many_arguments)]
+async fn build(
+    store: &Store,
+    policy: Policy<'_>,
+    bundle_id: &str,
+    source: &Destination,
+    destination: Destination,
+    contract: Destination,
+    amount: u128,
+    chunk: u32,
+    replace: Option<Replace>,
+    variable: Variable<'_>,
+) -> Result<Built> {
+    let treasury = policy.treasury;
+    let previous = match replace {
+        Some(_) => Some(store.latest_signed_raw(bundle_id, chunk).await?.ok_or_else(|| {
+            Error::Store(clubgate_store::Error::NothingToReplace { bundle_id: bundle_id.to_owned(), chunk })
+        })?),
+        None => None,
+    };
+    match (destination, contract) {
+        (Destination::Eth(to), Destination::Eth(token)) => {
+            if replace == Some(Replace::Expired) {
+                return Err(Error::Refused("an ERC-20 chunk is replaced by speed-up (same nonce, higher fees), not after expiry".to_owned()));
+            }
+            let policy_fees = fee_mode(treasury)?.fees(treasury.erc20.base_fee_wei, treasury.erc20.priority_fee_wei)?;
+            let nonce = match (&variable, &previous) {
+                (_, Some(raw)) => erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?.nonce,
+                (Variable::Reviewed(bytes), None) => erc20::decode(bytes)?.nonce,
+                (Variable::Fresh { input, .. }, None) => store.peek_nonce(&source.to_string(), bundle_id, chunk, input.pending_nonce).await?,
             };
-            // A speed-up keeps the stuck transaction's nonce and raises both fees by the bump.
-            let transfer = match (replace, &previous) {
-                (Some(Replace::SpeedUp), Some(raw)) => {
-                    let bytes = hex::decode(raw).map_err(|_| Error::Refused("the stored transaction is not hex".to_owned()))?;
-                    let stuck = erc20::decode(&bytes)?;
-                    let floor = (transfer.max_fee_per_gas, transfer.max_priority_fee_per_gas);
+            let transfer = erc20::Transfer {
+                chain_id: treasury.erc20.chain_id,
+                token: token.address(),
+                to: to.address(),
+                amount,
+                nonce,
+                gas_limit: treasury.erc20.gas_limit,
+                max_fee_per_gas: policy_fees.0,
+                max_priority_fee_per_gas: policy_fees.1,
+            };
+            let transfer = match &previous {
+                Some(raw) => {
+                    // A speed-up keeps the stuck transaction's nonce and raises both its fees
+                    // by the bump, and at least to the policy's current fees.
+                    let stuck = erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?;
                     let stuck = erc20::Transfer {
-                        nonce: stuck.nonce,
                         max_fee_per_gas: stuck.max_fee_per_gas,
                         max_priority_fee_per_gas: stuck.max_priority_fee_per_gas,
                         ..transfer
                     };
-                    erc20::speed_up(&stuck, REPLACEMENT_BUMP_PERCENT, Some(floor))?
+                    erc20::speed_up(&stuck, REPLACEMENT_BUMP_PERCENT, Some(policy_fees))?
                 }
-                _ => transfer,
+                None => transfer,
             };
-            let signed = erc20::sign(&transfer, signer)?;
-            let raw = format!("0x{}", hex::encode(&signed.raw));
-            let document = json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) });
-            (signed.hash.to_string(), raw, document)
+            let (bytes, hash) = transfer.unsigned_bytes()?;
+            let content = format!(
+                "erc20|chain {}|token {}|from {source}|to {}|amount {amount}|nonce {}|gas {}",
+                transfer.chain_id,
+                EthAddress::from_address(transfer.token),
+                EthAddress::from_address(transfer.to),
+                transfer.nonce,
+                transfer.gas_limit
+            );
+            Ok(Built { transfer: Unsigned::Erc20(transfer), bytes, hash, content, expiration_ms: None })
         }
-        (
-            ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun },
-            Destination::Tron(to),
-        ) => {
+        (Destination::Tron(to), Destination::Tron(token)) => {
+            if replace == Some(Replace::SpeedUp) {
+                return Err(Error::Refused("a TRC-20 chunk is replaced only after its transaction expired, not sped up".to_owned()));
+            }
+            let now_ms = match &variable {
+                Variable::Fresh { now, .. } => now.as_millisecond(),
+                Variable::Reviewed(_) => Timestamp::now().as_millisecond(),
+            };
+            if let Some(raw) = &previous {
+                check_expired_unbroadcast(store, bundle_id, chunk, raw, now_ms).await?;
+            }
+            let (ref_block_bytes, ref_block_hash, timestamp_ms, expiration_ms) = match variable {
+                Variable::Fresh { input, now } => {
+                    let (bytes, hash) = input.ref_block.ok_or_else(|| {
+                        Error::Refused(
+                            "a TRC-20 transaction needs the reference block: its 2 bytes and 8 hash bytes from a recent block".to_owned(),
+                        )
+                    })?;
+                    let timestamp_ms = now.as_millisecond();
+                    (bytes, hash, timestamp_ms, timestamp_ms + treasury.trc20.expiration_s * 1000)
+                }
+                Variable::Reviewed(bytes) => {
+                    let decoded = trc20::decode(bytes)?;
+                    (
+                        fixed(&decoded.ref_block_bytes, "reference block bytes")?,
+                        fixed(&decoded.ref_block_hash, "reference block hash")?,
+                        decoded.timestamp_ms,
+                        decoded.expiration_ms,
+                    )
+                }
+            };
             let transfer = trc20::Transfer {
-                owner: TronAddress::parse(t.source)?,
+                owner: TronAddress::parse(&source.to_string())?,
                 token,
                 to,
-                amount: t.amount,
+                amount,
                 ref_block_bytes,
                 ref_block_hash,
                 expiration_ms,
                 timestamp_ms,
-                fee_limit_sun,
+                fee_limit_sun: treasury.trc20.fee_limit_sun,
             };
-            let signed = trc20::sign(&transfer, signer, now.as_millisecond())?;
-            let (txid, raw) = (hex::encode(signed.txid), hex::encode(&signed.raw_data));
-            let document = json!({ "raw_data_hex": raw, "txid": txid, "signature": hex::encode(signed.signature), "owner": t.source });
-            (txid, raw, document)
+            let bytes = transfer.raw_data()?;
+            let hash = trc20::txid(&bytes);
+            let content = format!("trc20|token {token}|from {source}|to {to}|amount {amount}|fee limit {}", transfer.fee_limit_sun);
+            Ok(Built { transfer: Unsigned::Trc20(transfer), bytes, hash, content, expiration_ms: Some(expiration_ms) })
         }
-        _ => return Err(Error::Refused(format!("the chain fields are not for {}", network_id(t.network)))),
-    };
-    store.record_signature(t.bundle_id, t.chunk, attempt, &hash, &raw, Timestamp::now()).await?;
-    Ok(SignedChunk { bundle_id: t.bundle_id.to_owned(), chunk: t.chunk, attempt, hash, raw, document })
+        _ => Err(Error::Refused("the destination and the token contract are on different networks".to_owned())),
+    }
 }
 
-/// The registry id of a canary wallet's payout on a plan-zone business day: one a day.
+fn fee_mode(treasury: &Treasury) -> Result<erc20::FeeMode> {
+    match treasury.erc20.fee_mode.as_str() {
+        "normal" => Ok(erc20::FeeMode::Normal),
+        "fast" => Ok(erc20::FeeMode::Fast),
+        "urgent" => Ok(erc20::FeeMode::Urgent),
+        other => Err(policy_error("chain", format!("fee mode {other:?} is not normal, fast or urgent"))),
+    }
+}
+
+/// A TRC-20 chunk is re-signed only after its latest transaction expired, and only while
+/// that transaction was never broadcast (it may have confirmed before it expired).
+async fn check_expired_unbroadcast(store: &Store, bundle_id: &str, chunk: u32, raw: &str, now_ms: i64) -> Result<()> {
+    if let Some((attempt, _, _, _)) = store.signature_attempts(bundle_id, chunk).await?.into_iter().filter(|a| a.2 == "signed").last() {
+        if let Some(at) = store.broadcast_at(bundle_id, chunk, attempt).await? {
+            return Err(Error::Refused(format!(
+                "attempt {attempt} of chunk {chunk} was broadcast at {at}; it may have confirmed before it expired, so it is not re-signed — look it up on chain"
+            )));
+        }
+    }
+    let bytes = hex::decode(raw).map_err(|_| Error::Refused("the stored transaction is not hex".to_owned()))?;
+    let expiration = trc20::decode(&bytes)?.expiration_ms;
+    if expiration > now_ms {
+        return Err(Error::Refused(format!(
+            "the previous transaction of chunk {chunk} expires only at {}; it may still confirm",
+            Timestamp::from_millisecond(expiration).map_or_else(|_| expiration.to_string(), |e| e.to_string())
+        )));
+    }
+    Ok(())
+}
+
+/// The chunk's amount (base units).
+fn chunk_amount(bundle: &PayoutBundle, chunk: u32) -> Result<u128> {
+    usize::try_from(chunk)
+        .ok()
+        .and_then(|i| bundle.chunks.get(i))
+        .and_then(|c| u128::try_from(*c).ok())
+        .ok_or_else(|| Error::Refused(format!("chunk {chunk} is not in bundle {} ({} chunks)", bundle.bundleId, bundle.chunks.len())))
+}
+
+/// What a review needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewRequest<'a> {
+    /// The bundle.
+    pub bundle: &'a PayoutBundle,
+    /// The chunk (0-based).
+    pub chunk: u32,
+    /// A replacement, or `None` for the original (or its retry).
+    pub replace: Option<Replace>,
+    /// The operator's input.
+    pub input: OperatorInput,
+    /// Who reviews.
+    pub reviewed_by: &'a str,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Reviews a chunk: builds the exact unsigned bytes it would sign now (nonce, fees,
+/// reference block, timestamp, expiry), keeps them under their signing hash, and returns
+/// them. Signing names that hash.
+pub async fn review_chunk(store: &Store, policy: Policy<'_>, request: ReviewRequest<'_>) -> Result<Review> {
+    let ReviewRequest { bundle, chunk, replace, input, reviewed_by, now } = request;
+    let (network, _) = check_policy(policy, bundle)?;
+    let amount = chunk_amount(bundle, chunk)?;
+    let token = Token::parse(&bundle.token)?;
+    let built = build(
+        store,
+        policy,
+        &bundle.bundleId,
+        &Destination::parse(network, &bundle.source)?,
+        Destination::parse(network, &bundle.destination)?,
+        policy.treasury.token_contract(network, token)?,
+        amount,
+        chunk,
+        replace,
+        Variable::Fresh { input, now },
+    )
+    .await?;
+    let lifetime = now.checked_add(REVIEW_LIFETIME_S.seconds()).map_err(|e| Error::Refused(e.to_string()))?;
+    let expires_at = match built.expiration_ms {
+        Some(ms) => Timestamp::from_millisecond(ms).map_err(|e| Error::Refused(e.to_string()))?.min(lifetime),
+        None => lifetime,
+    };
+    let review_hash = built.hash.to_string();
+    let unsigned_hex = match network {
+        Network::Erc20 => format!("0x{}", hex_of(&built.bytes)),
+        Network::Trc20 => hex_of(&built.bytes),
+    };
+    store
+        .insert_review(&StoredReview {
+            review_hash: review_hash.clone(),
+            bundle_id: bundle.bundleId.clone(),
+            chunk,
+            replace: replace.map(|r| r.reason().to_owned()),
+            unsigned_hex: unsigned_hex.clone(),
+            reviewed_by: reviewed_by.to_owned(),
+            reviewed_at: now,
+            expires_at,
+        })
+        .await?;
+    Ok(Review { review_hash, unsigned_hex, expires_at })
+}
+
+/// What one signature needs besides the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct SignRequest<'a> {
+    /// The bundle.
+    pub bundle: &'a PayoutBundle,
+    /// The approvals.
+    pub approvals: &'a [Approval],
+    /// The chunk (0-based).
+    pub chunk: u32,
+    /// The signing hash of the reviewed bytes.
+    pub review_hash: &'a str,
+    /// The instant of signing.
+    pub now: Timestamp,
+}
+
+fn review_error(code: &'static str, message: String) -> Error {
+    Error::Review { code, message }
+}
+
+/// Signs one chunk of an approved bundle; see the module docs for the order of checks.
+pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: SignRequest<'_>) -> Result<SignedChunk> {
+    let SignRequest { bundle, approvals, chunk, review_hash, now } = request;
+    let (network, wallet) = check_policy(policy, bundle)?;
+    check_approvals(policy.treasury, bundle, approvals)?;
+    let review = store.review(review_hash.trim()).await?.ok_or_else(|| {
+        review_error("review_missing", format!("no review {review_hash} in this store; review chunk {chunk} first and sign what it shows"))
+    })?;
+    if review.bundle_id != bundle.bundleId || review.chunk != chunk {
+        return Err(review_error(
+            "review_mismatch",
+            format!("review {review_hash} is of chunk {} of bundle {}, not chunk {chunk} of {}", review.chunk, review.bundle_id, bundle.bundleId),
+        ));
+    }
+    if now >= review.expires_at {
+        return Err(review_error("review_expired", format!("review {review_hash} expired at {}; review the chunk again", review.expires_at)));
+    }
+    let replace = review.replace.as_deref().map(Replace::parse).transpose()?;
+    let reviewed = hex::decode(review.unsigned_hex.trim_start_matches("0x")).map_err(|_| review_error("review_mismatch", "the stored review is not hex".to_owned()))?;
+    let amount = chunk_amount(bundle, chunk)?;
+    let token = Token::parse(&bundle.token)?;
+    let source = Destination::parse(network, &bundle.source)?;
+    let built = build(
+        store,
+        policy,
+        &bundle.bundleId,
+        &source,
+        Destination::parse(network, &bundle.destination)?,
+        policy.treasury.token_contract(network, token)?,
+        amount,
+        chunk,
+        replace,
+        Variable::Reviewed(&reviewed),
+    )
+    .await?;
+    if built.hash.to_string() != review.review_hash || built.bytes != reviewed {
+        return Err(review_error(
+            "review_mismatch",
+            format!(
+                "the bytes chunk {chunk} would be signed with now (hash {}) differ from the reviewed ones ({review_hash}): the policy's fees, the nonce or the chunk changed — review it again",
+                built.hash
+            ),
+        ));
+    }
+    let volume = match replace {
+        Some(_) => None,
+        None => {
+            let (_, day_start, day_end) = business_day(policy.launch, now)?;
+            let (_, _, cap, _) =
+                phase_headroom(&policy.launch.plan, &policy.launch.table, now, policy.treasury.daily_target.base_units(), 0)?;
+            let whole = u128::try_from(bundle.amount).map_err(|_| Error::Refused("bundle amount overflows".to_owned()))?;
+            Some(VolumeClaim { day_start, day_end, amount: whole, cap: Some(cap) })
+        }
+    };
+    let source_text = source.to_string();
+    let nonce = match &built.transfer {
+        Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce }),
+        Unsigned::Trc20(_) => None,
+    };
+    let bundle_hash = bundle.canonical_hash().to_string();
+    let reservation = Reservation {
+        kind: SignatureKind::Payout,
+        bundle_id: &bundle.bundleId,
+        chunk,
+        network: network_id(network),
+        amount,
+        bundle_hash: &bundle_hash,
+        content: &built.content,
+        signer: &source_text,
+        replacement: replace.map(Replace::reason),
+        review_hash: &review.review_hash,
+        volume,
+        nonce,
+        at: now,
+    };
+    sign_reserved(store, reservation, keys, wallet, &built, network, now).await
+}
+
+/// Reserves, then opens the wallet's key, signs and records; a failure after the
+/// reservation abandons it (with the reason) before the error is returned.
+async fn sign_reserved(
+    store: &Store,
+    reservation: Reservation<'_>,
+    keys: &dyn WalletKeys,
+    wallet: &Wallet,
+    built: &Built,
+    network: Network,
+    now: Timestamp,
+) -> Result<SignedChunk> {
+    let reserved = store.reserve_signature(reservation).await?;
+    let (bundle_id, chunk) = (reservation.bundle_id, reservation.chunk);
+    let signed = sign_with_key(keys, wallet, built, network, now);
+    let (hash, raw, document) = match signed {
+        Ok(signed) => signed,
+        Err(error) => {
+            store.abandon_signature(bundle_id, chunk, reserved.attempt, &error.to_string(), Timestamp::now()).await?;
+            return Err(error);
+        }
+    };
+    store.record_signature(bundle_id, chunk, reserved.attempt, &hash, &raw, Timestamp::now()).await?;
+    Ok(SignedChunk {
+        bundle_id: bundle_id.to_owned(),
+        chunk,
+        attempt: reserved.attempt,
+        hash,
+        signing_hash: built.hash.to_string(),
+        raw,
+        document,
+    })
+}
+
+fn sign_with_key(keys: &dyn WalletKeys, wallet: &Wallet, built: &Built, network: Network, now: Timestamp) -> Result<(String, String, Value)> {
+    let signer = keys.open(wallet)?;
+    let address = signer_address(network, signer.as_ref());
+    if address != wallet.address {
+        return Err(Error::Policy {
+            code: "source_wallet",
+            message: format!("the key configured for wallet {} is {address}, not the wallet's {}", wallet.id, wallet.address),
+        });
+    }
+    match &built.transfer {
+        Unsigned::Erc20(transfer) => {
+            let signed = erc20::sign(transfer, signer.as_ref())?;
+            // What was signed is what was reviewed: the same signing hash.
+            debug_assert_eq!(keccak256(&built.bytes), built.hash);
+            let raw = format!("0x{}", hex::encode(&signed.raw));
+            let document = json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None), "signing_hash": built.hash.to_string() });
+            Ok((signed.hash.to_string(), raw, document))
+        }
+        Unsigned::Trc20(transfer) => {
+            let signed = trc20::sign(transfer, signer.as_ref(), now.as_millisecond())?;
+            if signed.txid != built.hash {
+                return Err(review_error("review_mismatch", "the signed TRC-20 transaction is not the reviewed one".to_owned()));
+            }
+            let (txid, raw) = (hex::encode(signed.txid), hex::encode(&signed.raw_data));
+            let document = json!({ "raw_data_hex": raw, "txid": txid, "signature": hex::encode(signed.signature), "owner": wallet.address.to_string() });
+            Ok((txid, raw, document))
+        }
+    }
+}
+
+/// The registry id of a canary wallet's payout on a plan-zone business day: one a day. It
+/// lives in its own namespace (`canary:`), apart from generated payout ids.
 pub fn canary_bundle_id(wallet: &Wallet, day: jiff::civil::Date) -> String {
     format!("canary:{}:{day}", wallet.id)
 }
 
 /// What a canary payout needs.
-pub struct Canary<'a> {
-    /// The launch (plan zone for the business day).
-    pub launch: &'a Launch,
-    /// The treasury configuration.
-    pub treasury: &'a Treasury,
-    /// The canary wallet.
-    pub wallet: &'a Wallet,
+#[derive(Debug, Clone, Copy)]
+pub struct CanaryRequest<'a> {
+    /// The canary wallet's id.
+    pub wallet: &'a str,
     /// The token.
     pub token: Token,
-    /// The canary wallet's key.
-    pub signer: &'a (dyn HashSigner + Sync),
-    /// Chain fields.
-    pub chain: ChainParams,
+    /// The operator's input.
+    pub input: OperatorInput,
     /// The instant of signing.
     pub now: Timestamp,
 }
 
-/// Signs the day's canary payout of a canary wallet: exactly one token of `token` to the
-/// wallet's own check address (allow-listed), through the never-sign-twice registry. No
-/// quorum (the destination is our own) and no phase cap (canaries run before T0 by design);
-/// everything else is refused.
-pub async fn sign_canary(store: &Store, canary: Canary<'_>) -> Result<SignedChunk> {
-    let Canary { launch, treasury, wallet, token, signer, chain, now } = canary;
+/// Signs the day's canary payout of a canary wallet: exactly one token to the wallet's own
+/// check address (allow-listed), through the never-sign-twice registry. No quorum (the
+/// destination is our own) and no phase cap (canaries run before T0 by design), but counted
+/// in the day's volume; everything else is refused.
+pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: CanaryRequest<'_>) -> Result<SignedChunk> {
+    let CanaryRequest { wallet, token, input, now } = request;
+    let wallet = policy.treasury.wallet(wallet)?;
     if wallet.kind != WalletKind::Canary {
-        return Err(Error::Refused(format!("wallet {} is a hot wallet; canary payouts leave from canary wallets only", wallet.id)));
+        return Err(policy_error("source_wallet", format!("wallet {} is a hot wallet; canary payouts leave from canary wallets only", wallet.id)));
     }
-    let check = wallet.check_address.ok_or_else(|| Error::Refused(format!("wallet {} has no check address", wallet.id)))?;
-    treasury.allow_list.check(check)?;
-    let source = signer_address(wallet.network, signer);
-    if source != wallet.address {
-        return Err(Error::Refused(format!("the signer's wallet is {source}, but canary wallet {} is {}", wallet.id, wallet.address)));
-    }
-    let contract = treasury.token_contract(wallet.network, token)?;
-    let contract_matches = match (&chain, contract) {
-        (ChainParams::Erc20 { token, .. }, Destination::Eth(c)) => *token == c.address(),
-        (ChainParams::Trc20 { token, .. }, Destination::Tron(c)) => *token == c,
-        _ => false,
-    };
-    if !contract_matches {
-        return Err(Error::Refused(format!("the transaction's token contract is not the configured {token} contract {contract}")));
-    }
-    let (day, _, _) = business_day(launch, now)?;
+    let check = wallet.check_address.ok_or_else(|| policy_error("source_wallet", format!("wallet {} has no check address", wallet.id)))?;
+    policy.treasury.allow_list.check(check)?;
+    let contract = policy.treasury.token_contract(wallet.network, token)?;
+    let (day, day_start, day_end) = business_day(policy.launch, now)?;
     let bundle_id = canary_bundle_id(wallet, day);
-    let source = source.to_string();
-    let transaction = Transaction {
+    let built = build(store, policy, &bundle_id, &wallet.address, check, contract, CANARY_AMOUNT_BASE_UNITS, 0, None, Variable::Fresh { input, now })
+        .await?;
+    let source_text = wallet.address.to_string();
+    let nonce = match &built.transfer {
+        Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: input.pending_nonce, expected: transfer.nonce }),
+        Unsigned::Trc20(_) => None,
+    };
+    let review_hash = built.hash.to_string();
+    let content = built.content.clone();
+    let reservation = Reservation {
+        kind: SignatureKind::Canary,
         bundle_id: &bundle_id,
         chunk: 0,
-        network: wallet.network,
-        source: &source,
-        destination: check,
+        network: network_id(wallet.network),
         amount: CANARY_AMOUNT_BASE_UNITS,
+        bundle_hash: "canary",
+        content: &content,
+        signer: &source_text,
+        replacement: None,
+        review_hash: &review_hash,
+        volume: Some(VolumeClaim { day_start, day_end, amount: CANARY_AMOUNT_BASE_UNITS, cap: None }),
+        nonce,
+        at: now,
     };
-    sign_transaction(store, &transaction, signer, chain, None, now).await
-}
-
-/// The chain fields for a network from the treasury configuration at `now`: ERC-20 fees
-/// from the fee mode, TRC-20 expiration from the configured lifetime. The reference block
-/// (TRC-20) and the pending nonce (ERC-20, first use of a wallet) come from the operator.
-pub fn chain_params(
-    treasury: &Treasury,
-    network: Network,
-    token: Token,
-    pending_nonce: u64,
-    ref_block: Option<([u8; 2], [u8; 8])>,
-    now: Timestamp,
-) -> Result<ChainParams> {
-    match treasury.token_contract(network, token)? {
-        Destination::Eth(contract) => {
-            let mode = match treasury.erc20.fee_mode.as_str() {
-                "fast" => erc20::FeeMode::Fast,
-                "urgent" => erc20::FeeMode::Urgent,
-                _ => erc20::FeeMode::Normal,
-            };
-            let (max_fee_per_gas, max_priority_fee_per_gas) = mode.fees(treasury.erc20.base_fee_wei, treasury.erc20.priority_fee_wei)?;
-            Ok(ChainParams::Erc20 {
-                chain_id: treasury.erc20.chain_id,
-                token: contract.address(),
-                pending_nonce,
-                gas_limit: treasury.erc20.gas_limit,
-                max_fee_per_gas,
-                max_priority_fee_per_gas,
-            })
-        }
-        Destination::Tron(contract) => {
-            let (ref_block_bytes, ref_block_hash) = ref_block.ok_or_else(|| {
-                Error::Refused(
-                    "a TRC-20 transaction needs the reference block: its 2 bytes and 8 hash bytes from a recent block".to_owned(),
-                )
-            })?;
-            let timestamp_ms = now.as_millisecond();
-            Ok(ChainParams::Trc20 {
-                token: contract,
-                ref_block_bytes,
-                ref_block_hash,
-                expiration_ms: timestamp_ms + treasury.trc20.expiration_s * 1000,
-                timestamp_ms,
-                fee_limit_sun: treasury.trc20.fee_limit_sun,
-            })
-        }
-    }
+    sign_reserved(store, reservation, keys, wallet, &built, wallet.network, now).await
 }
 
 /// The day's canary payout of one canary wallet.
@@ -443,7 +694,7 @@ pub struct CanaryStatus<'a> {
     pub wallet: &'a Wallet,
     /// Its registry id for the day.
     pub bundle_id: String,
-    /// `not signed`, `reserved` or `signed`.
+    /// `not signed`, `reserved`, `signed` or `abandoned`.
     pub status: String,
     /// The transaction hash / txID once signed.
     pub tx_hash: Option<String>,
@@ -475,51 +726,4 @@ pub async fn canary_statuses<'a>(
 /// The status of one chunk: the latest attempt's state and hash, or `None` if unsigned.
 pub async fn chunk_status(store: &Store, bundle_id: &str, chunk: u32) -> Result<Option<(u32, Option<String>, String, Option<String>)>> {
     Ok(store.signature_attempts(bundle_id, chunk).await?.pop())
-}
-
-/// The exact unsigned bytes a chunk's original signature would sign now (hex), for the
-/// review before signing: ERC-20 with the nonce the store would allocate, TRC-20 raw data.
-pub async fn unsigned_chunk(store: &Store, bundle: &PayoutBundle, chunk: u32, chain: &ChainParams) -> Result<String> {
-    let index = usize::try_from(chunk)
-        .ok()
-        .filter(|i| *i < bundle.chunks.len())
-        .ok_or_else(|| Error::Refused(format!("chunk {chunk} is not in bundle {} ({} chunks)", bundle.bundleId, bundle.chunks.len())))?;
-    let amount = u128::try_from(bundle.chunks[index]).map_err(|_| Error::Refused("chunk too large".to_owned()))?;
-    let network = crate::bundle::network_of(bundle)?;
-    match (chain, Destination::parse(network, &bundle.destination)?) {
-        (
-            ChainParams::Erc20 { chain_id, token, pending_nonce, gas_limit, max_fee_per_gas, max_priority_fee_per_gas },
-            Destination::Eth(to),
-        ) => {
-            let transfer = erc20::Transfer {
-                chain_id: *chain_id,
-                token: *token,
-                to: to.address(),
-                amount,
-                nonce: store.peek_nonce(&bundle.source, &bundle.bundleId, chunk, *pending_nonce).await?,
-                gas_limit: *gas_limit,
-                max_fee_per_gas: *max_fee_per_gas,
-                max_priority_fee_per_gas: *max_priority_fee_per_gas,
-            };
-            Ok(format!("0x{}", hex::encode(transfer.unsigned_bytes()?.0)))
-        }
-        (
-            ChainParams::Trc20 { token, ref_block_bytes, ref_block_hash, expiration_ms, timestamp_ms, fee_limit_sun },
-            Destination::Tron(to),
-        ) => {
-            let transfer = trc20::Transfer {
-                owner: TronAddress::parse(&bundle.source)?,
-                token: *token,
-                to,
-                amount,
-                ref_block_bytes: *ref_block_bytes,
-                ref_block_hash: *ref_block_hash,
-                expiration_ms: *expiration_ms,
-                timestamp_ms: *timestamp_ms,
-                fee_limit_sun: *fee_limit_sun,
-            };
-            Ok(hex::encode(transfer.raw_data()?))
-        }
-        _ => Err(Error::Refused(format!("the chain fields are not for {}", network_id(network)))),
-    }
 }

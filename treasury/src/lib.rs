@@ -15,4 +15,4 @@ mod error;
 pub mod flow;
 pub mod signers;
 
-pub use error::{Error, Result};
+pub use error::{store_error_code, Error, Result};

@@ -11,7 +11,7 @@ use alloy::primitives::{Address, Signature, B256};
 use clubgate_chain::approval::{approve, Approval, PayoutBundle};
 use clubgate_chain::erc20::{SignedTransfer, Transfer};
 use clubgate_chain::ledger::LedgerDevice;
-use clubgate_chain::signer::{DevKey, HashSigner, Profile, SignerSpec};
+use clubgate_chain::signer::{HashSigner, Profile, SignerSpec};
 
 use crate::error::{Error, Result};
 
@@ -63,12 +63,17 @@ impl<S: HashSigner + Send> HashSigner for Locked<S> {
     fn address(&self) -> Address {
         self.address
     }
+
+    fn is_development(&self) -> bool {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_development()
+    }
 }
 
 /// Opens the signer `spec` names in `profile`.
 pub fn open_signer(spec: &str, profile: Profile) -> Result<Signer> {
     match SignerSpec::parse(spec, profile)? {
-        SignerSpec::Dev(key) => Ok(Box::new(DevKey::new(&key, profile)?)),
+        #[cfg(feature = "dev-signer")]
+        SignerSpec::Dev(path) => Ok(Box::new(clubgate_chain::signer::DevKey::from_file(&path, profile)?)),
         SignerSpec::Pkcs11 { token, key } => {
             let module = std::env::var_os(PKCS11_MODULE_ENV).map_or_else(|| PathBuf::from(DEFAULT_PKCS11_MODULE), PathBuf::from);
             let pin = token_pin(&token, &key)?;
@@ -81,14 +86,43 @@ pub fn open_signer(spec: &str, profile: Profile) -> Result<Signer> {
     }
 }
 
-/// Approves a bundle with the key `spec` names: a Ledger signs the EIP-712 typed data on the
-/// device, any other signer the canonical hash.
-pub async fn approve_with(spec: &str, profile: Profile, bundle: &PayoutBundle) -> Result<Approval> {
-    if let SignerSpec::Ledger { path } = SignerSpec::parse(spec, profile)? {
-        return Ok(LedgerDevice::connect(&path, None).await?.approve(bundle).await?);
+/// The wallet keys as the treasury file configures them: each wallet's signer spec, its
+/// PKCS#11 PIN from the OS keychain (or `$CLUBGATE_PKCS11_PIN` where none runs).
+#[derive(Debug, Clone, Copy)]
+pub struct ConfiguredKeys {
+    /// The profile (production refuses development keys).
+    pub profile: Profile,
+}
+
+impl crate::flow::WalletKeys for ConfiguredKeys {
+    fn open(&self, wallet: &clubgate_core::treasury::Wallet) -> Result<Signer> {
+        open_signer(&wallet.signer, self.profile)
     }
-    let signer = open_signer(spec, profile)?;
-    Ok(approve(bundle, signer.as_ref())?)
+}
+
+/// Approves a bundle with the approver's own credential, at this moment: a Ledger signs the
+/// EIP-712 typed data after the approver confirms on the device; a PKCS#11 key signs only
+/// after a login with `pin` — the PIN of that approver's token, typed now (never the
+/// keychain's or the environment's), checked even when this process is logged in already.
+pub async fn approve_with(spec: &str, profile: Profile, bundle: &PayoutBundle, pin: Option<&str>) -> Result<Approval> {
+    match SignerSpec::parse(spec, profile)? {
+        SignerSpec::Ledger { path } => Ok(LedgerDevice::connect(&path, None).await?.approve(bundle).await?),
+        SignerSpec::Pkcs11 { token, key } => {
+            let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
+                Error::Credential(format!(
+                    "approving with pkcs11:{token}/{key} needs the PIN of token {token:?}, typed by its approver now; it is never taken from the keychain"
+                ))
+            })?;
+            let module = std::env::var_os(PKCS11_MODULE_ENV).map_or_else(|| PathBuf::from(DEFAULT_PKCS11_MODULE), PathBuf::from);
+            let signer = clubgate_chain::pkcs11::Pkcs11Signer::open_verified(&module, &token, &key, pin)?;
+            Ok(approve(bundle, &signer)?)
+        }
+        #[allow(unreachable_patterns)]
+        _ => {
+            let signer = open_signer(spec, profile)?;
+            Ok(approve(bundle, signer.as_ref())?)
+        }
+    }
 }
 
 /// Signs an ERC-20 transfer with the key `spec` names (a Ledger signs the whole transaction).

@@ -1,7 +1,7 @@
 //! Payout commands: the planner and the decoder of exact transaction bytes.
 
 use clubgate_ipc::{
-    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView,
+    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView, ReviewView,
     TreasuryView,
 };
 use tauri::State;
@@ -44,13 +44,13 @@ pub(crate) async fn approve_bundle(service: State<'_, Service>, request: Approve
     service.approve_bundle(&request).await
 }
 
-/// The exact unsigned bytes of a chunk, decoded.
+/// Reviews a chunk: its exact unsigned bytes, decoded, under their signing hash.
 #[tauri::command]
-pub(crate) async fn review_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<DecodedView> {
+pub(crate) async fn review_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<ReviewView> {
     service.review_chunk(&request).await
 }
 
-/// Signs a chunk with its hot wallet's key.
+/// Signs exactly the reviewed bytes of a chunk with its hot wallet's key.
 #[tauri::command]
 pub(crate) async fn sign_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<Vec<BundleView>> {
     service.sign_chunk(&request).await
