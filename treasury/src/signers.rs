@@ -100,6 +100,14 @@ impl crate::flow::WalletKeys for ConfiguredKeys {
     }
 }
 
+/// Opens a PKCS#11 key with `pin`, checked by the token even when this process is logged in
+/// to it already (the login ends when the signer is dropped).
+pub fn open_pkcs11_verified(token: &str, key: &str, pin: &str) -> Result<Signer> {
+    let module = std::env::var_os(PKCS11_MODULE_ENV).map_or_else(|| PathBuf::from(DEFAULT_PKCS11_MODULE), PathBuf::from);
+    let signer = clubgate_chain::pkcs11::Pkcs11Signer::open_verified(&module, token, key, pin)?;
+    Ok(Box::new(Locked { address: signer.address(), inner: Mutex::new(signer) }))
+}
+
 /// Approves a bundle with the approver's own credential, at this moment: a Ledger signs the
 /// EIP-712 typed data after the approver confirms on the device; a PKCS#11 key signs only
 /// after a login with `pin` — the PIN of that approver's token, typed now (never the
@@ -113,9 +121,8 @@ pub async fn approve_with(spec: &str, profile: Profile, bundle: &PayoutBundle, p
                     "approving with pkcs11:{token}/{key} needs the PIN of token {token:?}, typed by its approver now; it is never taken from the keychain"
                 ))
             })?;
-            let module = std::env::var_os(PKCS11_MODULE_ENV).map_or_else(|| PathBuf::from(DEFAULT_PKCS11_MODULE), PathBuf::from);
-            let signer = clubgate_chain::pkcs11::Pkcs11Signer::open_verified(&module, &token, &key, pin)?;
-            Ok(approve(bundle, &signer)?)
+            let signer = open_pkcs11_verified(&token, &key, pin)?;
+            Ok(approve(bundle, signer.as_ref())?)
         }
         #[allow(unreachable_patterns)]
         _ => {

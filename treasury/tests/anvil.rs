@@ -9,14 +9,16 @@
 mod anvil_support;
 
 use alloy::primitives::{Address, TxKind, U256};
-use anvil_support::{deploy_token, dev_raw, dev_tx, Anvil, CHAIN_ID, DEV_KEY};
+use anvil_support::{deploy_token, dev_key, dev_raw, dev_tx, Anvil, CHAIN_ID};
 use clubgate_chain::erc20::{sign, Transfer};
-use clubgate_chain::signer::{DevKey, Profile};
+use clubgate_chain::signer::Profile;
 use clubgate_core::launch::Launch;
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::Store;
-use clubgate_treasury::demo::{softhsm_demo, DEMO_ERC20_USDT, DEMO_PARTNER_ERC20, DEMO_PIN};
+use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_ERC20_USDT, DEMO_PARTNER_ERC20, DEMO_PIN};
+use clubgate_treasury::flow::{OperatorInput, Policy, ReviewRequest, SignRequest};
+use clubgate_treasury::signers::ConfiguredKeys;
 use clubgate_treasury::{bundle, flow, signers};
 use serde_json::json;
 
@@ -37,7 +39,7 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
     // The chain: the token at the demo file's address (the dev account's first deployment),
     // gas money and tokens for both wallets.
     let anvil = Anvil::start();
-    let dev = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let dev = dev_key();
     let token = deploy_token(&anvil, &dev, 0, 10_000_000_000_000);
     assert_eq!(token, DEMO_ERC20_USDT.parse::<Address>().unwrap(), "the demo treasury names this contract");
     let mut nonce = 1;
@@ -64,7 +66,6 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
     let t0 = jiff::Timestamp::now().to_zoned_datetime(tz).date().checked_sub(jiff::ToSpan::days(10)).unwrap();
     let launch = Launch::new(clubgate_core::DEFAULT_PLAN_TOML, &format!("{t0}T10:00"), None).unwrap();
     let request = bundle::Request {
-        bundle_id: "anvil-1",
         network: Network::Erc20,
         token: Token::Usdt,
         source: &hot_wallet.address.to_string(),
@@ -72,69 +73,51 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
         amount: "300000",
         policy_version: 1,
     };
-    let payout = bundle::make(&launch.plan, Some(&treasury), &request).unwrap();
+    let payout = bundle::make(&launch.plan, &treasury, &request).unwrap();
     assert_eq!(payout.chunks.len(), 2);
-    let approvals: Vec<_> = ["approver-a", "approver-c"]
-        .iter()
-        .map(|key| {
-            let signer = signers::open_signer(&format!("pkcs11:clubgate-demo/{key}"), Profile::Production).unwrap();
-            flow::approve_as(&treasury, &payout, signer.as_ref()).unwrap()
-        })
-        .collect();
-    let quorum = flow::quorum_of(&treasury).unwrap();
+    let mut approvals = Vec::new();
+    for key in ["approver-a", "approver-c"] {
+        let (token, pin) = demo_token_of(key);
+        approvals.push(signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, &payout, Some(pin)).await.unwrap());
+    }
+    let policy = Policy { treasury: &treasury, launch: &launch };
+    let keys = ConfiguredKeys { profile: Profile::Production };
 
-    // Each chunk: signed through the flow, sent, mined.
+    // Each chunk: reviewed, signed through the flow, sent, mined.
     let pending = anvil.call("eth_getTransactionCount", json!([hot.address(), "pending"])).unwrap();
     let pending = u64::from_str_radix(pending.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
     let partner: Address = DEMO_PARTNER_ERC20.parse().unwrap();
     for chunk in 0..2u32 {
         let now = jiff::Timestamp::now();
-        let chain = flow::chain_params(&treasury, Network::Erc20, Token::Usdt, pending, None, now).unwrap();
-        let input = flow::SignInput {
-            launch: &launch,
-            quorum: &quorum,
-            approvals: &approvals,
-            chunk,
-            signer: hot.as_ref(),
-            chain,
-            replace: None,
-            daily_target: treasury.daily_target.base_units(),
-            now,
-        };
-        let signed = flow::sign_chunk(&store, &payout, input).await.unwrap();
+        let input = OperatorInput { pending_nonce: pending, ref_block: None };
+        let review = flow::review_chunk(
+            &store,
+            policy,
+            ReviewRequest { bundle: &payout, chunk, replace: None, input, reviewed_by: "Approver A", now },
+        )
+        .await
+        .unwrap();
+        let request = SignRequest { bundle: &payout, approvals: &approvals, chunk, review_hash: &review.review_hash, now };
+        let signed = flow::sign_chunk(&store, policy, &keys, request).await.unwrap();
+        assert_eq!(signed.signing_hash, review.review_hash, "what was reviewed is what was signed");
         let receipt = anvil.send(&alloy::primitives::hex::decode(&signed.raw).unwrap());
         assert_eq!(receipt["status"], "0x1", "{receipt}");
         assert_eq!(receipt["from"].as_str().unwrap().parse::<Address>().unwrap(), hot.address());
         assert_eq!(receipt["transactionHash"].as_str().unwrap(), signed.hash);
-        let again = flow::SignInput {
-            launch: &launch,
-            quorum: &quorum,
-            approvals: &approvals,
-            chunk,
-            signer: hot.as_ref(),
-            chain: flow::chain_params(&treasury, Network::Erc20, Token::Usdt, pending, None, now).unwrap(),
-            replace: None,
-            daily_target: treasury.daily_target.base_units(),
-            now,
-        };
-        assert!(flow::sign_chunk(&store, &payout, again).await.unwrap_err().to_string().contains("never signed twice"));
+        let again = flow::sign_chunk(&store, policy, &keys, request).await.unwrap_err();
+        assert_eq!(again.code(), "already_signed");
     }
     assert_eq!(anvil.token_balance(token, partner), U256::from(300_000_000_000u64), "paid once, in full");
     assert_eq!(anvil.token_balance(token, hot.address()), U256::from(200_000_000_000u64));
 
     // The day's canary payout: one token to the check address.
-    let now = jiff::Timestamp::now();
-    let chain = flow::chain_params(&treasury, Network::Erc20, Token::Usdt, 0, None, now).unwrap();
-    let canary_payout = flow::Canary {
-        launch: &launch,
-        treasury: &treasury,
-        wallet: &canary_wallet,
+    let canary_payout = flow::CanaryRequest {
+        wallet: &canary_wallet.id,
         token: Token::Usdt,
-        signer: canary.as_ref(),
-        chain,
-        now,
+        input: OperatorInput::default(),
+        now: jiff::Timestamp::now(),
     };
-    let signed = flow::sign_canary(&store, canary_payout).await.unwrap();
+    let signed = flow::sign_canary(&store, policy, &keys, canary_payout).await.unwrap();
     assert_eq!(anvil.send(&alloy::primitives::hex::decode(&signed.raw).unwrap())["status"], "0x1");
     let check: Address = canary_wallet.check_address.unwrap().to_string().parse().unwrap();
     assert_eq!(anvil.token_balance(token, check), U256::from(1_000_000u64));
