@@ -12,7 +12,7 @@ use clubgate_chain::signer::Profile;
 use clubgate_core::launch::Launch;
 use clubgate_core::payout::{cap_of, phase_headroom, Destination};
 use clubgate_core::plan::Network;
-use clubgate_core::treasury::{network_from_id, network_id, ApproverRole, Token, Treasury, WalletKind};
+use clubgate_core::treasury::{network_from_id, network_id, Token, Treasury, WalletKind};
 use clubgate_ipc::{
     ApprovalImport, ApprovalView, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, CanaryView, ChainInput,
     ChunkRequest, ChunkView, DecodedView, ReviewView, TreasuryView, WalletView,
@@ -312,9 +312,7 @@ impl Service {
             .iter()
             .find(|a| a.address.to_string().eq_ignore_ascii_case(request.approver.trim()))
             .ok_or_else(|| refuse(format!("{} is not in the approver registry", request.approver)))?;
-        if person.role != ApproverRole::Approver {
-            return Err(refuse(format!("{} is registered as {}, a role that does not approve payouts", person.name, person.role.id())));
-        }
+        flow::check_approver(&treasury, person.address.address())?;
         let spec =
             person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
         // The approver's own credential, now: the PIN typed for this approval (wiped when
@@ -423,7 +421,12 @@ impl Service {
     pub async fn sign_canary(&self, request: &CanaryRequest) -> Result<TreasuryView> {
         let treasury = self.treasury()?;
         let launch = self.launch().await?;
-        let canary = flow::CanaryRequest { wallet: &request.wallet, token: Token::Usdt, input: operator_input(&request.chain)?, now: Timestamp::now() };
+        let canary = flow::CanaryRequest {
+            wallet: &request.wallet,
+            token: Token::Usdt,
+            input: operator_input(&request.chain)?,
+            now: Timestamp::now(),
+        };
         flow::sign_canary(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, canary).await?;
         self.treasury_view().await
     }

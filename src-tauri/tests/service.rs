@@ -5,7 +5,7 @@ use clubgate_desk::Service;
 use clubgate_ipc::{ItemUpdate, SettingsUpdate};
 
 fn settings(t0: &str, tz: &str, plan_path: &str) -> SettingsUpdate {
-    SettingsUpdate { t0: t0.into(), tz: tz.into(), plan_path: plan_path.into(), who: "Irina (IC)".into() }
+    SettingsUpdate { t0: t0.into(), tz: tz.into(), plan_path: plan_path.into(), who: "Irina (IC)".into(), reason: String::new() }
 }
 
 fn update(item: &str, state: &str, evidence: &str) -> ItemUpdate {
@@ -93,6 +93,7 @@ fn chunk(bundle: &str, index: u32) -> clubgate_ipc::ChunkRequest {
             ref_block_hash: "0102030405060708".into(),
         },
         replace: String::new(),
+        review_hash: String::new(),
     }
 }
 
@@ -101,12 +102,13 @@ fn field<'a>(decoded: &'a clubgate_ipc::DecodedView, label: &str) -> &'a str {
 }
 
 #[tokio::test]
-async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_and_keeps_the_phase_cap() {
-    use clubgate_ipc::{ApproveRequest, BundleRequest, CanaryRequest, ChainInput};
-    use clubgate_treasury::demo::{softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20, DEMO_PIN};
+async fn the_payout_queue_approves_with_each_approvers_pin_signs_the_reviewed_bytes_once_and_keeps_the_phase_cap() {
+    use clubgate_ipc::{ApproveRequest, BundleRequest, CanaryRequest, ChainInput, ChunkRequest};
+    use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20, DEMO_PIN};
     let dir = tempfile::tempdir().unwrap();
     let demo = softhsm_demo(dir.path(), "/usr/lib/softhsm/libsofthsm2.so").unwrap();
-    // The only test in this binary that loads a PKCS#11 module; no keychain runs here.
+    // The only test in this binary that loads a PKCS#11 module; no keychain runs here, so
+    // the wallets' PIN comes from the environment. Approver PINs never do.
     std::env::set_var("SOFTHSM2_CONF", &demo.softhsm_conf);
     std::env::set_var("CLUBGATE_PKCS11_PIN", DEMO_PIN);
     std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
@@ -118,13 +120,10 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
     let treasury = service.treasury_view().await.unwrap();
     assert_eq!(treasury.error, None);
     assert_eq!((treasury.quorum, treasury.approvers.len(), treasury.wallets.len()), (2, 4, 4));
-    assert!(treasury.phase.as_deref().unwrap_or_default().starts_with("canary (≤30%"), "{:?}", treasury.phase);
     assert_eq!(treasury.headroom.as_deref(), Some("600000"), "30% of the 2,000,000 daily target");
-    assert!(treasury.canaries.iter().all(|c| c.status == "not signed"));
     let hot = |network: &str| treasury.wallets.iter().find(|w| w.kind == "hot" && w.network == network).unwrap().address.clone();
 
-    let request = |id: &str, network: &str, wallet: &str, to: &str, amount: &str| BundleRequest {
-        bundle_id: id.into(),
+    let request = |network: &str, wallet: &str, to: &str, amount: &str| BundleRequest {
         network: network.into(),
         token: "USDT".into(),
         source_wallet: wallet.into(),
@@ -132,47 +131,52 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
         amount: amount.into(),
         who: "Treasury lead".into(),
     };
-    let refused = |result: Result<Vec<clubgate_ipc::BundleView>, clubgate_desk::Error>, needle: &str| {
-        let (code, message) = code_and_message(&result.expect_err(needle));
-        assert!(code == "invalid_input" || code == "refused", "{code}: {message}");
-        assert!(message.contains(needle), "{message:?} names {needle:?}");
-    };
-    let queue = service.create_bundle(&request("w-1", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "400000")).await.unwrap();
-    let bundle = &queue[0];
+    let code = |error: clubgate_desk::Error| code_and_message(&error).0;
+    let queue = service.create_bundle(&request("erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "400000")).await.unwrap();
+    let bundle = queue[0].clone();
+    let id = bundle.bundle_id.clone();
+    assert!(clubgate_treasury::bundle::is_payout_id(&id), "generated id: {id}");
     assert_eq!(bundle.chunks.iter().map(|c| c.amount.as_str()).collect::<Vec<_>>(), ["250000", "150000"]);
-    assert_eq!(bundle.destination_name.as_deref(), Some("Partner S"));
-    assert!(bundle.why.contains("above the ERC20 per-tx cap of 250000"), "{}", bundle.why);
-    assert!(!bundle.approved);
-    refused(service.create_bundle(&request("w-1", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "1")).await, "is taken");
-    refused(
-        service.create_bundle(&request("w-x", "erc20", "hot-erc20-1", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "1")).await,
-        "allow-list",
+    assert_eq!(
+        code(service.create_bundle(&request("erc20", "hot-erc20-1", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "1")).await.unwrap_err()),
+        "not_allow_listed"
     );
-    refused(service.create_bundle(&request("w-x", "erc20", "canary-erc20", DEMO_PARTNER_ERC20, "1")).await, "not a hot wallet");
+    assert_eq!(code(service.create_bundle(&request("erc20", "canary-erc20", DEMO_PARTNER_ERC20, "1")).await.unwrap_err()), "invalid_input");
 
-    // No signature before the quorum; the treasury lead's key does not approve.
-    refused(service.sign_chunk(&chunk("w-1", 0)).await, "of the 2");
+    // Approval needs the approver: their own PIN, typed now. One person holding approver A's
+    // PIN cannot approve as B too; the environment's wallet PIN approves nobody.
     let approver = |name: &str| treasury.approvers.iter().find(|a| a.name == name).unwrap().address.clone();
-    let approve = |name: &str| ApproveRequest { bundle_id: "w-1".into(), approver: approver(name) };
-    refused(service.approve_bundle(&approve("Treasury lead")).await, "registered as treasury_lead");
-    service.approve_bundle(&approve("Approver A")).await.unwrap();
-    refused(service.approve_bundle(&approve("Approver A")).await, "approved bundle w-1 already");
-    let queue = service.approve_bundle(&approve("Approver B")).await.unwrap();
+    let pin_of = |key: &str| demo_token_of(key).1.to_owned();
+    let approve =
+        |bundle_id: &str, name: &str, pin: &str| ApproveRequest { bundle_id: bundle_id.into(), approver: approver(name), pin: pin.into() };
+    assert_eq!(code(service.approve_bundle(&approve(&id, "Treasury lead", DEMO_PIN)).await.unwrap_err()), "role");
+    assert_eq!(code(service.approve_bundle(&approve(&id, "Approver B", "")).await.unwrap_err()), "credential");
+    assert_eq!(code(service.approve_bundle(&approve(&id, "Approver B", DEMO_PIN)).await.unwrap_err()), "login_refused");
+    service.approve_bundle(&approve(&id, "Approver A", &pin_of("approver-a"))).await.unwrap();
+    assert_eq!(code(service.approve_bundle(&approve(&id, "Approver B", &pin_of("approver-a"))).await.unwrap_err()), "login_refused");
+    assert!(!service.payout_queue().await.unwrap()[0].approved, "one approver's credential makes one approval");
+    // No signature before the quorum.
+    let review = service.review_chunk(&chunk(&id, 0)).await.unwrap();
+    let sign = |bundle_id: &str, index: u32, review_hash: &str| ChunkRequest { review_hash: review_hash.into(), ..chunk(bundle_id, index) };
+    assert_eq!(code(service.sign_chunk(&sign(&id, 0, &review.review_hash)).await.unwrap_err()), "quorum");
+    let queue = service.approve_bundle(&approve(&id, "Approver B", &pin_of("approver-b"))).await.unwrap();
     assert!(queue[0].approved);
-    assert_eq!(queue[0].approvals.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Approver A", "Approver B"]);
 
-    // What you see is what you sign: the unsigned bytes decoded, then the signed ones.
-    let review = service.review_chunk(&chunk("w-1", 0)).await.unwrap();
-    assert_eq!(field(&review, "Amount"), "250000 (250000000000 base units)");
-    assert_eq!((field(&review, "Nonce"), field(&review, "From"), field(&review, "To")), ("0", "unsigned", DEMO_PARTNER_ERC20));
-    assert_eq!(field(&review, "Network"), "ERC-20 (chain id 31337)");
-    let queue = service.sign_chunk(&chunk("w-1", 0)).await.unwrap();
+    // What you see is what you sign: the review's decoded bytes and hash, signed exactly.
+    assert_eq!(field(&review.decoded, "Amount"), "250000 (250000000000 base units)");
+    assert_eq!(
+        (field(&review.decoded, "Nonce"), field(&review.decoded, "From"), field(&review.decoded, "To")),
+        ("0", "unsigned", DEMO_PARTNER_ERC20)
+    );
+    assert_eq!(code(service.sign_chunk(&sign(&id, 0, "")).await.unwrap_err()), "review_missing");
+    let queue = service.sign_chunk(&sign(&id, 0, &review.review_hash)).await.unwrap();
     let signed = &queue[0].chunks[0];
     assert_eq!((signed.status.as_str(), signed.attempt), ("signed", Some(0)));
     assert_eq!(field(signed.decoded.as_ref().unwrap(), "From"), hot("erc20"));
-    refused(service.sign_chunk(&chunk("w-1", 0)).await, "never signed twice");
-    assert_eq!(field(&service.review_chunk(&chunk("w-1", 1)).await.unwrap(), "Nonce"), "1");
-    let queue = service.sign_chunk(&chunk("w-1", 1)).await.unwrap();
+    assert_eq!(code(service.sign_chunk(&sign(&id, 0, &review.review_hash)).await.unwrap_err()), "already_signed");
+    let review1 = service.review_chunk(&chunk(&id, 1)).await.unwrap();
+    assert_eq!(field(&review1.decoded, "Nonce"), "1");
+    let queue = service.sign_chunk(&sign(&id, 1, &review1.review_hash)).await.unwrap();
     assert_eq!(field(queue[0].chunks[1].decoded.as_ref().unwrap(), "Nonce"), "1");
 
     // Canary payouts: one token per network to the check address, once a day.
@@ -183,36 +187,36 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
     assert_eq!(erc.status, "signed");
     assert_eq!(field(erc.decoded.as_ref().unwrap(), "Amount"), "1 (1000000 base units)");
     assert_eq!(field(erc.decoded.as_ref().unwrap(), "To"), erc.check_address);
-    let (_, message) = code_and_message(&service.sign_canary(&canary("canary-trc20", no_ref)).await.unwrap_err());
-    assert!(message.contains("reference block"), "{message}");
+    assert_eq!(code(service.sign_canary(&canary("canary-trc20", no_ref)).await.unwrap_err()), "invalid_input");
     service.sign_canary(&canary("canary-trc20", chunk("", 0).chain)).await.unwrap();
-    let (_, message) = code_and_message(&service.sign_canary(&canary("canary-erc20", chunk("", 0).chain)).await.unwrap_err());
-    assert!(message.contains("not signed again"), "{message}");
+    assert_eq!(code(service.sign_canary(&canary("canary-erc20", chunk("", 0).chain)).await.unwrap_err()), "already_signed");
 
     // The phase cap: 400,000 + 1 + 1 signed; 199,998 more fits exactly, one unit more does not.
-    let approve_both = |id: &str| {
-        [
-            ApproveRequest { bundle_id: id.into(), approver: approver("Approver A") },
-            ApproveRequest { bundle_id: id.into(), approver: approver("Approver C") },
-        ]
+    let approve_both = |bundle_id: &str| {
+        [approve(bundle_id, "Approver A", &pin_of("approver-a")), approve(bundle_id, "Approver C", &pin_of("approver-c"))]
     };
-    service.create_bundle(&request("t-1", "trc20", "hot-trc20-1", DEMO_PARTNER_TRC20, "199998")).await.unwrap();
-    service.create_bundle(&request("e-2", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "0.000001")).await.unwrap();
-    for approval in approve_both("t-1").iter().chain(approve_both("e-2").iter()) {
+    let queue = service.create_bundle(&request("trc20", "hot-trc20-1", DEMO_PARTNER_TRC20, "199998")).await.unwrap();
+    let t1 = queue.last().unwrap().bundle_id.clone();
+    let queue = service.create_bundle(&request("erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "0.000001")).await.unwrap();
+    let e2 = queue.last().unwrap().bundle_id.clone();
+    for approval in approve_both(&t1).iter().chain(approve_both(&e2).iter()) {
         service.approve_bundle(approval).await.unwrap();
     }
-    let queue = service.sign_chunk(&chunk("t-1", 0)).await.unwrap();
-    let trc = queue.iter().find(|b| b.bundle_id == "t-1").unwrap();
+    let t1_review = service.review_chunk(&chunk(&t1, 0)).await.unwrap();
+    let queue = service.sign_chunk(&sign(&t1, 0, &t1_review.review_hash)).await.unwrap();
+    let trc = queue.iter().find(|b| b.bundle_id == t1).unwrap();
     assert_eq!(field(trc.chunks[0].decoded.as_ref().unwrap(), "From (owner)"), hot("trc20"));
-    refused(service.sign_chunk(&chunk("e-2", 0)).await, "exceed");
+    let e2_review = service.review_chunk(&chunk(&e2, 0)).await.unwrap();
+    assert_eq!(code(service.sign_chunk(&sign(&e2, 0, &e2_review.review_hash)).await.unwrap_err()), "volume_cap");
     let treasury = service.treasury_view().await.unwrap();
     assert_eq!((treasury.signed_today.as_str(), treasury.headroom.as_deref()), ("600000", Some("0")));
 
     // Replacements add no volume: an ERC-20 speed-up keeps the nonce and raises the fees; a
     // TRC-20 chunk is re-signed only after expiry and only while unbroadcast.
-    let speed_up = clubgate_ipc::ChunkRequest { replace: "speed-up".into(), ..chunk("w-1", 0) };
-    let queue = service.sign_chunk(&speed_up).await.unwrap();
-    let sped = &queue.iter().find(|b| b.bundle_id == "w-1").unwrap().chunks[0];
+    let speed_up = service.review_chunk(&ChunkRequest { replace: "speed-up".into(), ..chunk(&id, 0) }).await.unwrap();
+    assert_eq!(speed_up.replace, "speed-up");
+    let queue = service.sign_chunk(&sign(&id, 0, &speed_up.review_hash)).await.unwrap();
+    let sped = &queue.iter().find(|b| b.bundle_id == id).unwrap().chunks[0];
     assert_eq!(sped.attempt, Some(1));
     let decoded = sped.decoded.as_ref().unwrap();
     assert_eq!(
@@ -220,36 +224,42 @@ async fn the_payout_queue_approves_by_role_signs_each_chunk_once_with_hsm_keys_a
         ("0", "3300000000 wei"),
         "2 × 1 gwei base + 1 gwei priority, +10%"
     );
-    let expired = clubgate_ipc::ChunkRequest { replace: "expired".into(), ..chunk("t-1", 0) };
-    refused(service.sign_chunk(&expired).await, "it may still confirm");
-    let wrong = clubgate_ipc::ChunkRequest { replace: "expired".into(), ..chunk("w-1", 1) };
-    refused(service.sign_chunk(&wrong).await, "ERC-20 chunks are replaced by speed-up");
-    let queue = service.mark_broadcast(&chunk("t-1", 0)).await.unwrap();
-    assert!(queue.iter().find(|b| b.bundle_id == "t-1").unwrap().chunks[0].broadcast_at.is_some());
-    refused(service.mark_broadcast(&chunk("t-1", 0)).await, "recorded as broadcast already");
-    refused(service.mark_broadcast(&chunk("e-2", 0)).await, "no signed transaction to broadcast");
+    assert_eq!(
+        code(service.review_chunk(&ChunkRequest { replace: "expired".into(), ..chunk(&t1, 0) }).await.unwrap_err()),
+        "invalid_input"
+    );
+    assert_eq!(
+        code(service.review_chunk(&ChunkRequest { replace: "expired".into(), ..chunk(&id, 1) }).await.unwrap_err()),
+        "invalid_input"
+    );
+    let queue = service.mark_broadcast(&chunk(&t1, 0)).await.unwrap();
+    assert!(queue.iter().find(|b| b.bundle_id == t1).unwrap().chunks[0].broadcast_at.is_some());
+    assert_eq!(code(service.mark_broadcast(&chunk(&t1, 0)).await.unwrap_err()), "refused");
+    assert_eq!(code(service.mark_broadcast(&chunk(&e2, 0)).await.unwrap_err()), "refused");
+
+    // Changing T0 after payouts were signed is a launch IC decision with its reason.
+    let moved = format!("{}T10:00", t0.checked_add(jiff::ToSpan::days(1)).unwrap());
+    assert_eq!(code(service.save_settings(&settings(&moved, "", "")).await.unwrap_err()), "launch_locked");
+    service.save_settings(&SettingsUpdate { reason: "IC decision: T0 moved a day".into(), ..settings(&moved, "", "") }).await.unwrap();
 
     // An approval made on another workstation (`clubgate approve`) is added by its JSON:
     // only for this very bundle, only by a registered approver, only with a valid signature.
-    let queue = service.create_bundle(&request("i-1", "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "10")).await.unwrap();
-    let i1 = queue.iter().find(|b| b.bundle_id == "i-1").unwrap().clone();
-    let w1_hash = queue.iter().find(|b| b.bundle_id == "w-1").unwrap().hash.clone();
+    let queue = service.create_bundle(&request("erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "10")).await.unwrap();
+    let i1 = queue.last().unwrap().clone();
     let document = |key: &str, hash: &str| {
-        let signer =
-            clubgate_treasury::signers::open_signer(&format!("pkcs11:clubgate-demo/{key}"), clubgate_chain::signer::Profile::Production)
-                .unwrap();
+        let (token, pin) = demo_token_of(key);
+        let signer = clubgate_treasury::signers::open_pkcs11_verified(token, key, pin).unwrap();
         let signature = signer.sign_prehash(&hash.parse().unwrap()).unwrap();
         serde_json::json!({ "bundle_hash": hash, "approver": signer.address().to_checksum(None), "signature": format!("0x{}", alloy::primitives::hex::encode(signature.as_bytes())) }).to_string()
     };
-    let import = |document: String| clubgate_ipc::ApprovalImport { bundle_id: "i-1".into(), document };
-    refused(service.import_approval(&import(document("approver-c", &w1_hash))).await, "not");
-    refused(service.import_approval(&import(document("treasury-lead", &i1.hash))).await, "registered as treasury_lead");
-    refused(service.import_approval(&import("{not json".into())).await, "not JSON");
+    let import = |document: String| clubgate_ipc::ApprovalImport { bundle_id: i1.bundle_id.clone(), document };
+    assert_eq!(code(service.import_approval(&import(document("approver-c", &bundle.hash))).await.unwrap_err()), "invalid_input");
+    assert_eq!(code(service.import_approval(&import(document("treasury-lead", &i1.hash))).await.unwrap_err()), "role");
+    assert_eq!(code(service.import_approval(&import("{not json".into())).await.unwrap_err()), "invalid_input");
     let mut forged: serde_json::Value = serde_json::from_str(&document("approver-b", &i1.hash)).unwrap();
     forged["approver"] = serde_json::json!(approver("Approver C"));
-    refused(service.import_approval(&import(forged.to_string())).await, "is not");
+    assert_eq!(code(service.import_approval(&import(forged.to_string())).await.unwrap_err()), "invalid_input");
     let queue = service.import_approval(&import(document("approver-c", &i1.hash))).await.unwrap();
-    let i1 = queue.iter().find(|b| b.bundle_id == "i-1").unwrap();
-    assert_eq!(i1.approvals.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Approver C"]);
-    assert!(queue.iter().find(|b| b.bundle_id == "w-1").unwrap().chunks[0].raw.as_deref().unwrap_or_default().starts_with("0x02"));
+    let imported = queue.iter().find(|b| b.bundle_id == i1.bundle_id).unwrap();
+    assert_eq!(imported.approvals.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Approver C"]);
 }
