@@ -13,7 +13,7 @@ use std::path::Path;
 
 use alloy::primitives::address;
 use clubgate_chain::pkcs11::Pkcs11Signer;
-use clubgate_chain::signer::{DevKey, HashSigner, Profile};
+use clubgate_chain::signer::HashSigner;
 use clubgate_chain::{erc20, trc20};
 use clubgate_core::payout::{batch, cap_of, TokenAmount, TronAddress};
 use clubgate_core::plan::{Network, Plan};
@@ -21,11 +21,16 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/support/dev_key.rs"]
+mod dev_key;
+
+// Sepolia and test token contracts on both networks: the development key never signs for
+// mainnet, and the HSM rounds sign the same transfers so that the two are comparable.
 
 fn erc20_transfer(nonce: u64) -> erc20::Transfer {
     erc20::Transfer {
-        chain_id: 1,
-        token: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+        chain_id: 11_155_111,
+        token: address!("1c7D4B196Cb0C7B01d743Fbc6116a902379C7238"),
         to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
         amount: 250_000_000_000,
         nonce,
@@ -38,7 +43,7 @@ fn erc20_transfer(nonce: u64) -> erc20::Transfer {
 fn trc20_transfer(owner: TronAddress, n: i64) -> trc20::Transfer {
     trc20::Transfer {
         owner,
-        token: TronAddress::parse("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t").expect("address"),
+        token: TronAddress::parse("TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf").expect("address"),
         to: TronAddress::parse("TJRabPrwbZy45sbavfcjinPJC18kjpRTv8").expect("address"),
         amount: 200_000_000_000,
         ref_block_bytes: [0x2a, 0x5c],
@@ -76,7 +81,7 @@ fn softhsm() -> (tempfile::TempDir, Pkcs11Signer) {
 }
 
 fn benches(c: &mut Criterion) {
-    let dev = DevKey::new("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", Profile::Dev).expect("dev key");
+    let dev = dev_key::from_file("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
     let dev_owner = owner(&dev);
     let mut group = c.benchmark_group("local_key");
     group.throughput(Throughput::Elements(1));

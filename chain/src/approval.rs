@@ -19,6 +19,9 @@ sol! {
         string bundleId;
         string network;
         string token;
+        /// The token contract, as the network writes it (EIP-55 for ERC-20, base58check for
+        /// Tron), so an approver approves the exact contract, not only its symbol.
+        string tokenContract;
         string source;
         string destination;
         uint256 amount;

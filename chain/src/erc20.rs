@@ -8,8 +8,10 @@ use alloy::primitives::{Address, Bytes, Signature, TxKind, B256, U256};
 use alloy::sol;
 use alloy::sol_types::SolCall;
 
+use clubgate_core::payout::{Destination, EthAddress};
+
 use crate::error::{Error, Result};
-use crate::signer::HashSigner;
+use crate::signer::{refuse_development_on_mainnet, HashSigner};
 
 sol! {
     /// The ERC-20 transfer.
@@ -84,8 +86,11 @@ pub struct SignedTransfer {
     pub from: Address,
 }
 
-/// Signs a transfer and verifies the signature recovers to the signer's address.
+/// Signs a transfer and verifies the signature recovers to the signer's address. The
+/// development key is refused for chain id 1 and the registry's mainnet token contracts
+/// ([`Error::DevKeyOnMainnet`]).
 pub fn sign(transfer: &Transfer, signer: &dyn HashSigner) -> Result<SignedTransfer> {
+    refuse_development_on_mainnet(signer, Some(transfer.chain_id), &Destination::Eth(EthAddress::from_address(transfer.token)))?;
     let tx = transfer.transaction()?;
     let signature = signer.sign_prehash(&tx.signature_hash())?;
     assemble(transfer, signature, signer.address())

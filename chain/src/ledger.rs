@@ -145,9 +145,10 @@ mod tests {
     #[test]
     fn a_device_signature_becomes_the_same_bytes_as_a_prehash_signature_and_is_checked() {
         let key = DevKey::new(KEY, Profile::Dev).unwrap();
+        // Sepolia and a test token: the development key never signs for mainnet.
         let transfer = Transfer {
-            chain_id: 1,
-            token: "0xdAC17F958D2ee523a2206206994597C13D831ec7".parse().unwrap(),
+            chain_id: 11_155_111,
+            token: "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238".parse().unwrap(),
             to: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed".parse().unwrap(),
             amount: 250_000_000_000,
             nonce: 9,
@@ -165,6 +166,7 @@ mod tests {
             bundleId: "b-1".into(),
             network: "erc20".into(),
             token: "USDT".into(),
+            tokenContract: "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238".into(),
             source: key.address().to_checksum(None),
             destination: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed".into(),
             amount: U256::from(10u64),

@@ -3,7 +3,11 @@
 //!
 //! - [`erc20`]: EIP-1559 `transfer(to, amount)` to the token contract, EIP-155 chain id.
 //! - [`signer`]: the signer shape of alloy's `Signer` — one required prehash method — with the
-//!   local development key, which only the `dev` profile accepts.
+//!   local development key (`dev:file:PATH`), which exists only with the `dev-signer` cargo
+//!   feature (tests and the demo, never a packaged build), only the `dev` profile accepts, and
+//!   which never signs for Ethereum mainnet or a mainnet token contract.
+//! - [`pkcs11`]: keys in PKCS#11 tokens; [`pkcs11::Pkcs11Signer::open_verified`] checks the PIN
+//!   even when the process is already logged in (approvals).
 
 pub mod approval;
 pub mod erc20;

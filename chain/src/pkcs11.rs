@@ -28,8 +28,23 @@ pub struct Pkcs11Signer {
     key: ObjectHandle,
     address: Address,
     label: String,
+    login: Login,
     // Kept alive for the session's sake.
     _context: Pkcs11,
+}
+
+/// How a signer logs in to its token. PKCS#11 logins belong to the application, not to a
+/// session: once one session of this process is logged in to a token, every session of it on
+/// that token is, and a further login answers CKR_USER_ALREADY_LOGGED_IN without looking at
+/// the PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Login {
+    /// Joins the application's login: the PIN is checked only when nobody is logged in yet
+    /// (wallet keys, whose PIN comes from the keychain).
+    Shared,
+    /// Checks the PIN now, even when the application is already logged in, and logs out when
+    /// the signer is dropped (an approver's key: the PIN typed for this approval is the proof).
+    Verified,
 }
 
 impl fmt::Debug for Pkcs11Signer {
@@ -65,8 +80,27 @@ pub fn address_of_point(point: &[u8; 65]) -> Address {
 
 impl Pkcs11Signer {
     /// Opens `module`, logs into the token labelled `token` with `pin` and finds the key pair
-    /// labelled `key`.
+    /// labelled `key`. When this process is already logged in to the token (another signer on
+    /// it is open), the token does not check `pin` again: for a wallet key whose PIN comes from
+    /// the keychain. An approval uses [`Self::open_verified`].
     pub fn open(module: &Path, token: &str, key: &str, pin: &str) -> Result<Self> {
+        Self::open_with(module, token, key, pin, Login::Shared)
+    }
+
+    /// Like [`Self::open`], but `pin` is checked by the token now, even when this process is
+    /// already logged in to it: the application is logged out and logged in again with `pin`,
+    /// so a wrong PIN is refused ([`Error::LoginRefused`]) whatever other signer is open. The
+    /// signer logs out when dropped.
+    ///
+    /// Logging out ends the login of every session of this process on that token: a signer
+    /// opened with [`Self::open`] on the same token cannot sign after a refused PIN or once
+    /// this signer is dropped, until it is opened again. Approver keys belong on tokens of
+    /// their own.
+    pub fn open_verified(module: &Path, token: &str, key: &str, pin: &str) -> Result<Self> {
+        Self::open_with(module, token, key, pin, Login::Verified)
+    }
+
+    fn open_with(module: &Path, token: &str, key: &str, pin: &str, login: Login) -> Result<Self> {
         let context = Pkcs11::new(module).map_err(|e| Error::Signer {
             spec: format!("pkcs11:{token}/{key}"),
             reason: format!("cannot load {}: {e}", module.display()),
@@ -86,28 +120,61 @@ impl Pkcs11Signer {
                 reason: format!("no token labelled {token:?} in {}", module.display()),
             })?;
         let session = context.open_ro_session(slot).map_err(hsm("open a session"))?;
-        // PKCS#11 logins are per application: a second signer on the same token is already in.
-        match session.login(UserType::User, Some(&AuthPin::from(pin.to_owned()))) {
-            Ok(()) | Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)) => {}
-            Err(error) => return Err(Error::Signer { spec: format!("pkcs11:{token}/{key}"), reason: format!("login refused: {error}") }),
+        let pin = AuthPin::from(pin.to_owned());
+        let refused =
+            |error: cryptoki::error::Error| Error::LoginRefused { spec: format!("pkcs11:{token}/{key}"), reason: error.to_string() };
+        match (session.login(UserType::User, Some(&pin)), login) {
+            (Ok(()), _) => {}
+            // PKCS#11 logins are per application: a second signer on the same token is already in.
+            (Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)), Login::Shared) => {}
+            // Already in, but this PIN was not checked: out and in again, so it is.
+            (Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::UserAlreadyLoggedIn, _)), Login::Verified) => {
+                session.logout().map_err(hsm("log out to check the PIN"))?;
+                session.login(UserType::User, Some(&pin)).map_err(refused)?;
+            }
+            (Err(error), _) => return Err(refused(error)),
         }
-        let find = |class| {
-            session.find_objects(&[Attribute::Class(class), Attribute::Label(key.as_bytes().to_vec())]).map_err(hsm("find the key"))
-        };
-        let private = find(ObjectClass::PRIVATE_KEY)?.into_iter().next();
-        let public = find(ObjectClass::PUBLIC_KEY)?.into_iter().next();
-        let (Some(private), Some(public)) = (private, public) else {
-            return Err(Error::Signer {
-                spec: format!("pkcs11:{token}/{key}"),
-                reason: format!("token {token:?} has no key pair labelled {key:?}"),
-            });
-        };
-        let attributes = session.get_attributes(public, &[AttributeType::EcPoint]).map_err(hsm("read the public key"))?;
-        let Some(Attribute::EcPoint(ec_point)) = attributes.into_iter().next() else {
-            return Err(Error::Sign("the public key has no CKA_EC_POINT".to_owned()));
-        };
-        let address = address_of_point(&uncompressed_point(&ec_point)?);
-        Ok(Self { session, key: private, address, label: format!("pkcs11:{token}/{key}"), _context: context })
+        match key_pair(&session, token, key) {
+            Ok((private, address)) => {
+                Ok(Self { session, key: private, address, label: format!("pkcs11:{token}/{key}"), login, _context: context })
+            }
+            Err(error) => {
+                if login == Login::Verified {
+                    // As on drop: a verified login ends with the signer, here one never made.
+                    let _ = session.logout();
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The private key labelled `key` in the logged-in `session`, and the address of its public key.
+fn key_pair(session: &Session, token: &str, key: &str) -> Result<(ObjectHandle, Address)> {
+    let find =
+        |class| session.find_objects(&[Attribute::Class(class), Attribute::Label(key.as_bytes().to_vec())]).map_err(hsm("find the key"));
+    let private = find(ObjectClass::PRIVATE_KEY)?.into_iter().next();
+    let public = find(ObjectClass::PUBLIC_KEY)?.into_iter().next();
+    let (Some(private), Some(public)) = (private, public) else {
+        return Err(Error::Signer {
+            spec: format!("pkcs11:{token}/{key}"),
+            reason: format!("token {token:?} has no key pair labelled {key:?}"),
+        });
+    };
+    let attributes = session.get_attributes(public, &[AttributeType::EcPoint]).map_err(hsm("read the public key"))?;
+    let Some(Attribute::EcPoint(ec_point)) = attributes.into_iter().next() else {
+        return Err(Error::Sign("the public key has no CKA_EC_POINT".to_owned()));
+    };
+    Ok((private, address_of_point(&uncompressed_point(&ec_point)?)))
+}
+
+impl Drop for Pkcs11Signer {
+    fn drop(&mut self) {
+        if self.login == Login::Verified {
+            // The PIN was checked for this signer's use only: nobody stays logged in on it.
+            // A failure (the token was removed, the session is gone) leaves nothing to undo.
+            let _ = self.session.logout();
+        }
     }
 }
 

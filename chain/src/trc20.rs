@@ -5,13 +5,13 @@
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::sol_types::SolCall;
-use clubgate_core::payout::TronAddress;
+use clubgate_core::payout::{Destination, TronAddress};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::erc20::transferCall;
 use crate::error::{Error, Result};
-use crate::signer::HashSigner;
+use crate::signer::{refuse_development_on_mainnet, HashSigner};
 
 /// `Transaction.Contract.ContractType.TriggerSmartContract`.
 const TRIGGER_SMART_CONTRACT: i32 = 31;
@@ -166,8 +166,10 @@ pub fn txid(raw_data: &[u8]) -> B256 {
 }
 
 /// Signs a transfer, refusing one that has expired at `now_ms`, and checks the signature
-/// recovers to the owner.
+/// recovers to the owner. The development key is refused for the registry's mainnet token
+/// contracts ([`Error::DevKeyOnMainnet`]).
 pub fn sign(transfer: &Transfer, signer: &dyn HashSigner, now_ms: i64) -> Result<SignedTransfer> {
+    refuse_development_on_mainnet(signer, None, &Destination::Tron(transfer.token))?;
     if transfer.expiration_ms <= now_ms {
         return Err(Error::Field {
             field: "expiration",

@@ -11,10 +11,10 @@ mod anvil_support;
 use std::path::Path;
 
 use alloy::primitives::{address, Address, TxKind, U256};
-use anvil_support::{deploy_token, dev_raw, dev_tx, Anvil, CHAIN_ID, DEV_KEY};
+use anvil_support::{deploy_token, dev_key, dev_raw, dev_tx, Anvil, CHAIN_ID};
 use clubgate_chain::erc20::{sign, Transfer};
 use clubgate_chain::pkcs11::Pkcs11Signer;
-use clubgate_chain::signer::{DevKey, HashSigner, Profile};
+use clubgate_chain::signer::HashSigner;
 use serde_json::json;
 
 #[test]
@@ -25,7 +25,7 @@ fn an_hsm_signed_erc20_payout_lands_on_anvil() {
     std::env::set_var("SOFTHSM2_CONF", &conf);
     let hsm = Pkcs11Signer::open(Path::new(common::MODULE), "anvil", "hot-erc20", "1234").unwrap();
     let anvil = Anvil::start();
-    let dev = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let dev = dev_key();
     // Deploy a 6-decimal token with 1,000,000 USDT-like units to the dev account.
     let token = deploy_token(&anvil, &dev, 0, 1_000_000_000_000);
 
@@ -71,7 +71,7 @@ fn an_hsm_signed_erc20_payout_lands_on_anvil() {
 fn a_stuck_payout_is_replaced_by_its_speed_up_with_the_same_nonce() {
     use clubgate_chain::erc20::{speed_up, FeeMode, REPLACEMENT_BUMP_PERCENT};
     let anvil = Anvil::start();
-    let dev = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let dev = dev_key();
     let token = deploy_token(&anvil, &dev, 0, 1_000_000_000_000);
 
     // Blocks stop being mined: the payout waits in the pool, as a stuck one would.

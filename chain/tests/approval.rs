@@ -3,16 +3,18 @@
 //! approvals are refused with the reason; an HSM key can approve as well as a dev key.
 
 mod common;
+#[path = "support/dev_key.rs"]
+mod dev_key;
 
 use std::path::Path;
 
 use alloy::primitives::U256;
 use clubgate_chain::approval::{approve, PayoutBundle, Quorum, QuorumError};
 use clubgate_chain::pkcs11::Pkcs11Signer;
-use clubgate_chain::signer::{DevKey, HashSigner, Profile};
+use clubgate_chain::signer::{DevKey, HashSigner};
 
 fn key(byte: &str) -> DevKey {
-    DevKey::new(&byte.repeat(32), Profile::Dev).unwrap()
+    dev_key::from_file(&byte.repeat(32))
 }
 
 fn bundle(amount: u64, policy: u32) -> PayoutBundle {
@@ -27,6 +29,7 @@ fn bundle(amount: u64, policy: u32) -> PayoutBundle {
         bundleId: "b-2026-12-07-0001".into(),
         network: "erc20".into(),
         token: "USDT".into(),
+        tokenContract: "0xdAC17F958D2ee523a2206206994597C13D831ec7".into(),
         source: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
         destination: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed".into(),
         amount: U256::from(amount),
@@ -80,6 +83,9 @@ fn the_canonical_hash_covers_every_field() {
     variants.push(other);
     let mut other = base.clone();
     other.token = "USDC".into();
+    variants.push(other);
+    let mut other = base.clone();
+    other.tokenContract = "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238".into();
     variants.push(other);
     let mut other = base.clone();
     other.network = "trc20".into();

@@ -1,6 +1,10 @@
 //! Goal: the ERC-20 transaction bytes are exactly what independent tools produce — byte
 //! identical to foundry's `cast mktx` for the same inputs and key — the signer passes the
-//! example of EIP-155 itself, and the decoder reads the exact bytes back.
+//! example of EIP-155 itself, and the decoder reads the exact bytes back. The development key
+//! is opened as an operator gives it, from a `dev:file:` spec.
+
+#[path = "support/dev_key.rs"]
+mod dev_key;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,6 +12,7 @@ use std::process::Command;
 use alloy::consensus::{SignableTransaction, TxLegacy};
 use alloy::primitives::{address, b256, Address, TxKind, U256};
 use clubgate_chain::erc20::{decode, sign, Transfer};
+use clubgate_chain::error::Error;
 use clubgate_chain::signer::{DevKey, HashSigner, Profile, SignerSpec};
 
 /// anvil's first well-known development key (public test key, no funds anywhere real).
@@ -24,7 +29,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn check_against_cast(transfer: &Transfer) {
-    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let key = dev_key::from_file(DEV_KEY);
     let ours = sign(transfer, &key).unwrap();
     let output = Command::new(cast())
         .args([
@@ -63,7 +68,8 @@ fn raw_transactions_are_byte_identical_to_cast_mktx() {
         max_priority_fee_per_gas: 1_500_000_000,
     };
     check_against_cast(&base);
-    check_against_cast(&Transfer { chain_id: 1, nonce: 0, amount: 1, ..base });
+    // A one-byte chain id, as mainnet's (which the development key refuses to sign for).
+    check_against_cast(&Transfer { chain_id: 5, nonce: 0, amount: 1, ..base });
     check_against_cast(&Transfer { chain_id: 11_155_111, nonce: 123_456, amount: 100_000_000_000, max_priority_fee_per_gas: 0, ..base });
     check_against_cast(&Transfer { to: address!("dbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"), amount: u128::from(u64::MAX) * 3, ..base });
 }
@@ -81,7 +87,7 @@ fn the_signer_passes_the_example_of_eip_155() {
         input: Default::default(),
     };
     assert_eq!(tx.signature_hash(), b256!("daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53"));
-    let key = DevKey::new(&"46".repeat(32), Profile::Dev).unwrap();
+    let key = dev_key::from_file(&"46".repeat(32));
     let signature = key.sign_prehash(&tx.signature_hash()).unwrap();
     assert_eq!(
         signature.r(),
@@ -101,9 +107,10 @@ fn the_signer_passes_the_example_of_eip_155() {
 
 #[test]
 fn decoding_reads_the_exact_bytes_back() {
+    // Sepolia and Circle's test USDC there: the development key signs for test networks only.
     let transfer = Transfer {
-        chain_id: 1,
-        token: address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+        chain_id: 11_155_111,
+        token: address!("1c7D4B196Cb0C7B01d743Fbc6116a902379C7238"),
         to: address!("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
         amount: 100_000_000_000,
         nonce: 42,
@@ -113,13 +120,13 @@ fn decoding_reads_the_exact_bytes_back() {
     };
     let (unsigned, _) = transfer.unsigned_bytes().unwrap();
     let decoded = decode(&unsigned).unwrap();
-    assert_eq!((decoded.chain_id, decoded.nonce, decoded.token, decoded.to), (1, 42, transfer.token, transfer.to));
+    assert_eq!((decoded.chain_id, decoded.nonce, decoded.token, decoded.to), (11_155_111, 42, transfer.token, transfer.to));
     assert_eq!(
         (decoded.amount, decoded.gas_limit, decoded.max_fee_per_gas, decoded.max_priority_fee_per_gas),
         (U256::from(100_000_000_000u64), 70_000, 40_000_000_000, 2_000_000_000)
     );
     assert_eq!((decoded.from, decoded.hash), (None, None), "unsigned bytes have no signer");
-    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let key = dev_key::from_file(DEV_KEY);
     let signed = sign(&transfer, &key).unwrap();
     let decoded = decode(&signed.raw).unwrap();
     assert_eq!(decoded.from, Some(key.address()));
@@ -135,17 +142,29 @@ fn decoding_reads_the_exact_bytes_back() {
 #[test]
 fn development_keys_are_refused_outside_the_dev_profile_and_never_printed() {
     let error = DevKey::new(DEV_KEY, Profile::Production).expect_err("production refuses dev keys");
-    assert!(error.to_string().contains("refused outside the dev profile") && !error.to_string().contains(DEV_KEY));
-    let spec = SignerSpec::parse(&format!("dev:{DEV_KEY}"), Profile::Production).expect_err("spec refused");
-    assert!(!spec.to_string().contains(DEV_KEY), "{spec}");
-    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
-    let shown = format!("{key:?} {:?}", SignerSpec::parse(&format!("dev:{DEV_KEY}"), Profile::Dev).unwrap());
+    assert!(matches!(error, Error::DevKeyOutsideDevProfile { .. }), "{error:?}");
+    assert!(!error.to_string().contains(DEV_KEY));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dev.key");
+    std::fs::write(&path, DEV_KEY).unwrap();
+    let spec = format!("dev:file:{}", path.display());
+    let refused = SignerSpec::parse(&spec, Profile::Production).expect_err("spec refused");
+    assert!(matches!(&refused, Error::DevKeyOutsideDevProfile { spec: shown } if *shown == spec), "{refused:?}");
+    let refused = DevKey::from_file(&path, Profile::Production).expect_err("the key refused too");
+    assert!(matches!(refused, Error::DevKeyOutsideDevProfile { .. }), "{refused:?}");
+    let key = DevKey::from_file(&path, Profile::Dev).unwrap();
+    let parsed = SignerSpec::parse(&spec, Profile::Dev).unwrap();
+    assert_eq!(parsed, SignerSpec::Dev(path));
+    let shown = format!("{key:?} {parsed:?}");
     assert!(!shown.contains(DEV_KEY) && !shown.contains(&DEV_KEY[..16]), "{shown}");
+    assert!(shown.contains(&spec), "the spec shows its path: {shown}");
     assert_eq!(key.address(), address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+    assert!(key.is_development());
     assert_eq!(
         SignerSpec::parse("pkcs11:clubgate/hot-erc20", Profile::Production).unwrap(),
         SignerSpec::Pkcs11 { token: "clubgate".into(), key: "hot-erc20".into() }
     );
+    assert!(!SignerSpec::parse("pkcs11:clubgate/hot-erc20", Profile::Dev).unwrap().is_development());
     assert!(SignerSpec::parse("pkcs11:nokey", Profile::Production).is_err());
     let _: Address = key.address();
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use alloy::primitives::{address, keccak256, U256};
 use clubgate_chain::erc20::{decode, sign, Transfer};
+use clubgate_chain::error::Error;
 use clubgate_chain::pkcs11::Pkcs11Signer;
 use clubgate_chain::signer::HashSigner;
 
@@ -22,7 +23,7 @@ fn a_softhsm2_key_signs_with_low_s_and_the_right_recovery() {
     std::env::set_var("SOFTHSM2_CONF", &conf);
     // A wrong PIN first: once the application is logged in, the token does not ask again.
     let wrong_pin = Pkcs11Signer::open(Path::new(MODULE), "clubgate", "hot-erc20", "0000").expect_err("wrong PIN");
-    assert!(wrong_pin.to_string().contains("login refused"), "{wrong_pin}");
+    assert!(matches!(wrong_pin, Error::LoginRefused { .. }), "{wrong_pin:?}");
     let signer = Pkcs11Signer::open(Path::new(MODULE), "clubgate", "hot-erc20", "1234").expect("open the HSM key");
     let half_n = U256::from_str_radix("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0", 16).unwrap();
     let mut parities = [0usize; 2];

@@ -4,18 +4,22 @@
 //! over-long transactions are refused.
 
 mod common;
+#[path = "support/dev_key.rs"]
+mod dev_key;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use alloy::primitives::{hex, U256};
 use clubgate_chain::pkcs11::Pkcs11Signer;
-use clubgate_chain::signer::{DevKey, HashSigner, Profile};
+use clubgate_chain::signer::{DevKey, HashSigner};
 use clubgate_chain::trc20::{decode, sign, Transfer};
 use clubgate_core::payout::TronAddress;
 use serde_json::{json, Value};
 
 const DEV_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// USDT on Tron's Nile test network: the development key never signs for a mainnet contract.
+const TEST_TOKEN: &str = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf";
 /// 2030-01-01T00:00:00Z: far enough ahead that the fixed transactions never expire.
 const T_MS: i64 = 1_893_456_000_000;
 
@@ -40,7 +44,7 @@ fn owner_of(signer: &dyn HashSigner) -> TronAddress {
 fn check(key: &DevKey, to: &str, amount: u128, ref_block: (&str, &str), lifetime_ms: i64, fee_limit: i64) {
     let transfer = Transfer {
         owner: owner_of(key),
-        token: tron("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+        token: tron(TEST_TOKEN),
         to: tron(to),
         amount,
         ref_block_bytes: hex::decode(ref_block.0).unwrap().try_into().unwrap(),
@@ -53,7 +57,7 @@ fn check(key: &DevKey, to: &str, amount: u128, ref_block: (&str, &str), lifetime
     let theirs: Value = serde_json::from_str(&node(
         "tron-build.js",
         &json!({
-            "privateKey": DEV_KEY, "token": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "to": to, "amount": amount.to_string(),
+            "privateKey": DEV_KEY, "token": TEST_TOKEN, "to": to, "amount": amount.to_string(),
             "refBlockBytes": ref_block.0, "refBlockHash": ref_block.1, "expiration": T_MS + lifetime_ms, "timestamp": T_MS, "feeLimit": fee_limit,
         }),
     ))
@@ -70,7 +74,7 @@ fn check(key: &DevKey, to: &str, amount: u128, ref_block: (&str, &str), lifetime
 
 #[test]
 fn trc20_bytes_are_identical_to_tronwebs_offline_build() {
-    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let key = dev_key::from_file(DEV_KEY);
     check(&key, "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8", 200_000_000_000, ("2a5c", "6b2a8d3c4e5f6071"), 60_000, 30_000_000);
     check(&key, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", 1, ("0001", "0000000000000001"), 24 * 3_600_000, 1);
     check(&key, "TYBNgWfhGuNzdLtjKtxXTfskAhTbMcqbaG", 123_456_789, ("ffff", "ffffffffffffffff"), 90_000, 100_000_000);
@@ -103,10 +107,10 @@ fn tronweb_recovers_the_owner_of_an_hsm_signature() {
 
 #[test]
 fn expired_and_malformed_transfers_are_refused() {
-    let key = DevKey::new(DEV_KEY, Profile::Dev).unwrap();
+    let key = dev_key::from_file(DEV_KEY);
     let transfer = Transfer {
         owner: owner_of(&key),
-        token: tron("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+        token: tron(TEST_TOKEN),
         to: tron("TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"),
         amount: 5,
         ref_block_bytes: [0, 1],

@@ -267,7 +267,8 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
     let store = open_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
     let keys = ConfiguredKeys { profile: args.profile.into() };
-    let request = SignRequest { bundle: &bundle, approvals: &approvals, chunk: args.chunk, review_hash: &args.review, now: Timestamp::now() };
+    let request =
+        SignRequest { bundle: &bundle, approvals: &approvals, chunk: args.chunk, review_hash: &args.review, now: Timestamp::now() };
     let signed = flow::sign_chunk(&store, Policy { treasury: &treasury, launch: &launch }, &keys, request).await?;
     let mut document = signed.document;
     document["bundle_id"] = json!(signed.bundle_id);

@@ -282,6 +282,13 @@ enum FreezeCommand {
     },
 }
 
+impl Cli {
+    /// Whether `--json` was given (errors are then printed as JSON too).
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
+}
+
 /// A failure of a command.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -326,7 +333,7 @@ impl Error {
         }
     }
 
-    /// The stable code of the error (printed as the last line of standard error), so scripts
+    /// The stable code of the error (in the `--json` error document), so scripts
     /// and tests tell an HSM failure from a policy refusal without reading the message.
     pub(crate) fn code(&self) -> &'static str {
         match self {

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = commands::Cli::parse();
+    let json = cli.json();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -36,10 +37,16 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One line, naming the offending value; the exit code tells input from failure.
-            for line in error.to_string().lines() {
-                eprintln!("error: {line}");
+            if json && !matches!(error, commands::Error::Lines(_)) {
+                // `--json`: one JSON line, with the error's stable code (refused lines of an
+                // input file stay one line each).
+                let document = serde_json::json!({ "error": { "code": error.code(), "message": error.to_string() } });
+                eprintln!("{document}");
+            } else {
+                for line in error.to_string().lines() {
+                    eprintln!("error: {line}");
+                }
             }
-            eprintln!("error-code: {}", error.code());
             ExitCode::from(error.exit_code())
         }
     }

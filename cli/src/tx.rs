@@ -1,8 +1,11 @@
-//! `clubgate tx build-erc20` and `clubgate tx decode`: the exact bytes, and what they say.
+//! `clubgate tx build-erc20`, `build-trc20` and `clubgate tx decode`: the exact bytes, and
+//! what they say. The builders sign with a development key only (issue 8): a key of the
+//! treasury signs only through the flow — policy, bundle, quorum, review — that is
+//! `clubgate sign`, `clubgate canary sign` and `clubgate approve`.
 
 use clap::{Args, ValueEnum};
 use clubgate_chain::erc20::{decode, Transfer};
-use clubgate_chain::signer::Profile;
+use clubgate_chain::signer::{Profile, SignerSpec};
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
 use serde_json::{json, Value};
 
@@ -40,7 +43,8 @@ pub(crate) struct BuildErc20Args {
     /// Max priority fee per gas (wei).
     #[arg(long)]
     max_priority_fee_per_gas_wei: u128,
-    /// pkcs11:<token>/<key> | ledger:<path> | dev:<hex key> (dev profile only).
+    /// dev:file:PATH, a file holding a development key as hex (dev profile, development
+    /// builds only). Treasury keys sign through `clubgate sign`, never here.
     #[arg(long)]
     signer: String,
     /// production (default) or dev.
@@ -48,16 +52,32 @@ pub(crate) struct BuildErc20Args {
     profile: ProfileArg,
 }
 
-/// Signer and transaction refusals are the operator's to fix: exit code 2 with the reason.
+/// Signer and transaction refusals are the operator's to fix: exit code 2 with the reason and
+/// the chain layer's own error code (`dev_key_on_mainnet`, `no_dev_signer`, …); a failing
+/// signer is a machine failure (exit code 1, `hsm`).
 fn chain_error(error: clubgate_chain::Error) -> Error {
-    Error::Input(error.to_string())
+    Error::Flow(error.into())
 }
 
 fn address(text: &str, what: &str) -> Result<alloy::primitives::Address> {
     EthAddress::parse(text).map(|a| a.address()).map_err(|e| Error::Input(format!("--{what}: {e}")))
 }
 
+/// The signer of `tx build-*`: a development key only. Any other spec is refused before it is
+/// opened (no PIN is read, no token touched): a treasury key that signed here would sign
+/// outside the policy, the quorum and the review.
+fn development_signer(text: &str, profile: ProfileArg) -> Result<clubgate_treasury::signers::Signer> {
+    let spec = SignerSpec::parse(text, profile.into()).map_err(chain_error)?;
+    if !spec.is_development() {
+        return Err(Error::Input(format!(
+            "signer {spec:?}: tx build-erc20 and tx build-trc20 sign only with a development key (dev:file:PATH with --profile dev); treasury keys sign only through `clubgate sign`, `clubgate canary sign` and `clubgate approve` (the flow with policy, quorum and review)"
+        )));
+    }
+    open_signer(text, profile)
+}
+
 pub(crate) async fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Result<()> {
+    let signer = development_signer(&args.signer, args.profile)?;
     let amount = TokenAmount::parse_decimal(&args.amount, 6).map_err(|e| Error::Input(e.to_string()))?;
     let transfer = Transfer {
         chain_id: args.chain_id,
@@ -69,7 +89,7 @@ pub(crate) async fn run_build_erc20(args: &BuildErc20Args, json_out: bool) -> Re
         max_fee_per_gas: args.max_fee_per_gas_wei,
         max_priority_fee_per_gas: args.max_priority_fee_per_gas_wei,
     };
-    let signed = clubgate_treasury::signers::sign_erc20_with(&args.signer, args.profile.into(), &transfer).await?;
+    let signed = clubgate_chain::erc20::sign(&transfer, signer.as_ref()).map_err(chain_error)?;
     let raw = format!("0x{}", alloy::primitives::hex::encode(&signed.raw));
     if json_out {
         return print_json(&json!({ "raw": raw, "hash": signed.hash.to_string(), "from": signed.from.to_checksum(None) }));
@@ -104,7 +124,8 @@ pub(crate) struct BuildTrc20Args {
     /// Fee limit in sun.
     #[arg(long)]
     fee_limit: i64,
-    /// pkcs11:<token>/<key> | dev:<hex key> (dev profile only).
+    /// dev:file:PATH, a file holding a development key as hex (dev profile, development
+    /// builds only). Treasury keys sign through `clubgate canary sign` or `clubgate sign`.
     #[arg(long)]
     signer: String,
     /// production (default) or dev.
@@ -135,7 +156,7 @@ pub(crate) fn open_signer(text: &str, profile: ProfileArg) -> Result<clubgate_tr
 }
 
 pub(crate) fn run_build_trc20(args: &BuildTrc20Args, json_out: bool) -> Result<()> {
-    let signer = open_signer(&args.signer, args.profile)?;
+    let signer = development_signer(&args.signer, args.profile)?;
     let tron = |text: &str, what: &str| TronAddress::parse(text).map_err(|e| Error::Input(format!("--{what}: {e}")));
     let transfer = clubgate_chain::trc20::Transfer {
         owner: TronAddress::from_account(signer.address()),
@@ -241,16 +262,12 @@ fn decode_trc20(bytes: &[u8], json_out: bool) -> Result<()> {
     Ok(())
 }
 
-/// `clubgate keychain set-pin`: reads a token's PIN from standard input (never the command
-/// line, which other users can see) and keeps it in the OS keychain.
+/// `clubgate keychain set-pin`: reads a token's PIN — with echo off on a terminal, else one
+/// line of standard input; never the command line, which other users can see — and keeps it
+/// in the OS keychain.
 pub(crate) fn run_set_pin(token: &str, json_out: bool) -> Result<()> {
-    let mut pin = String::new();
-    std::io::stdin().read_line(&mut pin).map_err(|e| Error::Input(format!("cannot read the PIN from standard input: {e}")))?;
-    let pin = pin.trim_end_matches(['\n', '\r']);
-    if pin.is_empty() {
-        return Err(Error::Input("the PIN on standard input is empty".to_owned()));
-    }
-    clubgate_treasury::signers::store_pin(token, pin)?;
+    let pin = crate::secret::read_secret(&format!("PIN of token {token:?}: "))?;
+    clubgate_treasury::signers::store_pin(token, &pin)?;
     if json_out {
         return print_json(&json!({ "token": token, "stored": true }));
     }

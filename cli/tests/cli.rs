@@ -368,7 +368,17 @@ fn payout_plan_batches_and_reports_the_headroom() {
     );
 }
 
-const ANVIL_KEY: &str = "dev:ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// anvil's funded development key (a public test key).
+const ANVIL_HEX: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// The `dev:file:` spec of a file holding `hex_key`, written under `dir`.
+fn dev_key_file(dir: &Path, hex_key: &str) -> String {
+    let path = dir.join(format!("dev-{}.key", &hex_key[..8]));
+    std::fs::write(&path, format!("0x{hex_key}\n")).unwrap();
+    format!("dev:file:{}", path.display())
+}
+/// ANVIL_HEX as an operator gives it: a file named by a `dev:file:` spec.
+static ANVIL_KEY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| dev_key_file(Path::new(env!("CARGO_TARGET_TMPDIR")), ANVIL_HEX));
 
 #[test]
 fn tx_build_erc20_then_decode_the_exact_bytes() {
@@ -392,7 +402,7 @@ fn tx_build_erc20_then_decode_the_exact_bytes() {
         "--max-priority-fee-per-gas-wei",
         "1500000000",
         "--signer",
-        ANVIL_KEY,
+        ANVIL_KEY.as_str(),
     ];
     let mut with_dev = args.to_vec();
     with_dev.extend(["--profile", "dev", "--json"]);
@@ -443,7 +453,9 @@ fn softhsm_token(dir: &Path, label: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn tx_build_erc20_signs_with_a_softhsm2_key() {
+fn issue_8_tx_build_erc20_refuses_a_softhsm2_key_even_with_its_pin() {
+    // A treasury key signs only through the flow (sign, canary sign, approve): refused before
+    // any PIN is looked for or the token opened, with the PIN at hand or not.
     let dir = tempfile::tempdir().unwrap();
     let conf = softhsm_token(dir.path(), "cli");
     let args = [
@@ -477,16 +489,11 @@ fn tx_build_erc20_signs_with_a_softhsm2_key() {
         }
         command.output().unwrap()
     };
-    let missing = run(None);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("CLUBGATE_PKCS11_PIN"));
-    let signed = run(Some("2468"));
-    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
-    let built: Value = serde_json::from_slice(&signed.stdout).unwrap();
-    let decoded = json(&["tx", "decode", built["raw"].as_str().unwrap(), "--json"]);
-    assert_eq!(decoded["from"], built["from"], "the bytes recover to the HSM key");
-    assert_ne!(built["from"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    assert_eq!(decoded["amount"], 100_000_000_000u64);
+    for pin in [None, Some("2468")] {
+        let refused = run(pin);
+        assert_eq!(refused.status.code(), Some(2), "{pin:?}: {}", String::from_utf8_lossy(&refused.stderr));
+        assert!(refused.stdout.is_empty(), "nothing signed");
+    }
 }
 
 #[test]
@@ -495,7 +502,7 @@ fn tx_build_trc20_matches_tronweb_and_decodes() {
         "tx",
         "build-trc20",
         "--token",
-        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+        "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
         "--to",
         "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
         "--amount",
@@ -511,14 +518,14 @@ fn tx_build_trc20_matches_tronweb_and_decodes() {
         "--fee-limit",
         "30000000",
         "--signer",
-        ANVIL_KEY,
+        ANVIL_KEY.as_str(),
         "--profile",
         "dev",
         "--json",
     ]);
     let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/tron-build.js");
     let input = serde_json::json!({
-        "privateKey": ANVIL_KEY.trim_start_matches("dev:"), "token": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", "to": "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        "privateKey": ANVIL_HEX, "token": "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf", "to": "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
         "amount": "200000000000", "refBlockBytes": "2a5c", "refBlockHash": "6b2a8d3c4e5f6071", "expiration": 1_893_456_060_000u64, "timestamp": 1_893_456_000_000u64, "feeLimit": 30_000_000,
     });
     let output = Command::new("node").arg(tools).arg(input.to_string()).output().unwrap();
@@ -539,7 +546,7 @@ fn tx_build_trc20_matches_tronweb_and_decodes() {
             "tx",
             "build-trc20",
             "--token",
-            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+            "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
             "--to",
             "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
             "--amount",
@@ -555,7 +562,7 @@ fn tx_build_trc20_matches_tronweb_and_decodes() {
             "--fee-limit",
             "1",
             "--signer",
-            ANVIL_KEY,
+            ANVIL_KEY.as_str(),
             "--profile",
             "dev",
         ],
@@ -564,171 +571,14 @@ fn tx_build_trc20_matches_tronweb_and_decodes() {
 }
 
 #[test]
-fn a_payout_goes_from_bundle_through_a_2_of_3_quorum_to_one_signature_per_chunk() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    let db = path("store.db");
-    let hot = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // address of ANVIL_KEY
-    let bundle = json(&[
-        "payout",
-        "bundle",
-        "--bundle-id",
-        "b-1",
-        "--network",
-        "erc20",
-        "--token",
-        "USDT",
-        "--source",
-        hot,
-        "--to",
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-        "--amount",
-        "600000",
-        "--out",
-        &path("bundle.json"),
-        "--json",
-    ]);
-    assert_eq!(bundle["chunks"], serde_json::json!([250_000_000_000u64, 250_000_000_000u64, 100_000_000_000u64]));
-    let approvers: Vec<String> = ["11", "22", "33"].iter().map(|b| format!("dev:{}", b.repeat(32))).collect();
-    let mut addresses = Vec::new();
-    for (i, key) in approvers.iter().enumerate().take(2) {
-        let approval = json(&[
-            "approve",
-            "--bundle",
-            &path("bundle.json"),
-            "--signer",
-            key,
-            "--profile",
-            "dev",
-            "--out",
-            &path(&format!("a{i}.json")),
-            "--json",
-        ]);
-        assert_eq!(approval["bundle_hash"], bundle["hash"]);
-        addresses.push(approval["approver"].as_str().unwrap().to_owned());
-    }
-    addresses.push("0x000000000000000000000000000000000000dEaD".to_owned());
-    let registry = addresses.join(",");
-    let sign = |chunk: &str, approvals: &[&str], target: &str| {
-        let mut args = vec![
-            "--db",
-            db.as_str(),
-            "sign",
-            "--bundle",
-            &path("bundle.json"),
-            "--approvers",
-            &registry,
-            "--chunk",
-            chunk,
-            "--signer",
-            ANVIL_KEY,
-            "--profile",
-            "dev",
-            "--daily-target",
-            target,
-            "--t0",
-            "2026-11-20T10:00",
-            "--token-contract",
-            "0xdAC17F958D2ee523a2206206994597C13D831ec7",
-            "--chain-id",
-            "1",
-            "--pending-nonce",
-            "5",
-            "--gas-limit",
-            "65000",
-            "--max-fee-per-gas-wei",
-            "30000000000",
-            "--max-priority-fee-per-gas-wei",
-            "1000000000",
-            "--json",
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
-        for approval in approvals {
-            args.push("--approval".into());
-            args.push(path(approval));
-        }
-        clubgate(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    let first = sign("0", &["a0.json", "a1.json"], "300000");
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    let signed: Value = serde_json::from_slice(&first.stdout).unwrap();
-    assert_eq!((signed["chunk"].as_u64(), signed["attempt"].as_u64(), signed["from"].as_str()), (Some(0), Some(0), Some(hot)));
-    let decoded = json(&["tx", "decode", signed["raw"].as_str().unwrap(), "--json"]);
-    assert_eq!(decoded["amount"], 250_000_000_000u64);
-    assert_eq!(decoded["nonce"], 5, "the wallet's first nonce comes from --pending-nonce, later ones from the store");
-    let replace = |chunk: &str, reason: &str| {
-        let mut args: Vec<String> =
-            vec!["--db".into(), db.clone(), "sign".into(), "--bundle".into(), path("bundle.json"), "--approvers".into(), registry.clone()];
-        for (flag, value) in [
-            ("--chunk", chunk),
-            ("--signer", ANVIL_KEY),
-            ("--profile", "dev"),
-            ("--daily-target", "300000"),
-            ("--t0", "2026-11-20T10:00"),
-            ("--token-contract", "0xdAC17F958D2ee523a2206206994597C13D831ec7"),
-            ("--chain-id", "1"),
-            ("--gas-limit", "65000"),
-            ("--max-fee-per-gas-wei", "30000000000"),
-            ("--max-priority-fee-per-gas-wei", "1000000000"),
-            ("--replace", reason),
-            ("--approval", &path("a0.json")),
-            ("--approval", &path("a1.json")),
-        ] {
-            args.push(flag.into());
-            args.push(value.into());
-        }
-        args.push("--json".into());
-        clubgate(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    // The speed-up of chunk 0: attempt 1, the same nonce, both fees up by at least 10%; it
-    // adds no volume (the 300,000 cap still has 50,000 left after chunk 0).
-    let faster = replace("0", "speed-up");
-    assert!(faster.status.success(), "{}", String::from_utf8_lossy(&faster.stderr));
-    let faster: Value = serde_json::from_slice(&faster.stdout).unwrap();
-    assert_eq!(faster["attempt"], 1);
-    let sped = json(&["tx", "decode", faster["raw"].as_str().unwrap(), "--json"]);
-    assert_eq!((sped["nonce"].as_u64(), sped["amount"].as_u64()), (Some(5), Some(250_000_000_000)));
-    assert!(
-        sped["max_fee_per_gas_wei"].as_u64().unwrap() >= 33_000_000_000
-            && sped["max_priority_fee_per_gas_wei"].as_u64().unwrap() >= 1_100_000_000
-    );
-    let wrong_reason = replace("0", "expired");
-    assert_eq!(wrong_reason.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&wrong_reason.stderr).contains("ERC-20 chunks are replaced by speed-up"));
-    let nothing = replace("2", "speed-up");
-    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no signed transaction to replace"));
-
-    let stderr = |output: std::process::Output| {
-        assert_eq!(output.status.code(), Some(2));
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    };
-    assert!(stderr(sign("0", &["a0.json", "a1.json"], "300000")).contains("already signed"), "never twice");
-    assert!(stderr(sign("1", &["a0.json"], "300000")).contains("1 of the 2"), "quorum");
-    assert!(stderr(sign("1", &["a0.json", "a0.json"], "300000")).contains("approved twice"), "distinct approvers");
-    assert!(stderr(sign("1", &["a0.json", "a1.json"], "300000")).contains("exceed"), "250,000 signed + 250,000 > 300,000 cap");
-    let second = sign("1", &["a0.json", "a1.json"], "1000000");
-    assert!(second.status.success(), "within a larger daily target");
-    let second: Value = serde_json::from_slice(&second.stdout).unwrap();
-    assert_eq!(json(&["tx", "decode", second["raw"].as_str().unwrap(), "--json"])["nonce"], 6, "the next chunk takes the next nonce");
-    // A bundle edited after approval no longer matches its hash.
-    let text = std::fs::read_to_string(path("bundle.json"))
-        .unwrap()
-        .replace("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359");
-    std::fs::write(path("bundle.json"), text).unwrap();
-    assert!(stderr(sign("2", &["a0.json", "a1.json"], "1000000")).contains("does not match its fields"));
-}
-
-#[test]
 fn the_token_pin_comes_from_the_os_keychain() {
     // A real Secret Service: a private D-Bus session with an unlocked gnome-keyring.
     let dir = tempfile::tempdir().unwrap();
     let conf = softhsm_token(dir.path(), "kc");
     let clubgate = env!("CARGO_BIN_EXE_clubgate");
-    let build = format!(
-        "{clubgate} tx build-erc20 --chain-id 1 --token 0xdAC17F958D2ee523a2206206994597C13D831ec7 --to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed --amount 1 --nonce 0 --gas-limit 65000 --max-fee-per-gas-wei 3 --max-priority-fee-per-gas-wei 1 --signer pkcs11:kc/hot --json"
-    );
+    // Opening a wallet key logs in with the keychain's PIN (a wallet key signs only through
+    // the flow, so the login is what is shown here).
+    let build = format!("{clubgate} signer address --signer pkcs11:kc/hot --json");
     let session = |script: String, home: &std::path::Path| {
         std::fs::create_dir_all(home).unwrap();
         Command::new("dbus-run-session")
@@ -744,335 +594,206 @@ fn the_token_pin_comes_from_the_os_keychain() {
     let home = dir.path().join("home");
     let signed = session(format!("printf '2468\\n' | {clubgate} keychain set-pin --token kc >/dev/null && {build}"), &home);
     assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
-    let built: Value = serde_json::from_slice(&signed.stdout).unwrap();
-    assert_eq!(json(&["tx", "decode", built["raw"].as_str().unwrap(), "--json"])["from"], built["from"]);
+    let opened: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    assert!(opened["erc20"].as_str().unwrap().starts_with("0x"), "{opened}");
     let wrong = session(format!("printf '1111\\n' | {clubgate} keychain set-pin --token kc >/dev/null && {build}"), &home);
     assert_eq!(wrong.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("login refused"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    assert_eq!(error_code(&wrong), "login_refused");
     // Another user's home: an empty keychain, and no PIN in the environment.
     let none = session(build, &dir.path().join("other-home"));
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("keychain set-pin --token kc"), "{}", String::from_utf8_lossy(&none.stderr));
 }
 
-fn args(owned: &[String]) -> Vec<&str> {
-    owned.iter().map(String::as_str).collect()
+/// The stable code of a `--json` command's error document on standard error.
+fn error_code(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let document: Value =
+        stderr.lines().rev().find_map(|line| serde_json::from_str(line).ok()).unwrap_or_else(|| panic!("no JSON error in {stderr:?}"));
+    document["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {stderr:?}")).to_owned()
 }
 
-/// The CLI with the demo token's SOFTHSM2_CONF and PIN (no keychain runs in this test).
-fn clubgate_hsm(conf: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clubgate"))
-        .args(args)
-        .env_remove("CLUBGATE_DATA_DIR")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("SOFTHSM2_CONF", conf)
-        .env("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)
-        .output()
-        .expect("run clubgate")
+/// Issue 8: `clubgate sign` took the guardrails as flags (approvers, threshold, daily target,
+/// T0, plan, token contract, signer, chain fields); none of them exists any more.
+#[test]
+fn issue_8_sign_has_none_of_the_override_flags() {
+    for flag in [
+        "--approvers",
+        "--threshold",
+        "--daily-target",
+        "--t0",
+        "--plan",
+        "--token-contract",
+        "--signer",
+        "--chain-id",
+        "--gas-limit",
+        "--max-fee-per-gas-wei",
+        "--replace",
+        "--pending-nonce",
+    ] {
+        let output = clubgate(&["sign", "--bundle", "b.json", "--treasury", "t.toml", "--chunk", "0", "--review", "0x00", flag, "1"]);
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(&format!("unexpected argument '{flag}'")),
+            "{flag} is not an argument of sign"
+        );
+    }
+    let output = clubgate(&["payout", "bundle", "--bundle-id", "x"]);
+    assert_eq!(output.status.code(), Some(2), "bundle ids are generated, never typed");
 }
 
 #[test]
-fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_under_roles_and_the_registry() {
-    use clubgate_treasury::demo::{softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20};
+fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_through_the_one_flow() {
+    use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20};
     let dir = tempfile::tempdir().unwrap();
     let demo = softhsm_demo(dir.path(), "/usr/lib/softhsm/libsofthsm2.so").unwrap();
     let conf = demo.softhsm_conf.clone();
     let treasury = demo.treasury_file.to_str().unwrap().to_owned();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let db = path("store.db");
-    let ok = |args: &[&str]| -> Value {
-        let output = clubgate_hsm(&conf, args);
+    let run = |args: &[&str], stdin: &str| -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clubgate"))
+            .args(["--db", &db])
+            .args(args)
+            .env_remove("CLUBGATE_DATA_DIR")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("SOFTHSM2_CONF", &conf)
+            .env("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run clubgate");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = |args: &[&str], stdin: &str| -> Value {
+        let output = run(args, stdin);
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         serde_json::from_slice(&output.stdout).expect("JSON output")
     };
-    let refused = |args: &[&str], names: &str| {
-        let output = clubgate_hsm(&conf, args);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(names), "{stderr:?} names {names:?}");
-    };
-    let validated = ok(&["treasury", "validate", &treasury, "--json"]);
-    assert_eq!((validated["quorum"].as_u64(), validated["wallets"].as_array().map(Vec::len)), (Some(2), Some(4)));
+    let tz = jiff::tz::TimeZone::get("Europe/Warsaw").unwrap();
+    let t0 = jiff::Timestamp::now().to_zoned_datetime(tz).date().checked_add(jiff::ToSpan::days(3)).unwrap();
+    let t0 = format!("{t0}T10:00");
+    ok(&["launch", "set", "--t0", &t0, "--who", "Irina (IC)", "--json"], "");
+    let validated = ok(&["treasury", "validate", &treasury, "--json"], "");
     let wallet =
         |id: &str| validated["wallets"].as_array().unwrap().iter().find(|w| w["id"] == id).unwrap()["address"].as_str().unwrap().to_owned();
-    // The key's addresses on both networks are what the treasury file registered.
-    let address = ok(&["signer", "address", "--signer", "pkcs11:clubgate-demo/hot-trc20", "--json"]);
-    assert_eq!(address["trc20"].as_str().unwrap(), wallet("hot-trc20-1"));
 
-    // Bundles: only from hot wallets, only to the allow-list.
-    let bundle = |id: &str, network: &str, source: &str, to: &str, amount: &str| {
-        vec![
-            "payout",
-            "bundle",
+    // Bundles: generated ids, only from hot wallets, only to the allow-list.
+    let bundle = |name: &str, network: &str, source: &str, to: &str, amount: &str| {
+        let out = path(&format!("{name}.json"));
+        run(
+            &[
+                "payout",
+                "bundle",
+                "--treasury",
+                &treasury,
+                "--network",
+                network,
+                "--token",
+                "USDT",
+                "--source",
+                source,
+                "--to",
+                to,
+                "--amount",
+                amount,
+                "--out",
+                &out,
+                "--json",
+            ],
+            "",
+        )
+    };
+    assert_eq!(
+        error_code(&bundle("x", "erc20", &wallet("hot-erc20-1"), "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "10")),
+        "not_allow_listed"
+    );
+    assert_eq!(error_code(&bundle("x", "erc20", &wallet("canary-erc20"), DEMO_PARTNER_ERC20, "10")), "source_wallet");
+    let erc: Value = serde_json::from_slice(&bundle("e-1", "erc20", &wallet("hot-erc20-1"), DEMO_PARTNER_ERC20, "400000").stdout).unwrap();
+    assert!(erc["bundle_id"].as_str().unwrap().starts_with("payout-"));
+    assert_eq!(erc["chunks"].as_array().map(Vec::len), Some(2));
+    let trc: Value = serde_json::from_slice(&bundle("t-1", "trc20", &wallet("hot-trc20-1"), DEMO_PARTNER_TRC20, "100").stdout).unwrap();
+    assert_eq!(trc["token_contract"], "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf");
+
+    // Approvals need the approver: the PIN of their own token, read from the terminal (here
+    // standard input), never from the environment or the keychain.
+    let approve = |name: &str, key: &str, pin: &str| {
+        let signer = format!("pkcs11:{}/{key}", demo_token_of(key).0);
+        let out = path(&format!("{name}-{key}.json"));
+        run(
+            &["approve", "--treasury", &treasury, "--bundle", &path(&format!("{name}.json")), "--signer", &signer, "--out", &out, "--json"],
+            &format!("{pin}\n"),
+        )
+    };
+    let pin = |key: &str| demo_token_of(key).1;
+    assert_eq!(error_code(&approve("e-1", "approver-b", pin("approver-a"))), "login_refused", "A's PIN does not approve as B");
+    assert_eq!(error_code(&approve("e-1", "approver-b", "")), "invalid_input", "no PIN typed: the environment's PIN approves nobody");
+    assert!(!dir.path().join("e-1-approver-b.json").exists(), "nothing written");
+    assert_eq!(error_code(&approve("e-1", "treasury-lead", clubgate_treasury::demo::DEMO_PIN)), "role");
+    for (name, key) in [("e-1", "approver-a"), ("e-1", "approver-b"), ("t-1", "approver-a"), ("t-1", "approver-c")] {
+        let output = approve(name, key, pin(key));
+        assert!(output.status.success(), "{name} approved by {key}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let ledger = run(
+        &[
+            "approve",
             "--treasury",
             &treasury,
-            "--bundle-id",
-            id,
-            "--network",
-            network,
-            "--token",
-            "USDT",
-            "--source",
-            source,
-            "--to",
-            to,
-            "--amount",
-            amount,
-            "--out",
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .chain([path(&format!("{id}.json")), "--json".to_owned()])
-        .collect::<Vec<_>>()
-    };
-    let not_allowed = bundle("x", "erc20", &wallet("hot-erc20-1"), "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "10");
-    refused(&args(&not_allowed), "allow-list");
-    let from_canary = bundle("x", "erc20", &wallet("canary-erc20"), DEMO_PARTNER_ERC20, "10");
-    refused(&args(&from_canary), "not a configured hot wallet");
-    let erc = ok(&args(&bundle("e-1", "erc20", &wallet("hot-erc20-1"), DEMO_PARTNER_ERC20, "600000")));
-    assert_eq!(erc["chunks"].as_array().map(Vec::len), Some(3));
-    let trc = ok(&args(&bundle("t-1", "trc20", &wallet("hot-trc20-1"), DEMO_PARTNER_TRC20, "250000.5")));
-    assert_eq!(trc["chunks"], serde_json::json!([200_000_000_000u64, 50_000_500_000u64]));
-
-    // Approvals: the treasury lead's role does not approve; approvers A and B do, with HSM keys.
-    let approve = |id: &str, key: &str| {
-        let bundle_path = path(&format!("{id}.json"));
-        let out = path(&format!("{id}-{key}.json"));
-        let signer = format!("pkcs11:clubgate-demo/{key}");
-        clubgate_hsm(&conf, &["approve", "--treasury", &treasury, "--bundle", &bundle_path, "--signer", &signer, "--out", &out, "--json"])
-    };
-    let lead = approve("e-1", "treasury-lead");
-    assert_eq!(lead.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&lead.stderr).contains("registered as treasury_lead, a role that does not approve payouts"));
-    for (id, key) in [("e-1", "approver-a"), ("e-1", "approver-b"), ("t-1", "approver-a"), ("t-1", "approver-c")] {
-        assert!(approve(id, key).status.success(), "{id} approved by {key}");
-    }
-    let sign = |id: &str, chunk: &str, key: &str, approvers: [&str; 2], extra: &[&str]| {
-        let mut v: Vec<String> = ["--db", &db, "sign", "--treasury", &treasury, "--bundle", &path(&format!("{id}.json")), "--chunk", chunk]
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        v.extend(["--signer".to_owned(), format!("pkcs11:clubgate-demo/{key}"), "--t0".to_owned(), "2026-11-01T10:00".to_owned()]);
-        for approver in approvers {
-            v.extend(["--approval".to_owned(), path(&format!("{id}-{approver}.json"))]);
-        }
-        v.extend(extra.iter().map(|s| (*s).to_owned()));
-        v.push("--json".to_owned());
-        clubgate_hsm(&conf, &args(&v))
-    };
-    let erc_extra = [
-        "--token-contract",
-        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-        "--chain-id",
-        "31337",
-        "--gas-limit",
-        "100000",
-        "--max-fee-per-gas-wei",
-        "3000000000",
-        "--max-priority-fee-per-gas-wei",
-        "1000000000",
-    ];
-    for chunk in ["0", "1", "2"] {
-        let signed = sign("e-1", chunk, "hot-erc20", ["approver-a", "approver-b"], &erc_extra);
-        assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
-        let signed: Value = serde_json::from_slice(&signed.stdout).unwrap();
-        assert_eq!(signed["from"].as_str().unwrap(), wallet("hot-erc20-1"));
-    }
-    let twice = sign("e-1", "0", "hot-erc20", ["approver-a", "approver-b"], &erc_extra);
-    assert_eq!(twice.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&twice.stderr).contains("never signed twice"));
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let (timestamp, expiration) = (now_ms.to_string(), (now_ms + 60_000).to_string());
-    let trc_extra = [
-        "--token-contract",
-        "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
-        "--ref-block-bytes",
-        "4b2f",
-        "--ref-block-hash",
-        "0102030405060708",
-        "--timestamp",
-        &timestamp,
-        "--expiration",
-        &expiration,
-        "--fee-limit",
-        "30000000",
-    ];
-    let wrong_wallet = sign("t-1", "0", "hot-erc20", ["approver-a", "approver-c"], &trc_extra);
-    assert!(String::from_utf8_lossy(&wrong_wallet.stderr).contains("but bundle t-1 pays from"));
-    let signed = sign("t-1", "1", "hot-trc20", ["approver-a", "approver-c"], &trc_extra);
-    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
-    let signed: Value = serde_json::from_slice(&signed.stdout).unwrap();
-    let decoded = ok(&["tx", "decode", signed["raw_data_hex"].as_str().unwrap(), "--json"]);
-    assert_eq!((decoded["owner"].as_str().unwrap(), decoded["amount"].as_u64()), (wallet("hot-trc20-1").as_str(), Some(50_000_500_000)));
-
-    // TRC-20 after expiry: re-signed only while unbroadcast, as a recorded replacement.
-    let short = |ms: i64| {
-        let now_ms = jiff::Timestamp::now().as_millisecond();
-        (now_ms.to_string(), (now_ms + ms).to_string())
-    };
-    let trc = |timestamp: &str, expiration: &str, replace: Option<&str>| {
-        let mut extra: Vec<String> = [
-            "--token-contract",
-            "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
-            "--ref-block-bytes",
-            "4b2f",
-            "--ref-block-hash",
-            "0102030405060708",
-            "--timestamp",
-            timestamp,
-            "--expiration",
-            expiration,
-            "--fee-limit",
-            "30000000",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        if let Some(reason) = replace {
-            extra.extend(["--replace".to_owned(), reason.to_owned()]);
-        }
-        sign("t-1", "0", "hot-trc20", ["approver-a", "approver-c"], &args(&extra))
-    };
-    let (timestamp, expiration) = short(1_000);
-    assert!(trc(&timestamp, &expiration, None).status.success());
-    let (timestamp, expiration) = short(60_000);
-    let early = trc(&timestamp, &expiration, Some("expired"));
-    assert!(String::from_utf8_lossy(&early.stderr).contains("it may still confirm"), "{}", String::from_utf8_lossy(&early.stderr));
-    std::thread::sleep(std::time::Duration::from_millis(1_200));
-    let (timestamp, expiration) = short(1_000);
-    let resigned = trc(&timestamp, &expiration, Some("expired"));
-    assert!(resigned.status.success(), "{}", String::from_utf8_lossy(&resigned.stderr));
-    assert_eq!(serde_json::from_slice::<Value>(&resigned.stdout).unwrap()["attempt"], 1);
-    let marked = ok(&["--db", &db, "tx", "mark-broadcast", "--bundle-id", "t-1", "--chunk", "0", "--who", "ops", "--json"]);
-    assert_eq!(marked["attempt"], 1);
-    std::thread::sleep(std::time::Duration::from_millis(1_200));
-    let (timestamp, expiration) = short(60_000);
-    let after_broadcast = trc(&timestamp, &expiration, Some("expired"));
-    assert_eq!(after_broadcast.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&after_broadcast.stderr).contains("was broadcast at"),
-        "{}",
-        String::from_utf8_lossy(&after_broadcast.stderr)
-    );
-
-    // Canary payouts: 1 USDT from each canary wallet to its check address, once a day.
-    let canary = |wallet: &str, extra: &[&str]| {
-        let mut v =
-            vec!["--db", db.as_str(), "canary", "sign", "--treasury", treasury.as_str(), "--wallet", wallet, "--t0", "2026-12-07T10:00"];
-        v.extend(extra);
-        v.push("--json");
-        clubgate_hsm(&conf, &v)
-    };
-    let before = ok(&["--db", &db, "canary", "status", "--treasury", &treasury, "--t0", "2026-12-07T10:00", "--json"]);
-    assert!(before["canaries"].as_array().unwrap().iter().all(|c| c["status"] == "not signed"));
-    let erc_canary = canary("canary-erc20", &["--pending-nonce", "3"]);
-    assert!(erc_canary.status.success(), "{}", String::from_utf8_lossy(&erc_canary.stderr));
-    let erc_canary: Value = serde_json::from_slice(&erc_canary.stdout).unwrap();
-    let decoded = ok(&["tx", "decode", erc_canary["raw"].as_str().unwrap(), "--json"]);
-    assert_eq!(decoded["amount"], 1_000_000);
-    assert_eq!(decoded["to"], "0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8");
-    assert_eq!((decoded["nonce"].as_u64(), decoded["chain_id"].as_u64()), (Some(3), Some(31337)));
-    assert_eq!(decoded["from"].as_str().unwrap(), wallet("canary-erc20"));
-    let no_ref = canary("canary-trc20", &[]);
-    assert_eq!(no_ref.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&no_ref.stderr).contains("needs the reference block"));
-    let trc_canary = canary("canary-trc20", &["--ref-block-bytes", "4b2f", "--ref-block-hash", "0102030405060708"]);
-    assert!(trc_canary.status.success(), "{}", String::from_utf8_lossy(&trc_canary.stderr));
-    let again = canary("canary-erc20", &[]);
-    assert_eq!(again.status.code(), Some(2), "one canary payout per wallet and day");
-    let hot = canary("hot-erc20-1", &[]);
-    assert!(String::from_utf8_lossy(&hot.stderr).contains("canary payouts leave from canary wallets only"));
-    let after = ok(&["--db", &db, "canary", "status", "--treasury", &treasury, "--t0", "2026-12-07T10:00", "--json"]);
-    let statuses: Vec<(&str, &str)> =
-        after["canaries"].as_array().unwrap().iter().map(|c| (c["network"].as_str().unwrap(), c["status"].as_str().unwrap())).collect();
-    assert_eq!(statuses, [("erc20", "signed"), ("trc20", "signed")]);
-
-    // The planner reads the day's signed volume from the registry and the treasury's target
-    // and allow-list: 600,000 + 200,000 + 50,000.5 originals and two 1-token canaries.
-    let planned = ok(&[
-        "--db",
-        &db,
-        "payout",
-        "plan",
-        "--network",
-        "erc20",
-        "--token",
-        "USDT",
-        "--to",
-        DEMO_PARTNER_ERC20,
-        "--amount",
-        "1149997.5",
-        "--treasury",
-        &treasury,
-        "--t0",
-        "2026-11-01T10:00",
-        "--json",
-    ]);
-    assert_eq!(planned["allow_listed"], true);
-    assert_eq!(
-        planned["phase_headroom"],
-        serde_json::json!({"phase": "full", "percent": 100, "cap": 2_000_000_000_000u64, "signed": 850_002_500_000u64, "left": 1_149_997_500_000u64, "fits": true})
-    );
-}
-
-#[test]
-fn a_ledger_signer_is_wired_and_says_what_to_do_without_a_device() {
-    // No Ledger is attached here or on CI: approving and signing with one are refused with
-    // what to do; a malformed path is refused before any device is asked.
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("b.json");
-    let bundle = bundle.to_str().unwrap();
-    json(&[
-        "payout",
-        "bundle",
-        "--bundle-id",
-        "l-1",
-        "--network",
-        "erc20",
-        "--token",
-        "USDT",
-        "--source",
-        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-        "--to",
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-        "--amount",
-        "5",
-        "--out",
-        bundle,
-        "--json",
-    ]);
-    let out = dir.path().join("a.json");
-    let approve = |signer: &str| {
-        let output = clubgate(&["approve", "--bundle", bundle, "--signer", signer, "--out", out.to_str().unwrap()]);
-        assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    };
-    assert!(approve("ledger:m/44'/60'/0'/0/0").contains("connect the Ledger over USB, unlock it, open the Ethereum app"));
-    assert!(approve("ledger:m/44'/60'/x").contains("every index is a number"));
-    assert!(!out.exists(), "nothing written");
-    refused(
-        &[
-            "tx",
-            "build-erc20",
-            "--chain-id",
-            "1",
-            "--token",
-            "0xdAC17F958D2ee523a2206206994597C13D831ec7",
-            "--to",
-            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-            "--amount",
-            "1",
-            "--nonce",
-            "0",
-            "--gas-limit",
-            "65000",
-            "--max-fee-per-gas-wei",
-            "1",
-            "--max-priority-fee-per-gas-wei",
-            "1",
+            "--bundle",
+            &path("e-1.json"),
             "--signer",
             "ledger:m/44'/60'/0'/0/0",
+            "--out",
+            &path("l.json"),
         ],
-        "connect the Ledger",
+        "",
     );
+    assert_eq!(ledger.status.code(), Some(2), "no Ledger here: {}", String::from_utf8_lossy(&ledger.stderr));
+
+    // Review, then sign exactly the reviewed bytes; never twice.
+    let review = |name: &str, chunk: &str, extra: &[&str]| {
+        let bundle_path = path(&format!("{name}.json"));
+        let mut args = vec!["review", "--treasury", &treasury, "--bundle", &bundle_path, "--chunk", chunk, "--who", "Approver A", "--json"];
+        args.extend_from_slice(extra);
+        ok(&args, "")
+    };
+    let sign = |name: &str, chunk: &str, approvers: [&str; 2], review_hash: &str| {
+        let approvals: Vec<String> = approvers.iter().map(|key| path(&format!("{name}-{key}.json"))).collect();
+        let bundle_path = path(&format!("{name}.json"));
+        let mut args = vec!["sign", "--treasury", &treasury, "--bundle", &bundle_path, "--chunk", chunk, "--review", review_hash, "--json"];
+        for approval in &approvals {
+            args.extend_from_slice(&["--approval", approval]);
+        }
+        run(&args, "")
+    };
+    let reviewed = review("e-1", "0", &[]);
+    assert_eq!((reviewed["decoded"]["nonce"].as_u64(), reviewed["decoded"]["amount"].as_u64()), (Some(0), Some(250_000_000_000)));
+    let hash = reviewed["review_hash"].as_str().unwrap();
+    assert_eq!(error_code(&sign("e-1", "0", ["approver-a", "approver-a"], hash)), "quorum");
+    let signed = sign("e-1", "0", ["approver-a", "approver-b"], hash);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let signed: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    assert_eq!(signed["review_hash"], reviewed["review_hash"], "the signed bytes are the reviewed ones");
+    assert_eq!(signed["from"].as_str().unwrap(), wallet("hot-erc20-1"));
+    assert_eq!(error_code(&sign("e-1", "0", ["approver-a", "approver-b"], hash)), "already_signed");
+    let tron_review = review("t-1", "0", &["--ref-block-bytes", "4b2f", "--ref-block-hash", "0102030405060708"]);
+    let tron = sign("t-1", "0", ["approver-a", "approver-c"], tron_review["review_hash"].as_str().unwrap());
+    assert!(tron.status.success(), "{}", String::from_utf8_lossy(&tron.stderr));
+    let tron: Value = serde_json::from_slice(&tron.stdout).unwrap();
+    assert_eq!(format!("0x{}", tron["txid"].as_str().unwrap()), tron_review["review_hash"].as_str().unwrap());
+
+    // Changing T0 now is a launch IC decision with its reason.
+    let moved = run(&["launch", "set", "--t0", "2027-01-10T10:00", "--who", "Someone", "--json"], "");
+    assert_eq!(error_code(&moved), "launch_locked");
+    ok(&["launch", "set", "--t0", &t0, "--who", "Irina (IC)", "--ic-reason", "re-saved, unchanged", "--json"], "");
+
+    // Canary payouts: one per wallet and day, no T0 flag (the launch record rules).
+    ok(&["canary", "sign", "--treasury", &treasury, "--wallet", "canary-erc20", "--json"], "");
+    assert_eq!(error_code(&run(&["canary", "sign", "--treasury", &treasury, "--wallet", "canary-erc20", "--json"], "")), "already_signed");
+    assert_eq!(error_code(&run(&["canary", "sign", "--treasury", &treasury, "--wallet", "hot-erc20-1", "--json"], "")), "source_wallet");
+    let status = ok(&["canary", "status", "--treasury", &treasury, "--json"], "");
+    let erc_canary = status["canaries"].as_array().unwrap().iter().find(|c| c["network"] == "erc20").unwrap();
+    assert_eq!(erc_canary["status"], "signed");
 }

@@ -2,7 +2,16 @@
 //! under Xvfb when there is no display), does what a launch IC does on day one: sets T0
 //! (and is told clearly when a T0 does not exist), walks the timeline, marks a checklist
 //! item done with evidence, sees it still done after the app restarts, and reads the
-//! Go/No-Go panel turn from NO-GO to GO. Screenshots land in `target/e2e/`.
+//! Go/No-Go panel turn from NO-GO to GO. Then the payout queue of issue 8 (signing
+//! integrity): bundles get ids from the shell; each approval needs the PIN of that
+//! approver's own token typed next to its button — another approver's PIN or none is
+//! refused (`login_refused`, `credential`), adds no approval, and leaves no PIN in a field;
+//! each chunk is signed only as reviewed (the review row's bytes, hash and "sign before"),
+//! and the signed transaction is the reviewed one (TRC-20: same fields and the review hash is
+//! its txID); a speed-up is a review of the replacement, signed with the same button; the
+//! phase cap refuses (`volume_cap`); and T0 moves after signing only with a launch IC reason
+//! (`launch_locked` without). Refusals are asserted by their code. Screenshots land in
+//! `target/e2e/`.
 //!
 //! Needs `tauri-driver` (on PATH or in ~/.cargo/bin), `WebKitWebDriver` and `Xvfb`;
 //! `cargo xtask test` installs them. The app embeds `ui/dist`, which `cargo xtask` builds.
@@ -74,8 +83,9 @@ impl Harness {
         };
         let data_dir = tempfile::tempdir().expect("temp data dir");
         // The payout queue signs with keys in a SoftHSM2 token: the demo token and its
-        // treasury file, as `cargo xtask demo` makes them. No keychain runs here: the PIN
-        // comes from the environment.
+        // treasury file, as `cargo xtask demo` makes them. No keychain runs here: the
+        // wallets' PIN comes from the environment; approvers' PINs never do — the test types
+        // them into the window.
         let demo = clubgate_treasury::demo::softhsm_demo(data_dir.path(), "/usr/lib/softhsm/libsofthsm2.so").expect("the demo token");
         let port = free_port();
         let native_port = free_port();
@@ -188,7 +198,10 @@ async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
 async fn type_into(client: &Client, css: &str, value: &str) {
     let element = wait_for(client, css).await;
     element.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
-    element.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    // WebDriver refuses to send no keys: an empty value is the cleared field.
+    if !value.is_empty() {
+        element.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
 }
 
 fn screenshot_dir() -> PathBuf {
@@ -219,6 +232,196 @@ async fn mark(client: &Client, item: &str, state: &str, who: &str, evidence: &st
 fn t0_five_days_ahead() -> String {
     let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Warsaw").unwrap()).date();
     today.checked_add(5.days()).unwrap().at(10, 0, 0, 0).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// The demo approvers in registry order with the PINs of their own tokens.
+const APPROVER_NAMES_AND_PINS: [(&str, &str); 3] = [
+    ("Approver A", clubgate_treasury::demo::DEMO_APPROVERS[0].2),
+    ("Approver B", clubgate_treasury::demo::DEMO_APPROVERS[1].2),
+    ("Approver C", clubgate_treasury::demo::DEMO_APPROVERS[2].2),
+];
+
+/// Waits until the error box `css` shows a refusal with exactly `code`; returns its message.
+async fn wait_refusal(client: &Client, css: &str, code: &str) -> String {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("{css}[data-code='{code}']")))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never showed code {code:?}: {e}"));
+    text(client, css).await
+}
+
+/// The TRC-20 chain fields (the ERC-20 pending nonce stays empty: the wallets are new).
+async fn chain_fields(client: &Client) {
+    type_into(client, "#chain-ref-bytes", "4b2f").await;
+    type_into(client, "#chain-ref-hash", "0102030405060708").await;
+}
+
+/// Runs `script` in the page and returns its JSON value: one atomic read of the DOM, so a
+/// Leptos re-render cannot leave a stale element in between.
+async fn eval(client: &Client, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+    client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}"))
+}
+
+/// The ids of the bundles in the queue, oldest first.
+async fn bundle_ids(client: &Client) -> Vec<String> {
+    let ids = eval(client, "return Array.from(document.querySelectorAll('.bundle')).map(b => b.dataset.bundle);", vec![]).await;
+    serde_json::from_value(ids).expect("bundle ids")
+}
+
+/// Types a payout into the form and puts it into the queue.
+async fn fill_payout(client: &Client, to: &str, amount: &str) {
+    type_into(client, "#bundle-to", to).await;
+    type_into(client, "#bundle-amount", amount).await;
+    type_into(client, "#bundle-who", "Treasury lead").await;
+    click(client, "#bundle-create").await;
+}
+
+/// Puts a payout into the queue and returns the id the shell generated for it: the queue
+/// grows by exactly one bundle, at its end.
+async fn new_payout(client: &Client, to: &str, amount: &str) -> String {
+    let before = bundle_ids(client).await;
+    fill_payout(client, to, amount).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let now = bundle_ids(client).await;
+        if now.len() > before.len() {
+            assert_eq!(now.len(), before.len() + 1, "one new bundle");
+            assert_eq!(now[..before.len()], before[..], "the queue keeps its order, oldest first");
+            let id = now.last().cloned().expect("the new bundle");
+            assert!(!id.is_empty() && !before.contains(&id), "a new, generated id: {id:?}");
+            return id;
+        }
+        assert!(std::time::Instant::now() < deadline, "no new bundle; the queue shows {now:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The approvers who can approve `card` here, from their buttons, in registry order.
+async fn approver_addresses(client: &Client, card: &str) -> Vec<String> {
+    wait_for(client, &format!("{card} .approve")).await;
+    let found = eval(
+        client,
+        "return Array.from(document.querySelectorAll(arguments[0])).map(b => b.dataset.approver);",
+        vec![serde_json::json!(format!("{card} .approve"))],
+    )
+    .await;
+    serde_json::from_value(found).expect("approver addresses")
+}
+
+/// Types `pin` into the approver's own PIN field of `card` and presses "Approve as …".
+async fn approve(client: &Client, card: &str, approver: &str, pin: &str) {
+    let field = format!("{card} input.pin[data-approver='{approver}']");
+    type_into(client, &field, pin).await;
+    click(client, &format!("{card} .approve[data-approver='{approver}']")).await;
+}
+
+/// The names on the approval tags of `card`.
+async fn approval_tags(client: &Client, card: &str) -> Vec<String> {
+    let tags = eval(
+        client,
+        "return Array.from(document.querySelectorAll(arguments[0])).map(t => t.innerText.trim());",
+        vec![serde_json::json!(format!("{card} .approvals .tag"))],
+    )
+    .await;
+    serde_json::from_value(tags).expect("approval tags")
+}
+
+/// Every PIN field of `card` is empty (a PIN is cleared as soon as it is sent).
+async fn assert_pin_fields_empty(client: &Client, card: &str) {
+    wait_for(client, &format!("{card} input.pin")).await;
+    let values = eval(
+        client,
+        "return Array.from(document.querySelectorAll(arguments[0])).map(i => i.value);",
+        vec![serde_json::json!(format!("{card} input.pin"))],
+    )
+    .await;
+    let values: Vec<String> = serde_json::from_value(values).expect("PIN values");
+    assert!(!values.is_empty() && values.iter().all(String::is_empty), "PIN fields keep {} characters", values.concat().len());
+}
+
+/// A decoded table as (label, value) rows.
+async fn decoded_rows(client: &Client, css: &str) -> Vec<(String, String)> {
+    wait_for(client, css).await;
+    let rows = eval(
+        client,
+        "return Array.from(document.querySelector(arguments[0]).rows).map(r => [r.cells[0].innerText.trim(), r.cells[1].innerText.trim()]);",
+        vec![serde_json::json!(css)],
+    )
+    .await;
+    serde_json::from_value(rows).expect("decoded rows")
+}
+
+fn field(rows: &[(String, String)], label: &str) -> String {
+    rows.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no {label:?} in {rows:?}"))
+}
+
+/// "2000000000 wei" as a number.
+fn wei(text: &str) -> u128 {
+    text.trim_end_matches(" wei").parse().unwrap_or_else(|_| panic!("{text:?} is not wei"))
+}
+
+/// The signed ERC-20 transaction is the reviewed one: every field but the signer (unknown
+/// before signing) and the hash (of the signed envelope) is the same.
+fn assert_same_transaction(reviewed: &[(String, String)], signed: &[(String, String)]) {
+    let unsigned_part = |rows: &[(String, String)]| -> Vec<(String, String)> {
+        rows.iter().filter(|(label, _)| label != "From" && label != "Hash").cloned().collect()
+    };
+    assert_eq!(unsigned_part(reviewed), unsigned_part(signed), "the signed transaction is the reviewed one");
+}
+
+/// A review as the review row showed it before signing.
+struct Reviewed {
+    /// The review hash the "Sign" button sent.
+    hash: String,
+    /// The reviewed bytes, decoded.
+    bytes: Vec<(String, String)>,
+}
+
+/// Reviews chunk `chunk` of `card` (the original, or a replacement: `speed-up`/`expired`),
+/// checks what the review row shows, signs it with the same "Sign" button and waits for the
+/// new signed attempt.
+async fn review_then_sign(client: &Client, card: &str, chunk: u32, replace: Option<&str>) -> Reviewed {
+    let row = format!("{card} .chunk[data-chunk='{chunk}']");
+    let attempt_before = attr(client, &row, "data-attempt").await.unwrap_or_default();
+    match replace {
+        None => click(client, &format!("{row} .review")).await,
+        Some(reason) => click(client, &format!("{row} .replace[data-reason='{reason}']")).await,
+    }
+    let review_row = format!("{row} + tr.review-row");
+    wait_for(client, &review_row).await;
+    assert_eq!(attr(client, &review_row, "data-replace").await.unwrap_or_default(), replace.unwrap_or(""));
+    let hash = text(client, &format!("{review_row} .review-hash")).await;
+    assert_eq!(attr(client, &review_row, "data-review-hash").await.as_deref(), Some(hash.as_str()));
+    assert!(hash.trim_start_matches("0x").len() == 64 && hash.trim_start_matches("0x").chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+    let expires = text(client, &format!("{review_row} .review-expires")).await;
+    let expires: jiff::Timestamp = expires.parse().unwrap_or_else(|e| panic!("sign-before {expires:?}: {e}"));
+    assert!(expires > jiff::Timestamp::now(), "the review is still signable");
+    wait_text(client, &review_row, &format!("Review hash {hash} · sign before")).await;
+    let bytes = decoded_rows(client, &format!("{review_row} table.decoded")).await;
+    // Signable once the review is shown (and the review call is over).
+    let deadline = std::time::Instant::now() + WAIT;
+    while attr(client, &format!("{row} .sign"), "disabled").await.is_some() {
+        assert!(std::time::Instant::now() < deadline, "a reviewed chunk of an approved bundle stays unsignable");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(client, &format!("{row} .sign")).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let status = attr(client, &row, "data-status").await.unwrap_or_default();
+        let attempt = attr(client, &row, "data-attempt").await.unwrap_or_default();
+        if status == "signed" && attempt != attempt_before {
+            break;
+        }
+        if let Ok(error) = client.find(Locator::Css("#queue-error")).await {
+            panic!("signing chunk {chunk} of {card} was refused: {:?}", error.text().await);
+        }
+        assert!(std::time::Instant::now() < deadline, "chunk {chunk} of {card} never signed: {status} {attempt}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_gone(client, &review_row).await;
+    Reviewed { hash, bytes }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -371,12 +574,15 @@ async fn the_launch_ic_walks_the_real_window() {
     screenshot(&client, "10-payouts-plan-and-review").await;
 
     // The payout queue: from request to signed ERC-20 and TRC-20 transactions through a
-    // 2-of-3 quorum, every key in the SoftHSM2 token.
+    // 2-of-3 quorum, each approver's key in a SoftHSM2 token of its own, unlocked only by the
+    // PIN that approver types next to the button; the wallets' keys in the workstation token.
     client.execute("window.scrollTo(0, 0)", vec![]).await.expect("scroll");
     wait_text(&client, "#treasury-file", "treasury.toml").await;
-    wait_text(&client, "#treasury-headroom", "canary (≤30% of the daily target) — 600000 / 0 signed today").await;
-    type_into(&client, "#chain-ref-bytes", "4b2f").await;
-    type_into(&client, "#chain-ref-hash", "0102030405060708").await;
+    assert_eq!(
+        text(&client, "#treasury-headroom").await,
+        "Phase volume left today: canary (≤30% of the daily target) — 600000 / 0 signed today"
+    );
+    chain_fields(&client).await;
     // Canary payouts first: 1 USDT per network, status per network.
     click(&client, ".canary[data-network='erc20'] .send").await;
     wait_for(&client, ".canary[data-network='erc20'][data-status='signed']").await;
@@ -384,82 +590,146 @@ async fn the_launch_ic_walks_the_real_window() {
     wait_for(&client, ".canary[data-network='trc20'][data-status='signed']").await;
     wait_text(&client, "#canaries", "1 (1000000 base units)").await;
     screenshot(&client, "11-canary-payouts").await;
-    let new_payout = |id: &'static str, to: &'static str, amount: &'static str| {
-        let client = client.clone();
-        async move {
-            type_into(&client, "#bundle-id", id).await;
-            type_into(&client, "#bundle-to", to).await;
-            type_into(&client, "#bundle-amount", amount).await;
-            type_into(&client, "#bundle-who", "Treasury lead").await;
-            click(&client, "#bundle-create").await;
-        }
-    };
-    // A destination off the allow-list is refused in words.
-    new_payout("w-bad", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "10").await;
-    wait_text(&client, "#queue-error", "not on the allow-list").await;
-    new_payout("w-erc", clubgate_treasury::demo::DEMO_PARTNER_ERC20, "400000").await;
-    let card = ".bundle[data-bundle='w-erc']";
-    wait_text(&client, &format!("{card} .why"), "above the ERC20 per-tx cap of 250000").await;
-    wait_text(&client, &format!("{card} .allow"), "allow-listed: Partner S").await;
+    // The new-payout form has no id field: the shell names every bundle.
+    assert!(client.find(Locator::Css("#bundle-id")).await.is_err(), "no bundle id input");
+    // A destination off the allow-list is refused, and nothing is queued.
+    fill_payout(&client, "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "10").await;
+    let message = wait_refusal(&client, "#queue-error", "not_allow_listed").await;
+    assert!(message.contains("0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"), "the refusal names the destination: {message}");
+    assert!(bundle_ids(&client).await.is_empty(), "a refused payout is not queued");
+
+    let erc = new_payout(&client, clubgate_treasury::demo::DEMO_PARTNER_ERC20, "400000").await;
+    let card = format!(".bundle[data-bundle='{erc}']");
     assert_eq!(
-        attr(&client, &format!("{card} .chunk[data-chunk='0'] .sign"), "disabled").await.as_deref(),
-        Some("true"),
-        "no signing before the quorum"
+        text(&client, &format!("{card} .why")).await,
+        "400000 is above the ERC20 per-tx cap of 250000: 1 transactions of the cap and one remainder, approved once as a bundle"
     );
-    let approvers: Vec<String> = {
-        let mut found = Vec::new();
-        for element in client.find_all(Locator::Css(&format!("{card} .approve"))).await.expect("approve buttons") {
-            found.push(element.attr("data-approver").await.expect("attr").expect("an approver"));
-        }
-        found
-    };
-    assert_eq!(approvers.len(), 3, "one button per approver configured on this workstation; the treasury lead has none");
-    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[0])).await;
-    wait_text(&client, &format!("{card} .approvals"), "1 of 2").await;
-    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[1])).await;
-    wait_for(&client, ".bundle[data-bundle='w-erc'][data-approved='true']").await;
-    // Review the exact unsigned bytes of chunk 0, then sign it and chunk 1 with the HSM key.
-    click(&client, &format!("{card} .chunk[data-chunk='0'] .review")).await;
-    let review = wait_text(&client, ".review-row", "250000 (250000000000 base units)").await;
-    assert!(review.contains("unsigned") && review.contains("ERC-20 (chain id 31337)"), "{review}");
-    click(&client, &format!("{card} .chunk[data-chunk='0'] .sign")).await;
-    wait_for(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0'][data-status='signed']").await;
-    click(&client, &format!("{card} .chunk[data-chunk='1'] .sign")).await;
-    wait_for(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='1'][data-status='signed']").await;
-    wait_text(&client, card, "150000 (150000000000 base units)").await;
-    // TRC-20: the same way, from the TRC-20 hot wallet.
+    assert_eq!(text(&client, &format!("{card} .allow")).await, "allow-listed: Partner S");
+    // One PIN field and one button per approver whose token this workstation has; the
+    // treasury lead approves nothing and has neither.
+    let approvers = approver_addresses(&client, &card).await;
+    assert_eq!(approvers.len(), 3, "one PIN field and button per approver; the treasury lead has none");
+    for (address, (name, _)) in approvers.iter().zip(APPROVER_NAMES_AND_PINS) {
+        assert_eq!(text(&client, &format!("{card} .approve[data-approver='{address}']")).await, format!("Approve as {name}"));
+        assert_eq!(text(&client, &format!("{card} .approve-as[data-approver='{address}'] label")).await, format!("PIN of {name}'s token"));
+        assert_eq!(attr(&client, &format!("{card} input.pin[data-approver='{address}']"), "type").await.as_deref(), Some("password"));
+    }
+    approve(&client, &card, &approvers[0], APPROVER_NAMES_AND_PINS[0].1).await;
+    wait_for(&client, &format!("{card} .approvals .tag")).await;
+    assert_eq!(approval_tags(&client, &card).await, ["Approver A"]);
+
+    // Issue 8, "one operator cannot produce two approvals without both approvers'
+    // credentials" (window): Approver A's PIN typed into Approver B's field is refused by
+    // B's token, and so is no PIN at all; neither adds an approval, and no PIN stays in a field.
+    approve(&client, &card, &approvers[1], APPROVER_NAMES_AND_PINS[0].1).await;
+    let message = wait_refusal(&client, "#queue-error", "login_refused").await;
+    assert!(!message.contains(APPROVER_NAMES_AND_PINS[0].1), "a refusal never shows the PIN: {message}");
+    assert_pin_fields_empty(&client, &card).await;
+    approve(&client, &card, &approvers[1], "").await;
+    wait_refusal(&client, "#queue-error", "credential").await;
+    assert_pin_fields_empty(&client, &card).await;
+    assert_eq!(attr(&client, &card, "data-approved").await.as_deref(), Some("false"));
+    // What the store holds, not what the page kept: leave the page and come back.
+    click(&client, "#nav-gate").await;
+    click(&client, "#nav-payouts").await;
+    assert_eq!(approval_tags(&client, &card).await, ["Approver A"], "the refused approvals added nothing");
+    assert_eq!(attr(&client, &card, "data-approved").await.as_deref(), Some("false"));
+    assert_pin_fields_empty(&client, &card).await;
+    chain_fields(&client).await;
+    screenshot(&client, "12-approval-wrong-pin-refused").await;
+
+    // Approver B with B's own PIN makes the quorum.
+    approve(&client, &card, &approvers[1], APPROVER_NAMES_AND_PINS[1].1).await;
+    wait_for(&client, &format!("{card}[data-approved='true']")).await;
+    assert_eq!(approval_tags(&client, &card).await, ["Approver A", "Approver B"]);
+    assert!(client.find(Locator::Css(&format!("{card} input.pin"))).await.is_err(), "no PIN field once the quorum is met");
+    // The quorum alone does not sign: "Sign" waits for a review of that very chunk.
+    assert_eq!(attr(&client, &format!("{card} .chunk[data-chunk='0'] .sign"), "disabled").await.as_deref(), Some("true"));
+    assert_eq!(attr(&client, &format!("{card} .chunk[data-chunk='1'] .sign"), "disabled").await.as_deref(), Some("true"));
+    // Review the exact unsigned bytes of chunk 0, then sign exactly them with the HSM key.
+    let reviewed = review_then_sign(&client, &card, 0, None).await.bytes;
+    assert_eq!(field(&reviewed, "Network"), "ERC-20 (chain id 31337)");
+    assert_eq!(field(&reviewed, "From"), "unsigned");
+    assert_eq!(field(&reviewed, "To"), clubgate_treasury::demo::DEMO_PARTNER_ERC20);
+    assert_eq!(field(&reviewed, "Amount"), "250000 (250000000000 base units)");
+    assert_eq!(field(&reviewed, "Nonce"), "0");
+    let signed = decoded_rows(&client, &format!("{card} .chunk[data-chunk='0'] + tr.signed-row table.decoded")).await;
+    assert_same_transaction(&reviewed, &signed);
+    let reviewed = review_then_sign(&client, &card, 1, None).await.bytes;
+    assert_eq!(field(&reviewed, "Amount"), "150000 (150000000000 base units)");
+    assert_eq!(field(&reviewed, "Nonce"), "1");
+    let signed_1 = decoded_rows(&client, &format!("{card} .chunk[data-chunk='1'] + tr.signed-row table.decoded")).await;
+    assert_same_transaction(&reviewed, &signed_1);
+
+    // TRC-20: the same way, from the TRC-20 hot wallet, approved by A and C.
     wait_for(&client, "#bundle-network").await.select_by_value("trc20").await.expect("select trc20");
-    new_payout("w-trc", clubgate_treasury::demo::DEMO_PARTNER_TRC20, "150000").await;
-    let card = ".bundle[data-bundle='w-trc']";
-    wait_for(&client, card).await;
-    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[0])).await;
-    wait_text(&client, &format!("{card} .approvals"), "1 of 2").await;
-    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[2])).await;
-    wait_for(&client, ".bundle[data-bundle='w-trc'][data-approved='true']").await;
-    click(&client, &format!("{card} .chunk[data-chunk='0'] .sign")).await;
-    wait_for(&client, ".bundle[data-bundle='w-trc'] .chunk[data-chunk='0'][data-status='signed']").await;
-    let signed = wait_text(&client, &format!("{card} .signed-row"), "TRC-20 (Tron)").await;
-    assert!(signed.contains("150000 (150000000000 base units)") && signed.contains("4b2f / 0102030405060708"), "{signed}");
-    // A recorded replacement: the ERC-20 chunk 0 sped up (same nonce, higher fees); the TRC-20
-    // chunk marked broadcast can no longer be re-signed after expiry.
-    click(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0'] .replace[data-reason='speed-up']").await;
-    wait_for(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0'][data-attempt='1']").await;
-    wait_text(&client, ".bundle[data-bundle='w-erc'] .chunk[data-chunk='0']", "replacement 1").await;
-    click(&client, &format!("{card} .chunk[data-chunk='0'] .mark-broadcast")).await;
-    wait_text(&client, &format!("{card} .chunk[data-chunk='0'] .broadcast"), "broadcast").await;
-    wait_gone(&client, &format!("{card} .chunk[data-chunk='0'] .replace")).await;
-    // 400,000 + 150,000 + 2 canaries signed today: 49,998 of the canary phase's 600,000 left.
-    wait_text(&client, "#treasury-headroom", "49998").await;
-    new_payout("w-over", clubgate_treasury::demo::DEMO_PARTNER_TRC20, "50000").await;
-    let card = ".bundle[data-bundle='w-over']";
-    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[0])).await;
-    wait_text(&client, &format!("{card} .approvals"), "1 of 2").await;
-    click(&client, &format!("{card} .approve[data-approver='{}']", approvers[1])).await;
-    wait_for(&client, ".bundle[data-bundle='w-over'][data-approved='true']").await;
-    click(&client, &format!("{card} .chunk[data-chunk='0'] .sign")).await;
-    wait_text(&client, "#queue-error", "exceed").await;
-    assert_eq!(attr(&client, &format!("{card} .chunk[data-chunk='0']"), "data-status").await.as_deref(), Some("not signed"));
-    screenshot(&client, "12-payout-queue-signed").await;
+    let trc = new_payout(&client, clubgate_treasury::demo::DEMO_PARTNER_TRC20, "150000").await;
+    let trc_card = format!(".bundle[data-bundle='{trc}']");
+    let approvers = approver_addresses(&client, &trc_card).await;
+    approve(&client, &trc_card, &approvers[0], APPROVER_NAMES_AND_PINS[0].1).await;
+    wait_for(&client, &format!("{trc_card} .approvals .tag")).await;
+    approve(&client, &trc_card, &approvers[2], APPROVER_NAMES_AND_PINS[2].1).await;
+    wait_for(&client, &format!("{trc_card}[data-approved='true']")).await;
+    assert_eq!(approval_tags(&client, &trc_card).await, ["Approver A", "Approver C"]);
+    let Reviewed { hash: review_hash, bytes: reviewed } = review_then_sign(&client, &trc_card, 0, None).await;
+    let signed = decoded_rows(&client, &format!("{trc_card} .chunk[data-chunk='0'] + tr.signed-row table.decoded")).await;
+    assert_eq!(field(&signed, "Network"), "TRC-20 (Tron)");
+    assert_eq!(field(&signed, "Amount"), "150000 (150000000000 base units)");
+    assert_eq!(field(&signed, "Reference block"), "4b2f / 0102030405060708");
+    // What was reviewed is what was signed: every field, the timestamp and expiry included,
+    // and the review hash is the signed transaction's txID.
+    assert_eq!(reviewed, signed, "the signed TRC-20 transaction is the reviewed one");
+    assert_eq!(review_hash.trim_start_matches("0x").to_lowercase(), field(&signed, "txID"));
+
+    // A recorded replacement: the ERC-20 chunk 0 sped up — reviewed as a speed-up (same
+    // nonce, higher fees), then signed with the same button; the TRC-20 chunk marked
+    // broadcast can no longer be re-signed after expiry.
+    let original = decoded_rows(&client, &format!("{card} .chunk[data-chunk='0'] + tr.signed-row table.decoded")).await;
+    let sped_up = review_then_sign(&client, &card, 0, Some("speed-up")).await.bytes;
+    wait_for(&client, &format!("{card} .chunk[data-chunk='0'][data-attempt='1']")).await;
+    assert_eq!(text(&client, &format!("{card} .chunk[data-chunk='0'] .status")).await, "signed (replacement 1)");
+    assert_eq!(field(&sped_up, "Nonce"), field(&original, "Nonce"), "a speed-up keeps the nonce");
+    assert_eq!(field(&sped_up, "Amount"), field(&original, "Amount"));
+    assert_eq!(field(&sped_up, "To"), field(&original, "To"));
+    assert!(wei(&field(&sped_up, "Max fee per gas")) > wei(&field(&original, "Max fee per gas")), "{sped_up:?} vs {original:?}");
+    assert!(wei(&field(&sped_up, "Max priority fee")) > wei(&field(&original, "Max priority fee")), "{sped_up:?} vs {original:?}");
+    let replacement = decoded_rows(&client, &format!("{card} .chunk[data-chunk='0'] + tr.signed-row table.decoded")).await;
+    assert_same_transaction(&sped_up, &replacement);
+    click(&client, &format!("{trc_card} .chunk[data-chunk='0'] .mark-broadcast")).await;
+    wait_text(&client, &format!("{trc_card} .chunk[data-chunk='0'] .broadcast"), "broadcast").await;
+    wait_gone(&client, &format!("{trc_card} .chunk[data-chunk='0'] .replace")).await;
+    // 400,000 + 150,000 + 2 canaries signed today (the speed-up is no new volume): 49,998 of
+    // the canary phase's 600,000 left.
+    wait_text(&client, "#treasury-headroom", "— 49998 / 550002 signed today").await;
+    let over = new_payout(&client, clubgate_treasury::demo::DEMO_PARTNER_TRC20, "50000").await;
+    let over_card = format!(".bundle[data-bundle='{over}']");
+    let approvers = approver_addresses(&client, &over_card).await;
+    approve(&client, &over_card, &approvers[0], APPROVER_NAMES_AND_PINS[0].1).await;
+    wait_for(&client, &format!("{over_card} .approvals .tag")).await;
+    approve(&client, &over_card, &approvers[1], APPROVER_NAMES_AND_PINS[1].1).await;
+    wait_for(&client, &format!("{over_card}[data-approved='true']")).await;
+    click(&client, &format!("{over_card} .chunk[data-chunk='0'] .review")).await;
+    wait_for(&client, &format!("{over_card} .chunk[data-chunk='0'] + tr.review-row")).await;
+    click(&client, &format!("{over_card} .chunk[data-chunk='0'] .sign")).await;
+    wait_refusal(&client, "#queue-error", "volume_cap").await;
+    assert_eq!(attr(&client, &format!("{over_card} .chunk[data-chunk='0']"), "data-status").await.as_deref(), Some("not signed"));
+    wait_text(&client, "#treasury-headroom", "— 49998 / 550002 signed today").await;
+    screenshot(&client, "13-payout-queue-signed").await;
+
+    // Payouts of this launch are signed: moving T0 now is a launch IC decision, refused
+    // without its reason and kept with it.
+    click(&client, "#open-settings").await;
+    type_into(&client, "#settings-who", "Irina (Launch IC)").await;
+    let later = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", &t0).unwrap().checked_add(1.day()).unwrap();
+    let later = later.strftime("%Y-%m-%dT%H:%M").to_string();
+    type_into(&client, "#settings-t0", &later).await;
+    click(&client, "#settings-save").await;
+    wait_refusal(&client, "#settings-error", "launch_locked").await;
+    type_into(&client, "#settings-reason", "IC call 14:05: partner S asked for one more day").await;
+    click(&client, "#settings-save").await;
+    wait_gone(&client, "#settings-dialog").await;
+    let later_day = jiff::civil::Date::strptime("%Y-%m-%d", &later[..10]).unwrap().strftime("%d %b %Y 10:00").to_string();
+    wait_text(&client, "#header-t0", &later_day).await;
     client.close().await.expect("close the app");
     assert!(harness.data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
 }

@@ -86,7 +86,9 @@ pub enum Error {
         field: &'static str,
     },
     /// The bundle does not fit the business day's phase volume cap.
-    #[error("the bundle's {amount} base units exceed the phase volume cap of the day: cap {cap}, already reserved {signed}, over by {excess}")]
+    #[error(
+        "the bundle's {amount} base units exceed the phase volume cap of the day: cap {cap}, already reserved {signed}, over by {excess}"
+    )]
     VolumeCap {
         /// The day's cap (base units).
         cap: u128,

@@ -18,8 +18,7 @@ pub const STALE_RESERVATION_NS: i64 = 10 * 60 * 1_000_000_000;
 
 /// Nanoseconds since the epoch, as the store keeps instants.
 pub fn instant_ns(at: Timestamp) -> Result<i64> {
-    i64::try_from(at.as_nanosecond())
-        .map_err(|_| Error::Refused(format!("instant {at} is outside what the store keeps (years 1678–2261)")))
+    i64::try_from(at.as_nanosecond()).map_err(|_| Error::Refused(format!("instant {at} is outside what the store keeps (years 1678–2261)")))
 }
 
 /// What a registry id names: a payout bundle (generated ids) or a canary payout.
@@ -185,7 +184,11 @@ impl Store {
         let mut states: Vec<String> = attempts.iter().map(|a| a.state.clone()).collect();
         if let Some(latest) = attempts.last().filter(|a| a.state == "reserved") {
             if at_ns.saturating_sub(latest.reserved_at_ns) < STALE_RESERVATION_NS {
-                return Err(Error::BeingSigned { bundle_id: r.bundle_id.to_owned(), chunk: r.chunk, attempt: attempt_u32(latest.attempt)? });
+                return Err(Error::BeingSigned {
+                    bundle_id: r.bundle_id.to_owned(),
+                    chunk: r.chunk,
+                    attempt: attempt_u32(latest.attempt)?,
+                });
             }
             abandon_in(&mut tx, r.bundle_id, chunk, latest.attempt, "the signing process stopped before it recorded a signature", at_ns)
                 .await
@@ -222,7 +225,8 @@ impl Store {
         }
         let nonce = match r.nonce {
             Some(claim) => {
-                let allocated = allocate_in(&mut tx, claim.wallet, r.bundle_id, chunk, claim.first, r.at).await.map_err(|e| self.db_error(e))?;
+                let allocated =
+                    allocate_in(&mut tx, claim.wallet, r.bundle_id, chunk, claim.first, r.at).await.map_err(|e| self.db_error(e))?;
                 if allocated != claim.expected {
                     return Err(Error::NonceMoved { wallet: claim.wallet.to_owned(), reviewed: claim.expected, allocated });
                 }
@@ -304,7 +308,11 @@ impl Store {
                 row: row.row,
                 detail: format!("amount {:?}", row.amount),
             })?;
-            sum.checked_add(amount).ok_or(Error::Corrupt { table: "volume_reservations", row: row.row, detail: "volume overflows".to_owned() })
+            sum.checked_add(amount).ok_or(Error::Corrupt {
+                table: "volume_reservations",
+                row: row.row,
+                detail: "volume overflows".to_owned(),
+            })
         })
     }
 
@@ -320,9 +328,14 @@ impl Store {
     pub async fn abandon_signature(&self, bundle_id: &str, chunk: u32, attempt: u32, reason: &str, at: Timestamp) -> Result<()> {
         let at_ns = instant_ns(at)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
-        let done = abandon_in(&mut tx, bundle_id, chunk_i64(chunk), i64::from(attempt), reason, at_ns).await.map_err(|e| self.db_error(e))?;
+        let done =
+            abandon_in(&mut tx, bundle_id, chunk_i64(chunk), i64::from(attempt), reason, at_ns).await.map_err(|e| self.db_error(e))?;
         if !done {
-            return Err(Error::SignRefused { bundle_id: bundle_id.to_owned(), chunk, reason: format!("attempt {attempt} is not reserved") });
+            return Err(Error::SignRefused {
+                bundle_id: bundle_id.to_owned(),
+                chunk,
+                reason: format!("attempt {attempt} is not reserved"),
+            });
         }
         tx.commit().await.map_err(|e| self.db_error(e))
     }
@@ -343,7 +356,11 @@ impl Store {
         .await
         .map_err(|e| self.db_error(e))?;
         if done.rows_affected() != 1 {
-            return Err(Error::SignRefused { bundle_id: bundle_id.to_owned(), chunk, reason: format!("attempt {attempt} is not reserved") });
+            return Err(Error::SignRefused {
+                bundle_id: bundle_id.to_owned(),
+                chunk,
+                reason: format!("attempt {attempt} is not reserved"),
+            });
         }
         Ok(())
     }
@@ -520,7 +537,13 @@ enum NonceSource {
     New,
 }
 
-async fn next_nonce(connection: &mut SqliteConnection, wallet: &str, bundle_id: &str, chunk: i64, first: u64) -> sqlx::Result<(u64, NonceSource)> {
+async fn next_nonce(
+    connection: &mut SqliteConnection,
+    wallet: &str,
+    bundle_id: &str,
+    chunk: i64,
+    first: u64,
+) -> sqlx::Result<(u64, NonceSource)> {
     let to_u64 = |n: i64| u64::try_from(n).map_err(|_| sqlx::Error::Decode(format!("nonce {n} is negative").into()));
     let own = sqlx::query!(
         r#"SELECT nonce AS "nonce!", released_at_ns FROM nonce_allocations WHERE wallet = ? AND bundle_id = ? AND chunk = ?"#,
@@ -552,7 +575,14 @@ async fn next_nonce(connection: &mut SqliteConnection, wallet: &str, bundle_id: 
     Ok((next, NonceSource::New))
 }
 
-async fn allocate_in(connection: &mut SqliteConnection, wallet: &str, bundle_id: &str, chunk: i64, first: u64, at: Timestamp) -> sqlx::Result<u64> {
+async fn allocate_in(
+    connection: &mut SqliteConnection,
+    wallet: &str,
+    bundle_id: &str,
+    chunk: i64,
+    first: u64,
+    at: Timestamp,
+) -> sqlx::Result<u64> {
     let (nonce, source) = next_nonce(&mut *connection, wallet, bundle_id, chunk, first).await?;
     let stored = i64::try_from(nonce).map_err(|_| sqlx::Error::Decode(format!("nonce {nonce} overflows").into()))?;
     let allocated_at = at.to_string();

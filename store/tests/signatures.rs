@@ -50,7 +50,10 @@ async fn a_chunk_is_signed_once_and_replaced_only_explicitly() {
     assert_eq!(store.reserve_signature(reservation("b-1", 0, "c")).await.unwrap().attempt, 0);
     let twice = store.reserve_signature(reservation("b-1", 0, "c")).await.expect_err("reserved already");
     assert!(matches!(twice, Error::BeingSigned { attempt: 0, .. }), "{twice}");
-    let early = store.reserve_signature(Reservation { replacement: Some("speed-up"), ..reservation("b-1", 0, "c") }).await.expect_err("not signed yet");
+    let early = store
+        .reserve_signature(Reservation { replacement: Some("speed-up"), ..reservation("b-1", 0, "c") })
+        .await
+        .expect_err("not signed yet");
     assert!(matches!(early, Error::BeingSigned { .. }), "{early}");
     store.record_signature("b-1", 0, 0, "0xaaa", "0x02aa", now()).await.unwrap();
     assert!(store.record_signature("b-1", 0, 0, "0xbbb", "0x02bb", now()).await.is_err(), "a signed attempt is final");
@@ -59,7 +62,11 @@ async fn a_chunk_is_signed_once_and_replaced_only_explicitly() {
     let bogus = store.reserve_signature(Reservation { replacement: Some("because"), ..reservation("b-1", 0, "c") }).await;
     assert!(matches!(bogus, Err(Error::Database { .. })), "the schema refuses an unknown reason");
     assert_eq!(
-        store.reserve_signature(Reservation { replacement: Some("speed-up"), volume: None, ..reservation("b-1", 0, "c") }).await.unwrap().attempt,
+        store
+            .reserve_signature(Reservation { replacement: Some("speed-up"), volume: None, ..reservation("b-1", 0, "c") })
+            .await
+            .unwrap()
+            .attempt,
         1
     );
     store.record_signature("b-1", 0, 1, "0xccc", "0x02cc", now()).await.unwrap();
@@ -142,9 +149,21 @@ async fn a_reservation_one_nanosecond_after_midnight_counts_in_the_new_day() {
     let just_after: Timestamp = "2026-12-07T23:00:00.000000001Z".parse().unwrap();
     let just_before: Timestamp = "2026-12-07T22:59:59.999999999Z".parse().unwrap();
     store.reserve_signature(Reservation { at: just_after, ..reservation("b-new", 0, "c") }).await.unwrap();
-    store.reserve_signature(Reservation { at: just_before, amount: 1, volume: Some(VolumeClaim { amount: 1, ..day() }), ..reservation("b-old", 0, "c") }).await.unwrap();
+    store
+        .reserve_signature(Reservation {
+            at: just_before,
+            amount: 1,
+            volume: Some(VolumeClaim { amount: 1, ..day() }),
+            ..reservation("b-old", 0, "c")
+        })
+        .await
+        .unwrap();
     let next_day_end: Timestamp = "2026-12-08T23:00:00Z".parse().unwrap();
-    assert_eq!(store.signed_volume(midnight, next_day_end).await.unwrap(), 250_000_000_000, "the new day holds the 00:00:00.000000001 bundle");
+    assert_eq!(
+        store.signed_volume(midnight, next_day_end).await.unwrap(),
+        250_000_000_000,
+        "the new day holds the 00:00:00.000000001 bundle"
+    );
     assert_eq!(store.signed_volume(day().day_start, midnight).await.unwrap(), 1, "the old day holds only its own");
 }
 

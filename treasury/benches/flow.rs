@@ -81,7 +81,8 @@ fn benches(c: &mut Criterion) {
             let approvals = [approve(&bundle, &approvers[0]).expect("approve"), approve(&bundle, &approvers[2]).expect("approve")];
             let now = jiff::Timestamp::now();
             runtime.block_on(async {
-                let review = ReviewRequest { bundle: &bundle, chunk: 0, replace: None, input: OperatorInput::default(), reviewed_by: "bench", now };
+                let review =
+                    ReviewRequest { bundle: &bundle, chunk: 0, replace: None, input: OperatorInput::default(), reviewed_by: "bench", now };
                 let review = flow::review_chunk(&store, policy, review).await.expect("review");
                 let sign = SignRequest { bundle: &bundle, approvals: &approvals, chunk: 0, review_hash: &review.review_hash, now };
                 flow::sign_chunk(&store, policy, &keys, sign).await.expect("signed")

@@ -40,7 +40,8 @@ pub fn new_payout_id() -> Result<String> {
 
 /// Whether `id` is a generated payout bundle id.
 pub fn is_payout_id(id: &str) -> bool {
-    id.strip_prefix(PAYOUT_ID_PREFIX).is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    id.strip_prefix(PAYOUT_ID_PREFIX)
+        .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 /// The network of a bundle's `network` field.

@@ -185,7 +185,10 @@ fn policy_error(code: &'static str, message: String) -> Error {
 /// Checks a bundle against the policy as it is now; returns its network and source wallet.
 pub fn check_policy<'a>(policy: Policy<'a>, bundle: &PayoutBundle) -> Result<(Network, &'a Wallet)> {
     if !is_payout_id(&bundle.bundleId) {
-        return Err(policy_error("bundle_id", format!("bundle id {:?} is not a generated payout id; make the bundle again", bundle.bundleId)));
+        return Err(policy_error(
+            "bundle_id",
+            format!("bundle id {:?} is not a generated payout id; make the bundle again", bundle.bundleId),
+        ));
     }
     bundle.check().map_err(|e| policy_error("batching", format!("bundle {}: {e}", bundle.bundleId)))?;
     let network = check_batching(&policy.launch.plan, bundle)?;
@@ -262,21 +265,30 @@ async fn build(
 ) -> Result<Built> {
     let treasury = policy.treasury;
     let previous = match replace {
-        Some(_) => Some(store.latest_signed_raw(bundle_id, chunk).await?.ok_or_else(|| {
-            Error::Store(clubgate_store::Error::NothingToReplace { bundle_id: bundle_id.to_owned(), chunk })
-        })?),
+        Some(_) => Some(
+            store
+                .latest_signed_raw(bundle_id, chunk)
+                .await?
+                .ok_or_else(|| Error::Store(clubgate_store::Error::NothingToReplace { bundle_id: bundle_id.to_owned(), chunk }))?,
+        ),
         None => None,
     };
     match (destination, contract) {
         (Destination::Eth(to), Destination::Eth(token)) => {
             if replace == Some(Replace::Expired) {
-                return Err(Error::Refused("an ERC-20 chunk is replaced by speed-up (same nonce, higher fees), not after expiry".to_owned()));
+                return Err(Error::Refused(
+                    "an ERC-20 chunk is replaced by speed-up (same nonce, higher fees), not after expiry".to_owned(),
+                ));
             }
             let policy_fees = fee_mode(treasury)?.fees(treasury.erc20.base_fee_wei, treasury.erc20.priority_fee_wei)?;
             let nonce = match (&variable, &previous) {
-                (_, Some(raw)) => erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?.nonce,
+                (_, Some(raw)) => {
+                    erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?.nonce
+                }
                 (Variable::Reviewed(bytes), None) => erc20::decode(bytes)?.nonce,
-                (Variable::Fresh { input, .. }, None) => store.peek_nonce(&source.to_string(), bundle_id, chunk, input.pending_nonce).await?,
+                (Variable::Fresh { input, .. }, None) => {
+                    store.peek_nonce(&source.to_string(), bundle_id, chunk, input.pending_nonce).await?
+                }
             };
             let transfer = erc20::Transfer {
                 chain_id: treasury.erc20.chain_id,
@@ -496,14 +508,21 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     if review.bundle_id != bundle.bundleId || review.chunk != chunk {
         return Err(review_error(
             "review_mismatch",
-            format!("review {review_hash} is of chunk {} of bundle {}, not chunk {chunk} of {}", review.chunk, review.bundle_id, bundle.bundleId),
+            format!(
+                "review {review_hash} is of chunk {} of bundle {}, not chunk {chunk} of {}",
+                review.chunk, review.bundle_id, bundle.bundleId
+            ),
         ));
     }
     if now >= review.expires_at {
-        return Err(review_error("review_expired", format!("review {review_hash} expired at {}; review the chunk again", review.expires_at)));
+        return Err(review_error(
+            "review_expired",
+            format!("review {review_hash} expired at {}; review the chunk again", review.expires_at),
+        ));
     }
     let replace = review.replace.as_deref().map(Replace::parse).transpose()?;
-    let reviewed = hex::decode(review.unsigned_hex.trim_start_matches("0x")).map_err(|_| review_error("review_mismatch", "the stored review is not hex".to_owned()))?;
+    let reviewed = hex::decode(review.unsigned_hex.trim_start_matches("0x"))
+        .map_err(|_| review_error("review_mismatch", "the stored review is not hex".to_owned()))?;
     let amount = chunk_amount(bundle, chunk)?;
     let token = Token::parse(&bundle.token)?;
     let source = Destination::parse(network, &bundle.source)?;
@@ -596,7 +615,13 @@ async fn sign_reserved(
     })
 }
 
-fn sign_with_key(keys: &dyn WalletKeys, wallet: &Wallet, built: &Built, network: Network, now: Timestamp) -> Result<(String, String, Value)> {
+fn sign_with_key(
+    keys: &dyn WalletKeys,
+    wallet: &Wallet,
+    built: &Built,
+    network: Network,
+    now: Timestamp,
+) -> Result<(String, String, Value)> {
     let signer = keys.open(wallet)?;
     let address = signer_address(network, signer.as_ref());
     if address != wallet.address {
@@ -653,15 +678,29 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
     let CanaryRequest { wallet, token, input, now } = request;
     let wallet = policy.treasury.wallet(wallet)?;
     if wallet.kind != WalletKind::Canary {
-        return Err(policy_error("source_wallet", format!("wallet {} is a hot wallet; canary payouts leave from canary wallets only", wallet.id)));
+        return Err(policy_error(
+            "source_wallet",
+            format!("wallet {} is a hot wallet; canary payouts leave from canary wallets only", wallet.id),
+        ));
     }
     let check = wallet.check_address.ok_or_else(|| policy_error("source_wallet", format!("wallet {} has no check address", wallet.id)))?;
     policy.treasury.allow_list.check(check)?;
     let contract = policy.treasury.token_contract(wallet.network, token)?;
     let (day, day_start, day_end) = business_day(policy.launch, now)?;
     let bundle_id = canary_bundle_id(wallet, day);
-    let built = build(store, policy, &bundle_id, &wallet.address, check, contract, CANARY_AMOUNT_BASE_UNITS, 0, None, Variable::Fresh { input, now })
-        .await?;
+    let built = build(
+        store,
+        policy,
+        &bundle_id,
+        &wallet.address,
+        check,
+        contract,
+        CANARY_AMOUNT_BASE_UNITS,
+        0,
+        None,
+        Variable::Fresh { input, now },
+    )
+    .await?;
     let source_text = wallet.address.to_string();
     let nonce = match &built.transfer {
         Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: input.pending_nonce, expected: transfer.nonce }),

@@ -25,7 +25,11 @@ impl WalletKeys for PinKeys {
     }
 }
 
-async fn approve(key: &str, pin: Option<&str>, payout: &clubgate_chain::approval::PayoutBundle) -> clubgate_treasury::Result<clubgate_chain::approval::Approval> {
+async fn approve(
+    key: &str,
+    pin: Option<&str>,
+    payout: &clubgate_chain::approval::PayoutBundle,
+) -> clubgate_treasury::Result<clubgate_chain::approval::Approval> {
     let (token, _) = demo_token_of(key);
     signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, payout, pin).await
 }
@@ -59,14 +63,22 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     let a = approve("approver-a", Some(pin_a), &payout).await.unwrap();
     assert_eq!(approve("approver-b", None, &payout).await.unwrap_err().code(), "credential");
     assert_eq!(approve("approver-b", Some(pin_a), &payout).await.unwrap_err().code(), "login_refused");
-    assert_eq!(approve("approver-a", Some("0000"), &payout).await.unwrap_err().code(), "login_refused", "a logged-in token still checks the PIN");
+    assert_eq!(
+        approve("approver-a", Some("0000"), &payout).await.unwrap_err().code(),
+        "login_refused",
+        "a logged-in token still checks the PIN"
+    );
     let c = approve("approver-c", Some(demo_token_of("approver-c").1), &payout).await.unwrap();
     let approvals = [a, c];
     let keys = PinKeys(DEMO_PIN);
 
     // What you see is what you sign: the review hash is the signed transaction's signing hash.
     let review = |chunk, replace, now| {
-        flow::review_chunk(&store, policy, ReviewRequest { bundle: &payout, chunk, replace, input: OperatorInput::default(), reviewed_by: "A", now })
+        flow::review_chunk(
+            &store,
+            policy,
+            ReviewRequest { bundle: &payout, chunk, replace, input: OperatorInput::default(), reviewed_by: "A", now },
+        )
     };
     let now = jiff::Timestamp::now();
     let reviewed = review(0, None, now).await.unwrap();
@@ -98,10 +110,22 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     // contract other than the policy's.
     let chunk1 = review(1, None, now).await.unwrap();
     let sign1 = SignRequest { chunk: 1, ..sign(&chunk1.review_hash) };
-    let delisted = Treasury::from_toml(&text.replace(&format!("address = \"{DEMO_PARTNER_ERC20}\""), "address = \"0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8\"\n# was the partner")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(flow::sign_chunk(&store, Policy { treasury: &delisted, ..policy }, &keys, sign1).await.unwrap_err().code(), "not_allow_listed");
-    let other_contract = Treasury::from_toml(&text.replace("0x5FbDB2315678afecb367f032d93F642f64180aa3", "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512")).unwrap();
-    assert_eq!(flow::sign_chunk(&store, Policy { treasury: &other_contract, ..policy }, &keys, sign1).await.unwrap_err().code(), "token_contract");
+    let delisted = Treasury::from_toml(&text.replace(
+        &format!("address = \"{DEMO_PARTNER_ERC20}\""),
+        "address = \"0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8\"\n# was the partner",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        flow::sign_chunk(&store, Policy { treasury: &delisted, ..policy }, &keys, sign1).await.unwrap_err().code(),
+        "not_allow_listed"
+    );
+    let other_contract =
+        Treasury::from_toml(&text.replace("0x5FbDB2315678afecb367f032d93F642f64180aa3", "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"))
+            .unwrap();
+    assert_eq!(
+        flow::sign_chunk(&store, Policy { treasury: &other_contract, ..policy }, &keys, sign1).await.unwrap_err().code(),
+        "token_contract"
+    );
     flow::sign_chunk(&store, policy, &keys, sign1).await.unwrap();
 
     // A speed-up: same nonce, fees up; reviewed, then signed as attempt 2 of chunk 0.
@@ -113,9 +137,16 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
 
     // The cap: 200,000 left today; 200,000.000001 is refused, 200,000 fits.
     let over = request(Network::Erc20, &hot_erc20, DEMO_PARTNER_ERC20, "200000.000001").unwrap();
-    let approve_both = |p| async move { [approve("approver-a", Some(pin_a), p).await.unwrap(), approve("approver-c", Some("3333"), p).await.unwrap()] };
+    let approve_both =
+        |p| async move { [approve("approver-a", Some(pin_a), p).await.unwrap(), approve("approver-c", Some("3333"), p).await.unwrap()] };
     let over_approvals = approve_both(&over).await;
-    let over_review = flow::review_chunk(&store, policy, ReviewRequest { bundle: &over, chunk: 0, replace: None, input: OperatorInput::default(), reviewed_by: "A", now }).await.unwrap();
+    let over_review = flow::review_chunk(
+        &store,
+        policy,
+        ReviewRequest { bundle: &over, chunk: 0, replace: None, input: OperatorInput::default(), reviewed_by: "A", now },
+    )
+    .await
+    .unwrap();
     let over_sign = SignRequest { bundle: &over, approvals: &over_approvals, chunk: 0, review_hash: &over_review.review_hash, now };
     assert_eq!(flow::sign_chunk(&store, policy, &keys, over_sign).await.unwrap_err().code(), "volume_cap");
 
@@ -124,8 +155,18 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     let tron = request(Network::Trc20, &hot_trc20, DEMO_PARTNER_TRC20, "100").unwrap();
     let tron_approvals = approve_both(&tron).await;
     let input = OperatorInput { pending_nonce: 0, ref_block: Some(([0x12, 0x34], [1, 2, 3, 4, 5, 6, 7, 8])) };
-    let tron_review = flow::review_chunk(&store, policy, ReviewRequest { bundle: &tron, chunk: 0, replace: None, input, reviewed_by: "A", now }).await.unwrap();
-    let tron_signed = flow::sign_chunk(&store, policy, &keys, SignRequest { bundle: &tron, approvals: &tron_approvals, chunk: 0, review_hash: &tron_review.review_hash, now }).await.unwrap();
+    let tron_review =
+        flow::review_chunk(&store, policy, ReviewRequest { bundle: &tron, chunk: 0, replace: None, input, reviewed_by: "A", now })
+            .await
+            .unwrap();
+    let tron_signed = flow::sign_chunk(
+        &store,
+        policy,
+        &keys,
+        SignRequest { bundle: &tron, approvals: &tron_approvals, chunk: 0, review_hash: &tron_review.review_hash, now },
+    )
+    .await
+    .unwrap();
     assert_eq!(format!("0x{}", tron_signed.hash), tron_review.review_hash);
     assert_eq!(tron_signed.raw, tron_review.unsigned_hex);
 }

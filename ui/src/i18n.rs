@@ -109,7 +109,6 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "approvers" => ("Approver registry", "Реестр согласующих"),
         "wallets" => ("Wallets", "Кошельки"),
         "new_payout" => ("New payout for approval", "Новая выплата на согласование"),
-        "bundle_id" => ("Payout id", "Идентификатор выплаты"),
         "from_wallet" => ("From hot wallet", "С горячего кошелька"),
         "requested_by" => ("Requested by", "Запросил"),
         "queue" => ("Payout queue", "Очередь выплат"),
@@ -130,6 +129,17 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "speed_up" => ("Speed up (same nonce, higher fees)", "Ускорить (тот же nonce, выше комиссия)"),
         "resign_expired" => ("Re-sign after expiry (unbroadcast)", "Переподписать после истечения (не отправлялась)"),
         "sign" => ("Sign", "Подписать"),
+        "sign_reviewed" => ("Sign the reviewed bytes", "Подписать проверенные байты"),
+        "reviewed_bytes" => ("Unsigned bytes to be signed, decoded", "Неподписанные байты к подписи, декодированные"),
+        "review_hash" => ("Review hash", "Хеш проверки"),
+        "sign_before" => ("sign before", "подписать до"),
+        "review_of_speed_up" => ("Replacement: speed-up (same nonce, higher fees)", "Замена: ускорение (тот же nonce, выше комиссия)"),
+        "review_of_expired" => ("Replacement: re-sign after expiry", "Замена: переподпись после истечения"),
+        "pin_placeholder" => ("typed now, never stored", "вводится сейчас, не сохраняется"),
+        "settings_reason" => (
+            "Reason (launch IC decision, required once payouts are signed)",
+            "Причина (решение Launch IC, обязательна после подписи выплат)",
+        ),
         "canaries" => ("Canary payouts (1 USDT per network)", "Канареечные выплаты (1 USDT на сеть)"),
         "send_canary" => ("Sign canary payout", "Подписать канареечную выплату"),
         "headroom" => ("Phase volume left today", "Остаток объёма фазы на сегодня"),
@@ -147,6 +157,14 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
     match lang {
         Lang::En => en,
         Lang::Ru => ru,
+    }
+}
+
+/// The label of an approver's PIN field: the PIN of that person's own token.
+pub(crate) fn pin_label(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("PIN of {name}'s token"),
+        Lang::Ru => format!("PIN токена: {name}"),
     }
 }
 

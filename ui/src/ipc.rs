@@ -2,7 +2,8 @@
 
 use clubgate_ipc::{
     ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView,
-    DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, SettingsUpdate, TreasuryView,
+    DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, ReviewView, SettingsUpdate,
+    TreasuryView,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -114,14 +115,18 @@ pub(crate) async fn create_bundle(request: &BundleRequest) -> Result<Vec<BundleV
     call("create_bundle", &RequestArgs { request }).await
 }
 
+/// Approves with the approver's own token; `request.pin` is that token's PIN, typed now.
 pub(crate) async fn approve_bundle(request: &ApproveRequest) -> Result<Vec<BundleView>, CommandError> {
     call("approve_bundle", &RequestArgs { request }).await
 }
 
-pub(crate) async fn review_chunk(request: &ChunkRequest) -> Result<DecodedView, CommandError> {
+/// The exact unsigned bytes of a chunk (or of its replacement), fixed under a review hash
+/// that signing must name.
+pub(crate) async fn review_chunk(request: &ChunkRequest) -> Result<ReviewView, CommandError> {
     call("review_chunk", &RequestArgs { request }).await
 }
 
+/// Signs exactly the reviewed bytes named by `request.review_hash`.
 pub(crate) async fn sign_chunk(request: &ChunkRequest) -> Result<Vec<BundleView>, CommandError> {
     call("sign_chunk", &RequestArgs { request }).await
 }

@@ -2,14 +2,22 @@
 //! payout into the queue, the queue with approvals and per-chunk review and signing, and the
 //! canary panel. Every decision is the shell's; this file shows what it says, in words, and
 //! the exact bytes decoded — never the request fields as if they were the transaction.
+//!
+//! Two rules of issue 8 show here. An approval is made with the PIN of that approver's own
+//! token, typed next to the button at that moment: the field is cleared as soon as the
+//! request is built, and the PIN is kept nowhere else. And a chunk is signed only as
+//! reviewed: "Review bytes" (or a speed-up / re-sign after expiry) asks the shell to fix the
+//! exact unsigned bytes under a review hash, and "Sign" sends that hash and nothing else
+//! about the transaction.
 
 use clubgate_ipc::{
-    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChainInput, ChunkRequest, DecodedView, TreasuryView,
+    ApprovalImport, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, ChainInput, ChunkRequest, CommandError,
+    DecodedView, ReviewView, TreasuryView,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::i18n::{lang, t};
+use crate::i18n::{lang, pin_label, t};
 use crate::ipc;
 
 /// A decoded transaction as a two-column table.
@@ -40,12 +48,15 @@ pub(crate) fn text_field(id: &'static str, key: &'static str, signal: RwSignal<S
 struct Queue {
     treasury: RwSignal<Option<TreasuryView>>,
     bundles: RwSignal<Vec<BundleView>>,
-    error: RwSignal<Option<String>>,
+    /// The last refusal, with its code (shown as `data-code`) and message.
+    error: RwSignal<Option<CommandError>>,
     busy: RwSignal<bool>,
     nonce: RwSignal<String>,
     ref_bytes: RwSignal<String>,
     ref_hash: RwSignal<String>,
-    review: RwSignal<Option<(String, u32, DecodedView)>>,
+    /// The latest review of each chunk reviewed and not yet signed: at most one per
+    /// (bundle, chunk), so "Sign" always names the last bytes shown for that chunk.
+    reviews: RwSignal<Vec<ReviewView>>,
 }
 
 impl Queue {
@@ -61,7 +72,7 @@ impl Queue {
         spawn_local(async move {
             match ipc::treasury().await {
                 Ok(view) => self.treasury.set(Some(view)),
-                Err(e) => self.error.set(Some(e.message)),
+                Err(e) => self.error.set(Some(e)),
             }
             if let Ok(bundles) = ipc::payout_queue().await {
                 self.bundles.set(bundles);
@@ -72,7 +83,7 @@ impl Queue {
     /// Runs one command; its result replaces the queue, its error is shown in words.
     fn run<F>(self, call: F)
     where
-        F: std::future::Future<Output = Result<Vec<BundleView>, clubgate_ipc::CommandError>> + 'static,
+        F: std::future::Future<Output = Result<Vec<BundleView>, CommandError>> + 'static,
     {
         self.busy.set(true);
         spawn_local(async move {
@@ -81,12 +92,60 @@ impl Queue {
                     self.bundles.set(bundles);
                     self.error.set(None);
                 }
-                Err(e) => self.error.set(Some(e.message)),
+                Err(e) => self.error.set(Some(e)),
             }
             self.busy.set(false);
             if let Ok(view) = ipc::treasury().await {
                 self.treasury.set(Some(view));
             }
+        });
+    }
+
+    /// The latest review of a chunk, if one is shown.
+    fn review_of(self, bundle_id: &str, chunk: u32) -> Option<ReviewView> {
+        self.reviews.with(|reviews| reviews.iter().find(|r| r.bundle_id == bundle_id && r.chunk == chunk).cloned())
+    }
+
+    fn forget_review(self, bundle_id: &str, chunk: u32) {
+        self.reviews.update(|reviews| reviews.retain(|r| !(r.bundle_id == bundle_id && r.chunk == chunk)));
+    }
+
+    /// Asks the shell to fix the bytes of a chunk (`replace` "" for the original,
+    /// `speed-up` or `expired` for a replacement) and shows them. The previous review of
+    /// the chunk is dropped first, so a refused review never leaves older bytes signable.
+    fn review(self, bundle_id: String, chunk: u32, replace: &str) {
+        self.forget_review(&bundle_id, chunk);
+        let request = ChunkRequest { bundle_id, chunk, chain: self.chain(), replace: replace.to_owned(), review_hash: String::new() };
+        self.busy.set(true);
+        spawn_local(async move {
+            match ipc::review_chunk(&request).await {
+                Ok(review) => {
+                    self.forget_review(&review.bundle_id, review.chunk);
+                    self.reviews.update(|reviews| reviews.push(review));
+                    self.error.set(None);
+                }
+                Err(e) => self.error.set(Some(e)),
+            }
+            self.busy.set(false);
+        });
+    }
+
+    /// Signs exactly the chunk's latest review (its hash); the review goes once signed.
+    fn sign(self, bundle_id: &str, chunk: u32) {
+        let Some(review) = self.review_of(bundle_id, chunk) else { return };
+        let request = ChunkRequest {
+            bundle_id: review.bundle_id,
+            chunk,
+            chain: self.chain(),
+            replace: review.replace,
+            review_hash: review.review_hash,
+        };
+        self.run(async move {
+            let signed = ipc::sign_chunk(&request).await;
+            if signed.is_ok() {
+                self.forget_review(&request.bundle_id, chunk);
+            }
+            signed
         });
     }
 }
@@ -103,11 +162,10 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         nonce: RwSignal::new(String::new()),
         ref_bytes: RwSignal::new(String::new()),
         ref_hash: RwSignal::new(String::new()),
-        review: RwSignal::new(None),
+        reviews: RwSignal::new(Vec::new()),
     };
     q.reload();
 
-    let bundle_id = RwSignal::new(String::new());
     let network = RwSignal::new("erc20".to_owned());
     let wallet = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -124,7 +182,6 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
             chosen
         };
         let request = BundleRequest {
-            bundle_id: bundle_id.get_untracked(),
             network: net,
             token: "USDT".to_owned(),
             source_wallet,
@@ -177,7 +234,7 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                                 spawn_local(async move {
                                     match ipc::sign_canary(&request).await {
                                         Ok(view) => { q.treasury.set(Some(view)); q.error.set(None); }
-                                        Err(e) => q.error.set(Some(e.message)),
+                                        Err(e) => q.error.set(Some(e)),
                                     }
                                     q.busy.set(false);
                                 });
@@ -207,7 +264,6 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         <section class="card" id="new-payout">
             <h2>{move || t("new_payout", language.get())}</h2>
             <div class="form-grid">
-                {text_field("bundle-id", "bundle_id", bundle_id, "p-2026-12-07-001")}
                 <label>
                     {move || t("network", language.get())}
                     <select id="bundle-network" on:change=move |ev| { network.set(event_target_value(&ev)); wallet.set(String::new()); }>
@@ -237,7 +293,9 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         <section class="card" id="queue">
             <h2>{move || t("queue", language.get())}</h2>
             <Show when=move || q.error.get().is_some()>
-                <div class="alert error" id="queue-error">{move || q.error.get().unwrap_or_default()}</div>
+                <div class="alert error" id="queue-error" data-code=move || q.error.get().map(|e| e.code).unwrap_or_default()>
+                    {move || q.error.get().map(|e| e.message).unwrap_or_default()}
+                </div>
             </Show>
             <h3>{move || t("chain_fields", language.get())}</h3>
             <div class="form-grid">
@@ -263,22 +321,68 @@ fn unsigned_status(status: &str) -> bool {
     status == "not signed"
 }
 
-fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]) -> impl IntoView {
+/// One approver's PIN field and button. The PIN lives only in this field's signal, which is
+/// emptied as soon as the request is built — before the shell answers, whatever it answers.
+fn approve_control(q: Queue, bundle_id: &str, index: usize, approver: &ApproverView) -> impl IntoView {
+    let language = lang();
+    let pin = RwSignal::new(String::new());
+    let field_id = format!("pin-{bundle_id}-{index}");
+    let bundle_id = bundle_id.to_owned();
+    let address = approver.address.clone();
+    let approve = move |_| {
+        let request = ApproveRequest { bundle_id: bundle_id.clone(), approver: address.clone(), pin: pin.get_untracked() };
+        pin.set(String::new());
+        q.run(async move { ipc::approve_bundle(&request).await });
+    };
+    let label_name = approver.name.clone();
+    let button_name = approver.name.clone();
+    view! {
+        <div class="approve-as" data-approver=approver.address.clone()>
+            <label for=field_id.clone()>{move || pin_label(&label_name, language.get())}</label>
+            <input id=field_id class="pin" type="password" autocomplete="off" data-approver=approver.address.clone()
+                placeholder=move || t("pin_placeholder", language.get())
+                prop:value=move || pin.get() on:input=move |ev| pin.set(event_target_value(&ev)) />
+            <button class="button approve" data-approver=approver.address.clone() disabled=move || q.busy.get() on:click=approve>
+                {move || format!("{} {}", t("approve_as", language.get()), button_name)}
+            </button>
+        </div>
+    }
+}
+
+/// The review of a chunk: the bytes decoded, their review hash and the instant after which
+/// signing them is refused.
+fn review_row(review: ReviewView) -> impl IntoView {
+    let language = lang();
+    let replace = review.replace.clone();
+    let hash = review.review_hash.clone();
+    let kind = match review.replace.as_str() {
+        "speed-up" => Some("review_of_speed_up"),
+        "expired" => Some("review_of_expired"),
+        _ => None,
+    };
+    view! {
+        <tr class="review-row" data-replace=replace data-review-hash=hash>
+            <td colspan="6">
+                {kind.map(|key| view! { <p class="review-kind"><strong>{move || t(key, language.get())}</strong></p> })}
+                <p class="muted">{move || format!("{}:", t("reviewed_bytes", language.get()))}</p>
+                <DecodedTable decoded=review.decoded />
+                <p class="muted">
+                    {move || format!("{} ", t("review_hash", language.get()))}<span class="mono review-hash">{review.review_hash}</span>
+                    " · "{move || format!("{} ", t("sign_before", language.get()))}<span class="mono review-expires">{review.expires_at}</span>
+                </p>
+            </td>
+        </tr>
+    }
+}
+
+fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl IntoView {
     let language = lang();
     let approved_by: Vec<String> = b.approvals.iter().map(|a| a.address.to_lowercase()).collect();
-    let approve_buttons = approvers
+    let approve_controls = approvers
         .iter()
-        .filter(|a| !b.approved && a.role == "approver" && a.signs_here && !approved_by.contains(&a.address.to_lowercase()))
-        .map(|a| {
-            let request = ApproveRequest { bundle_id: b.bundle_id.clone(), approver: a.address.clone() };
-            let name = a.name.clone();
-            view! {
-                <button class="button approve" data-approver=a.address.clone() disabled=move || q.busy.get()
-                    on:click=move |_| { let request = request.clone(); q.run(async move { ipc::approve_bundle(&request).await }); }>
-                    {move || format!("{} {}", t("approve_as", language.get()), name)}
-                </button>
-            }
-        })
+        .enumerate()
+        .filter(|(_, a)| !b.approved && a.role == "approver" && a.signs_here && !approved_by.contains(&a.address.to_lowercase()))
+        .map(|(index, a)| approve_control(q, &b.bundle_id, index, a))
         .collect_view();
     let bundle_id = b.bundle_id.clone();
     let approved = b.approved;
@@ -289,31 +393,23 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
         .map(|c| {
             let index = c.index;
             let review_id = bundle_id.clone();
-            let sign_id = bundle_id.clone();
-            let review = move |_| {
-                let request = ChunkRequest { bundle_id: review_id.clone(), chunk: index, chain: q.chain(), replace: String::new() };
-                spawn_local(async move {
-                    match ipc::review_chunk(&request).await {
-                        Ok(decoded) => {
-                            q.review.set(Some((request.bundle_id, index, decoded)));
-                            q.error.set(None);
-                        }
-                        Err(e) => q.error.set(Some(e.message)),
-                    }
-                });
-            };
-            let sign_as = move |replace: &str| {
-                let request = ChunkRequest { bundle_id: sign_id.clone(), chunk: index, chain: q.chain(), replace: replace.to_owned() };
-                q.review.set(None);
-                q.run(async move { ipc::sign_chunk(&request).await });
-            };
-            let sign_as_original = sign_as.clone();
-            let sign = move |_| sign_as_original("");
+            let review = move |_| q.review(review_id.clone(), index, "");
             let replacement = if network == "erc20" { "speed-up" } else { "expired" };
-            let replace = move |_| sign_as(replacement);
+            let replace_id = bundle_id.clone();
+            let replace = move |_| q.review(replace_id.clone(), index, replacement);
+            let sign_id = bundle_id.clone();
+            let sign = move |_| q.sign(&sign_id, index);
+            let reviewed_id = bundle_id.clone();
+            let reviewed = move || q.review_of(&reviewed_id, index).is_some();
             let broadcast_id = bundle_id.clone();
             let broadcast = move |_| {
-                let request = ChunkRequest { bundle_id: broadcast_id.clone(), chunk: index, chain: q.chain(), replace: String::new() };
+                let request = ChunkRequest {
+                    bundle_id: broadcast_id.clone(),
+                    chunk: index,
+                    chain: q.chain(),
+                    replace: String::new(),
+                    review_hash: String::new(),
+                };
                 q.run(async move { ipc::mark_broadcast(&request).await });
             };
             let broadcast_at = c.broadcast_at.clone();
@@ -321,6 +417,7 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
             let can_mark = !unsigned_status(&c.status) && broadcast_at.is_none();
             let unsigned = unsigned_status(&c.status);
             let shown_id = bundle_id.clone();
+            let signable = reviewed.clone();
             view! {
                 <tr class="chunk" data-chunk=index.to_string() data-status=c.status.clone() data-attempt=c.attempt.map(|a| a.to_string()).unwrap_or_default()>
                     <td>{format!("#{index}")}</td>
@@ -329,23 +426,28 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
                     <td class="mono">{c.tx_hash.clone().unwrap_or_default()}</td>
                     <td>
                         <Show when=move || unsigned>
-                            <button class="button review" on:click=review.clone()>{move || t("review", language.get())}</button>
-                            <button class="button primary sign" disabled=move || !approved || q.busy.get() on:click=sign.clone()>{move || t("sign", language.get())}</button>
-                        </Show>
-                        <Show when=move || can_mark>
-                            <button class="button mark-broadcast" disabled=move || q.busy.get() on:click=broadcast.clone()>{move || t("mark_broadcast", language.get())}</button>
+                            <button class="button review" disabled=move || q.busy.get() on:click=review.clone()>{move || t("review", language.get())}</button>
                         </Show>
                         <Show when=move || can_replace>
                             <button class="button replace" data-reason=replacement disabled=move || q.busy.get() on:click=replace.clone()>
                                 {move || t(if replacement == "speed-up" { "speed_up" } else { "resign_expired" }, language.get())}
                             </button>
                         </Show>
+                        // Shown for an unsigned chunk (disabled until reviewed) and for a
+                        // reviewed replacement; it signs the review's hash and nothing else.
+                        <Show when=move || unsigned || reviewed()>
+                            <button class="button primary sign" disabled={let signable = signable.clone(); move || !approved || q.busy.get() || !signable()}
+                                on:click=sign.clone()>
+                                {move || t("sign", language.get())}
+                            </button>
+                        </Show>
+                        <Show when=move || can_mark>
+                            <button class="button mark-broadcast" disabled=move || q.busy.get() on:click=broadcast.clone()>{move || t("mark_broadcast", language.get())}</button>
+                        </Show>
                     </td>
                     <td class="muted broadcast">{broadcast_at.map(|at| format!("broadcast {at}")).unwrap_or_default()}</td>
                 </tr>
-                {move || q.review.get().filter(|(id, i, _)| *id == shown_id && *i == index).map(|(_, _, d)| view! {
-                    <tr class="review-row"><td colspan="6"><p class="muted">"Unsigned bytes to be signed, decoded:"</p><DecodedTable decoded=d /></td></tr>
-                })}
+                {move || q.review_of(&shown_id, index).map(review_row)}
                 {c.decoded.clone().map(|d| view! {
                     <tr class="signed-row"><td colspan="6">
                         <DecodedTable decoded=d />
@@ -369,7 +471,7 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[clubgate_ipc::ApproverView]
                     if b.approved { t("quorum_met", language.get_untracked()) } else { t("quorum_missing", language.get_untracked()) })}
                 {b.approvals.iter().map(|a| view! { <span class="tag">{a.name.clone()}</span> }).collect_view()}
             </p>
-            <div class="form-actions">{approve_buttons}</div>
+            <div class="form-actions approve-controls">{approve_controls}</div>
             {(!b.approved).then(|| {
                 let pasted = RwSignal::new(String::new());
                 let import_id = b.bundle_id.clone();

@@ -1,6 +1,8 @@
-//! The settings dialog: T0, time zone and plan file of the launch.
+//! The settings dialog: T0, time zone and plan file of the launch. Once a payout of the
+//! launch has been signed, changing any of them is a launch IC decision: the shell refuses
+//! it (`launch_locked`) unless a reason is given, and records who and why.
 
-use clubgate_ipc::SettingsUpdate;
+use clubgate_ipc::{CommandError, SettingsUpdate};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,7 +19,8 @@ pub(crate) fn SettingsDialog(open: RwSignal<bool>) -> impl IntoView {
     let t0 = RwSignal::new(current.as_ref().map(|o| o.t0_wall.clone()).unwrap_or_default());
     let tz = RwSignal::new(current.as_ref().map(|o| o.tz.clone()).unwrap_or_default());
     let plan = RwSignal::new(current.as_ref().map(|o| o.plan_source.clone()).filter(|s| !s.starts_with("builtin:")).unwrap_or_default());
-    let error = RwSignal::new(None::<String>);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<CommandError>);
     let saving = RwSignal::new(false);
     let save = move |_| {
         let update = SettingsUpdate {
@@ -25,6 +28,7 @@ pub(crate) fn SettingsDialog(open: RwSignal<bool>) -> impl IntoView {
             tz: tz.get_untracked(),
             plan_path: plan.get_untracked(),
             who: state.who.get_untracked(),
+            reason: reason.get_untracked(),
         };
         saving.set(true);
         spawn_local(async move {
@@ -33,7 +37,7 @@ pub(crate) fn SettingsDialog(open: RwSignal<bool>) -> impl IntoView {
                     state.overview.set(Some(overview));
                     open.set(false);
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => error.set(Some(e)),
             }
             saving.set(false);
         });
@@ -61,8 +65,14 @@ pub(crate) fn SettingsDialog(open: RwSignal<bool>) -> impl IntoView {
                     {move || t("who", language.get())}
                     <input id="settings-who" type="text" prop:value=move || state.who.get() on:input=move |ev| state.who.set(event_target_value(&ev)) />
                 </label>
+                <label>
+                    {move || t("settings_reason", language.get())}
+                    <input id="settings-reason" type="text" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
+                </label>
                 <Show when=move || error.get().is_some()>
-                    <div class="alert error" id="settings-error">{move || error.get().unwrap_or_default()}</div>
+                    <div class="alert error" id="settings-error" data-code=move || error.get().map(|e| e.code).unwrap_or_default()>
+                        {move || error.get().map(|e| e.message).unwrap_or_default()}
+                    </div>
                 </Show>
                 <div class="form-actions">
                     <button id="settings-save" class="button primary" disabled=move || saving.get() on:click=save>{move || t("save", language.get())}</button>

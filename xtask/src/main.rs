@@ -5,7 +5,8 @@
 //!   default plan, T0 three days ahead). Without a display it starts Xvfb.
 //! - `cargo xtask test` — the same set-up, then the whole suite: fmt, clippy `-D
 //!   warnings`, `cargo sqlx prepare --check`, unit, property and integration tests, and
-//!   the end-to-end tests of the real window (tauri-driver + WebKitWebDriver).
+//!   the end-to-end tests of the real window (tauri-driver + WebKitWebDriver); then a
+//!   packaged build of the CLI is checked to have no development signer.
 //! - `cargo xtask setup` — only the set-up.
 //!
 //! Every step is idempotent: a tool already at the wanted version is not reinstalled, so a
@@ -114,7 +115,33 @@ fn test() -> Result<(), String> {
     let mut tests = cargo();
     tests.args(["test", "--workspace"]).env("PATH", setup::path_with_cargo_bin());
     run(&mut tests)?;
+    packaged_build_has_no_dev_signer()?;
     eprintln!("xtask: the whole suite passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// Proves that a packaged build has no development signer (issue 8): `cargo build -p
+/// clubgate-cli` — without `--all-targets`, so the dev-dependencies that turn the
+/// `dev-signer` feature on are not active — must refuse every `dev:` spec with exit code 2.
+/// This re-links target/debug/clubgate without the feature; the next `cargo test` or
+/// `cargo xtask demo` links it again with it.
+fn packaged_build_has_no_dev_signer() -> Result<(), String> {
+    run(cargo().args(["build", "-p", "clubgate-cli"]))?;
+    let clubgate = target_dir().join("debug").join("clubgate");
+    let args = ["signer", "address", "--signer", "dev:file:/nonexistent", "--profile", "dev"];
+    eprintln!("xtask$ {} {}", clubgate.display(), args.join(" "));
+    let output = Command::new(&clubgate).args(args).output().map_err(|e| format!("cannot start {}: {e}", clubgate.display()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Exit code 2 alone would also be a missing key file: the stable error code tells them apart.
+    if output.status.code() != Some(2) || !stderr.lines().any(|line| line == "error-code: no_dev_signer") {
+        return Err(format!(
+            "a packaged build (cargo build -p clubgate-cli) must have no development signer, but `clubgate {}` exited with {:?}: {}",
+            args.join(" "),
+            output.status.code(),
+            stderr.trim()
+        ));
+    }
+    eprintln!("xtask: a packaged build has no development signer");
     Ok(())
 }
 

@@ -14,13 +14,25 @@ use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy::eips::eip2718::Encodable2718;
 use alloy::primitives::{Address, Bytes, TxKind, U256};
 use alloy::sol_types::SolValue;
-use clubgate_chain::signer::{DevKey, HashSigner};
+use clubgate_chain::signer::{DevKey, HashSigner, Profile, SignerSpec};
 use serde_json::{json, Value};
 
 /// anvil's chain id.
 pub(crate) const CHAIN_ID: u64 = 31337;
 /// anvil's funded development account 0 (public test key).
 pub(crate) const DEV_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// anvil's funded development key, opened as an operator gives it: from a file that a
+/// `dev:file:PATH` spec names.
+pub(crate) fn dev_key() -> DevKey {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anvil.key");
+    std::fs::write(&path, format!("0x{DEV_KEY}\n")).unwrap();
+    match SignerSpec::parse(&format!("dev:file:{}", path.display()), Profile::Dev).unwrap() {
+        SignerSpec::Dev(path) => DevKey::from_file(&path, Profile::Dev).unwrap(),
+        other => unreachable!("a dev:file: spec parses as a development key, not {other:?}"),
+    }
+}
 
 pub(crate) fn tools() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools")

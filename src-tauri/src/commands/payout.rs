@@ -1,8 +1,8 @@
 //! Payout commands: the planner and the decoder of exact transaction bytes.
 
 use clubgate_ipc::{
-    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView, ReviewView,
-    TreasuryView,
+    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView,
+    ReviewView, TreasuryView,
 };
 use tauri::State;
 
