@@ -62,7 +62,7 @@ fn benches(c: &mut Criterion) {
     );
     let treasury = Treasury::from_toml(&text).expect("treasury");
     let policy = Policy { treasury: &treasury, launch: &launch };
-    let keys = DevKeys(hot_path.clone());
+    let keys = DevKeys(hot_path);
     let source = hot.address().to_checksum(None);
     let mut group = c.benchmark_group("flow");
     group.throughput(Throughput::Elements(1));

@@ -388,7 +388,7 @@ fn fee_mode(treasury: &Treasury) -> Result<erc20::FeeMode> {
 /// A TRC-20 chunk is re-signed only after its latest transaction expired, and only while
 /// that transaction was never broadcast (it may have confirmed before it expired).
 async fn check_expired_unbroadcast(store: &Store, bundle_id: &str, chunk: u32, raw: &str, now_ms: i64) -> Result<()> {
-    if let Some((attempt, _, _, _)) = store.signature_attempts(bundle_id, chunk).await?.into_iter().filter(|a| a.2 == "signed").last() {
+    if let Some((attempt, _, _, _)) = store.signature_attempts(bundle_id, chunk).await?.into_iter().rfind(|a| a.2 == "signed") {
         if let Some(at) = store.broadcast_at(bundle_id, chunk, attempt).await? {
             return Err(Error::Refused(format!(
                 "attempt {attempt} of chunk {chunk} was broadcast at {at}; it may have confirmed before it expired, so it is not re-signed — look it up on chain"
