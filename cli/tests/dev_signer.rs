@@ -5,8 +5,8 @@
 //! is read from a file (`dev:file:PATH`), never from argv (`dev:<hex>` is refused), and never
 //! signs for Ethereum mainnet.
 //!
-//! Refusals are asserted by exit code and the stable `error-code:` line (the chain layer's
-//! codes); each is paired with the same command and a development key succeeding, so it
+//! Refusals are asserted by exit code and the stable error code of `--json` (the chain
+//! layer's codes); each is paired with the same command and a development key succeeding, so it
 //! cannot come from a mistyped argument.
 
 use std::path::Path;
@@ -28,15 +28,17 @@ fn clubgate(args: &[&str]) -> Output {
         .expect("run clubgate")
 }
 
-/// Runs a command that must be refused as the operator's to fix: exit code 2, nothing on
-/// stdout; returns its stable error code.
+/// Runs a command (with `--json`) that must be refused as the operator's to fix: exit code 2,
+/// nothing on stdout; returns the stable error code of the JSON error on stderr.
 fn refused(args: &[&str]) -> String {
+    assert!(args.contains(&"--json"), "error codes are written with --json: {args:?}");
     let output = clubgate(args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
     assert!(output.stdout.is_empty(), "a refusal prints nothing on stdout: {args:?}");
     assert!(!stderr.contains(&DEV_KEY[..16]), "the key is never repeated: {stderr}");
-    stderr.lines().find_map(|line| line.strip_prefix("error-code: ")).unwrap_or_else(|| panic!("no error code: {stderr}")).to_owned()
+    let error: Value = serde_json::from_str(stderr.trim()).unwrap_or_else(|e| panic!("{e}: not one JSON error: {stderr}"));
+    error["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code: {stderr}")).to_owned()
 }
 
 fn signed(args: &[&str]) -> Value {
@@ -153,7 +155,7 @@ fn issue_8_an_inline_dev_key_is_refused_and_never_echoed() {
         assert_eq!(refused(&erc20("11155111", &inline)), "dev_key_not_in_file");
         assert_eq!(refused(&args(&trc20(NILE_USDT, &inline))), "dev_key_not_in_file");
         // Other commands that open signers refuse it the same way.
-        assert_eq!(refused(&["signer", "address", "--signer", &inline, "--profile", "dev"]), "dev_key_not_in_file");
+        assert_eq!(refused(&["signer", "address", "--signer", &inline, "--profile", "dev", "--json"]), "dev_key_not_in_file");
     }
 }
 
