@@ -784,6 +784,40 @@ fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_through_the_
     let tron: Value = serde_json::from_slice(&tron.stdout).unwrap();
     assert_eq!(format!("0x{}", tron["txid"].as_str().unwrap()), tron_review["review_hash"].as_str().unwrap());
 
+    // Issue 8: the cap check ran outside the reservation's transaction. Two `clubgate sign`
+    // processes on one store race with bundles whose sum exceeds the day's headroom
+    // (600,000 − 400,000 − 100 = 199,900) by one base unit: exactly one signs.
+    let racers = [("r-1", "100000"), ("r-2", "99900.000001")];
+    let mut reviews = Vec::new();
+    for (name, amount) in racers {
+        assert!(bundle(name, "erc20", &wallet("hot-erc20-1"), DEMO_PARTNER_ERC20, amount).status.success());
+        for key in ["approver-a", "approver-b"] {
+            assert!(approve(name, key, pin(key)).status.success());
+        }
+        reviews.push(review(name, "0", &[])["review_hash"].as_str().unwrap().to_owned());
+    }
+    let spawn = |name: &str, review_hash: &str| {
+        let bundle_path = path(&format!("{name}.json"));
+        let (a, b) = (path(&format!("{name}-approver-a.json")), path(&format!("{name}-approver-b.json")));
+        Command::new(env!("CARGO_BIN_EXE_clubgate"))
+            .args(["--db", &db, "sign", "--treasury", &treasury, "--bundle", &bundle_path, "--chunk", "0", "--review", review_hash])
+            .args(["--approval", &a, "--approval", &b, "--json"])
+            .env_remove("CLUBGATE_DATA_DIR")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("SOFTHSM2_CONF", &conf)
+            .env("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run clubgate")
+    };
+    let children = [spawn("r-1", &reviews[0]), spawn("r-2", &reviews[1])];
+    let outcomes: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let winners = outcomes.iter().filter(|o| o.status.success()).count();
+    assert_eq!(winners, 1, "exactly one of two racing processes signs");
+    let loser = outcomes.iter().find(|o| !o.status.success()).unwrap();
+    assert_eq!(error_code(loser), "volume_cap");
+
     // Changing T0 now is a launch IC decision with its reason.
     let moved = run(&["launch", "set", "--t0", "2027-01-10T10:00", "--who", "Someone", "--json"], "");
     assert_eq!(error_code(&moved), "launch_locked");
