@@ -264,3 +264,45 @@ async fn changing_t0_after_a_signature_needs_the_launch_ic_reason() {
     let moved = store.configure(&settings("2026-12-09T10:00", Some("IC decision 12: T0 moved a day, RPC incident"))).await.unwrap();
     assert_eq!(moved.t0, "2026-12-09T10:00:00+01:00");
 }
+
+/// Issue 8's migration rebuilds the registry: a store written by the previous schema keeps
+/// its signatures (instants now integers, to the second), their day's volume and broadcasts,
+/// and a chunk signed before the migration is never signed again nor "replaced" with other
+/// content (its binding is empty).
+#[tokio::test]
+async fn a_store_of_the_previous_schema_keeps_its_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir_all(&old).unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&migrations).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files.iter().filter(|f| !f.file_name().unwrap().to_str().unwrap().contains("signing_integrity")) {
+        std::fs::copy(file, old.join(file.file_name().unwrap())).unwrap();
+    }
+    let path = dir.path().join("old.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true).foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&pool).await.unwrap();
+    for statement in [
+        "INSERT INTO signatures (bundle_id, chunk, attempt, reason, state, network, amount, signer, reserved_at, tx_hash, raw, signed_at)
+         VALUES ('old-1', 0, 0, NULL, 'signed', 'erc20', '250000000000', '0xabc', '2026-12-07T10:00:00.5Z', '0xhash', '0x02ff', '2026-12-07T10:00:01Z')",
+        "INSERT INTO broadcasts (bundle_id, chunk, attempt, broadcast_at, recorded_by) VALUES ('old-1', 0, 0, '2026-12-07T10:05:00Z', 'ops')",
+        "INSERT INTO nonce_allocations (wallet, nonce, bundle_id, chunk, allocated_at) VALUES ('0xabc', 5, 'old-1', 0, '2026-12-07T10:00:00Z')",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let store = Store::open(&path).await.unwrap();
+    let attempts = store.attempts("old-1", 0).await.unwrap();
+    assert_eq!((attempts.len(), attempts[0].state.as_str(), attempts[0].tx_hash.as_deref()), (1, "signed", Some("0xhash")));
+    assert_eq!(store.broadcast_at("old-1", 0, 0).await.unwrap().as_deref(), Some("2026-12-07T10:05:00Z"));
+    assert_eq!(store.signed_volume(day().day_start, day().day_end).await.unwrap(), 250_000_000_000, "the old signature counts in its day");
+    assert_eq!(store.peek_nonce("0xabc", "old-2", 0, 0).await.unwrap(), 6, "the old nonce stays taken");
+    let again = store.reserve_signature(reservation("old-1", 0, "c")).await.expect_err("signed before");
+    assert!(matches!(again, Error::AlreadySigned { .. }), "{again}");
+    let replaced =
+        store.reserve_signature(Reservation { replacement: Some("speed-up"), volume: None, ..reservation("old-1", 0, "c") }).await;
+    assert!(matches!(replaced, Err(Error::ReplacementChanged { .. })), "{replaced:?}");
+}
