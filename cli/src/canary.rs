@@ -54,7 +54,7 @@ pub(crate) struct CanaryStatusArgs {
 
 #[derive(Args)]
 pub(crate) struct SignerAddressArgs {
-    /// pkcs11:<token>/<key> | dev:<hex key> (dev profile only).
+    /// pkcs11:<token>/<key> | dev:file:PATH (dev-signer builds, dev profile only).
     #[arg(long)]
     signer: String,
     /// production (default) or dev.

@@ -117,6 +117,10 @@ enum KeychainCommand {
         /// The token label.
         #[arg(long)]
         token: String,
+        /// The treasury file: the keychain keeps only the PINs of its wallets' tokens; an
+        /// approver's token is refused (approver PINs are typed when approving, never kept).
+        #[arg(long)]
+        treasury: Option<PathBuf>,
     },
 }
 
@@ -449,7 +453,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json, cli.db.as_deref()).await,
         Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,
         Command::Approve(args) => crate::bundle::run_approve(&args, json).await,
-        Command::Keychain(KeychainCommand::SetPin { token }) => crate::tx::run_set_pin(&token, json),
+        Command::Keychain(KeychainCommand::SetPin { token, treasury }) => {
+            if let Some(path) = treasury {
+                wallet_token_only(&crate::bundle::read_treasury(&path)?, &token)?;
+            }
+            crate::tx::run_set_pin(&token, json)
+        }
         Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Sign(args)) => crate::canary::run_sign(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Status(args)) => crate::canary::run_status(&args, json, cli.db.as_deref()).await,
@@ -500,6 +509,22 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Refuses to keep the PIN of a token that is not a wallet's of the treasury, and above all
+/// an approver's: an approval needs its approver present, with the PIN typed then.
+fn wallet_token_only(treasury: &clubgate_core::treasury::Treasury, token: &str) -> Result<()> {
+    let token_of = |spec: &str| spec.strip_prefix("pkcs11:").and_then(|rest| rest.split_once('/')).map(|(t, _)| t.to_owned());
+    if let Some(person) = treasury.approvers.iter().find(|a| a.signer.as_deref().and_then(token_of).as_deref() == Some(token)) {
+        return Err(Error::Input(format!(
+            "token {token:?} holds {}'s approval key: approver PINs are typed when approving and never kept in the keychain",
+            person.name
+        )));
+    }
+    if !treasury.wallets.iter().any(|w| token_of(&w.signer).as_deref() == Some(token)) {
+        return Err(Error::Input(format!("token {token:?} holds no wallet key of the treasury file; the keychain keeps only wallet PINs")));
+    }
+    Ok(())
 }
 
 fn plan_dates(args: &DatesArgs, json: bool) -> Result<()> {

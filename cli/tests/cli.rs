@@ -717,6 +717,11 @@ fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_through_the_
     let trc: Value = serde_json::from_slice(&bundle("t-1", "trc20", &wallet("hot-trc20-1"), DEMO_PARTNER_TRC20, "100").stdout).unwrap();
     assert_eq!(trc["token_contract"], "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf");
 
+    // The keychain keeps wallet PINs only: an approver's token is refused before any PIN
+    // is read.
+    let kept = run(&["keychain", "set-pin", "--token", demo_token_of("approver-a").0, "--treasury", &treasury, "--json"], "1111\n");
+    assert_eq!(error_code(&kept), "invalid_input");
+
     // Approvals need the approver: the PIN of their own token, read from the terminal (here
     // standard input), never from the environment or the keychain.
     let approve = |name: &str, key: &str, pin: &str| {
