@@ -181,6 +181,17 @@ fn the_phase_volume_cap_holds_per_business_day() {
     assert!(matches!(check_volume(&plan, &table, at("2026-11-01T12:00:00Z"), target, 0, amount("1")), Err(PayoutError::NoVolume { .. })));
 }
 
+/// Issue 8: `unwrap_or(u128::MAX)` turned an overflowing daily target × percent into "no
+/// cap"; the overflow is refused instead.
+#[test]
+fn an_overflowing_cap_is_refused_never_unlimited() {
+    let (plan, table) = table();
+    let at = "2026-12-06T12:00:00Z".parse::<jiff::Timestamp>().unwrap();
+    let error = phase_headroom(&plan, &table, at, u128::MAX, 0).expect_err("overflow");
+    assert!(matches!(error, PayoutError::NoVolume { .. }), "{error}");
+    assert!(matches!(check_volume(&plan, &table, at, u128::MAX / 2, 0, amount("1")), Err(PayoutError::NoVolume { .. })));
+}
+
 #[test]
 fn partial_settlement_only_from_canary_on() {
     let (plan, table) = table();

@@ -20,7 +20,6 @@ use clubgate_ipc::{
 use clubgate_store::StoredBundle;
 use clubgate_treasury::{bundle, flow, signers};
 use jiff::Timestamp;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::payouts::{decimal, why_batched};
@@ -315,11 +314,9 @@ impl Service {
         flow::check_approver(&treasury, person.address.address())?;
         let spec =
             person.signer.as_deref().ok_or_else(|| refuse(format!("{} has no signer configured on this workstation", person.name)))?;
-        // The approver's own credential, now: the PIN typed for this approval (wiped when
-        // dropped), or their Ledger's confirmation. Never the keychain's.
-        let pin = Zeroizing::new(request.pin.clone());
-        let approval = signers::approve_with(spec, Profile::Production, &payout, Some(pin.as_str())).await?;
-        drop(pin);
+        // The approver's own credential, now: the PIN typed for this approval (the command
+        // wipes it afterwards), or their Ledger's confirmation. Never the keychain's.
+        let approval = signers::approve_with(spec, Profile::Production, &payout, Some(request.pin.as_str())).await?;
         if approval.approver != person.address.address() {
             return Err(refuse(format!("the key configured for {} is not their registered key", person.name)));
         }

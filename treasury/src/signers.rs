@@ -9,7 +9,6 @@ use std::sync::Mutex;
 use alloy::primitives::{Address, Signature, B256};
 
 use clubgate_chain::approval::{approve, Approval, PayoutBundle};
-use clubgate_chain::erc20::{SignedTransfer, Transfer};
 use clubgate_chain::ledger::LedgerDevice;
 use clubgate_chain::signer::{HashSigner, Profile, SignerSpec};
 
@@ -130,13 +129,4 @@ pub async fn approve_with(spec: &str, profile: Profile, bundle: &PayoutBundle, p
             Ok(approve(bundle, signer.as_ref())?)
         }
     }
-}
-
-/// Signs an ERC-20 transfer with the key `spec` names (a Ledger signs the whole transaction).
-pub async fn sign_erc20_with(spec: &str, profile: Profile, transfer: &Transfer) -> Result<SignedTransfer> {
-    if let SignerSpec::Ledger { path } = SignerSpec::parse(spec, profile)? {
-        return Ok(LedgerDevice::connect(&path, Some(transfer.chain_id)).await?.sign_erc20(transfer).await?);
-    }
-    let signer = open_signer(spec, profile)?;
-    Ok(clubgate_chain::erc20::sign(transfer, signer.as_ref())?)
 }

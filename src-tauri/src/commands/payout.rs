@@ -40,8 +40,11 @@ pub(crate) async fn create_bundle(service: State<'_, Service>, request: BundleRe
 
 /// Approves a bundle with a registered approver's configured key.
 #[tauri::command]
-pub(crate) async fn approve_bundle(service: State<'_, Service>, request: ApproveRequest) -> Result<Vec<BundleView>> {
-    service.approve_bundle(&request).await
+pub(crate) async fn approve_bundle(service: State<'_, Service>, mut request: ApproveRequest) -> Result<Vec<BundleView>> {
+    let result = service.approve_bundle(&request).await;
+    // The approver's PIN is wiped as soon as the approval is made or refused.
+    zeroize::Zeroize::zeroize(&mut request.pin);
+    result
 }
 
 /// Reviews a chunk: its exact unsigned bytes, decoded, under their signing hash.
