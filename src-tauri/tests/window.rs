@@ -252,6 +252,12 @@ async fn wait_refusal(client: &Client, css: &str, code: &str) -> String {
     text(client, css).await
 }
 
+/// Scrolls the first element matching `css` to the top of the window (for a screenshot).
+async fn scroll_to(client: &Client, css: &str) {
+    wait_for(client, css).await;
+    eval(client, "document.querySelector(arguments[0]).scrollIntoView(); return null;", vec![serde_json::json!(css)]).await;
+}
+
 /// The TRC-20 chain fields (the ERC-20 pending nonce stays empty: the wallets are new).
 async fn chain_fields(client: &Client) {
     type_into(client, "#chain-ref-bytes", "4b2f").await;
@@ -317,8 +323,10 @@ async fn approve(client: &Client, card: &str, approver: &str, pin: &str) {
     click(client, &format!("{card} .approve[data-approver='{approver}']")).await;
 }
 
-/// The names on the approval tags of `card`.
+/// The names on the approval tags of `card`, once the card is shown (a card renders whole,
+/// with its tags).
 async fn approval_tags(client: &Client, card: &str) -> Vec<String> {
+    wait_for(client, card).await;
     let tags = eval(
         client,
         "return Array.from(document.querySelectorAll(arguments[0])).map(t => t.innerText.trim());",
@@ -635,8 +643,11 @@ async fn the_launch_ic_walks_the_real_window() {
     assert_eq!(approval_tags(&client, &card).await, ["Approver A"], "the refused approvals added nothing");
     assert_eq!(attr(&client, &card, "data-approved").await.as_deref(), Some("false"));
     assert_pin_fields_empty(&client, &card).await;
-    chain_fields(&client).await;
+    approve(&client, &card, &approvers[1], APPROVER_NAMES_AND_PINS[0].1).await;
+    wait_refusal(&client, "#queue-error", "login_refused").await;
+    scroll_to(&client, "#queue").await;
     screenshot(&client, "12-approval-wrong-pin-refused").await;
+    chain_fields(&client).await;
 
     // Approver B with B's own PIN makes the quorum.
     approve(&client, &card, &approvers[1], APPROVER_NAMES_AND_PINS[1].1).await;
@@ -714,6 +725,7 @@ async fn the_launch_ic_walks_the_real_window() {
     wait_refusal(&client, "#queue-error", "volume_cap").await;
     assert_eq!(attr(&client, &format!("{over_card} .chunk[data-chunk='0']"), "data-status").await.as_deref(), Some("not signed"));
     wait_text(&client, "#treasury-headroom", "— 49998 / 550002 signed today").await;
+    scroll_to(&client, &card).await;
     screenshot(&client, "13-payout-queue-signed").await;
 
     // Payouts of this launch are signed: moving T0 now is a launch IC decision, refused
