@@ -92,7 +92,10 @@ BEGIN SELECT RAISE(ABORT, 'volume reservations are append-only'); END;
 -- fees, reference block, timestamp, expiry) under their signing hash; signing names the
 -- hash and refuses other bytes or an expired review. Append-only.
 CREATE TABLE reviews (
-    review_hash TEXT PRIMARY KEY NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The same bytes reviewed again (same nonce and fees) have the same hash: the latest
+    -- review of a hash is the one in force.
+    review_hash TEXT NOT NULL,
     bundle_id TEXT NOT NULL,
     chunk INTEGER NOT NULL CHECK (chunk >= 0),
     -- NULL for the original (or its retry), else 'speed-up' / 'expired'.
@@ -102,6 +105,8 @@ CREATE TABLE reviews (
     reviewed_at_ns INTEGER NOT NULL,
     expires_at_ns INTEGER NOT NULL
 );
+
+CREATE INDEX reviews_by_hash ON reviews (review_hash, id);
 
 CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
 BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;

@@ -16,6 +16,11 @@ use clubgate_core::treasury::{mainnet_contract, Token};
 
 use crate::error::{Error, Result};
 
+/// Whether this build has the development signer (the `dev-signer` feature): tests and the
+/// demo do, packaged builds do not. Other crates ask this rather than their own features, so
+/// one switch decides.
+pub const DEV_SIGNER_BUILT: bool = cfg!(feature = "dev-signer");
+
 /// The profile the app runs in: production refuses development keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {

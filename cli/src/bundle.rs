@@ -18,7 +18,7 @@ use clubgate_treasury::signers::ConfiguredKeys;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use crate::commands::{open_store, print_json, Error, Result};
+use crate::commands::{open_signing_store, print_json, Error, Result};
 use crate::payout::{NetworkArg, TokenArg};
 use crate::tx::ProfileArg;
 
@@ -145,7 +145,7 @@ pub(crate) fn read_treasury(path: &Path) -> Result<Treasury> {
 
 pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
-    let launch = open_store(db).await?.require_settings().await?.launch()?;
+    let launch = open_signing_store(db).await?.require_settings().await?.launch()?;
     let request = bundle::Request {
         network: args.network.network(),
         token: args.token.token(),
@@ -223,7 +223,7 @@ fn read_approval(path: &Path) -> Result<Approval> {
 pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
     let bundle = read_bundle(&args.bundle)?;
     let treasury = read_treasury(&args.treasury)?;
-    let store = open_store(db).await?;
+    let store = open_signing_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
     let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
         (Some(bytes), Some(hash)) => Some((crate::tx::fixed_hex(bytes, "ref-block-bytes")?, crate::tx::fixed_hex(hash, "ref-block-hash")?)),
@@ -264,7 +264,7 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
     let bundle = read_bundle(&args.bundle)?;
     let treasury = read_treasury(&args.treasury)?;
     let approvals: Vec<Approval> = args.approvals.iter().map(|p| read_approval(p)).collect::<Result<_>>()?;
-    let store = open_store(db).await?;
+    let store = open_signing_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
     let keys = ConfiguredKeys { profile: args.profile.into() };
     let request =

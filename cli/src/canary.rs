@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use serde_json::{json, Value};
 
 use crate::bundle::read_treasury;
-use crate::commands::{open_store, print_json, Error, Result};
+use crate::commands::{open_signing_store, print_json, Error, Result};
 use crate::payout::TokenArg;
 use crate::tx::{fixed_hex, open_signer, ProfileArg};
 
@@ -65,7 +65,7 @@ pub(crate) struct SignerAddressArgs {
 pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
     let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
-    let store = open_store(db).await?;
+    let store = open_signing_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
     let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
         (Some(bytes), Some(hash)) => Some((fixed_hex(bytes, "ref-block-bytes")?, fixed_hex(hash, "ref-block-hash")?)),
@@ -112,7 +112,7 @@ pub(crate) async fn canary_status(store: &Store, launch: &Launch, treasury: &Tre
 
 pub(crate) async fn run_status(args: &CanaryStatusArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
-    let store = open_store(db).await?;
+    let store = crate::commands::open_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
     let document = canary_status(&store, &launch, &treasury, Timestamp::now()).await?;
     if json_out {

@@ -313,6 +313,9 @@ pub(crate) enum Error {
     /// An argument is wrong in a way clap cannot see.
     #[error("{0}")]
     Input(String),
+    /// A packaged build's signing command was given `--db`.
+    #[error("--db is not taken by signing commands in this build: the signature registry is the app's store (its data directory)")]
+    DbOverride,
     /// No data directory could be found.
     #[error("no data directory on this system; pass --db PATH")]
     NoDataDir,
@@ -330,7 +333,7 @@ pub(crate) enum Error {
 impl Error {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir | Self::Lines(_) => 2,
+            Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir | Self::Lines(_) | Self::DbOverride => 2,
             Self::Flow(error) if error.is_refusal() => 2,
             Self::Store(error) if clubgate_treasury::store_error_code(error) != "storage" => 2,
             Self::Store(_) | Self::Output(_) | Self::Flow(_) => 1,
@@ -344,6 +347,7 @@ impl Error {
             Self::Core(_) | Self::Input(_) | Self::Lines(_) => "invalid_input",
             Self::Read { .. } => "file",
             Self::NoDataDir => "no_data_dir",
+            Self::DbOverride => "db_override",
             Self::Store(error) => clubgate_treasury::store_error_code(error),
             Self::Flow(error) => error.code(),
             Self::Output(_) => "output",
@@ -391,6 +395,17 @@ pub(crate) async fn open_store(db: Option<&Path>) -> Result<Store> {
         None => clubgate_store::database_path(&clubgate_store::default_data_dir().ok_or(Error::NoDataDir)?),
     };
     Ok(Store::open(&path).await?)
+}
+
+/// The store a signing command (`payout bundle`, `review`, `sign`, `canary sign`) works
+/// on: the never-sign-twice registry and the day's volume live there, so a packaged build
+/// takes no `--db` for them — an empty registry must not be one flag away. Development
+/// builds (the `dev-signer` feature: tests, the demo) keep the flag.
+pub(crate) async fn open_signing_store(db: Option<&Path>) -> Result<Store> {
+    if db.is_some() && !clubgate_chain::signer::DEV_SIGNER_BUILT {
+        return Err(Error::DbOverride);
+    }
+    open_store(db).await
 }
 
 /// Runs a parsed command line.

@@ -383,6 +383,23 @@ impl Treasury {
             wallets.push(Wallet { id: w.id, kind: w.kind, network: w.network, address: wallet_address, signer: w.signer, check_address });
         }
 
+        // An approver's key sits on a token of its own: a wallet token's PIN is kept in the
+        // workstation's keychain, and an approval must need its approver's PIN, typed then.
+        let token_of = |spec: &str| spec.strip_prefix("pkcs11:").and_then(|rest| rest.split_once('/')).map(|(token, _)| token.to_owned());
+        for (i, approver) in approvers.iter().enumerate().filter(|(_, a)| a.role == ApproverRole::Approver) {
+            let Some(token) = approver.signer.as_deref().and_then(token_of) else { continue };
+            let shared = approvers[..i].iter().any(|other| {
+                other.role == ApproverRole::Approver && other.signer.as_deref().and_then(token_of).as_deref() == Some(token.as_str())
+            });
+            if shared || wallets.iter().any(|w| token_of(&w.signer).as_deref() == Some(token.as_str())) {
+                return Err(TreasuryError::field(
+                    format!("approvers[{i}].signer"),
+                    approver.signer.clone().unwrap_or_default(),
+                    "is on a wallet's or another approver's token; an approver's key needs a token of its own, whose PIN only that approver knows",
+                ));
+            }
+        }
+
         let mut allow = Vec::new();
         for (i, entry) in file.allow_list.into_iter().enumerate() {
             allow.push((address(&format!("allow_list[{i}].address"), entry.network, &entry.address)?, entry.name));

@@ -96,6 +96,16 @@ fn refusals_name_field_value_and_rule() {
     assert!(matches!(Treasury::from_toml(&three), Err(TreasuryError::Field { field, .. }) if field == "quorum"));
 }
 
+/// Issue 8: one person at one workstation could approve as every approver whose key sat on a
+/// token they could unlock; an approver's key now needs a token of its own.
+#[test]
+fn an_approver_key_on_a_wallet_or_another_approvers_token_is_refused() {
+    for (from, to) in [("pkcs11:approver-b/b", "pkcs11:approver-a/b"), ("pkcs11:approver-a/a", "pkcs11:hot/a")] {
+        let error = Treasury::from_toml(&example_with(from, to)).expect_err(to);
+        assert!(matches!(&error, TreasuryError::Field { field, value, .. } if field.ends_with("].signer") && value == to), "{error}");
+    }
+}
+
 #[test]
 fn tokens_parse_by_symbol() {
     assert_eq!(Token::parse("usdt").unwrap(), Token::Usdt);

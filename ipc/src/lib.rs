@@ -541,7 +541,7 @@ pub struct BundleView {
 }
 
 /// An approval to make with a registered approver's configured key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApproveRequest {
     /// The bundle.
     pub bundle_id: String,
@@ -550,6 +550,13 @@ pub struct ApproveRequest {
     /// The PIN of that approver's own token, typed now (a Ledger approver leaves it empty
     /// and confirms on the device). The shell wipes it after use; the UI clears its field.
     pub pin: String,
+}
+
+impl std::fmt::Debug for ApproveRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the PIN, not even in a debug log.
+        f.debug_struct("ApproveRequest").field("bundle_id", &self.bundle_id).field("approver", &self.approver).finish_non_exhaustive()
+    }
 }
 
 /// The chain fields the operator supplies.

@@ -16,7 +16,9 @@ use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Error, Result};
-pub use signing::{instant_ns, Attempt, NonceClaim, Reservation, Reserved, SignatureKind, StoredReview, VolumeClaim, STALE_RESERVATION_NS};
+pub use signing::{
+    instant_ns, Attempt, NonceClaim, Reservation, Reserved, SignatureKind, StoredReview, VolumeClaim, MAX_ATTEMPTS, STALE_RESERVATION_NS,
+};
 
 /// The most history rows read at once; a launch has a few hundred changes at most.
 const MAX_HISTORY_ROWS: i64 = 100_000;

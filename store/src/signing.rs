@@ -16,6 +16,10 @@ use crate::{Error, Result, Store};
 /// such a process may have signed were never recorded, so they never left it.
 pub const STALE_RESERVATION_NS: i64 = 10 * 60 * 1_000_000_000;
 
+/// The most attempts a chunk can have (original, retries, replacements): each speed-up
+/// raises the fees by 10 %, so a limit also bounds what a chunk can spend on gas.
+pub const MAX_ATTEMPTS: usize = 8;
+
 /// Nanoseconds since the epoch, as the store keeps instants.
 pub fn instant_ns(at: Timestamp) -> Result<i64> {
     i64::try_from(at.as_nanosecond()).map_err(|_| Error::Refused(format!("instant {at} is outside what the store keeps (years 1678–2261)")))
@@ -181,6 +185,22 @@ impl Store {
         .fetch_all(&mut *tx)
         .await
         .map_err(|e| self.db_error(e))?;
+        // A bundle id names one approved bundle: chunks of another bundle under the same id
+        // would slip past the volume already claimed for it.
+        let other = sqlx::query_scalar!(
+            "SELECT bundle_hash FROM signatures WHERE bundle_id = ? AND bundle_hash <> ? LIMIT 1",
+            r.bundle_id,
+            r.bundle_hash
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        if other.is_some() {
+            return Err(Error::ReplacementChanged { bundle_id: r.bundle_id.to_owned(), chunk: r.chunk, field: "bundle hash" });
+        }
+        if attempts.len() >= MAX_ATTEMPTS {
+            return Err(refuse_with(format!("it has {MAX_ATTEMPTS} attempts already; no more replacements — look into it on chain")));
+        }
         let mut states: Vec<String> = attempts.iter().map(|a| a.state.clone()).collect();
         if let Some(latest) = attempts.last().filter(|a| a.state == "reserved") {
             if at_ns.saturating_sub(latest.reserved_at_ns) < STALE_RESERVATION_NS {
@@ -434,7 +454,7 @@ impl Store {
         let (chunk, reviewed_at, expires_at) = (chunk_i64(review.chunk), instant_ns(review.reviewed_at)?, instant_ns(review.expires_at)?);
         sqlx::query!(
             "INSERT INTO reviews (review_hash, bundle_id, chunk, replace, unsigned_hex, reviewed_by, reviewed_at_ns, expires_at_ns)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (review_hash) DO NOTHING",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             review.review_hash,
             review.bundle_id,
             chunk,
@@ -450,11 +470,11 @@ impl Store {
         Ok(())
     }
 
-    /// The review kept under `review_hash`, if any.
+    /// The latest review kept under `review_hash`, if any.
     pub async fn review(&self, review_hash: &str) -> Result<Option<StoredReview>> {
         let row = sqlx::query!(
             r#"SELECT review_hash, bundle_id, chunk AS "chunk!", replace, unsigned_hex, reviewed_by, reviewed_at_ns, expires_at_ns
-               FROM reviews WHERE review_hash = ?"#,
+               FROM reviews WHERE review_hash = ? ORDER BY id DESC LIMIT 1"#,
             review_hash
         )
         .fetch_optional(&self.pool)

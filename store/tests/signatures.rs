@@ -110,6 +110,18 @@ async fn a_replacement_with_other_content_or_bundle_is_refused() {
     assert_eq!(store.reserve_signature(speed_up("erc20|to A|amount 1")).await.unwrap().attempt, 1, "a real speed-up is accepted");
 }
 
+/// Red-team finding on issue 8: another bundle written under a signed bundle's id would have
+/// its other chunks signed past the cap (the id's volume was claimed already).
+#[tokio::test]
+async fn another_bundle_under_a_used_id_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("id.db")).await.unwrap();
+    store.reserve_signature(reservation("b-1", 0, "c")).await.unwrap();
+    let other = store.reserve_signature(Reservation { bundle_hash: "0xother", ..reservation("b-1", 1, "c1") }).await;
+    assert!(matches!(other, Err(Error::ReplacementChanged { chunk: 1, field: "bundle hash", .. })), "{other:?}");
+    assert_eq!(store.reserve_signature(reservation("b-1", 1, "c1")).await.unwrap().attempt, 0, "the same bundle's next chunk signs");
+}
+
 /// Issue 8: a signer failing after the reservation left the chunk `reserved` forever and its
 /// nonce allocated: one HSM hiccup blocked every later payout of the wallet.
 #[tokio::test]
@@ -300,8 +312,9 @@ async fn a_store_of_the_previous_schema_keeps_its_registry() {
     assert_eq!(store.broadcast_at("old-1", 0, 0).await.unwrap().as_deref(), Some("2026-12-07T10:05:00Z"));
     assert_eq!(store.signed_volume(day().day_start, day().day_end).await.unwrap(), 250_000_000_000, "the old signature counts in its day");
     assert_eq!(store.peek_nonce("0xabc", "old-2", 0, 0).await.unwrap(), 6, "the old nonce stays taken");
+    // Its binding is empty, so nothing under its id is signed again.
     let again = store.reserve_signature(reservation("old-1", 0, "c")).await.expect_err("signed before");
-    assert!(matches!(again, Error::AlreadySigned { .. }), "{again}");
+    assert!(matches!(again, Error::ReplacementChanged { field: "bundle hash", .. }), "{again}");
     let replaced =
         store.reserve_signature(Reservation { replacement: Some("speed-up"), volume: None, ..reservation("old-1", 0, "c") }).await;
     assert!(matches!(replaced, Err(Error::ReplacementChanged { .. })), "{replaced:?}");

@@ -599,7 +599,10 @@ async fn sign_reserved(
     let (hash, raw, document) = match signed {
         Ok(signed) => signed,
         Err(error) => {
-            store.abandon_signature(bundle_id, chunk, reserved.attempt, &error.to_string(), Timestamp::now()).await?;
+            // The signer's error is what the operator must see. Should the store fail to
+            // record the abandonment too, the reservation turns stale and the chunk's next
+            // reservation abandons it (`STALE_RESERVATION_NS`).
+            let _ = store.abandon_signature(bundle_id, chunk, reserved.attempt, &error.to_string(), Timestamp::now()).await;
             return Err(error);
         }
     };

@@ -12,6 +12,8 @@ use clubgate_chain::approval::{approve, Approval, PayoutBundle};
 use clubgate_chain::ledger::LedgerDevice;
 use clubgate_chain::signer::{HashSigner, Profile, SignerSpec};
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Result};
 
 /// The PKCS#11 module to load (default: SoftHSM2's).
@@ -24,17 +26,25 @@ pub const PKCS11_PIN_ENV: &str = "CLUBGATE_PKCS11_PIN";
 pub const KEYCHAIN_SERVICE: &str = "ClubGate Desk PKCS#11 PIN";
 
 /// The PIN of a PKCS#11 token: from the OS keychain, else from `$CLUBGATE_PKCS11_PIN`.
-fn token_pin(token: &str, key: &str) -> Result<String> {
+fn token_pin(token: &str, key: &str) -> Result<Zeroizing<String>> {
     if let Ok(entry) = keyring::Entry::new(KEYCHAIN_SERVICE, token) {
         if let Ok(pin) = entry.get_password() {
-            return Ok(pin);
+            return Ok(Zeroizing::new(pin));
         }
     }
-    std::env::var(PKCS11_PIN_ENV).map_err(|_| {
+    std::env::var(PKCS11_PIN_ENV).map(Zeroizing::new).map_err(|_| {
         Error::Refused(format!(
             "signer pkcs11:{token}/{key}: no PIN for token {token:?} in the OS keychain; store it with `clubgate keychain set-pin --token {token}` (or set {PKCS11_PIN_ENV} where no keychain runs)"
         ))
     })
+}
+
+/// Forgets a token's PIN in the OS keychain, if it is there: an approver's token PIN is
+/// never kept (an earlier version kept them), so approving removes it.
+fn forget_pin(token: &str) {
+    if let Ok(entry) = keyring::Entry::new(KEYCHAIN_SERVICE, token) {
+        let _ = entry.delete_credential();
+    }
 }
 
 /// Stores a token's PIN in the OS keychain.
@@ -120,6 +130,7 @@ pub async fn approve_with(spec: &str, profile: Profile, bundle: &PayoutBundle, p
                     "approving with pkcs11:{token}/{key} needs the PIN of token {token:?}, typed by its approver now; it is never taken from the keychain"
                 ))
             })?;
+            forget_pin(&token);
             let signer = open_pkcs11_verified(&token, &key, pin)?;
             Ok(approve(bundle, signer.as_ref())?)
         }

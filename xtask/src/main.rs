@@ -128,21 +128,42 @@ fn test() -> Result<(), String> {
 fn packaged_build_has_no_dev_signer() -> Result<(), String> {
     run(cargo().args(["build", "-p", "clubgate-cli"]))?;
     let clubgate = target_dir().join("debug").join("clubgate");
-    let args = ["signer", "address", "--signer", "dev:file:/nonexistent", "--profile", "dev", "--json"];
-    eprintln!("xtask$ {} {}", clubgate.display(), args.join(" "));
-    let output = Command::new(&clubgate).args(args).output().map_err(|e| format!("cannot start {}: {e}", clubgate.display()))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    // Exit code 2 alone would also be a missing key file: the stable error code of the JSON
-    // error (`{"error":{"code":…}}`) tells them apart.
-    if output.status.code() != Some(2) || !stderr.contains(r#""code":"no_dev_signer""#) {
-        return Err(format!(
-            "a packaged build (cargo build -p clubgate-cli) must have no development signer, but `clubgate {}` exited with {:?}: {}",
-            args.join(" "),
-            output.status.code(),
-            stderr.trim()
-        ));
+    // Exit code 2 alone would also be a missing file: the stable error code of the JSON error
+    // (`{"error":{"code":…}}`) tells them apart.
+    let cases: [(&[&str], &str); 2] = [
+        (&["signer", "address", "--signer", "dev:file:/nonexistent", "--profile", "dev", "--json"], "no_dev_signer"),
+        (
+            &[
+                "--db",
+                "/nonexistent/x.db",
+                "sign",
+                "--treasury",
+                "t.toml",
+                "--bundle",
+                "b.json",
+                "--chunk",
+                "0",
+                "--review",
+                "0x00",
+                "--json",
+            ],
+            "db_override",
+        ),
+    ];
+    for (args, code) in cases {
+        eprintln!("xtask$ {} {}", clubgate.display(), args.join(" "));
+        let output = Command::new(&clubgate).args(args).output().map_err(|e| format!("cannot start {}: {e}", clubgate.display()))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.code() != Some(2) || !stderr.contains(&format!(r#""code":"{code}""#)) {
+            return Err(format!(
+                "a packaged build (cargo build -p clubgate-cli) must refuse `clubgate {}` with {code}, but it exited with {:?}: {}",
+                args.join(" "),
+                output.status.code(),
+                stderr.trim()
+            ));
+        }
     }
-    eprintln!("xtask: a packaged build has no development signer");
+    eprintln!("xtask: a packaged build has no development signer and takes no --db for signing");
     Ok(())
 }
 
