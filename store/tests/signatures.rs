@@ -122,6 +122,44 @@ async fn another_bundle_under_a_used_id_is_refused() {
     assert_eq!(store.reserve_signature(reservation("b-1", 1, "c1")).await.unwrap().attempt, 0, "the same bundle's next chunk signs");
 }
 
+/// Red-team finding on issue 8: the same bytes reviewed again (same nonce, same policy fees)
+/// have the same hash; the new review, not the first one's expiry, is in force.
+#[tokio::test]
+async fn reviewing_the_same_bytes_again_renews_the_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("rv.db")).await.unwrap();
+    let review = |at: &str, expires: &str| clubgate_store::StoredReview {
+        review_hash: "0xsame".into(),
+        bundle_id: "b-1".into(),
+        chunk: 0,
+        replace: None,
+        unsigned_hex: "0x02".into(),
+        reviewed_by: "A".into(),
+        reviewed_at: at.parse().unwrap(),
+        expires_at: expires.parse().unwrap(),
+    };
+    store.insert_review(&review("2026-12-07T10:00:00Z", "2026-12-07T10:10:00Z")).await.unwrap();
+    store.insert_review(&review("2026-12-07T11:00:00Z", "2026-12-07T11:10:00Z")).await.unwrap();
+    let latest = store.review("0xsame").await.unwrap().unwrap();
+    assert_eq!(latest.expires_at, "2026-12-07T11:10:00Z".parse::<Timestamp>().unwrap());
+    assert!(store.review("0xother").await.unwrap().is_none());
+}
+
+/// A chunk has at most `MAX_ATTEMPTS` attempts: speed-ups cannot raise its fees forever.
+#[tokio::test]
+async fn a_chunk_has_a_bounded_number_of_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("max.db")).await.unwrap();
+    for attempt in 0..clubgate_store::MAX_ATTEMPTS {
+        let replacement = (attempt > 0).then_some("speed-up");
+        let reserved = store.reserve_signature(Reservation { replacement, ..reservation("b-1", 0, "c") }).await.unwrap();
+        assert_eq!(reserved.attempt as usize, attempt);
+        store.record_signature("b-1", 0, reserved.attempt, "0xh", "0x02", now()).await.unwrap();
+    }
+    let over = store.reserve_signature(Reservation { replacement: Some("speed-up"), ..reservation("b-1", 0, "c") }).await;
+    assert!(matches!(over, Err(Error::SignRefused { .. })), "{over:?}");
+}
+
 /// Issue 8: a signer failing after the reservation left the chunk `reserved` forever and its
 /// nonce allocated: one HSM hiccup blocked every later payout of the wallet.
 #[tokio::test]
