@@ -18,6 +18,7 @@ const ALLOWED_COMMANDS = new Set([
   "approve_bundle",
   "review_chunk",
   "sign_chunk",
+  "review_canary",
   "sign_canary",
   "mark_broadcast",
   "import_approval",

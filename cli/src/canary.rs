@@ -1,5 +1,5 @@
-//! `clubgate canary sign|status`: the day's canary payouts — one token from each canary
-//! wallet to its check address — and `clubgate signer address`, which prints the addresses
+//! `clubgate canary review|sign|status`: the day's canary payouts — one token from each
+//! canary wallet to its check address, reviewed as exact bytes, then signed — and `clubgate signer address`, which prints the addresses
 //! a key has on both networks (for writing the treasury file).
 
 use std::path::PathBuf;
@@ -21,6 +21,31 @@ use crate::payout::TokenArg;
 use crate::tx::{fixed_hex, open_signer, ProfileArg};
 
 #[derive(Args)]
+pub(crate) struct CanaryReviewArgs {
+    /// The treasury file (wallets, check addresses, tokens, chain settings).
+    #[arg(long)]
+    treasury: PathBuf,
+    /// The canary wallet's id.
+    #[arg(long)]
+    wallet: String,
+    /// USDT (default) or USDC.
+    #[arg(long, value_enum, default_value = "USDT")]
+    token: TokenArg,
+    /// ERC-20: the wallet's pending nonce on chain, used only for a wallet new to the store.
+    #[arg(long, default_value_t = 0)]
+    pending_nonce: u64,
+    /// TRC-20: reference block bytes (2 bytes hex).
+    #[arg(long)]
+    ref_block_bytes: Option<String>,
+    /// TRC-20: reference block hash bytes (8 bytes hex).
+    #[arg(long)]
+    ref_block_hash: Option<String>,
+    /// Who reviews.
+    #[arg(long)]
+    who: String,
+}
+
+#[derive(Args)]
 pub(crate) struct CanarySignArgs {
     /// The treasury file (wallets, check addresses, tokens, chain settings).
     #[arg(long)]
@@ -31,18 +56,12 @@ pub(crate) struct CanarySignArgs {
     /// USDT (default) or USDC.
     #[arg(long, value_enum, default_value = "USDT")]
     token: TokenArg,
+    /// The review hash `canary review` printed: exactly those bytes are signed.
+    #[arg(long)]
+    review: String,
     /// production (default) or dev (a development key named by the treasury file).
     #[arg(long, value_enum, default_value = "production")]
     profile: ProfileArg,
-    /// ERC-20: the wallet's pending nonce on chain, used only for a wallet new to the store.
-    #[arg(long, default_value_t = 0)]
-    pending_nonce: u64,
-    /// TRC-20: reference block bytes (2 bytes hex).
-    #[arg(long)]
-    ref_block_bytes: Option<String>,
-    /// TRC-20: reference block hash bytes (8 bytes hex).
-    #[arg(long)]
-    ref_block_hash: Option<String>,
 }
 
 #[derive(Args)]
@@ -62,21 +81,50 @@ pub(crate) struct SignerAddressArgs {
     profile: ProfileArg,
 }
 
+pub(crate) async fn run_review(args: &CanaryReviewArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
+    let treasury = read_treasury(&args.treasury)?;
+    let store = open_signing_store(db).await?;
+    let launch = store.require_settings().await?.launch()?;
+    let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
+        (Some(bytes), Some(hash)) => Some((fixed_hex(bytes, "ref-block-bytes")?, fixed_hex(hash, "ref-block-hash")?)),
+        (None, None) => None,
+        _ => return Err(Error::Input("give both --ref-block-bytes and --ref-block-hash".to_owned())),
+    };
+    let who = args.who.trim();
+    if who.is_empty() {
+        return Err(Error::Input("--who must name the person reviewing".to_owned()));
+    }
+    let request = flow::CanaryReviewRequest {
+        wallet: &args.wallet,
+        token: args.token.token(),
+        input: flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block },
+        reviewed_by: who,
+        now: Timestamp::now(),
+    };
+    let review = flow::review_canary(&store, flow::Policy { treasury: &treasury, launch: &launch }, request).await?;
+    let decoded = crate::decode::decoded_document(&review.unsigned_hex)?;
+    let document = json!({
+        "wallet": args.wallet,
+        "review_hash": review.review_hash,
+        "unsigned": review.unsigned_hex,
+        "expires_at": review.expires_at.to_string(),
+        "decoded": decoded,
+    });
+    if json_out {
+        return print_json(&document);
+    }
+    println!("canary payout of {}: review {}", args.wallet, review.review_hash);
+    println!("{}", serde_json::to_string_pretty(&decoded)?);
+    println!("sign before {} with --review {}", review.expires_at, review.review_hash);
+    Ok(())
+}
+
 pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
     let treasury = read_treasury(&args.treasury)?;
     let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
     let store = open_signing_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
-    let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
-        (Some(bytes), Some(hash)) => Some((fixed_hex(bytes, "ref-block-bytes")?, fixed_hex(hash, "ref-block-hash")?)),
-        _ => None,
-    };
-    let request = flow::CanaryRequest {
-        wallet: &wallet.id,
-        token: args.token.token(),
-        input: flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block },
-        now: Timestamp::now(),
-    };
+    let request = flow::CanaryRequest { wallet: &wallet.id, token: args.token.token(), review_hash: &args.review, now: Timestamp::now() };
     let keys = ConfiguredKeys { profile: args.profile.into() };
     let signed = flow::sign_canary(&store, flow::Policy { treasury: &treasury, launch: &launch }, &keys, request).await?;
     let mut document = signed.document;
@@ -85,6 +133,7 @@ pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&
     document["check_address"] = json!(wallet.check_address.map(|a| a.to_string()));
     document["amount"] = json!(CANARY_AMOUNT_BASE_UNITS as u64);
     document["bundle_id"] = json!(signed.bundle_id);
+    document["review_hash"] = json!(signed.signing_hash);
     if json_out {
         return print_json(&document);
     }

@@ -82,7 +82,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CanaryCommand {
-    /// Sign the day's canary payout of a canary wallet.
+    /// Review the day's canary payout of a canary wallet: its exact unsigned bytes.
+    Review(crate::canary::CanaryReviewArgs),
+    /// Sign the reviewed canary payout of a canary wallet.
     Sign(crate::canary::CanarySignArgs),
     /// The day's canary payouts per network.
     Status(crate::canary::CanaryStatusArgs),
@@ -475,6 +477,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             crate::tx::run_set_pin(&token, json)
         }
         Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
+        Command::Canary(CanaryCommand::Review(args)) => crate::canary::run_review(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Sign(args)) => crate::canary::run_sign(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Status(args)) => crate::canary::run_status(&args, json, cli.db.as_deref()).await,
         Command::Signer(SignerCommand::Address(args)) => crate::canary::run_address(&args, json),

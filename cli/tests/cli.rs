@@ -828,10 +828,25 @@ fn with_a_treasury_file_payouts_and_canaries_are_signed_by_hsm_keys_through_the_
     assert_eq!(error_code(&moved), "launch_locked");
     ok(&["launch", "set", "--t0", &t0, "--who", "Irina (IC)", "--ic-reason", "re-saved, unchanged", "--json"], "");
 
-    // Canary payouts: one per wallet and day, no T0 flag (the launch record rules).
-    ok(&["canary", "sign", "--treasury", &treasury, "--wallet", "canary-erc20", "--json"], "");
-    assert_eq!(error_code(&run(&["canary", "sign", "--treasury", &treasury, "--wallet", "canary-erc20", "--json"], "")), "already_signed");
-    assert_eq!(error_code(&run(&["canary", "sign", "--treasury", &treasury, "--wallet", "hot-erc20-1", "--json"], "")), "source_wallet");
+    // Canary payouts: reviewed, then exactly those bytes signed; one per wallet and day, no T0
+    // flag (the launch record rules).
+    let canary_review = ok(&["canary", "review", "--treasury", &treasury, "--wallet", "canary-erc20", "--who", "Lead", "--json"], "");
+    assert_eq!(
+        (canary_review["decoded"]["amount"].as_u64(), canary_review["decoded"]["network"].as_str()),
+        (Some(1_000_000), Some("erc20"))
+    );
+    let canary_hash = canary_review["review_hash"].as_str().unwrap();
+    let canary_sign =
+        |wallet: &str, hash: &str| run(&["canary", "sign", "--treasury", &treasury, "--wallet", wallet, "--review", hash, "--json"], "");
+    assert_eq!(error_code(&canary_sign("canary-erc20", "0x00")), "review_missing");
+    assert_eq!(error_code(&canary_sign("canary-trc20", canary_hash)), "review_mismatch", "another wallet's review");
+    let signed_canary = canary_sign("canary-erc20", canary_hash);
+    assert!(signed_canary.status.success(), "{}", String::from_utf8_lossy(&signed_canary.stderr));
+    let signed_canary: Value = serde_json::from_slice(&signed_canary.stdout).unwrap();
+    assert_eq!(signed_canary["review_hash"].as_str(), Some(canary_hash));
+    assert_eq!(error_code(&canary_sign("canary-erc20", canary_hash)), "already_signed");
+    let hot_review = run(&["canary", "review", "--treasury", &treasury, "--wallet", "hot-erc20-1", "--who", "Lead", "--json"], "");
+    assert_eq!(error_code(&hot_review), "source_wallet");
     let status = ok(&["canary", "status", "--treasury", &treasury, "--json"], "");
     let erc_canary = status["canaries"].as_array().unwrap().iter().find(|c| c["network"] == "erc20").unwrap();
     assert_eq!(erc_canary["status"], "signed");

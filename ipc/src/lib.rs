@@ -617,6 +617,9 @@ pub struct ApprovalImport {
 pub struct CanaryRequest {
     /// The canary wallet's id.
     pub wallet: String,
-    /// Chain fields.
+    /// Review: the chain fields.
     pub chain: ChainInput,
+    /// Sign: the review hash of today's canary bytes (what its review showed). Review: "".
+    #[serde(default)]
+    pub review_hash: String,
 }

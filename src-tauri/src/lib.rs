@@ -44,6 +44,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::approve_bundle,
             commands::payout::review_chunk,
             commands::payout::sign_chunk,
+            commands::payout::review_canary,
             commands::payout::sign_canary,
             commands::payout::mark_broadcast,
             commands::payout::import_approval,

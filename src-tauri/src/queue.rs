@@ -414,14 +414,36 @@ impl Service {
         self.payout_queue().await
     }
 
-    /// Signs the day's canary payout of a canary wallet with its configured key.
+    /// Reviews the day's canary payout of a canary wallet: its exact unsigned bytes.
+    pub async fn review_canary(&self, request: &CanaryRequest) -> Result<ReviewView> {
+        let treasury = self.treasury()?;
+        let launch = self.launch().await?;
+        let review = flow::CanaryReviewRequest {
+            wallet: &request.wallet,
+            token: Token::Usdt,
+            input: operator_input(&request.chain)?,
+            reviewed_by: "ClubGate Desk",
+            now: Timestamp::now(),
+        };
+        let review = flow::review_canary(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, review).await?;
+        Ok(ReviewView {
+            bundle_id: request.wallet.clone(),
+            chunk: 0,
+            decoded: crate::payouts::decode(&review.unsigned_hex)?,
+            review_hash: review.review_hash,
+            expires_at: review.expires_at.to_string(),
+            replace: String::new(),
+        })
+    }
+
+    /// Signs exactly the reviewed canary payout of a canary wallet with its configured key.
     pub async fn sign_canary(&self, request: &CanaryRequest) -> Result<TreasuryView> {
         let treasury = self.treasury()?;
         let launch = self.launch().await?;
         let canary = flow::CanaryRequest {
             wallet: &request.wallet,
             token: Token::Usdt,
-            input: operator_input(&request.chain)?,
+            review_hash: request.review_hash.trim(),
             now: Timestamp::now(),
         };
         flow::sign_canary(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, canary).await?;

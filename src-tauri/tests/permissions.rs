@@ -31,7 +31,7 @@ fn handlers_permissions_capability_and_isolation_list_the_same_commands() {
         quoted(item).map(|p| p.trim_start_matches("allow-").replace('-', "_"))
     });
     let isolation = names(&read("../isolation/index.js"), "new Set([", "]", quoted);
-    assert!(handlers.len() >= 18, "{handlers:?}");
+    assert!(handlers.len() >= 19, "{handlers:?}");
     assert_eq!(generated, handlers, "build.rs permissions vs registered handlers");
     assert_eq!(granted, handlers, "capabilities/main.json grants vs registered handlers");
     assert_eq!(isolation, handlers, "isolation/index.js allow-list vs registered handlers");

@@ -179,17 +179,29 @@ async fn the_payout_queue_approves_with_each_approvers_pin_signs_the_reviewed_by
     let queue = service.sign_chunk(&sign(&id, 1, &review1.review_hash)).await.unwrap();
     assert_eq!(field(queue[0].chunks[1].decoded.as_ref().unwrap(), "Nonce"), "1");
 
-    // Canary payouts: one token per network to the check address, once a day.
-    let canary = |wallet: &str, chain: ChainInput| CanaryRequest { wallet: wallet.into(), chain };
+    // Canary payouts: reviewed, then exactly those bytes signed; one token per network to the
+    // check address, once a day.
+    let canary = |wallet: &str, chain: ChainInput, review_hash: &str| CanaryRequest {
+        wallet: wallet.into(),
+        chain,
+        review_hash: review_hash.into(),
+    };
     let no_ref = ChainInput { pending_nonce: String::new(), ref_block_bytes: String::new(), ref_block_hash: String::new() };
-    let after = service.sign_canary(&canary("canary-erc20", no_ref.clone())).await.unwrap();
+    let erc_review = service.review_canary(&canary("canary-erc20", no_ref.clone(), "")).await.unwrap();
+    assert_eq!(field(&erc_review.decoded, "Amount"), "1 (1000000 base units)");
+    assert_eq!(code(service.sign_canary(&canary("canary-erc20", no_ref.clone(), "")).await.unwrap_err()), "review_missing");
+    let after = service.sign_canary(&canary("canary-erc20", no_ref.clone(), &erc_review.review_hash)).await.unwrap();
     let erc = after.canaries.iter().find(|c| c.network == "erc20").unwrap();
     assert_eq!(erc.status, "signed");
     assert_eq!(field(erc.decoded.as_ref().unwrap(), "Amount"), "1 (1000000 base units)");
     assert_eq!(field(erc.decoded.as_ref().unwrap(), "To"), erc.check_address);
-    assert_eq!(code(service.sign_canary(&canary("canary-trc20", no_ref)).await.unwrap_err()), "invalid_input");
-    service.sign_canary(&canary("canary-trc20", chunk("", 0).chain)).await.unwrap();
-    assert_eq!(code(service.sign_canary(&canary("canary-erc20", chunk("", 0).chain)).await.unwrap_err()), "already_signed");
+    assert_eq!(code(service.review_canary(&canary("canary-trc20", no_ref, "")).await.unwrap_err()), "invalid_input");
+    let trc_review = service.review_canary(&canary("canary-trc20", chunk("", 0).chain, "")).await.unwrap();
+    service.sign_canary(&canary("canary-trc20", chunk("", 0).chain, &trc_review.review_hash)).await.unwrap();
+    assert_eq!(
+        code(service.sign_canary(&canary("canary-erc20", chunk("", 0).chain, &erc_review.review_hash)).await.unwrap_err()),
+        "already_signed"
+    );
 
     // The phase cap: 400,000 + 1 + 1 signed; 199,998 more fits exactly, one unit more does not.
     let approve_both = |bundle_id: &str| {

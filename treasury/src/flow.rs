@@ -453,29 +453,7 @@ pub async fn review_chunk(store: &Store, policy: Policy<'_>, request: ReviewRequ
         Variable::Fresh { input, now },
     )
     .await?;
-    let lifetime = now.checked_add(REVIEW_LIFETIME_S.seconds()).map_err(|e| Error::Refused(e.to_string()))?;
-    let expires_at = match built.expiration_ms {
-        Some(ms) => Timestamp::from_millisecond(ms).map_err(|e| Error::Refused(e.to_string()))?.min(lifetime),
-        None => lifetime,
-    };
-    let review_hash = built.hash.to_string();
-    let unsigned_hex = match network {
-        Network::Erc20 => format!("0x{}", hex_of(&built.bytes)),
-        Network::Trc20 => hex_of(&built.bytes),
-    };
-    store
-        .insert_review(&StoredReview {
-            review_hash: review_hash.clone(),
-            bundle_id: bundle.bundleId.clone(),
-            chunk,
-            replace: replace.map(|r| r.reason().to_owned()),
-            unsigned_hex: unsigned_hex.clone(),
-            reviewed_by: reviewed_by.to_owned(),
-            reviewed_at: now,
-            expires_at,
-        })
-        .await?;
-    Ok(Review { review_hash, unsigned_hex, expires_at })
+    keep_review(store, &bundle.bundleId, chunk, replace, network, &built, reviewed_by, now).await
 }
 
 /// What one signature needs besides the policy.
@@ -502,27 +480,8 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     let SignRequest { bundle, approvals, chunk, review_hash, now } = request;
     let (network, wallet) = check_policy(policy, bundle)?;
     check_approvals(policy.treasury, bundle, approvals)?;
-    let review = store.review(review_hash.trim()).await?.ok_or_else(|| {
-        review_error("review_missing", format!("no review {review_hash} in this store; review chunk {chunk} first and sign what it shows"))
-    })?;
-    if review.bundle_id != bundle.bundleId || review.chunk != chunk {
-        return Err(review_error(
-            "review_mismatch",
-            format!(
-                "review {review_hash} is of chunk {} of bundle {}, not chunk {chunk} of {}",
-                review.chunk, review.bundle_id, bundle.bundleId
-            ),
-        ));
-    }
-    if now >= review.expires_at {
-        return Err(review_error(
-            "review_expired",
-            format!("review {review_hash} expired at {}; review the chunk again", review.expires_at),
-        ));
-    }
+    let (review, reviewed) = review_in_force(store, &bundle.bundleId, chunk, review_hash, now).await?;
     let replace = review.replace.as_deref().map(Replace::parse).transpose()?;
-    let reviewed = hex::decode(review.unsigned_hex.trim_start_matches("0x"))
-        .map_err(|_| review_error("review_mismatch", "the stored review is not hex".to_owned()))?;
     let amount = chunk_amount(bundle, chunk)?;
     let token = Token::parse(&bundle.token)?;
     let source = Destination::parse(network, &bundle.source)?;
@@ -660,25 +619,17 @@ pub fn canary_bundle_id(wallet: &Wallet, day: jiff::civil::Date) -> String {
     format!("canary:{}:{day}", wallet.id)
 }
 
-/// What a canary payout needs.
-#[derive(Debug, Clone, Copy)]
-pub struct CanaryRequest<'a> {
-    /// The canary wallet's id.
-    pub wallet: &'a str,
-    /// The token.
-    pub token: Token,
-    /// The operator's input.
-    pub input: OperatorInput,
-    /// The instant of signing.
-    pub now: Timestamp,
+/// The canary wallet, its check address, the token contract and the day's registry id.
+struct CanaryParts<'a> {
+    wallet: &'a Wallet,
+    check: Destination,
+    contract: Destination,
+    bundle_id: String,
+    day_start: Timestamp,
+    day_end: Timestamp,
 }
 
-/// Signs the day's canary payout of a canary wallet: exactly one token to the wallet's own
-/// check address (allow-listed), through the never-sign-twice registry. No quorum (the
-/// destination is our own) and no phase cap (canaries run before T0 by design), but counted
-/// in the day's volume; everything else is refused.
-pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: CanaryRequest<'_>) -> Result<SignedChunk> {
-    let CanaryRequest { wallet, token, input, now } = request;
+fn canary_parts<'a>(policy: Policy<'a>, wallet: &str, token: Token, now: Timestamp) -> Result<CanaryParts<'a>> {
     let wallet = policy.treasury.wallet(wallet)?;
     if wallet.kind != WalletKind::Canary {
         return Err(policy_error(
@@ -690,43 +641,164 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
     policy.treasury.allow_list.check(check)?;
     let contract = policy.treasury.token_contract(wallet.network, token)?;
     let (day, day_start, day_end) = business_day(policy.launch, now)?;
-    let bundle_id = canary_bundle_id(wallet, day);
+    Ok(CanaryParts { wallet, check, contract, bundle_id: canary_bundle_id(wallet, day), day_start, day_end })
+}
+
+/// What a canary review needs.
+#[derive(Debug, Clone, Copy)]
+pub struct CanaryReviewRequest<'a> {
+    /// The canary wallet's id.
+    pub wallet: &'a str,
+    /// The token.
+    pub token: Token,
+    /// The operator's input.
+    pub input: OperatorInput,
+    /// Who reviews.
+    pub reviewed_by: &'a str,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Reviews the day's canary payout of a canary wallet: the exact unsigned bytes of one token
+/// to its check address, kept under their signing hash, as for a payout chunk.
+pub async fn review_canary(store: &Store, policy: Policy<'_>, request: CanaryReviewRequest<'_>) -> Result<Review> {
+    let CanaryReviewRequest { wallet, token, input, reviewed_by, now } = request;
+    let parts = canary_parts(policy, wallet, token, now)?;
     let built = build(
         store,
         policy,
-        &bundle_id,
-        &wallet.address,
-        check,
-        contract,
+        &parts.bundle_id,
+        &parts.wallet.address,
+        parts.check,
+        parts.contract,
         CANARY_AMOUNT_BASE_UNITS,
         0,
         None,
         Variable::Fresh { input, now },
     )
     .await?;
-    let source_text = wallet.address.to_string();
-    let nonce = match &built.transfer {
-        Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: input.pending_nonce, expected: transfer.nonce }),
-        Unsigned::Trc20(_) => None,
+    keep_review(store, &parts.bundle_id, 0, None, parts.wallet.network, &built, reviewed_by, now).await
+}
+
+/// Keeps a review of built bytes; the review ends after [`REVIEW_LIFETIME_S`] or with the
+/// TRC-20 transaction's expiry, whichever comes first.
+#[allow(clippy::too_many_arguments)]
+async fn keep_review(
+    store: &Store,
+    bundle_id: &str,
+    chunk: u32,
+    replace: Option<Replace>,
+    network: Network,
+    built: &Built,
+    reviewed_by: &str,
+    now: Timestamp,
+) -> Result<Review> {
+    let lifetime = now.checked_add(REVIEW_LIFETIME_S.seconds()).map_err(|e| Error::Refused(e.to_string()))?;
+    let expires_at = match built.expiration_ms {
+        Some(ms) => Timestamp::from_millisecond(ms).map_err(|e| Error::Refused(e.to_string()))?.min(lifetime),
+        None => lifetime,
     };
     let review_hash = built.hash.to_string();
+    let unsigned_hex = match network {
+        Network::Erc20 => format!("0x{}", hex_of(&built.bytes)),
+        Network::Trc20 => hex_of(&built.bytes),
+    };
+    store
+        .insert_review(&StoredReview {
+            review_hash: review_hash.clone(),
+            bundle_id: bundle_id.to_owned(),
+            chunk,
+            replace: replace.map(|r| r.reason().to_owned()),
+            unsigned_hex: unsigned_hex.clone(),
+            reviewed_by: reviewed_by.to_owned(),
+            reviewed_at: now,
+            expires_at,
+        })
+        .await?;
+    Ok(Review { review_hash, unsigned_hex, expires_at })
+}
+
+/// The review `review_hash` of chunk `chunk` of `bundle_id`, in force at `now`, and its bytes.
+async fn review_in_force(store: &Store, bundle_id: &str, chunk: u32, review_hash: &str, now: Timestamp) -> Result<(StoredReview, Vec<u8>)> {
+    let review = store.review(review_hash.trim()).await?.ok_or_else(|| {
+        review_error("review_missing", format!("no review {review_hash} in this store; review chunk {chunk} first and sign what it shows"))
+    })?;
+    if review.bundle_id != bundle_id || review.chunk != chunk {
+        return Err(review_error(
+            "review_mismatch",
+            format!("review {review_hash} is of chunk {} of {}, not chunk {chunk} of {bundle_id}", review.chunk, review.bundle_id),
+        ));
+    }
+    if now >= review.expires_at {
+        return Err(review_error("review_expired", format!("review {review_hash} expired at {}; review again", review.expires_at)));
+    }
+    let bytes = hex::decode(review.unsigned_hex.trim_start_matches("0x"))
+        .map_err(|_| review_error("review_mismatch", "the stored review is not hex".to_owned()))?;
+    Ok((review, bytes))
+}
+
+/// What signing a canary payout needs.
+#[derive(Debug, Clone, Copy)]
+pub struct CanaryRequest<'a> {
+    /// The canary wallet's id.
+    pub wallet: &'a str,
+    /// The token.
+    pub token: Token,
+    /// The signing hash of today's reviewed canary bytes.
+    pub review_hash: &'a str,
+    /// The instant of signing.
+    pub now: Timestamp,
+}
+
+/// Signs the day's canary payout of a canary wallet — exactly the reviewed bytes of one
+/// token to the wallet's own check address (allow-listed) — through the never-sign-twice
+/// registry. No quorum (the destination is our own) and no phase cap (canaries run before T0
+/// by design), but counted in the day's volume; everything else is refused.
+pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: CanaryRequest<'_>) -> Result<SignedChunk> {
+    let CanaryRequest { wallet, token, review_hash, now } = request;
+    let parts = canary_parts(policy, wallet, token, now)?;
+    let (review, reviewed) = review_in_force(store, &parts.bundle_id, 0, review_hash, now).await?;
+    let built = build(
+        store,
+        policy,
+        &parts.bundle_id,
+        &parts.wallet.address,
+        parts.check,
+        parts.contract,
+        CANARY_AMOUNT_BASE_UNITS,
+        0,
+        None,
+        Variable::Reviewed(&reviewed),
+    )
+    .await?;
+    if built.hash.to_string() != review.review_hash || built.bytes != reviewed {
+        return Err(review_error(
+            "review_mismatch",
+            format!("the canary bytes of {} would differ from the reviewed ones ({review_hash}); review again", parts.wallet.id),
+        ));
+    }
+    let source_text = parts.wallet.address.to_string();
+    let nonce = match &built.transfer {
+        Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce }),
+        Unsigned::Trc20(_) => None,
+    };
     let content = built.content.clone();
     let reservation = Reservation {
         kind: SignatureKind::Canary,
-        bundle_id: &bundle_id,
+        bundle_id: &parts.bundle_id,
         chunk: 0,
-        network: network_id(wallet.network),
+        network: network_id(parts.wallet.network),
         amount: CANARY_AMOUNT_BASE_UNITS,
         bundle_hash: "canary",
         content: &content,
         signer: &source_text,
         replacement: None,
-        review_hash: &review_hash,
-        volume: Some(VolumeClaim { day_start, day_end, amount: CANARY_AMOUNT_BASE_UNITS, cap: None }),
+        review_hash: &review.review_hash,
+        volume: Some(VolumeClaim { day_start: parts.day_start, day_end: parts.day_end, amount: CANARY_AMOUNT_BASE_UNITS, cap: None }),
         nonce,
         at: now,
     };
-    sign_reserved(store, reservation, keys, wallet, &built, wallet.network, now).await
+    sign_reserved(store, reservation, keys, parts.wallet, &built, parts.wallet.network, now).await
 }
 
 /// The day's canary payout of one canary wallet.

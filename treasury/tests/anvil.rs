@@ -111,9 +111,18 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
     assert_eq!(anvil.token_balance(token, hot.address()), U256::from(200_000_000_000u64));
 
     // The day's canary payout: one token to the check address.
-    let canary_payout =
-        flow::CanaryRequest { wallet: &canary_wallet.id, token: Token::Usdt, input: OperatorInput::default(), now: jiff::Timestamp::now() };
+    let now = jiff::Timestamp::now();
+    let review = flow::CanaryReviewRequest {
+        wallet: &canary_wallet.id,
+        token: Token::Usdt,
+        input: OperatorInput::default(),
+        reviewed_by: "Treasury lead",
+        now,
+    };
+    let review = flow::review_canary(&store, policy, review).await.unwrap();
+    let canary_payout = flow::CanaryRequest { wallet: &canary_wallet.id, token: Token::Usdt, review_hash: &review.review_hash, now };
     let signed = flow::sign_canary(&store, policy, &keys, canary_payout).await.unwrap();
+    assert_eq!(signed.signing_hash, review.review_hash, "the canary bytes signed are the reviewed ones");
     assert_eq!(anvil.send(&alloy::primitives::hex::decode(&signed.raw).unwrap())["status"], "0x1");
     let check: Address = canary_wallet.check_address.unwrap().to_string().parse().unwrap();
     assert_eq!(anvil.token_balance(token, check), U256::from(1_000_000u64));

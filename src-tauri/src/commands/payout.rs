@@ -59,6 +59,12 @@ pub(crate) async fn sign_chunk(service: State<'_, Service>, request: ChunkReques
     service.sign_chunk(&request).await
 }
 
+/// Reviews the day's canary payout of a canary wallet: its exact unsigned bytes, decoded.
+#[tauri::command]
+pub(crate) async fn review_canary(service: State<'_, Service>, request: CanaryRequest) -> Result<ReviewView> {
+    service.review_canary(&request).await
+}
+
 /// Signs the day's canary payout of a canary wallet.
 #[tauri::command]
 pub(crate) async fn sign_canary(service: State<'_, Service>, request: CanaryRequest) -> Result<TreasuryView> {
