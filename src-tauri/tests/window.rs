@@ -591,11 +591,22 @@ async fn the_launch_ic_walks_the_real_window() {
         "Phase volume left today: canary (≤30% of the daily target) — 600000 / 0 signed today"
     );
     chain_fields(&client).await;
-    // Canary payouts first: 1 USDT per network, status per network.
-    click(&client, ".canary[data-network='erc20'] .send").await;
-    wait_for(&client, ".canary[data-network='erc20'][data-status='signed']").await;
-    click(&client, ".canary[data-network='trc20'] .send").await;
-    wait_for(&client, ".canary[data-network='trc20'][data-status='signed']").await;
+    // Canary payouts first: 1 USDT per network, reviewed as exact bytes, then exactly those
+    // signed (Sign stays disabled until the review), status per network.
+    for network in ["erc20", "trc20"] {
+        let row = format!(".canary[data-network='{network}']");
+        assert_eq!(
+            attr(&client, &format!("{row} .send"), "disabled").await.as_deref(),
+            Some("true"),
+            "no canary signature before its review"
+        );
+        click(&client, &format!("{row} .review")).await;
+        let review = wait_text(&client, &format!("{row} + .review-row"), "1 (1000000 base units)").await;
+        let hash = text(&client, &format!("{row} + .review-row .review-hash")).await;
+        assert!(review.contains(&hash) && hash.starts_with("0x") && hash.len() == 66, "{hash}");
+        click(&client, &format!("{row} .send")).await;
+        wait_for(&client, &format!(".canary[data-network='{network}'][data-status='signed']")).await;
+    }
     wait_text(&client, "#canaries", "1 (1000000 base units)").await;
     screenshot(&client, "11-canary-payouts").await;
     // The new-payout form has no id field: the shell names every bundle.

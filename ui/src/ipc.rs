@@ -139,6 +139,12 @@ pub(crate) async fn mark_broadcast(request: &ChunkRequest) -> Result<Vec<BundleV
     call("mark_broadcast", &RequestArgs { request }).await
 }
 
+/// Reviews the day's canary payout of a canary wallet: its exact unsigned bytes.
+pub(crate) async fn review_canary(request: &CanaryRequest) -> Result<ReviewView, CommandError> {
+    call("review_canary", &RequestArgs { request }).await
+}
+
+/// Signs exactly the reviewed canary bytes named by `request.review_hash`.
 pub(crate) async fn sign_canary(request: &CanaryRequest) -> Result<TreasuryView, CommandError> {
     call("sign_canary", &RequestArgs { request }).await
 }

@@ -227,19 +227,46 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                 <table class="table">
                     <tbody>
                         {tv.canaries.iter().map(|c| {
+                            // A canary's review is kept like a chunk's, under the wallet id.
                             let wallet = c.wallet.clone();
+                            let review_wallet = wallet.clone();
+                            let review = move |_| {
+                                let wallet = review_wallet.clone();
+                                q.forget_review(&wallet, 0);
+                                let request = CanaryRequest { wallet, chain: q.chain(), review_hash: String::new() };
+                                q.busy.set(true);
+                                spawn_local(async move {
+                                    match ipc::review_canary(&request).await {
+                                        Ok(review) => {
+                                            q.forget_review(&review.bundle_id, 0);
+                                            q.reviews.update(|reviews| reviews.push(review));
+                                            q.error.set(None);
+                                        }
+                                        Err(e) => q.error.set(Some(e)),
+                                    }
+                                    q.busy.set(false);
+                                });
+                            };
+                            let sign_wallet = wallet.clone();
                             let send = move |_| {
-                                let request = CanaryRequest { wallet: wallet.clone(), chain: q.chain() };
+                                let Some(reviewed) = q.review_of(&sign_wallet, 0) else { return };
+                                let request = CanaryRequest { wallet: sign_wallet.clone(), chain: q.chain(), review_hash: reviewed.review_hash };
                                 q.busy.set(true);
                                 spawn_local(async move {
                                     match ipc::sign_canary(&request).await {
-                                        Ok(view) => { q.treasury.set(Some(view)); q.error.set(None); }
+                                        Ok(view) => {
+                                            q.forget_review(&request.wallet, 0);
+                                            q.treasury.set(Some(view));
+                                            q.error.set(None);
+                                        }
                                         Err(e) => q.error.set(Some(e)),
                                     }
                                     q.busy.set(false);
                                 });
                             };
                             let signed = c.status == "signed";
+                            let shown_wallet = wallet.clone();
+                            let unreviewed_wallet = wallet;
                             view! {
                                 <tr class="canary" data-network=c.network.clone() data-status=c.status.clone()>
                                     <td>{c.network.to_uppercase()}</td>
@@ -249,10 +276,15 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                                     <td class="mono">{c.tx_hash.clone().unwrap_or_default()}</td>
                                     <td>
                                         <Show when=move || !signed>
-                                            <button class="button send" disabled=move || q.busy.get() on:click=send.clone()>{move || t("send_canary", language.get())}</button>
+                                            <button class="button review" disabled=move || q.busy.get() on:click=review.clone()>{move || t("review", language.get())}</button>
+                                            <button class="button send" disabled={
+                                                let wallet = unreviewed_wallet.clone();
+                                                move || q.busy.get() || q.review_of(&wallet, 0).is_none()
+                                            } on:click=send.clone()>{move || t("send_canary", language.get())}</button>
                                         </Show>
                                     </td>
                                 </tr>
+                                {move || (!signed).then(|| q.review_of(&shown_wallet, 0)).flatten().map(review_row)}
                                 {c.decoded.clone().map(|d| view! { <tr><td colspan="6"><DecodedTable decoded=d /></td></tr> })}
                             }
                         }).collect_view()}
