@@ -144,6 +144,7 @@ pub(crate) fn read_treasury(path: &Path) -> Result<Treasury> {
 }
 
 pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
+    crate::commands::refuse_db_override(db)?;
     let treasury = read_treasury(&args.treasury)?;
     let launch = open_signing_store(db).await?.require_settings().await?.launch()?;
     let request = bundle::Request {
@@ -221,6 +222,7 @@ fn read_approval(path: &Path) -> Result<Approval> {
 }
 
 pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
+    crate::commands::refuse_db_override(db)?;
     let bundle = read_bundle(&args.bundle)?;
     let treasury = read_treasury(&args.treasury)?;
     let store = open_signing_store(db).await?;
@@ -261,6 +263,7 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
 }
 
 pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
+    crate::commands::refuse_db_override(db)?;
     let bundle = read_bundle(&args.bundle)?;
     let treasury = read_treasury(&args.treasury)?;
     let approvals: Vec<Approval> = args.approvals.iter().map(|p| read_approval(p)).collect::<Result<_>>()?;

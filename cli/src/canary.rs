@@ -82,6 +82,7 @@ pub(crate) struct SignerAddressArgs {
 }
 
 pub(crate) async fn run_review(args: &CanaryReviewArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
+    crate::commands::refuse_db_override(db)?;
     let treasury = read_treasury(&args.treasury)?;
     let store = open_signing_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
@@ -120,6 +121,7 @@ pub(crate) async fn run_review(args: &CanaryReviewArgs, json_out: bool, db: Opti
 }
 
 pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
+    crate::commands::refuse_db_override(db)?;
     let treasury = read_treasury(&args.treasury)?;
     let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
     let store = open_signing_store(db).await?;

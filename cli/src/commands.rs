@@ -404,10 +404,17 @@ pub(crate) async fn open_store(db: Option<&Path>) -> Result<Store> {
 /// takes no `--db` for them — an empty registry must not be one flag away. Development
 /// builds (the `dev-signer` feature: tests, the demo) keep the flag.
 pub(crate) async fn open_signing_store(db: Option<&Path>) -> Result<Store> {
+    refuse_db_override(db)?;
+    open_store(db).await
+}
+
+/// Refuses `--db` for a signing command in a packaged build; called first, before any file
+/// is read, so the refusal is the same whatever else is wrong.
+pub(crate) fn refuse_db_override(db: Option<&Path>) -> Result<()> {
     if db.is_some() && !clubgate_chain::signer::DEV_SIGNER_BUILT {
         return Err(Error::DbOverride);
     }
-    open_store(db).await
+    Ok(())
 }
 
 /// Runs a parsed command line.
