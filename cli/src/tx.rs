@@ -4,10 +4,10 @@
 //! `clubgate sign`, `clubgate canary sign` and `clubgate approve`.
 
 use clap::{Args, ValueEnum};
-use clubgate_chain::erc20::{decode, Transfer};
+use clubgate_chain::erc20::Transfer;
 use clubgate_chain::signer::{Profile, SignerSpec};
 use clubgate_core::payout::{EthAddress, TokenAmount, TronAddress};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::commands::{print_json, Error, Result};
 
@@ -190,75 +190,35 @@ owner {}",
     Ok(())
 }
 
-fn integer(value: alloy::primitives::U256, what: &str) -> Result<Value> {
-    u64::try_from(value).map(Value::from).map_err(|_| Error::Input(format!("{what} {value} does not fit a JSON integer")))
-}
-
 pub(crate) fn run_decode(hex: &str, json_out: bool) -> Result<()> {
-    let bytes = alloy::primitives::hex::decode(hex.trim())
-        .map_err(|_| Error::Input(format!("{hex:?} is not hex; pass the raw transaction as 0x…")))?;
-    // EIP-1559 bytes start with 0x02; a Tron raw_data starts with field 1 (0x0a).
-    if bytes.first() == Some(&0x0a) {
-        return decode_trc20(&bytes, json_out);
-    }
-    let decoded = decode(&bytes).map_err(chain_error)?;
-    let document = json!({
-        "network": "erc20",
-        "signed": decoded.from.is_some(),
-        "chain_id": decoded.chain_id,
-        "nonce": decoded.nonce,
-        "token": decoded.token.to_checksum(None),
-        "to": decoded.to.to_checksum(None),
-        "amount": integer(decoded.amount, "amount")?,
-        "gas_limit": decoded.gas_limit,
-        "max_fee_per_gas_wei": integer(alloy::primitives::U256::from(decoded.max_fee_per_gas), "max fee")?,
-        "max_priority_fee_per_gas_wei": integer(alloy::primitives::U256::from(decoded.max_priority_fee_per_gas), "priority fee")?,
-        "from": decoded.from.map(|a| a.to_checksum(None)),
-        "hash": decoded.hash.map(|h| h.to_string()),
-    });
+    let document = crate::decode::decoded_document(hex)?;
     if json_out {
         return print_json(&document);
+    }
+    let field = |name: &str| document[name].to_string().trim_matches('"').to_owned();
+    if document["network"] == "trc20" {
+        println!("TRC-20 transfer: {} base units of token {} from {} to {}", field("amount"), field("token"), field("owner"), field("to"));
+        println!("expires {} ms, fee limit {} sun, txid {}", field("expiration"), field("fee_limit"), field("txid"));
+        return Ok(());
     }
     println!(
         "ERC-20 transfer on chain {}: {} base units of token {} to {}",
-        decoded.chain_id,
-        decoded.amount,
-        decoded.token.to_checksum(None),
-        decoded.to.to_checksum(None)
+        field("chain_id"),
+        field("amount"),
+        field("token"),
+        field("to")
     );
     println!(
         "nonce {}, gas limit {}, max fee {} wei, priority {} wei",
-        decoded.nonce, decoded.gas_limit, decoded.max_fee_per_gas, decoded.max_priority_fee_per_gas
+        field("nonce"),
+        field("gas_limit"),
+        field("max_fee_per_gas_wei"),
+        field("max_priority_fee_per_gas_wei")
     );
-    match decoded.from {
-        Some(from) => println!("signed by {}", from.to_checksum(None)),
+    match document["from"].as_str() {
+        Some(from) => println!("signed by {from}"),
         None => println!("unsigned"),
     }
-    Ok(())
-}
-
-fn decode_trc20(bytes: &[u8], json_out: bool) -> Result<()> {
-    let decoded = clubgate_chain::trc20::decode(bytes).map_err(chain_error)?;
-    let txid = alloy::primitives::hex::encode(decoded.txid);
-    let document = json!({
-        "network": "trc20",
-        "signed": false,
-        "owner": decoded.owner.to_string(),
-        "token": decoded.token.to_string(),
-        "to": decoded.to.to_string(),
-        "amount": integer(decoded.amount, "amount")?,
-        "ref_block_bytes": alloy::primitives::hex::encode(&decoded.ref_block_bytes),
-        "ref_block_hash": alloy::primitives::hex::encode(&decoded.ref_block_hash),
-        "expiration": decoded.expiration_ms,
-        "timestamp": decoded.timestamp_ms,
-        "fee_limit": decoded.fee_limit_sun,
-        "txid": txid,
-    });
-    if json_out {
-        return print_json(&document);
-    }
-    println!("TRC-20 transfer: {} base units of token {} from {} to {}", decoded.amount, decoded.token, decoded.owner, decoded.to);
-    println!("expires {} ms, fee limit {} sun, txid {txid}", decoded.expiration_ms, decoded.fee_limit_sun);
     Ok(())
 }
 

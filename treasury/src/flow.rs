@@ -644,6 +644,12 @@ fn canary_parts<'a>(policy: Policy<'a>, wallet: &str, token: Token, now: Timesta
     Ok(CanaryParts { wallet, check, contract, bundle_id: canary_bundle_id(wallet, day), day_start, day_end })
 }
 
+/// The canary payout's transaction: one token from the canary wallet to its check address.
+async fn build_canary(store: &Store, policy: Policy<'_>, parts: &CanaryParts<'_>, variable: Variable<'_>) -> Result<Built> {
+    let amount = CANARY_AMOUNT_BASE_UNITS;
+    build(store, policy, &parts.bundle_id, &parts.wallet.address, parts.check, parts.contract, amount, 0, None, variable).await
+}
+
 /// What a canary review needs.
 #[derive(Debug, Clone, Copy)]
 pub struct CanaryReviewRequest<'a> {
@@ -664,19 +670,7 @@ pub struct CanaryReviewRequest<'a> {
 pub async fn review_canary(store: &Store, policy: Policy<'_>, request: CanaryReviewRequest<'_>) -> Result<Review> {
     let CanaryReviewRequest { wallet, token, input, reviewed_by, now } = request;
     let parts = canary_parts(policy, wallet, token, now)?;
-    let built = build(
-        store,
-        policy,
-        &parts.bundle_id,
-        &parts.wallet.address,
-        parts.check,
-        parts.contract,
-        CANARY_AMOUNT_BASE_UNITS,
-        0,
-        None,
-        Variable::Fresh { input, now },
-    )
-    .await?;
+    let built = build_canary(store, policy, &parts, Variable::Fresh { input, now }).await?;
     keep_review(store, &parts.bundle_id, 0, None, parts.wallet.network, &built, reviewed_by, now).await
 }
 
@@ -758,19 +752,7 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
     let CanaryRequest { wallet, token, review_hash, now } = request;
     let parts = canary_parts(policy, wallet, token, now)?;
     let (review, reviewed) = review_in_force(store, &parts.bundle_id, 0, review_hash, now).await?;
-    let built = build(
-        store,
-        policy,
-        &parts.bundle_id,
-        &parts.wallet.address,
-        parts.check,
-        parts.contract,
-        CANARY_AMOUNT_BASE_UNITS,
-        0,
-        None,
-        Variable::Reviewed(&reviewed),
-    )
-    .await?;
+    let built = build_canary(store, policy, &parts, Variable::Reviewed(&reviewed)).await?;
     if built.hash.to_string() != review.review_hash || built.bytes != reviewed {
         return Err(review_error(
             "review_mismatch",
