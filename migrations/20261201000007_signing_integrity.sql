@@ -126,6 +126,22 @@ BEGIN
     SELECT RAISE(ABORT, 'a nonce allocation changes only by release and reclaim');
 END;
 
+-- The policy a store signs under: the fingerprint of the treasury file. The first one is bound
+-- on first use; another one, once anything was signed, only as a launch IC decision with
+-- its reason. Append-only; the latest row is in force.
+CREATE TABLE policy_bindings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL,
+    bound_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    bound_at_ns INTEGER NOT NULL
+);
+
+CREATE TRIGGER policy_bindings_no_update BEFORE UPDATE ON policy_bindings
+BEGIN SELECT RAISE(ABORT, 'policy bindings are append-only'); END;
+CREATE TRIGGER policy_bindings_no_delete BEFORE DELETE ON policy_bindings
+BEGIN SELECT RAISE(ABORT, 'policy bindings are append-only'); END;
+
 -- Changing T0 or the plan once a payout of the launch was signed is a launch IC action
 -- with its reason.
 ALTER TABLE launch_settings ADD COLUMN reason TEXT;

@@ -103,6 +103,18 @@ enum TreasuryCommand {
         /// The treasury file.
         file: PathBuf,
     },
+    /// Bind the store to a treasury file: the policy its signatures follow. Once anything
+    /// was signed, another file is a launch IC decision with its reason.
+    Bind {
+        /// The treasury file.
+        file: PathBuf,
+        /// Who binds it.
+        #[arg(long)]
+        who: String,
+        /// The launch IC's reason (needed once payouts were signed under another file).
+        #[arg(long)]
+        ic_reason: Option<String>,
+    },
     /// Development only: create a SoftHSM2 demo token (public PIN) with a key per approver
     /// and wallet, and a treasury file for it, in a directory (reused when present).
     Demo {
@@ -506,6 +518,21 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 demo.softhsm_conf.display(),
                 demo.treasury_file.display()
             );
+            Ok(())
+        }
+        Command::Treasury(TreasuryCommand::Bind { file, who, ic_reason }) => {
+            refuse_db_override(cli.db.as_deref())?;
+            let treasury = crate::bundle::read_treasury(&file)?;
+            let who = who.trim();
+            if who.is_empty() {
+                return Err(Error::Input("--who must name the person binding the treasury file".to_owned()));
+            }
+            let store = open_store(cli.db.as_deref()).await?;
+            store.bind_policy(&treasury.fingerprint, who, ic_reason.as_deref(), Timestamp::now()).await?;
+            if json {
+                return print_json(&serde_json::json!({ "fingerprint": treasury.fingerprint, "bound": true }));
+            }
+            println!("the store signs under {} ({})", file.display(), treasury.fingerprint);
             Ok(())
         }
         Command::Treasury(TreasuryCommand::Validate { file }) => {

@@ -7,8 +7,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+/// The CLI with a data directory of this test process's own: a command without `--db` never
+/// touches the user's store.
 fn clubgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clubgate")).args(args).env_remove("CLUBGATE_DATA_DIR").output().expect("run clubgate")
+    let data_dir = std::env::temp_dir().join(format!("clubgate-cli-tests-{}", std::process::id()));
+    Command::new(env!("CARGO_BIN_EXE_clubgate")).args(args).env("CLUBGATE_DATA_DIR", data_dir).output().expect("run clubgate")
 }
 
 fn json(args: &[&str]) -> Value {

@@ -199,6 +199,8 @@ pub struct Treasury {
     pub erc20: Erc20Settings,
     /// TRC-20 settings.
     pub trc20: Trc20Settings,
+    /// keccak256 of the file's text (0x…): which policy a store signs under.
+    pub fingerprint: String,
     testnet_tokens: Vec<(Network, Token, Destination)>,
 }
 
@@ -455,6 +457,7 @@ impl Treasury {
             allow_names: allow,
             erc20,
             trc20,
+            fingerprint: alloy_primitives::keccak256(source.as_bytes()).to_string(),
             testnet_tokens,
         };
         // Every canary check address is a destination like any other: it must be allowed.

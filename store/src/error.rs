@@ -123,6 +123,14 @@ pub enum Error {
         /// Signed attempts in the store.
         signed: i64,
     },
+    /// The treasury file is not the one the store signs under.
+    #[error("the treasury file (fingerprint {given}) is not the policy this store signs under ({bound}); binding another one after payouts were signed is a launch IC decision: `clubgate treasury bind FILE --who NAME --ic-reason WHY`")]
+    PolicyChanged {
+        /// The bound fingerprint.
+        bound: String,
+        /// The file's fingerprint.
+        given: String,
+    },
     /// No launch is configured yet.
     #[error("no launch is configured in {path}; set T0 first (`clubgate launch set --t0 2026-12-07T10:00` or the app's settings)")]
     NoLaunch {

@@ -91,6 +91,9 @@ pub struct Reservation<'a> {
     pub replacement: Option<&'a str>,
     /// The signing hash of the reviewed bytes.
     pub review_hash: &'a str,
+    /// The fingerprint of the treasury file the rules came from: it must be the store's
+    /// bound policy.
+    pub policy: &'a str,
     /// The volume claim (checked only when the bundle has none yet).
     pub volume: Option<VolumeClaim>,
     /// The ERC-20 nonce claim.
@@ -197,6 +200,13 @@ impl Store {
         .map_err(|e| self.db_error(e))?;
         if other.is_some() {
             return Err(Error::ReplacementChanged { bundle_id: r.bundle_id.to_owned(), chunk: r.chunk, field: "bundle hash" });
+        }
+        let bound = sqlx::query_scalar!("SELECT fingerprint FROM policy_bindings ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        if let Some(bound) = bound.filter(|b| b != r.policy) {
+            return Err(Error::PolicyChanged { bound, given: r.policy.to_owned() });
         }
         if attempts.len() >= MAX_ATTEMPTS {
             return Err(refuse_with(format!("it has {MAX_ATTEMPTS} attempts already; no more replacements — look into it on chain")));
@@ -493,6 +503,51 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// The fingerprint of the treasury file this store signs under, if one was bound.
+    pub async fn bound_policy(&self) -> Result<Option<String>> {
+        sqlx::query_scalar!("SELECT fingerprint FROM policy_bindings ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))
+    }
+
+    /// Binds the store to a treasury file's fingerprint. The first binding, the same one
+    /// again, or another before anything was signed go through; another one after a
+    /// signature needs the launch IC's reason ([`Error::PolicyChanged`] otherwise).
+    pub async fn bind_policy(&self, fingerprint: &str, who: &str, reason: Option<&str>, at: Timestamp) -> Result<()> {
+        let at_ns = instant_ns(at)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
+        let bound = sqlx::query_scalar!("SELECT fingerprint FROM policy_bindings ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        if bound.as_deref() == Some(fingerprint) {
+            return Ok(());
+        }
+        let signed = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "count!: i64" FROM signatures WHERE state = 'signed'"#)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        let reason = match (bound, reason) {
+            (None, reason) => reason.unwrap_or("the first treasury file of this store"),
+            (Some(_), None) if signed == 0 => "changed before anything was signed",
+            (Some(bound), None) => return Err(Error::PolicyChanged { bound, given: fingerprint.to_owned() }),
+            (Some(_), Some(reason)) => reason,
+        };
+        sqlx::query!(
+            "INSERT INTO policy_bindings (fingerprint, bound_by, reason, bound_at_ns) VALUES (?, ?, ?, ?)",
+            fingerprint,
+            who,
+            reason,
+            at_ns
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))
     }
 
     /// Whether any payout chunk or canary payout was ever signed in this store.

@@ -37,6 +37,7 @@ fn reservation<'a>(bundle_id: &'a str, chunk: u32, content: &'a str) -> Reservat
         signer: HOT,
         replacement: None,
         review_hash: "0xreview",
+        policy: "0xpolicy",
         volume: Some(day()),
         nonce: None,
         at: now(),
@@ -120,6 +121,29 @@ async fn another_bundle_under_a_used_id_is_refused() {
     let other = store.reserve_signature(Reservation { bundle_hash: "0xother", ..reservation("b-1", 1, "c1") }).await;
     assert!(matches!(other, Err(Error::ReplacementChanged { chunk: 1, field: "bundle hash", .. })), "{other:?}");
     assert_eq!(store.reserve_signature(reservation("b-1", 1, "c1")).await.unwrap().attempt, 0, "the same bundle's next chunk signs");
+}
+
+/// Issue 8 (red-team): a copied treasury file naming other approvers was a flag away
+/// (`--treasury copy.toml`). The store signs under one bound policy; another one, once
+/// anything was signed, only with the launch IC's reason — checked inside the reservation.
+#[tokio::test]
+async fn the_store_signs_under_its_bound_treasury_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("p.db")).await.unwrap();
+    assert_eq!(store.bound_policy().await.unwrap(), None);
+    store.bind_policy("0xpolicy", "Lead", None, now()).await.unwrap();
+    store.bind_policy("0xfirst-edit", "Lead", None, now()).await.expect("free before anything is signed");
+    store.bind_policy("0xpolicy", "Lead", None, now()).await.unwrap();
+    store.reserve_signature(reservation("b-1", 0, "c")).await.unwrap();
+    store.record_signature("b-1", 0, 0, "0xh", "0x02", now()).await.unwrap();
+    let copy = store.bind_policy("0xcopy", "Mallory", None, now()).await.expect_err("locked");
+    assert!(matches!(copy, Error::PolicyChanged { .. }), "{copy}");
+    let under_copy = store.reserve_signature(Reservation { policy: "0xcopy", ..reservation("b-2", 0, "c") }).await;
+    assert!(matches!(under_copy, Err(Error::PolicyChanged { .. })), "{under_copy:?}");
+    store.bind_policy("0xnew", "Irina (IC)", Some("IC decision 7: partner T added to the allow-list"), now()).await.unwrap();
+    assert_eq!(store.bound_policy().await.unwrap().as_deref(), Some("0xnew"));
+    let under_old = store.reserve_signature(reservation("b-3", 0, "c")).await;
+    assert!(matches!(under_old, Err(Error::PolicyChanged { .. })), "{under_old:?}");
 }
 
 /// Red-team finding on issue 8: the same bytes reviewed again (same nonce, same policy fees)

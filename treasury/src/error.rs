@@ -96,6 +96,7 @@ pub fn store_error_code(error: &clubgate_store::Error) -> &'static str {
         Store::VolumeCap { .. } | Store::VolumeOverflow { .. } => "volume_cap",
         Store::NonceMoved { .. } => "review_mismatch",
         Store::LaunchLocked { .. } => "launch_locked",
+        Store::PolicyChanged { .. } => "policy_changed",
         Store::NoLaunch { .. } => "no_launch",
         Store::SignRefused { .. } | Store::Refused(_) => "refused",
         Store::Core(_) => "invalid_input",

@@ -217,6 +217,12 @@ pub fn check_policy<'a>(policy: Policy<'a>, bundle: &PayoutBundle) -> Result<(Ne
     Ok((network, wallet))
 }
 
+/// The treasury file must be the policy the store signs under: the first one is bound on
+/// first use, another one only by a launch IC decision (`clubgate treasury bind`).
+async fn check_binding(store: &Store, policy: Policy<'_>, who: &str, now: Timestamp) -> Result<()> {
+    Ok(store.bind_policy(&policy.treasury.fingerprint, who, None, now).await?)
+}
+
 /// A transaction before it is signed, with what binds it.
 enum Unsigned {
     Erc20(erc20::Transfer),
@@ -437,6 +443,7 @@ pub struct ReviewRequest<'a> {
 /// them. Signing names that hash.
 pub async fn review_chunk(store: &Store, policy: Policy<'_>, request: ReviewRequest<'_>) -> Result<Review> {
     let ReviewRequest { bundle, chunk, replace, input, reviewed_by, now } = request;
+    check_binding(store, policy, reviewed_by, now).await?;
     let (network, _) = check_policy(policy, bundle)?;
     let amount = chunk_amount(bundle, chunk)?;
     let token = Token::parse(&bundle.token)?;
@@ -478,6 +485,7 @@ fn review_error(code: &'static str, message: String) -> Error {
 /// Signs one chunk of an approved bundle; see the module docs for the order of checks.
 pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: SignRequest<'_>) -> Result<SignedChunk> {
     let SignRequest { bundle, approvals, chunk, review_hash, now } = request;
+    check_binding(store, policy, "signer", now).await?;
     let (network, wallet) = check_policy(policy, bundle)?;
     check_approvals(policy.treasury, bundle, approvals)?;
     let (review, reviewed) = review_in_force(store, &bundle.bundleId, chunk, review_hash, now).await?;
@@ -534,6 +542,7 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
         signer: &source_text,
         replacement: replace.map(Replace::reason),
         review_hash: &review.review_hash,
+        policy: &policy.treasury.fingerprint,
         volume,
         nonce,
         at: now,
@@ -669,6 +678,7 @@ pub struct CanaryReviewRequest<'a> {
 /// to its check address, kept under their signing hash, as for a payout chunk.
 pub async fn review_canary(store: &Store, policy: Policy<'_>, request: CanaryReviewRequest<'_>) -> Result<Review> {
     let CanaryReviewRequest { wallet, token, input, reviewed_by, now } = request;
+    check_binding(store, policy, reviewed_by, now).await?;
     let parts = canary_parts(policy, wallet, token, now)?;
     let built = build_canary(store, policy, &parts, Variable::Fresh { input, now }).await?;
     keep_review(store, &parts.bundle_id, 0, None, parts.wallet.network, &built, reviewed_by, now).await
@@ -750,6 +760,7 @@ pub struct CanaryRequest<'a> {
 /// by design), but counted in the day's volume; everything else is refused.
 pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: CanaryRequest<'_>) -> Result<SignedChunk> {
     let CanaryRequest { wallet, token, review_hash, now } = request;
+    check_binding(store, policy, "signer", now).await?;
     let parts = canary_parts(policy, wallet, token, now)?;
     let (review, reviewed) = review_in_force(store, &parts.bundle_id, 0, review_hash, now).await?;
     let built = build_canary(store, policy, &parts, Variable::Reviewed(&reviewed)).await?;
@@ -776,6 +787,7 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
         signer: &source_text,
         replacement: None,
         review_hash: &review.review_hash,
+        policy: &policy.treasury.fingerprint,
         volume: Some(VolumeClaim { day_start: parts.day_start, day_end: parts.day_end, amount: CANARY_AMOUNT_BASE_UNITS, cap: None }),
         nonce,
         at: now,

@@ -115,6 +115,17 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
         "address = \"0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8\"\n# was the partner",
     ))
     .unwrap_or_else(|e| panic!("{e}"));
+    // Another treasury file is refused as such until the launch IC binds it; then its rules
+    // are the ones checked.
+    let bind = |fingerprint: String| {
+        let store = &store;
+        async move { store.bind_policy(&fingerprint, "Irina (IC)", Some("IC decision: policy change"), now).await.unwrap() }
+    };
+    assert_eq!(
+        flow::sign_chunk(&store, Policy { treasury: &delisted, ..policy }, &keys, sign1).await.unwrap_err().code(),
+        "policy_changed"
+    );
+    bind(delisted.fingerprint.clone()).await;
     assert_eq!(
         flow::sign_chunk(&store, Policy { treasury: &delisted, ..policy }, &keys, sign1).await.unwrap_err().code(),
         "not_allow_listed"
@@ -122,10 +133,13 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     let other_contract =
         Treasury::from_toml(&text.replace("0x5FbDB2315678afecb367f032d93F642f64180aa3", "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"))
             .unwrap();
+    bind(other_contract.fingerprint.clone()).await;
     assert_eq!(
         flow::sign_chunk(&store, Policy { treasury: &other_contract, ..policy }, &keys, sign1).await.unwrap_err().code(),
         "token_contract"
     );
+    assert_eq!(flow::sign_chunk(&store, policy, &keys, sign1).await.unwrap_err().code(), "policy_changed");
+    bind(treasury.fingerprint.clone()).await;
     flow::sign_chunk(&store, policy, &keys, sign1).await.unwrap();
 
     // A speed-up: same nonce, fees up; reviewed, then signed as attempt 2 of chunk 0.
