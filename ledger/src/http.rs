@@ -133,7 +133,11 @@ fn page(query: Option<&str>) -> Result<(u64, u32)> {
     Ok((after, limit))
 }
 
-async fn get_events<S: Storage>(State(service): State<Arc<Service<S>>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+async fn get_events<S: Storage>(
+    State(service): State<Arc<Service<S>>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>> {
     service.authorize(authorization(&headers), Action::Read).await?;
     let (after, limit) = page(query.as_deref())?;
     let (records, head) = service.read(after, limit).await?;

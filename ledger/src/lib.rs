@@ -137,8 +137,9 @@ pub async fn verify<S: Storage>(storage: &S) -> Result<Result<u64, Break>> {
 
 async fn serve<S: Storage>(storage: S, listen: SocketAddr) -> Result<()> {
     let service = Arc::new(service::Service::new(storage).await?);
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.map_err(|source| Error::Io { context: format!("cannot listen on {listen}"), source })?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Io { context: format!("cannot listen on {listen}"), source })?;
     let local = listener.local_addr().map_err(|source| Error::Io { context: "cannot read the listening address".to_owned(), source })?;
     // The socket listens (the kernel queues connections) before this line is printed.
     let mut stdout = std::io::stdout().lock();

@@ -233,7 +233,10 @@ impl<S: Storage> Service<S> {
         let roles = COMMAND_KINDS.iter().find(|(kind, _)| *kind == record.kind).map(|(_, roles)| *roles).unwrap_or(&[]);
         if !roles.contains(&caller.role) {
             let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            return Err(Error::Forbidden { role: caller.role.as_str(), action: format!("send {:?} commands (role {} may)", record.kind, names.join(" or ")) });
+            return Err(Error::Forbidden {
+                role: caller.role.as_str(),
+                action: format!("send {:?} commands (role {} may)", record.kind, names.join(" or ")),
+            });
         }
         let mut writer = self.writer.lock().await;
         for _ in 0..MAX_APPEND_ATTEMPTS {
@@ -313,8 +316,8 @@ pub fn parse_event_lines(text: &str) -> Result<Vec<EventLine>> {
 /// Reads a command body `{"id":UUID,"kind":K,"payload":{…}}`: malformed JSON is a 400,
 /// a well-formed body with a bad value a 422 naming it.
 pub fn parse_command(bytes: &[u8]) -> Result<Command> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| Error::BadRequest { code: "malformed_json", message: format!("the body is not JSON: {e}") })?;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::BadRequest { code: "malformed_json", message: format!("the body is not JSON: {e}") })?;
     let invalid = |message: String| Error::Unprocessable { code: "invalid_command", message };
     let Value::Object(mut object) = value else {
         return Err(invalid(format!("the body {value} is not a JSON object {{\"id\",\"kind\",\"payload\"}}")));

@@ -36,8 +36,11 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool =
-            SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(|source| Error::Database { url: url.clone(), source })?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Database { url: url.clone(), source })?;
         sqlx::migrate!("../migrations/ledger-sqlite").run(&pool).await.map_err(|source| Error::Migrate { url: url.clone(), source })?;
         Ok(Self { pool, url })
     }
@@ -75,7 +78,10 @@ fn now_ms() -> i64 {
 
 impl Storage for SqliteStorage {
     async fn head(&self) -> Result<Head> {
-        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await.map_err(|e| self.db(e))?;
+        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
         head_of(row)
     }
 
@@ -102,7 +108,10 @@ impl Storage for SqliteStorage {
         // IMMEDIATE takes the write lock now: the head read below and the inserts after it
         // cannot interleave with another writer, thread or process.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db(e))?;
-        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await.map_err(|e| self.db(e))?;
+        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
         let head = head_of(row)?;
         if head.seq != expected {
             return Err(Error::HeadMoved { expected, found: head.seq });
@@ -171,7 +180,9 @@ impl Storage for SqliteStorage {
             .await
             .map_err(|e| self.db(e))?;
         if live.is_some() {
-            return Err(Error::Usage { message: format!("name {name:?} already has a live token; revoke it first (token revoke --name {name})") });
+            return Err(Error::Usage {
+                message: format!("name {name:?} already has a live token; revoke it first (token revoke --name {name})"),
+            });
         }
         sqlx::query("INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES (?, ?, ?, ?)")
             .bind(name)
@@ -199,6 +210,7 @@ fn head_of(row: Option<SqliteRow>) -> Result<Head> {
     let Some(row) = row else { return Ok(Head { seq: 0, hash: GENESIS }) };
     let seq = seq_of(row.get::<i64, _>("seq"));
     let hash_text: String = row.get("hash");
-    let hash = parse_hash(&hash_text).ok_or_else(|| Error::Damaged { seq, reason: format!("hash {hash_text:?} is not 64 lowercase hex digits") })?;
+    let hash = parse_hash(&hash_text)
+        .ok_or_else(|| Error::Damaged { seq, reason: format!("hash {hash_text:?} is not 64 lowercase hex digits") })?;
     Ok(Head { seq, hash })
 }
