@@ -46,6 +46,9 @@ enum Command {
         /// The address to listen on (port 0: any free port).
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// The interval of keep-alive comments on event streams, in milliseconds (10 to 3,600,000).
+        #[arg(long, value_name = "MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+        keep_alive_ms: u64,
     },
     /// Issues or revokes bearer tokens.
     Token {
@@ -135,7 +138,7 @@ pub async fn verify<S: Storage>(storage: &S) -> Result<Result<u64, Break>> {
     }
 }
 
-async fn serve<S: Storage>(storage: S, listen: SocketAddr) -> Result<()> {
+async fn serve<S: Storage>(storage: S, listen: SocketAddr, config: http::HttpConfig) -> Result<()> {
     let service = Arc::new(service::Service::new(storage).await?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -148,7 +151,7 @@ async fn serve<S: Storage>(storage: S, listen: SocketAddr) -> Result<()> {
         .map_err(|source| Error::Io { context: "cannot write to standard output".to_owned(), source })?;
     drop(stdout);
     tracing::info!(%local, "serving");
-    axum::serve(listener, http::router(service))
+    axum::serve(listener, http::router(service, config))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -159,7 +162,10 @@ async fn serve<S: Storage>(storage: S, listen: SocketAddr) -> Result<()> {
 async fn execute(cli: Cli) -> Result<ExitCode> {
     let storage = open(&cli.db).await?;
     match cli.command {
-        Command::Serve { listen } => serve(storage, listen).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve { listen, keep_alive_ms } => {
+            let config = http::HttpConfig { keep_alive: std::time::Duration::from_millis(keep_alive_ms) };
+            serve(storage, listen, config).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Token { command: TokenCommand::Issue { name, role } } => {
             let role = Role::parse(&role).map_err(|message| Error::Usage { message })?;
             let name = name.trim();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use clubgate_core::events::{format_uuid, parse_uuid, Event};
 use clubgate_core::ledger::Ledger;
 use serde_json::{Map, Value};
-use tokio::sync::Mutex;
+use tokio::sync::{watch, Mutex};
 
 use crate::auth::{authenticate, Caller, Role};
 use crate::chain::{canonical, hashed_value};
@@ -98,6 +98,8 @@ pub struct Service<S> {
     /// Appends from this process go one at a time; across processes the storage's lock
     /// serialises them and a moved head makes the loser re-validate.
     writer: Mutex<Writer>,
+    /// The head after each commit of this process, for the event streams.
+    commits: watch::Sender<u64>,
 }
 
 /// The same JSON value: the canonical forms are equal (key order, white space and number
@@ -122,7 +124,14 @@ impl<S: Storage> Service<S> {
     pub async fn new(storage: S) -> Result<Self> {
         let mut writer = Writer { ledger: Ledger::default(), head: 0 };
         catch_up(&storage, &mut writer).await?;
-        Ok(Self { storage, writer: Mutex::new(writer) })
+        let (commits, _) = watch::channel(writer.head);
+        Ok(Self { storage, writer: Mutex::new(writer), commits })
+    }
+
+    /// A receiver that changes after every commit of this process (the value is the head).
+    /// Appends by other processes are not announced: a stream also polls.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// The storage.
@@ -217,6 +226,7 @@ impl<S: Storage> Service<S> {
                 Ok(written) => {
                     writer.ledger = ledger;
                     writer.head += written.len() as u64;
+                    self.commits.send_replace(writer.head);
                     return Ok(Appended { appended: written.len() as u64, duplicates, head: writer.head });
                 }
                 Err(Error::HeadMoved { .. }) => continue,
@@ -252,6 +262,7 @@ impl<S: Storage> Service<S> {
             match self.storage.append(writer.head, std::slice::from_ref(record)).await {
                 Ok(written) => {
                     writer.head += written.len() as u64;
+                    self.commits.send_replace(writer.head);
                     return Ok(CommandOutcome { seq: writer.head, duplicate: false });
                 }
                 Err(Error::HeadMoved { .. }) => continue,

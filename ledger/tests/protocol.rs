@@ -16,6 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_clubgate-ledger");
 /// A running ledger on a temporary SQLite file.
 struct Ledger {
     dir: tempfile::TempDir,
+    serve_args: Vec<&'static str>,
     child: Option<(Child, BufReader<ChildStdout>)>,
     base: String,
     client: reqwest::Client,
@@ -23,8 +24,12 @@ struct Ledger {
 
 impl Ledger {
     fn new() -> Self {
+        Self::with_serve_args(&[])
+    }
+
+    fn with_serve_args(serve_args: &[&'static str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut ledger = Self { dir, child: None, base: String::new(), client: reqwest::Client::new() };
+        let mut ledger = Self { dir, serve_args: serve_args.to_vec(), child: None, base: String::new(), client: reqwest::Client::new() };
         ledger.start();
         ledger
     }
@@ -42,6 +47,7 @@ impl Ledger {
         let log = std::fs::File::create(self.dir.path().join("stderr.log")).expect("log file");
         let mut child = Command::new(BIN)
             .args(["--db", &self.db(), "serve", "--listen", "127.0.0.1:0"])
+            .args(&self.serve_args)
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -371,6 +377,10 @@ async fn bodies_up_to_8_mib_are_accepted_and_larger_ones_get_413() {
     assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 1, "duplicate": false})));
     let (status, body) = ledger.post("/v1/commands", &ic, body_of(2, limit + 1)).await;
     assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "8388608");
+    // Well over the limit, on the events endpoint: the 413 still reaches the client.
+    let platform = ledger.token("platform", "platform");
+    let (status, body) = ledger.post("/v1/events", &platform, vec![b'\n'; 3 * limit]).await;
+    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "8388608");
     assert_eq!(ledger.head().await, 1);
 }
 
@@ -437,4 +447,115 @@ async fn verify_names_the_first_record_whose_byte_changed() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("chain broken at seq 2:"), "{stdout}");
+}
+
+/// A Server-Sent Events reader over a streaming response.
+struct SseReader {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One block of a stream: a record (id and data) or a keep-alive comment.
+#[derive(Debug, PartialEq)]
+enum Block {
+    Record { id: u64, data: Value },
+    KeepAlive,
+}
+
+impl SseReader {
+    async fn open(ledger: &Ledger, query: &str, token: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = ledger.client.get(format!("{}/v1/events/stream{query}", ledger.base)).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.expect("stream request");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self { response, buffer: String::new() }
+    }
+
+    /// The next block, within `within`.
+    async fn next(&mut self, within: std::time::Duration) -> Block {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let lines: Vec<&str> = block.lines().filter(|l| !l.is_empty()).collect();
+                if lines.iter().all(|l| l.starts_with(':')) {
+                    return Block::KeepAlive;
+                }
+                let field = |name: &str| lines.iter().find_map(|l| l.strip_prefix(name)).map(str::trim).expect("field");
+                let id = field("id:").parse().expect("numeric id");
+                let data = serde_json::from_str(field("data:")).expect("data is JSON");
+                return Block::Record { id, data };
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("a block in time")
+                .expect("chunk")
+                .expect("stream open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+        }
+    }
+
+    /// The next record, skipping keep-alives, within `within`.
+    async fn next_record(&mut self, within: std::time::Duration) -> (u64, Value) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if let Block::Record { id, data } = self.next(left).await {
+                return (id, data);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_stream_sends_records_within_a_second_resumes_from_last_event_id_and_keeps_alive() {
+    let ledger = Ledger::with_serve_args(&["--keep-alive-ms", "50"]);
+    let platform = ledger.token("platform", "platform");
+    let viewer = ledger.token("viewer", "viewer");
+    let ic = ledger.token("ic", "launch_ic");
+    let second = std::time::Duration::from_secs(1);
+    let (status, _) = ledger.post("/v1/events", &platform, jsonl(&[accepted(1, "p1", "alpha"), accepted(2, "p2", "beta")])).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut stream = SseReader::open(&ledger, "?after=0", &viewer, None).await;
+    let (id, first) = stream.next_record(second).await;
+    let (id2, _) = stream.next_record(second).await;
+    assert_eq!((id, id2), (1, 2));
+    let records = ledger.all_records(&viewer, 10).await;
+    assert_eq!(first, records[0], "data is the record, as the read by cursor gives it");
+
+    // A commit reaches an open stream within 1 s.
+    let posted = std::time::Instant::now();
+    let (status, _) = ledger.post("/v1/commands", &ic, command(3, "volume_level", json!({"level": "canary"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (id, record) = stream.next_record(second).await;
+    assert!(posted.elapsed() < second, "{:?}", posted.elapsed());
+    assert_eq!((id, record["kind"].as_str()), (3, Some("volume_level")));
+    assert_chain(&ledger.all_records(&viewer, 10).await);
+
+    // Idle: keep-alive comments (every 50 ms here).
+    assert_eq!(stream.next(second).await, Block::KeepAlive);
+
+    // Reconnecting: Last-Event-ID wins over after.
+    let mut resumed = SseReader::open(&ledger, "?after=0", &viewer, Some("2")).await;
+    assert_eq!(resumed.next_record(second).await.0, 3);
+    let mut from_after = SseReader::open(&ledger, "?after=1", &viewer, None).await;
+    assert_eq!(from_after.next_record(second).await.0, 2);
+
+    let (status, body) = ledger.get("/v1/events/stream", None).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "Authorization");
+    let response = ledger
+        .client
+        .get(format!("{}/v1/events/stream", ledger.base))
+        .bearer_auth(&viewer)
+        .header("Last-Event-ID", "x1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_error(StatusCode::BAD_REQUEST, &body, StatusCode::BAD_REQUEST, "bad_query", "\"x1\"");
 }
