@@ -59,6 +59,26 @@ mod tests {
         assert_eq!(canonical(&hashed_value("k", &a)), br#"{"a":"x","b":1,"kind":"k"}"#);
     }
 
+    /// The goal: the service's JCS (serde_jcs) writes what an independent RFC 8785
+    /// implementation writes, for the values that trip implementations up — key order by
+    /// UTF-16 code units, escapes, non-ASCII, numbers in ES6 form.
+    #[test]
+    fn canonical_form_matches_an_independent_implementation() {
+        let cases = [
+            r#"{"b":[1,2,{"z":null,"a":true}],"a":"x"}"#,
+            r#"{"\u20ac":1,"\r":2,"1":3,"\ud83d\ude00":4,"\u0080":5,"a\u0000":6}"#,
+            r#"{"s":"\u0007 \" \\ \/ \n é ünïcødé €"}"#,
+            r#"{"n":[0,-0,1.0,0.1,1e21,1e-7,123456789012,-1.5,9007199254740991,3.0e2]}"#,
+            r#"{}"#,
+        ];
+        for case in cases {
+            let value: Value = serde_json::from_str(case).unwrap();
+            let ours = String::from_utf8(canonical(&value)).unwrap();
+            let theirs = serde_json_canonicalizer::to_string(&value).unwrap();
+            assert_eq!(ours, theirs, "{case}");
+        }
+    }
+
     #[test]
     fn hashes_are_lowercase_hex_of_32_bytes() {
         assert_eq!(parse_hash(&"ab".repeat(32)), Some([0xab; 32]));

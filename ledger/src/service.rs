@@ -89,6 +89,8 @@ pub struct Command {
 struct Writer {
     ledger: Ledger,
     head: u64,
+    /// The state may hold lines that were not committed: rebuild it before use.
+    stale: bool,
 }
 
 /// The service over one storage.
@@ -122,7 +124,7 @@ fn event_of(seq: u64, kind: &str, body: &Map<String, Value>) -> Option<Result<Ev
 impl<S: Storage> Service<S> {
     /// The service over `storage`, with the core's state rebuilt from the stored events.
     pub async fn new(storage: S) -> Result<Self> {
-        let mut writer = Writer { ledger: Ledger::default(), head: 0 };
+        let mut writer = Writer { ledger: Ledger::default(), head: 0, stale: false };
         catch_up(&storage, &mut writer).await?;
         let (commits, _) = watch::channel(writer.head);
         Ok(Self { storage, writer: Mutex::new(writer), commits })
@@ -174,39 +176,18 @@ impl<S: Storage> Service<S> {
         let mut writer = self.writer.lock().await;
         for _ in 0..MAX_APPEND_ATTEMPTS {
             catch_up(&self.storage, &mut writer).await?;
-            let ids: Vec<String> = lines.iter().map(|l| l.record.id.clone()).collect();
-            let stored: HashMap<String, Record> = self.storage.find_ids(&ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
-            let mut ledger = writer.ledger.clone();
-            let mut fresh: Vec<NewRecord> = Vec::new();
-            let mut in_batch: HashMap<&str, (usize, &NewRecord)> = HashMap::new();
-            let mut duplicates = 0u64;
-            for line in lines {
-                let record = &line.record;
-                if let Some(existing) = stored.get(&record.id) {
-                    if !same_value(record, existing) {
-                        return Err(Error::Conflict {
-                            message: format!(
-                                "line {}: id {} is already in the log at seq {} with other content",
-                                line.line, record.id, existing.seq
-                            ),
-                        });
-                    }
-                    duplicates += 1;
-                    continue;
-                }
-                if let Some((first_line, first)) = in_batch.get(record.id.as_str()) {
-                    let first_canonical = canonical(&hashed_value(&first.kind, &first.body));
-                    if first.kind != record.kind || first_canonical != canonical(&hashed_value(&record.kind, &record.body)) {
-                        return Err(Error::Conflict {
-                            message: format!("line {}: id {} is on line {first_line} with other content", line.line, record.id),
-                        });
-                    }
-                    duplicates += 1;
-                    continue;
-                }
-                let seq = writer.head + 1 + fresh.len() as u64;
+            let (fresh, duplicates) = self.fresh_lines(lines).await?;
+            if fresh.is_empty() {
+                return Ok(Appended { appended: 0, duplicates, head: writer.head });
+            }
+            // The new lines are applied to the writer's state as they will be numbered.
+            // The state is not cloned per batch (it grows with the log): if anything below
+            // fails, it is marked stale and rebuilt from the storage before its next use.
+            writer.stale = true;
+            for (offset, (line, record)) in fresh.iter().enumerate() {
+                let seq = writer.head + 1 + offset as u64;
                 let outcome = match event_of(seq, &record.kind, &record.body) {
-                    Some(event) => event.and_then(|event| ledger.apply(&event)),
+                    Some(event) => event.and_then(|event| writer.ledger.apply(&event)),
                     None => Err(format!(
                         "kind {:?} is not an event kind; known kinds: {}",
                         record.kind,
@@ -214,17 +195,13 @@ impl<S: Storage> Service<S> {
                     )),
                 };
                 if let Err(reason) = outcome {
-                    return Err(Error::BadRequest { code: "invalid_event", message: format!("line {}: {reason}", line.line) });
+                    return Err(Error::BadRequest { code: "invalid_event", message: format!("line {line}: {reason}") });
                 }
-                in_batch.insert(&record.id, (line.line, record));
-                fresh.push(record.clone());
             }
-            if fresh.is_empty() {
-                return Ok(Appended { appended: 0, duplicates, head: writer.head });
-            }
-            match self.storage.append(writer.head, &fresh).await {
+            let records: Vec<NewRecord> = fresh.into_iter().map(|(_, record)| record).collect();
+            match self.storage.append(writer.head, &records).await {
                 Ok(written) => {
-                    writer.ledger = ledger;
+                    writer.stale = false;
                     writer.head += written.len() as u64;
                     self.commits.send_replace(writer.head);
                     return Ok(Appended { appended: written.len() as u64, duplicates, head: writer.head });
@@ -234,6 +211,45 @@ impl<S: Storage> Service<S> {
             }
         }
         Err(Error::HeadMoved { expected: writer.head, found: self.head().await? })
+    }
+
+    /// The lines of a batch that are not in the log yet (with their line numbers), and how
+    /// many are duplicates — of the log or of an earlier line — with the same content.
+    /// Another content under a known id is a conflict.
+    async fn fresh_lines(&self, lines: &[EventLine]) -> Result<(Vec<(usize, NewRecord)>, u64)> {
+        let ids: Vec<String> = lines.iter().map(|l| l.record.id.clone()).collect();
+        let stored: HashMap<String, Record> = self.storage.find_ids(&ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let mut fresh: Vec<(usize, NewRecord)> = Vec::new();
+        let mut in_batch: HashMap<&str, (usize, Vec<u8>)> = HashMap::new();
+        let mut duplicates = 0u64;
+        for line in lines {
+            let record = &line.record;
+            if let Some(existing) = stored.get(&record.id) {
+                if !same_value(record, existing) {
+                    return Err(Error::Conflict {
+                        message: format!(
+                            "line {}: id {} is already in the log at seq {} with other content",
+                            line.line, record.id, existing.seq
+                        ),
+                    });
+                }
+                duplicates += 1;
+                continue;
+            }
+            let value = canonical(&hashed_value(&record.kind, &record.body));
+            if let Some((first_line, first_value)) = in_batch.get(record.id.as_str()) {
+                if *first_value != value {
+                    return Err(Error::Conflict {
+                        message: format!("line {}: id {} is on line {first_line} with other content", line.line, record.id),
+                    });
+                }
+                duplicates += 1;
+                continue;
+            }
+            in_batch.insert(&record.id, (line.line, value));
+            fresh.push((line.line, record.clone()));
+        }
+        Ok((fresh, duplicates))
     }
 
     /// Appends a command, or finds it again (same id, same value) — another value under
@@ -276,6 +292,10 @@ impl<S: Storage> Service<S> {
 /// Brings the writer's core state up to the storage's head (records another process
 /// appended, or every record at start).
 async fn catch_up<S: Storage>(storage: &S, writer: &mut Writer) -> Result<()> {
+    if writer.stale {
+        tracing::info!(head = writer.head, "rebuilding the ledger state after a refused or failed batch");
+        *writer = Writer { ledger: Ledger::default(), head: 0, stale: false };
+    }
     loop {
         let records = storage.read(writer.head, MAX_PAGE).await?;
         let Some(last) = records.last() else { return Ok(()) };

@@ -243,6 +243,12 @@ async fn events_are_appended_all_or_nothing_and_idempotent_by_id() {
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_event", "line 2");
     assert!(body["error"]["message"].as_str().unwrap().contains("nope"), "{body}");
     assert_eq!(ledger.head().await, 4);
+    // The refused batch left no trace in the rules' state either: p6 is unknown until it
+    // is accepted for real.
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[confirmed(7, "p6")])).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_event", "line 1");
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[accepted(6, "p6", "gamma"), confirmed(7, "p6")])).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 2, "duplicates": 0, "head": 6})));
 
     // Malformed JSON, a seq the client must not send, an unknown kind: 400 with the line.
     let cases: [(String, &str, &str); 4] = [
@@ -263,7 +269,7 @@ async fn events_are_appended_all_or_nothing_and_idempotent_by_id() {
         let (status, body) = ledger.post("/v1/events", &platform, text).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, code, fragment);
     }
-    assert_eq!(ledger.head().await, 4);
+    assert_eq!(ledger.head().await, 6);
 }
 
 #[tokio::test]
