@@ -74,7 +74,9 @@ pub fn authenticate(header: Option<&str>, live: &[StoredToken]) -> Result<Caller
     let Some(header) = header else {
         return Err(Error::Unauthorized { reason: "no Authorization header; send Authorization: Bearer TOKEN".to_owned() });
     };
-    let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let token = header.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, token)| token.trim());
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(Error::Unauthorized { reason: "the Authorization header is not \"Bearer TOKEN\"".to_owned() });
     };
     let presented = token_sha256(token);
@@ -107,6 +109,7 @@ mod tests {
     #[test]
     fn only_a_live_token_authenticates() {
         check(Some("Bearer cgl_good"), Ok(Role::Platform));
+        check(Some("bearer cgl_good"), Ok(Role::Platform));
         check(Some("Bearer cgl_bad"), Err("unauthorized"));
         check(Some("Basic abc"), Err("unauthorized"));
         check(Some("Bearer "), Err("unauthorized"));

@@ -210,6 +210,8 @@ async fn health_needs_no_token_and_stdout_carries_only_the_listening_line() {
     assert_eq!(body, json!({"status": "ok", "head": 0}));
     let (status, body) = ledger.get("/v1/nothing", None).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found", "/v1/nothing");
+    let (status, body) = ledger.send(reqwest::Method::DELETE, "/v1/health", None, None).await;
+    assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "/v1/health");
     assert_eq!(ledger.stop(), "", "nothing else on standard output");
 }
 
