@@ -1,5 +1,5 @@
 //! The SQLite back end: WAL, `synchronous=FULL` (a 2xx answer means the record is on
-//! disk), appends under `BEGIN IMMEDIATE`. Migrations: `migrations/ledger-sqlite/`.
+//! disk), appends under `BEGIN IMMEDIATE`. Migrations: `ledger/migrations/sqlite/`.
 //!
 //! Queries use sqlx's runtime API (`sqlx::query`), not the compile-time macros: the
 //! project's offline check (`cargo sqlx prepare --workspace --check`) runs against one
@@ -41,7 +41,7 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .map_err(|source| Error::Database { url: url.clone(), source })?;
-        sqlx::migrate!("../migrations/ledger-sqlite").run(&pool).await.map_err(|source| Error::Migrate { url: url.clone(), source })?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|source| Error::Migrate { url: url.clone(), source })?;
         Ok(Self { pool, url })
     }
 

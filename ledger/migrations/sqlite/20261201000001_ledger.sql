@@ -1,6 +1,5 @@
 -- The ledger service's log and its bearer tokens (SQLite back end).
--- This folder is separate from the desk's own migrations/ (the store's migrator reads only
--- the files directly in migrations/, never sub-folders).
+-- Kept apart from the desk store's migrations/ (see ARCHITECTURE.md, `ledger/`).
 
 -- One row per record, events and commands alike, in seq order with no gaps.
 -- `id` is the idempotency key (the event's or command's UUID); `body` is the record's JSON
