@@ -15,7 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_clubgate-ledger");
 
 /// A running ledger on a temporary SQLite file.
 struct Ledger {
-    dir: tempfile::TempDir,
+    dir: std::sync::Arc<tempfile::TempDir>,
     serve_args: Vec<&'static str>,
     child: Option<(Child, BufReader<ChildStdout>)>,
     base: String,
@@ -28,7 +28,16 @@ impl Ledger {
     }
 
     fn with_serve_args(serve_args: &[&'static str]) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::on(dir, serve_args)
+    }
+
+    /// Another server process on the same database file.
+    fn another_server(&self) -> Self {
+        Self::on(std::sync::Arc::clone(&self.dir), &self.serve_args)
+    }
+
+    fn on(dir: std::sync::Arc<tempfile::TempDir>, serve_args: &[&'static str]) -> Self {
         let mut ledger = Self { dir, serve_args: serve_args.to_vec(), child: None, base: String::new(), client: reqwest::Client::new() };
         ledger.start();
         ledger
@@ -44,7 +53,11 @@ impl Ledger {
 
     /// Starts `serve` and reads its first line of standard output.
     fn start(&mut self) {
-        let log = std::fs::File::create(self.dir.path().join("stderr.log")).expect("log file");
+        let log_path = self
+            .dir
+            .path()
+            .join(format!("stderr-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let log = std::fs::File::create(&log_path).expect("log file");
         let mut child = Command::new(BIN)
             .args(["--db", &self.db(), "serve", "--listen", "127.0.0.1:0"])
             .args(&self.serve_args)
@@ -57,7 +70,7 @@ impl Ledger {
         // Bounded: read_line returns at the first newline or at EOF if the server dies.
         stdout.read_line(&mut line).expect("read stdout");
         let address = line.strip_prefix("listening on ").map(str::trim_end).unwrap_or_else(|| {
-            let log = std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             panic!("first stdout line {line:?} is not `listening on …`; stderr: {log}")
         });
         assert!(address.starts_with("http://127.0.0.1:") && !address.ends_with(":0"), "{address}");
@@ -566,4 +579,57 @@ async fn the_stream_sends_records_within_a_second_resumes_from_last_event_id_and
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.unwrap();
     assert_error(StatusCode::BAD_REQUEST, &body, StatusCode::BAD_REQUEST, "bad_query", "\"x1\"");
+}
+
+#[tokio::test]
+async fn concurrent_clients_on_two_servers_get_each_id_once_in_one_gapless_chain() {
+    // Two `serve` processes on one SQLite file, 8 clients alternating between them, sending
+    // new and repeated commands (an id always with the same body) and events that depend on
+    // each other across the servers.
+    let first = Ledger::new();
+    let second = first.another_server();
+    let lead = first.token("lead", "treasury_lead");
+    let platform = first.token("platform", "platform");
+    let viewer = first.token("viewer", "viewer");
+    let (status, _) = first.post("/v1/events", &platform, jsonl(&[accepted(1000, "p1", "alpha")])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = second.post("/v1/events", &platform, jsonl(&[confirmed(1001, "p1")])).await;
+    assert_eq!((status, body["appended"].as_u64()), (StatusCode::OK, Some(1)), "the second server knows p1 from the first");
+
+    let servers = [first.base.clone(), second.base.clone()];
+    let mut tasks = Vec::new();
+    for client in 0..8u64 {
+        let (servers, lead) = (servers.clone(), lead.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut answers = Vec::new();
+            let mut state = client.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for round in 0..25u64 {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let id = (state >> 33) % 60;
+                let base = &servers[((client + round) % 2) as usize];
+                let body = command(id, "broadcast", json!({"chunk": id}));
+                let response = http.post(format!("{base}/v1/commands")).bearer_auth(&lead).body(body).send().await.expect("request");
+                let status = response.status();
+                let answer: Value = response.json().await.expect("json");
+                assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status} {answer}");
+                assert_eq!(answer["duplicate"].as_bool(), Some(status == StatusCode::OK));
+                answers.push((id, answer["seq"].as_u64().expect("seq")));
+            }
+            answers
+        }));
+    }
+    let mut seq_of_id = std::collections::HashMap::new();
+    for task in tasks {
+        for (id, seq) in task.await.expect("client") {
+            assert_eq!(*seq_of_id.entry(id).or_insert(seq), seq, "id {id} answered with two seqs");
+        }
+    }
+    let records = first.all_records(&viewer, 10_000).await;
+    assert_eq!(records.len(), 2 + seq_of_id.len(), "each id exactly once");
+    assert_chain(&records);
+    for (id, seq) in seq_of_id {
+        assert_eq!(records[seq as usize - 1]["body"]["id"], uuid(id));
+    }
+    assert_eq!(second.head().await, records.len() as u64);
 }
