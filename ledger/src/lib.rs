@@ -33,8 +33,9 @@ use crate::storage::{Storage, MAX_PAGE};
 #[command(name = "clubgate-ledger", version, about = "The ClubGate ledger service: an ordered, hash-chained, idempotent log over HTTP.")]
 struct Cli {
     /// The database: sqlite://PATH (PostgreSQL is not built yet).
-    #[arg(long, value_name = "URL")]
-    db: String,
+    /// Required; accepted before or after the command.
+    #[arg(long, value_name = "URL", global = true)]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -151,16 +152,54 @@ async fn serve<S: Storage>(storage: S, listen: SocketAddr, config: http::HttpCon
         .map_err(|source| Error::Io { context: "cannot write to standard output".to_owned(), source })?;
     drop(stdout);
     tracing::info!(%local, "serving");
-    axum::serve(listener, http::router(service, config))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|source| Error::Io { context: "the server stopped".to_owned(), source })
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, http::router(service, config)).with_graceful_shutdown(async {
+        let _ = stop_rx.await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown_signal().await;
+    tracing::info!("stopping: no new connections; open requests get {SHUTDOWN_GRACE:?}");
+    let _ = stop_tx.send(());
+    // Event streams never end on their own: after the grace period the process exits
+    // with them open (every answered append is already committed).
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(Ok(result)) => result.map_err(|source| Error::Io { context: "the server stopped".to_owned(), source }),
+        Ok(Err(join)) => Err(Error::Io { context: "the server task failed".to_owned(), source: std::io::Error::other(join.to_string()) }),
+        Err(_) => Ok(()),
+    }
+}
+
+/// How long open requests get once a stop is asked for.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn execute(cli: Cli) -> Result<ExitCode> {
-    let storage = open(&cli.db).await?;
+    let Some(db) = cli.db else {
+        return Err(Error::Usage { message: "--db URL is required (sqlite://PATH)".to_owned() });
+    };
+    let storage = open(&db).await?;
     match cli.command {
         Command::Serve { listen, keep_alive_ms } => {
             let config = http::HttpConfig { keep_alive: std::time::Duration::from_millis(keep_alive_ms) };
@@ -216,5 +255,15 @@ pub fn run() -> ExitCode {
             eprintln!("clubgate-ledger: {error}");
             ExitCode::from(if matches!(error, Error::Usage { .. }) { 2 } else { 1 })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }
