@@ -468,6 +468,18 @@ async fn verify_names_the_first_record_whose_byte_changed() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("chain broken at seq 2:"), "{stdout}");
+
+    // A record removed from the middle is a gap, named too.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(ledger.path());
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the file");
+    sqlx::query("UPDATE records SET body = replace(body, 'bravO', 'bravo') WHERE seq = 2").execute(&pool).await.expect("restore");
+    sqlx::query("DROP TRIGGER records_no_delete").execute(&pool).await.expect("drop trigger");
+    sqlx::query("DELETE FROM records WHERE seq = 2").execute(&pool).await.expect("delete");
+    pool.close().await;
+    let output = ledger.cli(&["verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("chain broken at seq 2: seq 2 is missing"), "{stdout}");
 }
 
 /// A Server-Sent Events reader over a streaming response.
@@ -632,4 +644,21 @@ async fn concurrent_clients_on_two_servers_get_each_id_once_in_one_gapless_chain
         assert_eq!(records[seq as usize - 1]["body"]["id"], uuid(id));
     }
     assert_eq!(second.head().await, records.len() as u64);
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["token", "--help"],
+        &["token", "issue", "--help"],
+        &["token", "revoke", "--help"],
+        &["verify", "--help"],
+    ] {
+        let output = Command::new(BIN).args(args).output().expect("run clubgate-ledger");
+        assert!(output.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("Usage: clubgate-ledger"), "{args:?}: {text}");
+    }
 }
