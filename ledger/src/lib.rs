@@ -1,0 +1,269 @@
+//! The backend ledger service of ClubGate Desk: one ordered, hash-chained, idempotent log
+//! of platform events and desk commands over HTTP — PRODUCT.md "Ledger protocol v1".
+//!
+//! `main.rs` calls [`run`]. The pieces: [`chain`] (the hash chain), [`storage`] (one small
+//! trait and the SQLite back end), [`auth`] (bearer tokens by role), [`service`] (what the
+//! endpoints do, validated by the core's parser and ledger rules), [`http`] (axum).
+//! Logs go to standard error; standard output carries only what the protocol prints.
+
+pub mod auth;
+pub mod chain;
+mod error;
+pub mod http;
+pub mod service;
+pub mod storage;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+pub use error::{Error, Result};
+
+use crate::auth::Role;
+use crate::chain::{record_hash, GENESIS};
+use crate::storage::sqlite::SqliteStorage;
+use crate::storage::{Storage, MAX_PAGE};
+
+/// The ledger service.
+#[derive(Debug, Parser)]
+#[command(name = "clubgate-ledger", version, about = "The ClubGate ledger service: an ordered, hash-chained, idempotent log over HTTP.")]
+struct Cli {
+    /// The database: sqlite://PATH (PostgreSQL is not built yet).
+    /// Required; accepted before or after the command.
+    #[arg(long, value_name = "URL", global = true)]
+    db: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serves the protocol; prints `listening on http://HOST:PORT` once it accepts connections.
+    Serve {
+        /// The address to listen on (port 0: any free port).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The interval of keep-alive comments on event streams, in milliseconds (10 to 3,600,000).
+        #[arg(long, value_name = "MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+        keep_alive_ms: u64,
+    },
+    /// Issues or revokes bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Walks the hash chain; names the first broken seq and exits 1 when there is one.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issues a new token and prints it (only the token) on standard output.
+    Issue {
+        /// Whose token it is (one live token per name).
+        #[arg(long)]
+        name: String,
+        /// Its role: platform, launch_ic, treasury_lead, approver or viewer.
+        #[arg(long)]
+        role: String,
+    },
+    /// Revokes the live token of a name, from its next request on.
+    Revoke {
+        /// Whose token.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// The storage a `--db` URL names.
+async fn open(url: &str) -> Result<SqliteStorage> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(Error::Usage { message: format!("--db {url:?} names no file; write sqlite://PATH") });
+        }
+        return SqliteStorage::open(PathBuf::from(path)).await;
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(Error::Usage { message: format!("--db {url:?}: the PostgreSQL back end is not built yet; use sqlite://PATH") });
+    }
+    Err(Error::Usage { message: format!("--db {url:?} is not sqlite://PATH") })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A break in the chain: the first seq whose stored record does not verify, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    /// The first broken seq.
+    pub seq: u64,
+    /// What does not match.
+    pub reason: String,
+}
+
+/// Walks the whole chain from seq 1: seqs gapless, each `prev` the previous hash, each
+/// hash recomputed. Returns the number of records, or the first break.
+pub async fn verify<S: Storage>(storage: &S) -> Result<Result<u64, Break>> {
+    let (mut seq, mut prev) = (0u64, GENESIS);
+    loop {
+        let page = match storage.read(seq, MAX_PAGE).await {
+            Ok(page) => page,
+            Err(Error::Damaged { seq, reason }) => return Ok(Err(Break { seq, reason })),
+            Err(other) => return Err(other),
+        };
+        if page.is_empty() {
+            return Ok(Ok(seq));
+        }
+        for record in page {
+            let expected_seq = seq + 1;
+            if record.seq != expected_seq {
+                return Ok(Err(Break { seq: expected_seq, reason: format!("seq {expected_seq} is missing (next is {})", record.seq) }));
+            }
+            if record.prev != prev {
+                return Ok(Err(Break { seq: record.seq, reason: "its prev is not the previous record's hash".to_owned() }));
+            }
+            let hash = record_hash(&prev, record.seq, &record.kind, &record.body);
+            if hash != record.hash {
+                return Ok(Err(Break {
+                    seq: record.seq,
+                    reason: format!("its stored hash {} is not the hash of its content {}", hex::encode(record.hash), hex::encode(hash)),
+                }));
+            }
+            (seq, prev) = (record.seq, hash);
+        }
+    }
+}
+
+async fn serve<S: Storage>(storage: S, listen: SocketAddr, config: http::HttpConfig) -> Result<()> {
+    let service = Arc::new(service::Service::new(storage).await?);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| Error::Io { context: format!("cannot listen on {listen}"), source })?;
+    let local = listener.local_addr().map_err(|source| Error::Io { context: "cannot read the listening address".to_owned(), source })?;
+    // The socket listens (the kernel queues connections) before this line is printed.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{local}")
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Io { context: "cannot write to standard output".to_owned(), source })?;
+    drop(stdout);
+    tracing::info!(%local, "serving");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, http::router(service, config)).with_graceful_shutdown(async {
+        let _ = stop_rx.await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown_signal().await;
+    tracing::info!("stopping: no new connections; open requests get {SHUTDOWN_GRACE:?}");
+    let _ = stop_tx.send(());
+    // Event streams never end on their own: after the grace period the process exits
+    // with them open (every answered append is already committed).
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(Ok(result)) => result.map_err(|source| Error::Io { context: "the server stopped".to_owned(), source }),
+        Ok(Err(join)) => Err(Error::Io { context: "the server task failed".to_owned(), source: std::io::Error::other(join.to_string()) }),
+        Err(_) => Ok(()),
+    }
+}
+
+/// How long open requests get once a stop is asked for.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn execute(cli: Cli) -> Result<ExitCode> {
+    let Some(db) = cli.db else {
+        return Err(Error::Usage { message: "--db URL is required (sqlite://PATH)".to_owned() });
+    };
+    let storage = open(&db).await?;
+    match cli.command {
+        Command::Serve { listen, keep_alive_ms } => {
+            let config = http::HttpConfig { keep_alive: std::time::Duration::from_millis(keep_alive_ms) };
+            serve(storage, listen, config).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Token { command: TokenCommand::Issue { name, role } } => {
+            let role = Role::parse(&role).map_err(|message| Error::Usage { message })?;
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(Error::Usage { message: "--name is empty; name whose token it is".to_owned() });
+            }
+            let token = auth::new_token()?;
+            storage.issue_token(name, role, &auth::token_sha256(&token), now_ms()).await?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command: TokenCommand::Revoke { name } } => {
+            if storage.revoke_token(&name, now_ms()).await? {
+                eprintln!("revoked the token of {name:?}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(Error::Usage { message: format!("name {name:?} has no live token") })
+            }
+        }
+        Command::Verify => match verify(&storage).await? {
+            Ok(count) => {
+                println!("chain ok: {count} records");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(broken) => {
+                println!("chain broken at seq {}: {}", broken.seq, broken.reason);
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
+}
+
+/// The entry point: parses the command line, runs it, and maps errors to exit codes
+/// (2 for bad input, 1 for failures).
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_target(false).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("clubgate-ledger: cannot start the runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(execute(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("clubgate-ledger: {error}");
+            ExitCode::from(if matches!(error, Error::Usage { .. }) { 2 } else { 1 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,96 @@
+//! Where the log and the tokens live: one small trait, [`Storage`], and its back ends.
+//!
+//! The trait keeps the rules out of the back ends: the service validates a batch against
+//! the head it read, then asks [`Storage::append`] to write it *only if the head is still
+//! that one*. The back end computes `prev`/`hash` and writes the batch under one
+//! serialising lock — SQLite: `BEGIN IMMEDIATE`; PostgreSQL (to come): a
+//! transaction-scoped advisory lock (`pg_advisory_xact_lock`) then `SELECT max(seq)` — so
+//! seq stays gapless and the chain unbroken whichever process appends.
+
+use std::future::Future;
+
+use serde_json::{Map, Value};
+
+use crate::auth::Role;
+use crate::Result;
+
+pub mod sqlite;
+
+/// The most records one read returns (PRODUCT.md: `limit` ≤ 10,000).
+pub const MAX_PAGE: u32 = 10_000;
+
+/// The most records one append writes; a batch of events is bounded by the 8 MiB body.
+pub const MAX_BATCH: usize = 200_000;
+
+/// A record to append: the idempotency id, the kind, the body (without `kind`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    /// The event's or command's id.
+    pub id: String,
+    /// The kind (`payout.accepted`, `approval`, …).
+    pub kind: String,
+    /// The body as the client sent it, without `kind`.
+    pub body: Map<String, Value>,
+}
+
+/// A record of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Position, from 1, gapless.
+    pub seq: u64,
+    /// The idempotency id.
+    pub id: String,
+    /// The kind.
+    pub kind: String,
+    /// The body, without `kind`.
+    pub body: Map<String, Value>,
+    /// The previous record's hash (32 zero bytes for seq 1).
+    pub prev: [u8; 32],
+    /// This record's hash.
+    pub hash: [u8; 32],
+}
+
+/// The last record's seq and hash; seq 0 and [`crate::chain::GENESIS`] when empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// The last seq (0 when empty).
+    pub seq: u64,
+    /// The last hash.
+    pub hash: [u8; 32],
+}
+
+/// A live bearer token as stored: its owner's name, role and the token's sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// The name it was issued under.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// sha256 of the token.
+    pub token_sha256: [u8; 32],
+}
+
+/// The ledger's storage. Every method is one transaction.
+pub trait Storage: Send + Sync + 'static {
+    /// The last record's seq and hash.
+    fn head(&self) -> impl Future<Output = Result<Head>> + Send;
+
+    /// The records with these ids (in any order; absent ids are left out).
+    fn find_ids(&self, ids: &[String]) -> impl Future<Output = Result<Vec<Record>>> + Send;
+
+    /// Appends `records` as seq `expected + 1 …` if the head is still `expected`, else
+    /// [`crate::Error::HeadMoved`]; all or nothing, committed durably before it returns.
+    fn append(&self, expected: u64, records: &[NewRecord]) -> impl Future<Output = Result<Vec<Record>>> + Send;
+
+    /// Up to `limit` records with seq > `after`, in seq order (the stored values, unchecked).
+    fn read(&self, after: u64, limit: u32) -> impl Future<Output = Result<Vec<Record>>> + Send;
+
+    /// The live (unrevoked) tokens.
+    fn live_tokens(&self) -> impl Future<Output = Result<Vec<StoredToken>>> + Send;
+
+    /// Stores a new token's hash under `name` (refused while `name` has a live token).
+    fn issue_token(&self, name: &str, role: Role, token_sha256: &[u8; 32], now_ms: i64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Revokes `name`'s live token; false when it has none.
+    fn revoke_token(&self, name: &str, now_ms: i64) -> impl Future<Output = Result<bool>> + Send;
+}

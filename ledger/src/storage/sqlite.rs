@@ -1,0 +1,216 @@
+//! The SQLite back end: WAL, `synchronous=FULL` (a 2xx answer means the record is on
+//! disk), appends under `BEGIN IMMEDIATE`. Migrations: `ledger/migrations/sqlite/`.
+//!
+//! Queries use sqlx's runtime API (`sqlx::query`), not the compile-time macros: the
+//! project's offline check (`cargo sqlx prepare --workspace --check`) runs against one
+//! database built from the desk's `migrations/`, which does not hold the ledger's tables.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::Row;
+
+use super::{Head, NewRecord, Record, Storage, StoredToken, MAX_BATCH, MAX_PAGE};
+use crate::auth::Role;
+use crate::chain::{parse_hash, record_hash, GENESIS};
+use crate::{Error, Result};
+
+/// The ledger on one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+    url: String,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file and applies the migrations.
+    pub async fn open(path: PathBuf) -> Result<Self> {
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a 2xx answer promises the record survives a power cut.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Database { url: url.clone(), source })?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|source| Error::Migrate { url: url.clone(), source })?;
+        Ok(Self { pool, url })
+    }
+
+    fn db(&self, source: sqlx::Error) -> Error {
+        Error::Database { url: self.url.clone(), source }
+    }
+}
+
+fn seq_of(value: i64) -> u64 {
+    // The CHECK (seq >= 1) constraint keeps stored seqs positive.
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn to_i64(seq: u64) -> i64 {
+    // A log of 2^63 records is out of reach; saturating keeps the query well-formed.
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn record_from_row(row: &SqliteRow) -> Result<Record> {
+    let seq = seq_of(row.get::<i64, _>("seq"));
+    let damaged = |reason: String| Error::Damaged { seq, reason };
+    let body_text: String = row.get("body");
+    let body: Map<String, Value> = serde_json::from_str(&body_text).map_err(|e| damaged(format!("its body is not a JSON object: {e}")))?;
+    let prev_text: String = row.get("prev");
+    let hash_text: String = row.get("hash");
+    let prev = parse_hash(&prev_text).ok_or_else(|| damaged(format!("prev {prev_text:?} is not 64 lowercase hex digits")))?;
+    let hash = parse_hash(&hash_text).ok_or_else(|| damaged(format!("hash {hash_text:?} is not 64 lowercase hex digits")))?;
+    Ok(Record { seq, id: row.get("id"), kind: row.get("kind"), body, prev, hash })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Storage for SqliteStorage {
+    async fn head(&self) -> Result<Head> {
+        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        head_of(row)
+    }
+
+    async fn find_ids(&self, ids: &[String]) -> Result<Vec<Record>> {
+        let mut found = Vec::new();
+        // One indexed lookup per id: batches are bounded by the body limit, and a
+        // statement with thousands of parameters would hit SQLite's variable limit.
+        let mut conn = self.pool.acquire().await.map_err(|e| self.db(e))?;
+        for id in ids {
+            let row = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|e| self.db(e))?;
+            if let Some(row) = row {
+                found.push(record_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn append(&self, expected: u64, records: &[NewRecord]) -> Result<Vec<Record>> {
+        assert!(records.len() <= MAX_BATCH, "a batch of {} records is over the limit", records.len());
+        // IMMEDIATE takes the write lock now: the head read below and the inserts after it
+        // cannot interleave with another writer, thread or process.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db(e))?;
+        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        let head = head_of(row)?;
+        if head.seq != expected {
+            return Err(Error::HeadMoved { expected, found: head.seq });
+        }
+        let committed_at_ms = now_ms();
+        let mut prev = head.hash;
+        let mut written = Vec::with_capacity(records.len());
+        for (offset, new) in records.iter().enumerate() {
+            let seq = head.seq + 1 + offset as u64;
+            let hash = record_hash(&prev, seq, &new.kind, &new.body);
+            let body_text = Value::Object(new.body.clone()).to_string();
+            sqlx::query("INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .bind(to_i64(seq))
+                .bind(&new.id)
+                .bind(&new.kind)
+                .bind(body_text)
+                .bind(hex::encode(prev))
+                .bind(hex::encode(hash))
+                .bind(committed_at_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.db(e))?;
+            written.push(Record { seq, id: new.id.clone(), kind: new.kind.clone(), body: new.body.clone(), prev, hash });
+            prev = hash;
+        }
+        tx.commit().await.map_err(|e| self.db(e))?;
+        Ok(written)
+    }
+
+    async fn read(&self, after: u64, limit: u32) -> Result<Vec<Record>> {
+        let limit = limit.min(MAX_PAGE);
+        let rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(to_i64(after))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn live_tokens(&self) -> Result<Vec<StoredToken>> {
+        let rows = sqlx::query("SELECT name, role, token_sha256 FROM tokens WHERE revoked_at_ms IS NULL ORDER BY row_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        let mut tokens = Vec::with_capacity(rows.len());
+        for row in rows {
+            let name: String = row.get("name");
+            let role_text: String = row.get("role");
+            let hash_text: String = row.get("token_sha256");
+            // A row the CHECK constraints let through always parses; skip (and log) one
+            // that does not rather than lock every client out.
+            match (Role::parse(&role_text), parse_hash(&hash_text)) {
+                (Ok(role), Some(token_sha256)) => tokens.push(StoredToken { name, role, token_sha256 }),
+                _ => tracing::error!(name, role = role_text, "a stored token is damaged and is ignored"),
+            }
+        }
+        Ok(tokens)
+    }
+
+    async fn issue_token(&self, name: &str, role: Role, token_sha256: &[u8; 32], now_ms: i64) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db(e))?;
+        let live = sqlx::query("SELECT 1 FROM tokens WHERE name = ? AND revoked_at_ms IS NULL")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        if live.is_some() {
+            return Err(Error::Usage {
+                message: format!("name {name:?} already has a live token; revoke it first (token revoke --name {name})"),
+            });
+        }
+        sqlx::query("INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES (?, ?, ?, ?)")
+            .bind(name)
+            .bind(role.as_str())
+            .bind(hex::encode(token_sha256))
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        tx.commit().await.map_err(|e| self.db(e))
+    }
+
+    async fn revoke_token(&self, name: &str, now_ms: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE tokens SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL")
+            .bind(now_ms)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+fn head_of(row: Option<SqliteRow>) -> Result<Head> {
+    let Some(row) = row else { return Ok(Head { seq: 0, hash: GENESIS }) };
+    let seq = seq_of(row.get::<i64, _>("seq"));
+    let hash_text: String = row.get("hash");
+    let hash = parse_hash(&hash_text)
+        .ok_or_else(|| Error::Damaged { seq, reason: format!("hash {hash_text:?} is not 64 lowercase hex digits") })?;
+    Ok(Head { seq, hash })
+}

@@ -1,0 +1,664 @@
+//! Protocol tests of PRODUCT.md "Ledger protocol v1" (issue 9), from a plain HTTP client
+//! (reqwest) against the real `clubgate-ledger` binary on port 0, SQLite back end.
+//! Hashes are recomputed here with an independent JCS implementation
+//! (`serde_json_canonicalizer`, not the service's `serde_jcs`).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+const BIN: &str = env!("CARGO_BIN_EXE_clubgate-ledger");
+
+/// A running ledger on a temporary SQLite file.
+struct Ledger {
+    dir: std::sync::Arc<tempfile::TempDir>,
+    serve_args: Vec<&'static str>,
+    child: Option<(Child, BufReader<ChildStdout>)>,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Ledger {
+    fn new() -> Self {
+        Self::with_serve_args(&[])
+    }
+
+    fn with_serve_args(serve_args: &[&'static str]) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::on(dir, serve_args)
+    }
+
+    /// Another server process on the same database file.
+    fn another_server(&self) -> Self {
+        Self::on(std::sync::Arc::clone(&self.dir), &self.serve_args)
+    }
+
+    fn on(dir: std::sync::Arc<tempfile::TempDir>, serve_args: &[&'static str]) -> Self {
+        let mut ledger = Self { dir, serve_args: serve_args.to_vec(), child: None, base: String::new(), client: reqwest::Client::new() };
+        ledger.start();
+        ledger
+    }
+
+    fn db(&self) -> String {
+        format!("sqlite://{}", self.path().display())
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("ledger.db")
+    }
+
+    /// Starts `serve` and reads its first line of standard output.
+    fn start(&mut self) {
+        let log_path = self
+            .dir
+            .path()
+            .join(format!("stderr-{}.log", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let mut child = Command::new(BIN)
+            .args(["--db", &self.db(), "serve", "--listen", "127.0.0.1:0"])
+            .args(&self.serve_args)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start clubgate-ledger");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        // Bounded: read_line returns at the first newline or at EOF if the server dies.
+        stdout.read_line(&mut line).expect("read stdout");
+        let address = line.strip_prefix("listening on ").map(str::trim_end).unwrap_or_else(|| {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!("first stdout line {line:?} is not `listening on …`; stderr: {log}")
+        });
+        assert!(address.starts_with("http://127.0.0.1:") && !address.ends_with(":0"), "{address}");
+        self.base = address.to_owned();
+        self.child = Some((child, stdout));
+    }
+
+    /// Stops the server and returns what it printed after its first line.
+    fn stop(&mut self) -> String {
+        let (mut child, mut stdout) = self.child.take().expect("running");
+        child.kill().expect("kill");
+        child.wait().expect("wait");
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).expect("read the rest of stdout");
+        rest
+    }
+
+    fn cli(&self, args: &[&str]) -> Output {
+        let db = self.db();
+        let mut all = vec!["--db", db.as_str()];
+        all.extend_from_slice(args);
+        Command::new(BIN).args(all).output().expect("run clubgate-ledger")
+    }
+
+    fn token(&self, name: &str, role: &str) -> String {
+        let output = self.cli(&["token", "issue", "--name", name, "--role", role]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8(output.stdout).expect("utf-8");
+        let token = stdout.trim_end_matches('\n');
+        assert!(!token.is_empty() && !token.contains('\n'), "token issue printed {stdout:?}");
+        token.to_owned()
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: answer {text:?} is not JSON: {e}"));
+        (status, value)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    async fn post(&self, path: &str, token: &str, body: impl Into<Vec<u8>>) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body.into())).await
+    }
+
+    async fn head(&self) -> u64 {
+        let (status, body) = self.get("/v1/health", None).await;
+        assert_eq!(status, StatusCode::OK);
+        body["head"].as_u64().expect("head")
+    }
+
+    /// Every record, paging by cursor with `limit` records a page.
+    async fn all_records(&self, token: &str, limit: u32) -> Vec<Value> {
+        let mut records = Vec::new();
+        for _ in 0..10_000 {
+            let after = records.len();
+            let (status, page) = self.get(&format!("/v1/events?after={after}&limit={limit}"), Some(token)).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let batch = page["records"].as_array().expect("records").clone();
+            if batch.is_empty() {
+                assert_eq!(page["head"].as_u64(), Some(after as u64));
+                return records;
+            }
+            assert!(batch.len() <= limit as usize);
+            records.extend(batch);
+        }
+        panic!("more pages than expected");
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        if let Some((mut child, _)) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn uuid(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
+
+fn accepted(n: u64, payout: &str, partner: &str) -> Value {
+    json!({"id": uuid(n), "at": "2026-12-01T10:00:00Z", "kind": "payout.accepted", "payout_id": payout, "network": "erc20",
+           "token": "USDT", "wallet": "hot-1", "partner": partner, "amount": "1500000"})
+}
+
+fn confirmed(n: u64, payout: &str) -> Value {
+    json!({"id": uuid(n), "at": "2026-12-01T10:05:00Z", "kind": "payout.confirmed", "payout_id": payout})
+}
+
+fn jsonl(events: &[Value]) -> String {
+    events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+fn command(id: u64, kind: &str, payload: Value) -> String {
+    json!({"id": uuid(id), "kind": kind, "payload": payload}).to_string()
+}
+
+/// The error body's code, and that its message names `fragment`.
+fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str, fragment: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains(fragment), "message {message:?} does not name {fragment:?}");
+}
+
+/// sha256(prev ‖ u64_be(seq) ‖ JCS(body ∪ {"kind":kind})), recomputed independently.
+fn expected_hash(prev: &[u8], seq: u64, kind: &str, body: &Value) -> Vec<u8> {
+    let mut hashed = body.as_object().expect("body is an object").clone();
+    assert!(!hashed.contains_key("kind"), "a body does not carry its kind");
+    hashed.insert("kind".into(), kind.into());
+    let canonical = serde_json_canonicalizer::to_vec(&Value::Object(hashed)).expect("JCS");
+    let mut hasher = Sha256::new();
+    hasher.update(prev);
+    hasher.update(seq.to_be_bytes());
+    hasher.update(canonical);
+    hasher.finalize().to_vec()
+}
+
+fn assert_chain(records: &[Value]) {
+    let mut prev = vec![0u8; 32];
+    for (index, record) in records.iter().enumerate() {
+        let seq = index as u64 + 1;
+        assert_eq!(record["seq"].as_u64(), Some(seq), "gapless, in order: {record}");
+        assert_eq!(record["prev"].as_str(), Some(hex::encode(&prev).as_str()), "prev of seq {seq}");
+        let hash = expected_hash(&prev, seq, record["kind"].as_str().expect("kind"), &record["body"]);
+        assert_eq!(record["hash"].as_str(), Some(hex::encode(&hash).as_str()), "hash of seq {seq}");
+        prev = hash;
+    }
+}
+
+#[tokio::test]
+async fn health_needs_no_token_and_stdout_carries_only_the_listening_line() {
+    let mut ledger = Ledger::new();
+    let (status, body) = ledger.get("/v1/health", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"status": "ok", "head": 0}));
+    let (status, body) = ledger.get("/v1/nothing", None).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found", "/v1/nothing");
+    let (status, body) = ledger.send(reqwest::Method::DELETE, "/v1/health", None, None).await;
+    assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "/v1/health");
+    assert_eq!(ledger.stop(), "", "nothing else on standard output");
+}
+
+#[tokio::test]
+async fn events_are_appended_all_or_nothing_and_idempotent_by_id() {
+    let ledger = Ledger::new();
+    let platform = ledger.token("platform", "platform");
+    let batch = [accepted(1, "p1", "alpha"), accepted(2, "p2", "beta"), confirmed(3, "p1")];
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&batch)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 3, "duplicates": 0, "head": 3})));
+
+    // The same lines again (one with its keys in another order and spaces), plus a new one.
+    let mut reordered: Vec<(String, Value)> = batch[1].as_object().unwrap().clone().into_iter().collect();
+    reordered.reverse();
+    let reordered_line =
+        format!("{{ {} }}", reordered.iter().map(|(k, v)| format!("{} : {v}", Value::from(k.as_str()))).collect::<Vec<_>>().join(" , "));
+    let text = format!("{}\n{reordered_line}\n\n{}\n{}\n", batch[0], batch[2], confirmed(4, "p2"));
+    let (status, body) = ledger.post("/v1/events", &platform, text).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 1, "duplicates": 3, "head": 4})));
+
+    // The same id with other content: 409, and nothing of the batch is appended.
+    let mut changed = accepted(2, "p2", "beta");
+    changed["amount"] = "2500000".into();
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[accepted(5, "p5", "gamma"), changed])).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "conflict", &uuid(2));
+    assert_eq!(ledger.head().await, 4);
+
+    // A line the core's ledger rules refuse (a payout that is not in the log): 400 naming the
+    // line; the valid line before it is not appended either.
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[accepted(6, "p6", "gamma"), confirmed(7, "nope")])).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_event", "line 2");
+    assert!(body["error"]["message"].as_str().unwrap().contains("nope"), "{body}");
+    assert_eq!(ledger.head().await, 4);
+    // The refused batch left no trace in the rules' state either: p6 is unknown until it
+    // is accepted for real.
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[confirmed(7, "p6")])).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_event", "line 1");
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[accepted(6, "p6", "gamma"), confirmed(7, "p6")])).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 2, "duplicates": 0, "head": 6})));
+
+    // Malformed JSON, a seq the client must not send, an unknown kind: 400 with the line.
+    let cases: [(String, &str, &str); 4] = [
+        (format!("{}\n{{\"id\":", accepted(8, "p8", "x")), "malformed_json", "line 2"),
+        (
+            format!("{}\n", json!({"seq": 9, "id": uuid(9), "at": "2026-12-01T10:00:00Z", "kind": "payout.confirmed", "payout_id": "p1"})),
+            "invalid_event",
+            "line 1",
+        ),
+        (format!("\n\n{}\n", json!({"id": uuid(10), "at": "2026-12-01T10:00:00Z", "kind": "payout.sent"})), "invalid_event", "line 3"),
+        (
+            format!("{}\n", json!({"id": "not-a-uuid", "at": "2026-12-01T10:00:00Z", "kind": "payout.confirmed", "payout_id": "p1"})),
+            "invalid_event",
+            "\"not-a-uuid\"",
+        ),
+    ];
+    for (text, code, fragment) in cases {
+        let (status, body) = ledger.post("/v1/events", &platform, text).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, code, fragment);
+    }
+    assert_eq!(ledger.head().await, 6);
+}
+
+#[tokio::test]
+async fn commands_are_idempotent_by_id_and_json_value() {
+    let ledger = Ledger::new();
+    let lead = ledger.token("lead", "treasury_lead");
+    let ic = ledger.token("ic", "launch_ic");
+    let body = command(1, "checklist", json!({"item": "t-7d.freeze", "state": "done", "n": 1}));
+    let (status, answer) = ledger.post("/v1/commands", &lead, body.clone()).await;
+    assert_eq!((status, answer), (StatusCode::CREATED, json!({"seq": 1, "duplicate": false})));
+
+    // The same JSON value spelt differently, from another role that may send the kind.
+    let same = format!(
+        r#"{{ "payload" : {{"n":1.0,"state":"done","item":"t-7d.freeze"}}, "kind":"checklist", "id":"{}" }}"#,
+        uuid(1).to_uppercase()
+    );
+    let (status, answer) = ledger.post("/v1/commands", &ic, same).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"seq": 1, "duplicate": true})));
+
+    let (status, answer) = ledger.post("/v1/commands", &ic, command(2, "decision", json!({"go": true}))).await;
+    assert_eq!((status, answer), (StatusCode::CREATED, json!({"seq": 2, "duplicate": false})));
+
+    let (status, answer) =
+        ledger.post("/v1/commands", &lead, command(1, "checklist", json!({"item": "t-7d.freeze", "state": "open"}))).await;
+    assert_error(status, &answer, StatusCode::CONFLICT, "conflict", &uuid(1));
+
+    let (status, answer) = ledger.post("/v1/commands", &lead, "{\"id\":").await;
+    assert_error(status, &answer, StatusCode::BAD_REQUEST, "malformed_json", "not JSON");
+    let cases = [
+        (command(3, "launch", json!({})), "\"launch\""),
+        (json!({"id": "42", "kind": "checklist", "payload": {}}).to_string(), "\"42\""),
+        (json!({"id": uuid(3), "kind": "checklist", "payload": "done"}).to_string(), "\"done\""),
+        (json!({"id": uuid(3), "kind": "checklist", "payload": {}, "extra": 1}).to_string(), "\"extra\""),
+    ];
+    for (body, fragment) in cases {
+        let (status, answer) = ledger.post("/v1/commands", &lead, body).await;
+        assert_error(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", fragment);
+    }
+    assert_eq!(ledger.head().await, 2);
+}
+
+#[tokio::test]
+async fn tokens_and_roles_are_checked_before_the_body() {
+    let ledger = Ledger::new();
+    let viewer = ledger.token("viewer", "viewer");
+    let platform = ledger.token("platform", "platform");
+    let approver = ledger.token("approver", "approver");
+
+    let (status, body) = ledger.get("/v1/events", None).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "Authorization");
+    let (status, body) = ledger.get("/v1/events", Some("cgl_0000")).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "unknown or revoked");
+
+    // A viewer reads; it may not append, even with a body that is malformed or too large:
+    // the role is decided first.
+    let (status, _) = ledger.get("/v1/events", Some(&viewer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = ledger.post("/v1/events", &viewer, "{not json").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "viewer");
+    let (status, body) = ledger.post("/v1/events", &viewer, vec![b'x'; 9 * 1024 * 1024]).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "viewer");
+    let (status, body) = ledger.post("/v1/commands", &viewer, "{not json").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "viewer");
+    let (status, body) = ledger.post("/v1/commands", &platform, command(1, "decision", json!({}))).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "platform");
+
+    // A kind another role sends: 403 once the body names the kind.
+    let (status, body) = ledger.post("/v1/commands", &approver, command(1, "decision", json!({}))).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "\"decision\"");
+    let (status, body) = ledger.post("/v1/commands", &approver, command(1, "approval", json!({"bundle": "0xab"}))).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 1, "duplicate": false})));
+    assert_eq!(ledger.head().await, 1);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_from_its_next_request() {
+    let ledger = Ledger::new();
+    let viewer = ledger.token("desk-1", "viewer");
+    let (status, _) = ledger.get("/v1/events", Some(&viewer)).await;
+    assert_eq!(status, StatusCode::OK);
+    let output = ledger.cli(&["token", "revoke", "--name", "desk-1"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.is_empty());
+    let (status, body) = ledger.get("/v1/events", Some(&viewer)).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "revoked");
+    // Revoking again names the name; a new token under it works.
+    let output = ledger.cli(&["token", "revoke", "--name", "desk-1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("\"desk-1\""));
+    let renewed = ledger.token("desk-1", "viewer");
+    let (status, _) = ledger.get("/v1/events", Some(&renewed)).await;
+    assert_eq!(status, StatusCode::OK);
+    let output = ledger.cli(&["token", "issue", "--name", "x", "--role", "admin"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty() && String::from_utf8_lossy(&output.stderr).contains("\"admin\""));
+}
+
+#[tokio::test]
+async fn bodies_up_to_8_mib_are_accepted_and_larger_ones_get_413() {
+    let ledger = Ledger::new();
+    let ic = ledger.token("ic", "launch_ic");
+    let limit = 8 * 1024 * 1024;
+    let body_of = |id: u64, length: usize| {
+        let empty = command(id, "decision", json!({"pad": ""}));
+        let pad = "x".repeat(length - empty.len());
+        let body = command(id, "decision", json!({"pad": pad}));
+        assert_eq!(body.len(), length);
+        body
+    };
+    let (status, body) = ledger.post("/v1/commands", &ic, body_of(1, limit)).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 1, "duplicate": false})));
+    let (status, body) = ledger.post("/v1/commands", &ic, body_of(2, limit + 1)).await;
+    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "8388608");
+    // Well over the limit, on the events endpoint: the 413 still reaches the client.
+    let platform = ledger.token("platform", "platform");
+    let (status, body) = ledger.post("/v1/events", &platform, vec![b'\n'; 3 * limit]).await;
+    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "8388608");
+    assert_eq!(ledger.head().await, 1);
+}
+
+#[tokio::test]
+async fn reads_page_by_cursor_and_any_client_can_verify_the_chain() {
+    let mut ledger = Ledger::new();
+    let platform = ledger.token("platform", "platform");
+    let viewer = ledger.token("viewer", "viewer");
+    let ic = ledger.token("ic", "launch_ic");
+    let (status, _) = ledger.post("/v1/events", &platform, jsonl(&[accepted(1, "p1", "alpha"), accepted(2, "p2", "beta")])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        ledger.post("/v1/commands", &ic, command(3, "safe_mode", json!({"network": "erc20", "on": true, "why": "ünïcødé €"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // After a restart the core's state is rebuilt from the log: p1 is known.
+    ledger.stop();
+    ledger.start();
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&[confirmed(4, "p1"), accepted(5, "p5", "gamma")])).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 2, "duplicates": 0, "head": 5})));
+
+    let records = ledger.all_records(&viewer, 2).await;
+    assert_eq!(records.len(), 5);
+    assert_chain(&records);
+    assert_eq!(records[2]["kind"], "safe_mode");
+    assert_eq!(records[2]["body"], json!({"id": uuid(3), "payload": {"network": "erc20", "on": true, "why": "ünïcødé €"}}));
+    assert_eq!(records[0]["kind"], "payout.accepted");
+    assert_eq!(records[0]["body"]["partner"], "alpha");
+    assert_eq!(ledger.all_records(&viewer, 10_000).await, records);
+
+    let (status, page) = ledger.get("/v1/events?after=3&limit=1", Some(&viewer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["head"], 5);
+    assert_eq!(page["records"].as_array().unwrap().as_slice(), &records[3..4]);
+    for (query, fragment) in [("limit=10001", "\"10001\""), ("limit=0", "\"0\""), ("after=x", "\"x\""), ("from=1", "\"from\"")] {
+        let (status, body) = ledger.get(&format!("/v1/events?{query}"), Some(&viewer)).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_query", fragment);
+    }
+}
+
+#[tokio::test]
+async fn verify_names_the_first_record_whose_byte_changed() {
+    let mut ledger = Ledger::new();
+    let platform = ledger.token("platform", "platform");
+    let batch = [accepted(1, "p1", "alpha"), accepted(2, "p2", "bravo"), accepted(3, "p3", "charlie")];
+    let (status, _) = ledger.post("/v1/events", &platform, jsonl(&batch)).await;
+    assert_eq!(status, StatusCode::OK);
+    ledger.stop();
+
+    let output = ledger.cli(&["verify"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "chain ok: 3 records\n");
+
+    // One byte of seq 2's body changes behind the ledger's back (the append-only trigger
+    // is dropped first, as someone with the file could).
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(ledger.path());
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the file");
+    sqlx::query("DROP TRIGGER records_no_update").execute(&pool).await.expect("drop trigger");
+    let changed =
+        sqlx::query("UPDATE records SET body = replace(body, 'bravo', 'bravO') WHERE seq = 2").execute(&pool).await.expect("update");
+    assert_eq!(changed.rows_affected(), 1);
+    pool.close().await;
+
+    let output = ledger.cli(&["verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("chain broken at seq 2:"), "{stdout}");
+
+    // A record removed from the middle is a gap, named too.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(ledger.path());
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the file");
+    sqlx::query("UPDATE records SET body = replace(body, 'bravO', 'bravo') WHERE seq = 2").execute(&pool).await.expect("restore");
+    sqlx::query("DROP TRIGGER records_no_delete").execute(&pool).await.expect("drop trigger");
+    sqlx::query("DELETE FROM records WHERE seq = 2").execute(&pool).await.expect("delete");
+    pool.close().await;
+    let output = ledger.cli(&["verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("chain broken at seq 2: seq 2 is missing"), "{stdout}");
+}
+
+/// A Server-Sent Events reader over a streaming response.
+struct SseReader {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One block of a stream: a record (id and data) or a keep-alive comment.
+#[derive(Debug, PartialEq)]
+enum Block {
+    Record { id: u64, data: Value },
+    KeepAlive,
+}
+
+impl SseReader {
+    async fn open(ledger: &Ledger, query: &str, token: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = ledger.client.get(format!("{}/v1/events/stream{query}", ledger.base)).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.expect("stream request");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Self { response, buffer: String::new() }
+    }
+
+    /// The next block, within `within`.
+    async fn next(&mut self, within: std::time::Duration) -> Block {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let lines: Vec<&str> = block.lines().filter(|l| !l.is_empty()).collect();
+                if lines.iter().all(|l| l.starts_with(':')) {
+                    return Block::KeepAlive;
+                }
+                let field = |name: &str| lines.iter().find_map(|l| l.strip_prefix(name)).map(str::trim).expect("field");
+                let id = field("id:").parse().expect("numeric id");
+                let data = serde_json::from_str(field("data:")).expect("data is JSON");
+                return Block::Record { id, data };
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("a block in time")
+                .expect("chunk")
+                .expect("stream open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+        }
+    }
+
+    /// The next record, skipping keep-alives, within `within`.
+    async fn next_record(&mut self, within: std::time::Duration) -> (u64, Value) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if let Block::Record { id, data } = self.next(left).await {
+                return (id, data);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_stream_sends_records_within_a_second_resumes_from_last_event_id_and_keeps_alive() {
+    let ledger = Ledger::with_serve_args(&["--keep-alive-ms", "50"]);
+    let platform = ledger.token("platform", "platform");
+    let viewer = ledger.token("viewer", "viewer");
+    let ic = ledger.token("ic", "launch_ic");
+    let second = std::time::Duration::from_secs(1);
+    let (status, _) = ledger.post("/v1/events", &platform, jsonl(&[accepted(1, "p1", "alpha"), accepted(2, "p2", "beta")])).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut stream = SseReader::open(&ledger, "?after=0", &viewer, None).await;
+    let (id, first) = stream.next_record(second).await;
+    let (id2, _) = stream.next_record(second).await;
+    assert_eq!((id, id2), (1, 2));
+    let records = ledger.all_records(&viewer, 10).await;
+    assert_eq!(first, records[0], "data is the record, as the read by cursor gives it");
+
+    // A commit reaches an open stream within 1 s.
+    let posted = std::time::Instant::now();
+    let (status, _) = ledger.post("/v1/commands", &ic, command(3, "volume_level", json!({"level": "canary"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (id, record) = stream.next_record(second).await;
+    assert!(posted.elapsed() < second, "{:?}", posted.elapsed());
+    assert_eq!((id, record["kind"].as_str()), (3, Some("volume_level")));
+    assert_chain(&ledger.all_records(&viewer, 10).await);
+
+    // Idle: keep-alive comments (every 50 ms here).
+    assert_eq!(stream.next(second).await, Block::KeepAlive);
+
+    // Reconnecting: Last-Event-ID wins over after.
+    let mut resumed = SseReader::open(&ledger, "?after=0", &viewer, Some("2")).await;
+    assert_eq!(resumed.next_record(second).await.0, 3);
+    let mut from_after = SseReader::open(&ledger, "?after=1", &viewer, None).await;
+    assert_eq!(from_after.next_record(second).await.0, 2);
+
+    let (status, body) = ledger.get("/v1/events/stream", None).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "Authorization");
+    let response = ledger
+        .client
+        .get(format!("{}/v1/events/stream", ledger.base))
+        .bearer_auth(&viewer)
+        .header("Last-Event-ID", "x1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_error(StatusCode::BAD_REQUEST, &body, StatusCode::BAD_REQUEST, "bad_query", "\"x1\"");
+}
+
+#[tokio::test]
+async fn concurrent_clients_on_two_servers_get_each_id_once_in_one_gapless_chain() {
+    // Two `serve` processes on one SQLite file, 8 clients alternating between them, sending
+    // new and repeated commands (an id always with the same body) and events that depend on
+    // each other across the servers.
+    let first = Ledger::new();
+    let second = first.another_server();
+    let lead = first.token("lead", "treasury_lead");
+    let platform = first.token("platform", "platform");
+    let viewer = first.token("viewer", "viewer");
+    let (status, _) = first.post("/v1/events", &platform, jsonl(&[accepted(1000, "p1", "alpha")])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = second.post("/v1/events", &platform, jsonl(&[confirmed(1001, "p1")])).await;
+    assert_eq!((status, body["appended"].as_u64()), (StatusCode::OK, Some(1)), "the second server knows p1 from the first");
+
+    let servers = [first.base.clone(), second.base.clone()];
+    let mut tasks = Vec::new();
+    for client in 0..8u64 {
+        let (servers, lead) = (servers.clone(), lead.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut answers = Vec::new();
+            let mut state = client.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for round in 0..25u64 {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let id = (state >> 33) % 60;
+                let base = &servers[((client + round) % 2) as usize];
+                let body = command(id, "broadcast", json!({"chunk": id}));
+                let response = http.post(format!("{base}/v1/commands")).bearer_auth(&lead).body(body).send().await.expect("request");
+                let status = response.status();
+                let answer: Value = response.json().await.expect("json");
+                assert!(status == StatusCode::CREATED || status == StatusCode::OK, "{status} {answer}");
+                assert_eq!(answer["duplicate"].as_bool(), Some(status == StatusCode::OK));
+                answers.push((id, answer["seq"].as_u64().expect("seq")));
+            }
+            answers
+        }));
+    }
+    let mut seq_of_id = std::collections::HashMap::new();
+    for task in tasks {
+        for (id, seq) in task.await.expect("client") {
+            assert_eq!(*seq_of_id.entry(id).or_insert(seq), seq, "id {id} answered with two seqs");
+        }
+    }
+    let records = first.all_records(&viewer, 10_000).await;
+    assert_eq!(records.len(), 2 + seq_of_id.len(), "each id exactly once");
+    assert_chain(&records);
+    for (id, seq) in seq_of_id {
+        assert_eq!(records[seq as usize - 1]["body"]["id"], uuid(id));
+    }
+    assert_eq!(second.head().await, records.len() as u64);
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["token", "--help"],
+        &["token", "issue", "--help"],
+        &["token", "revoke", "--help"],
+        &["verify", "--help"],
+    ] {
+        let output = Command::new(BIN).args(args).output().expect("run clubgate-ledger");
+        assert!(output.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("Usage: clubgate-ledger"), "{args:?}: {text}");
+    }
+}
