@@ -30,9 +30,13 @@ pub(crate) fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
-/// The repository root (the xtask crate's parent).
+/// The repository root (the xtask crate's parent). Taken from the environment `cargo run` sets
+/// when it starts this binary, not from the path it was compiled in: the build cache is shared
+/// between checkouts (CI runs in a fresh clone), so a binary compiled in another checkout must
+/// still work on the one that runs it.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir.parent().map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// The cargo target directory for every build: `$CARGO_TARGET_DIR`, or a persistent folder
