@@ -55,6 +55,7 @@ on_both_back_ends!(
     verify_names_the_first_record_whose_byte_changed,
     the_stream_sends_records_within_a_second_resumes_from_last_event_id_and_keeps_alive,
     concurrent_clients_on_two_servers_get_each_id_once_in_one_gapless_chain,
+    a_batch_of_6_000_events_is_one_append,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -576,6 +577,22 @@ async fn verify_names_the_first_record_whose_byte_changed(backend: Backend) {
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("chain broken at seq 2: seq 2 is missing"), "{stdout}");
+}
+
+async fn a_batch_of_6_000_events_is_one_append(backend: Backend) {
+    // More rows than one insert statement of the PostgreSQL back end takes (5,000).
+    let ledger = Ledger::new(backend).await;
+    let platform = ledger.token("platform", "platform");
+    let viewer = ledger.token("viewer", "viewer");
+    let batch: Vec<Value> = (1..=6_000).map(|n| accepted(n, &format!("p{n}"), "alpha")).collect();
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&batch)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 6_000, "duplicates": 0, "head": 6_000})));
+    let records = ledger.all_records(&viewer, 10_000).await;
+    assert_eq!(records.len(), 6_000);
+    assert_chain(&records);
+    assert_eq!(records[5_999]["body"]["payout_id"], "p6000");
+    let output = ledger.cli(&["verify"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "chain ok: 6000 records\n");
 }
 
 /// A Server-Sent Events reader over a streaming response.
