@@ -56,6 +56,7 @@ on_both_back_ends!(
     the_stream_sends_records_within_a_second_resumes_from_last_event_id_and_keeps_alive,
     concurrent_clients_on_two_servers_get_each_id_once_in_one_gapless_chain,
     a_batch_of_6_000_events_is_one_append,
+    servers_started_together_on_a_new_database_migrate_it_once,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -593,6 +594,33 @@ async fn a_batch_of_6_000_events_is_one_append(backend: Backend) {
     assert_eq!(records[5_999]["body"]["payout_id"], "p6000");
     let output = ledger.cli(&["verify"]);
     assert_eq!(String::from_utf8_lossy(&output.stdout), "chain ok: 6000 records\n");
+}
+
+async fn servers_started_together_on_a_new_database_migrate_it_once(backend: Backend) {
+    // The first server is started only after the database exists (PostgreSQL) or its
+    // directory does (SQLite); then three more start at once on a database with no tables.
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let (db, cluster) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}", dir.path().join("ledger.db").display()), None),
+        Backend::Postgres => {
+            let cluster = Arc::new(Cluster::start());
+            (cluster.create_database().await, Some(cluster))
+        }
+    };
+    let servers: Vec<Ledger> = std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..3)
+            .map(|_| {
+                let (dir, db, cluster) = (Arc::clone(&dir), db.clone(), cluster.clone());
+                scope.spawn(move || Ledger::on(backend, dir, db, cluster, &[]))
+            })
+            .collect();
+        starting.into_iter().map(|handle| handle.join().expect("a server starts")).collect()
+    });
+    let ic = servers[0].token("ic", "launch_ic");
+    for (n, server) in servers.iter().enumerate() {
+        let (status, body) = server.post("/v1/commands", &ic, command(n as u64 + 1, "decision", json!({"go": true}))).await;
+        assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": n + 1, "duplicate": false})));
+    }
 }
 
 /// A Server-Sent Events reader over a streaming response.
