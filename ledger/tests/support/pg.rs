@@ -54,7 +54,9 @@ impl Cluster {
     /// Creates and starts a cluster; panics with the server's log when it cannot.
     pub(crate) fn start() -> Self {
         let bin = bin_dir();
-        let dir = tempfile::Builder::new().prefix("clubgate-pg").tempdir().expect("temp dir");
+        // In /tmp, not $TMPDIR: the `postgres` user must reach it (root's own temporary
+        // directory may be private) and the socket path must stay under 108 bytes.
+        let dir = tempfile::Builder::new().prefix("clubgate-pg").tempdir_in("/tmp").expect("temp dir in /tmp");
         let as_postgres = is_root();
         if as_postgres {
             let postgres = Command::new("id").args(["-u", "postgres"]).output().expect("id -u postgres");
