@@ -2,7 +2,7 @@
 //! of platform events and desk commands over HTTP — PRODUCT.md "Ledger protocol v1".
 //!
 //! `main.rs` calls [`run`]. The pieces: [`chain`] (the hash chain), [`storage`] (one small
-//! trait and the SQLite back end), [`auth`] (bearer tokens by role), [`service`] (what the
+//! trait and its back ends, SQLite and PostgreSQL), [`auth`] (bearer tokens by role), [`service`] (what the
 //! endpoints do, validated by the core's parser and ledger rules), [`http`] (axum).
 //! Logs go to standard error; standard output carries only what the protocol prints.
 
@@ -25,6 +25,7 @@ pub use error::{Error, Result};
 
 use crate::auth::Role;
 use crate::chain::{record_hash, GENESIS};
+use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::{Storage, MAX_PAGE};
 
@@ -32,8 +33,8 @@ use crate::storage::{Storage, MAX_PAGE};
 #[derive(Debug, Parser)]
 #[command(name = "clubgate-ledger", version, about = "The ClubGate ledger service: an ordered, hash-chained, idempotent log over HTTP.")]
 struct Cli {
-    /// The database: sqlite://PATH (PostgreSQL is not built yet).
-    /// Required; accepted before or after the command.
+    /// The database: sqlite://PATH or postgres://USER@HOST:PORT/DB (several servers may
+    /// share one PostgreSQL database). Required; accepted before or after the command.
     #[arg(long, value_name = "URL", global = true)]
     db: Option<String>,
     #[command(subcommand)]
@@ -80,17 +81,24 @@ enum TokenCommand {
 }
 
 /// The storage a `--db` URL names.
-async fn open(url: &str) -> Result<SqliteStorage> {
+#[derive(Debug)]
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+fn parse_db(url: &str) -> Result<Db> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         if path.is_empty() {
             return Err(Error::Usage { message: format!("--db {url:?} names no file; write sqlite://PATH") });
         }
-        return SqliteStorage::open(PathBuf::from(path)).await;
+        return Ok(Db::Sqlite(PathBuf::from(path)));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(Error::Usage { message: format!("--db {url:?}: the PostgreSQL back end is not built yet; use sqlite://PATH") });
+        return Ok(Db::Postgres(url.to_owned()));
     }
-    Err(Error::Usage { message: format!("--db {url:?} is not sqlite://PATH") })
+    // The URL may carry a password: it is not echoed.
+    Err(Error::Usage { message: "--db is neither sqlite://PATH nor postgres://USER@HOST:PORT/DB".to_owned() })
 }
 
 fn now_ms() -> i64 {
@@ -197,10 +205,16 @@ async fn shutdown_signal() {
 
 async fn execute(cli: Cli) -> Result<ExitCode> {
     let Some(db) = cli.db else {
-        return Err(Error::Usage { message: "--db URL is required (sqlite://PATH)".to_owned() });
+        return Err(Error::Usage { message: "--db URL is required (sqlite://PATH or postgres://USER@HOST:PORT/DB)".to_owned() });
     };
-    let storage = open(&db).await?;
-    match cli.command {
+    match parse_db(&db)? {
+        Db::Sqlite(path) => execute_on(SqliteStorage::open(path).await?, cli.command).await,
+        Db::Postgres(url) => execute_on(PostgresStorage::open(&url).await?, cli.command).await,
+    }
+}
+
+async fn execute_on<S: Storage>(storage: S, command: Command) -> Result<ExitCode> {
+    match command {
         Command::Serve { listen, keep_alive_ms } => {
             let config = http::HttpConfig { keep_alive: std::time::Duration::from_millis(keep_alive_ms) };
             serve(storage, listen, config).await.map(|()| ExitCode::SUCCESS)

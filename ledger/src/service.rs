@@ -3,6 +3,7 @@
 //! [`crate::http`]; this module speaks in records and errors.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use clubgate_core::events::{format_uuid, parse_uuid, Event};
 use clubgate_core::ledger::Ledger;
@@ -14,8 +15,37 @@ use crate::chain::{canonical, hashed_value};
 use crate::storage::{NewRecord, Record, Storage, MAX_PAGE};
 use crate::{Error, Result};
 
-/// How many times an append re-validates after another writer moved the head.
-const MAX_APPEND_ATTEMPTS: usize = 8;
+/// How long an append keeps re-validating while other servers move the head. Every lost
+/// race means another append committed, so the log as a whole always advances; a fixed
+/// count of attempts was not enough (two busy servers on one PostgreSQL database made a
+/// request lose 8 races in a row about once a run of the 16-writer test). Only after this
+/// long does the request give up with 503 `retry`.
+const APPEND_RETRY_WINDOW: Duration = Duration::from_secs(10);
+
+/// The retries of one append: until [`APPEND_RETRY_WINDOW`] has passed, each after a short
+/// random pause (up to 1, 2, 4, 8 ms) so that two servers do not keep racing in lockstep.
+struct Retries {
+    deadline: Instant,
+    lost: u32,
+}
+
+impl Retries {
+    fn new() -> Self {
+        Self { deadline: Instant::now() + APPEND_RETRY_WINDOW, lost: 0 }
+    }
+
+    /// After a lost race: pauses and answers whether to try again.
+    async fn again(&mut self) -> bool {
+        if Instant::now() >= self.deadline {
+            return false;
+        }
+        self.lost += 1;
+        let max_micros = 1_000u64 << self.lost.min(4);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        tokio::time::sleep(Duration::from_micros(u64::from(nanos) % max_micros)).await;
+        true
+    }
+}
 
 /// What a caller asks to do, for the role check made before the body is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +204,8 @@ impl<S: Storage> Service<S> {
     /// validated by the core's parser and ledger rules at the seq it will take.
     pub async fn append_events(&self, lines: &[EventLine]) -> Result<Appended> {
         let mut writer = self.writer.lock().await;
-        for _ in 0..MAX_APPEND_ATTEMPTS {
+        let mut retries = Retries::new();
+        loop {
             catch_up(&self.storage, &mut writer).await?;
             let (fresh, duplicates) = self.fresh_lines(lines).await?;
             if fresh.is_empty() {
@@ -206,11 +237,14 @@ impl<S: Storage> Service<S> {
                     self.commits.send_replace(writer.head);
                     return Ok(Appended { appended: written.len() as u64, duplicates, head: writer.head });
                 }
-                Err(Error::HeadMoved { .. }) => continue,
+                Err(Error::HeadMoved { expected, found }) => {
+                    if !retries.again().await {
+                        return Err(Error::HeadMoved { expected, found });
+                    }
+                }
                 Err(other) => return Err(other),
             }
         }
-        Err(Error::HeadMoved { expected: writer.head, found: self.head().await? })
     }
 
     /// The lines of a batch that are not in the log yet (with their line numbers), and how
@@ -265,7 +299,8 @@ impl<S: Storage> Service<S> {
             });
         }
         let mut writer = self.writer.lock().await;
-        for _ in 0..MAX_APPEND_ATTEMPTS {
+        let mut retries = Retries::new();
+        loop {
             catch_up(&self.storage, &mut writer).await?;
             if let Some(existing) = self.storage.find_ids(std::slice::from_ref(&record.id)).await?.into_iter().next() {
                 if same_value(record, &existing) {
@@ -281,11 +316,14 @@ impl<S: Storage> Service<S> {
                     self.commits.send_replace(writer.head);
                     return Ok(CommandOutcome { seq: writer.head, duplicate: false });
                 }
-                Err(Error::HeadMoved { .. }) => continue,
+                Err(Error::HeadMoved { expected, found }) => {
+                    if !retries.again().await {
+                        return Err(Error::HeadMoved { expected, found });
+                    }
+                }
                 Err(other) => return Err(other),
             }
         }
-        Err(Error::HeadMoved { expected: writer.head, found: self.head().await? })
     }
 }
 

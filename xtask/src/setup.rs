@@ -24,6 +24,9 @@ const APT_PACKAGES: &[&str] = &[
     "softhsm2",
     "opensc",
     "gnome-keyring",
+    // The ledger's PostgreSQL back end: its tests start throw-away clusters with this
+    // package's initdb and pg_ctl (the package's own cluster need not run).
+    "postgresql",
 ];
 
 /// trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the last that builds.

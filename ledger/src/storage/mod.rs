@@ -3,8 +3,8 @@
 //! The trait keeps the rules out of the back ends: the service validates a batch against
 //! the head it read, then asks [`Storage::append`] to write it *only if the head is still
 //! that one*. The back end computes `prev`/`hash` and writes the batch under one
-//! serialising lock — SQLite: `BEGIN IMMEDIATE`; PostgreSQL (to come): a
-//! transaction-scoped advisory lock (`pg_advisory_xact_lock`) then `SELECT max(seq)` — so
+//! serialising lock — SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction-scoped
+//! advisory lock (`pg_advisory_xact_lock`), then the head read inside that transaction — so
 //! seq stays gapless and the chain unbroken whichever process appends.
 
 use std::future::Future;
@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::auth::Role;
 use crate::Result;
 
+pub mod postgres;
 pub mod sqlite;
 
 /// The most records one read returns (PRODUCT.md: `limit` ≤ 10,000).

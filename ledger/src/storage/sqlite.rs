@@ -26,10 +26,29 @@ pub struct SqliteStorage {
 
 impl SqliteStorage {
     /// Opens (creating if needed) the database file and applies the migrations.
+    ///
+    /// Servers started together on a new file race to create and migrate it, and sqlx's
+    /// SQLite migrator takes no lock (its PostgreSQL one does): a loser fails with "database
+    /// is locked" or "table records already exists". It retries (20 times, 100 ms apart);
+    /// by then the winner's migration is committed and is seen as applied.
     pub async fn open(path: PathBuf) -> Result<Self> {
+        let mut attempts = 0;
+        loop {
+            match Self::open_once(&path).await {
+                Err(error @ (Error::Database { .. } | Error::Migrate { .. })) if attempts < 20 => {
+                    attempts += 1;
+                    tracing::info!(%error, "cannot open the database yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn open_once(path: &std::path::Path) -> Result<Self> {
         let url = format!("sqlite://{}", path.display());
         let options = SqliteConnectOptions::new()
-            .filename(&path)
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a 2xx answer promises the record survives a power cut.

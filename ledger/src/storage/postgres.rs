@@ -1,0 +1,269 @@
+//! The PostgreSQL back end: the production store, which several `serve` processes may
+//! share. Migrations: `ledger/migrations/postgres/`, applied on start (sqlx's migrator
+//! holds its own advisory lock, so servers starting together do not race).
+//!
+//! **One gapless seq across processes.** [`Storage::append`] runs in one `READ COMMITTED`
+//! transaction that first takes a transaction-scoped advisory lock,
+//! `pg_advisory_xact_lock(APPEND_LOCK)`, then reads the head. Every append of every
+//! process takes the same lock, so appends are serialised database-wide; the head read
+//! is a statement after the lock was granted, so (READ COMMITTED: a fresh snapshot per
+//! statement) it sees the previous holder's commit — PostgreSQL marks a transaction
+//! committed before it releases its locks. If the head is not the one the caller
+//! validated against, nothing is written and [`crate::Error::HeadMoved`] sends the caller
+//! back to re-validate. The lock is released by the commit or the rollback, never held
+//! across requests, and cannot leak past a dropped connection. `seq` is the primary key:
+//! even a broken lock could not write a seq twice. Reads take no lock.
+//!
+//! **Durable commits.** Every connection sets `synchronous_commit=on` (whatever the
+//! server's default), so a 2xx answer means the commit record is flushed to the WAL.
+//!
+//! Queries use sqlx's runtime API (`sqlx::query`), as the SQLite back end does: the
+//! project's offline check covers only the desk's `migrations/`. No TLS is compiled in:
+//! connect over a Unix socket, loopback or a private network (`sslmode=require` fails).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::Row;
+
+use super::{Head, NewRecord, Record, Storage, StoredToken, MAX_BATCH, MAX_PAGE};
+use crate::auth::Role;
+use crate::chain::{parse_hash, record_hash, GENESIS};
+use crate::{Error, Result};
+
+/// The advisory lock key every append takes (`pg_advisory_xact_lock`): ASCII "Ledger"
+/// then 0x0001 — a constant of its own, apart from sqlx's migration lock (derived from the
+/// database name) and, one hopes, from any other application's keys on the database.
+pub const APPEND_LOCK: i64 = 0x4c65_6467_6572_0001;
+
+/// Rows per `INSERT … SELECT FROM UNNEST(…)` statement of a large batch.
+const INSERT_CHUNK: usize = 5_000;
+
+/// The ledger on one PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStorage {
+    pool: PgPool,
+    /// The URL without its password, for messages.
+    url: String,
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or any form sqlx
+    /// accepts) and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(|source| Error::Database { url: redact(url), source })?;
+        let shown = format!(
+            "postgres://{}@{}:{}/{}",
+            options.get_username(),
+            options.get_socket().map_or_else(|| options.get_host().to_owned(), |s| s.display().to_string()),
+            options.get_port(),
+            options.get_database().unwrap_or("")
+        );
+        // A 2xx answer promises the record survives a crash of the database server.
+        let options = options.options([("synchronous_commit", "on")]).application_name("clubgate-ledger");
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|source| Error::Database { url: shown.clone(), source })?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|source| Error::Migrate { url: shown.clone(), source })?;
+        Ok(Self { pool, url: shown })
+    }
+
+    fn db(&self, source: sqlx::Error) -> Error {
+        Error::Database { url: self.url.clone(), source }
+    }
+}
+
+/// `url` with any password replaced by `***` (for the error of a URL that does not parse).
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return "(the --db URL)".to_owned() };
+    match rest.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split_once(':').map_or(user_info, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+fn seq_of(value: i64) -> u64 {
+    // The CHECK (seq >= 1) constraint keeps stored seqs positive.
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn to_i64(seq: u64) -> i64 {
+    // A log of 2^63 records is out of reach; saturating keeps the query well-formed.
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn record_from_row(row: &PgRow) -> Result<Record> {
+    let seq = seq_of(row.get::<i64, _>("seq"));
+    let damaged = |reason: String| Error::Damaged { seq, reason };
+    let body_text: String = row.get("body");
+    let body: Map<String, Value> = serde_json::from_str(&body_text).map_err(|e| damaged(format!("its body is not a JSON object: {e}")))?;
+    let prev_text: String = row.get("prev");
+    let hash_text: String = row.get("hash");
+    let prev = parse_hash(&prev_text).ok_or_else(|| damaged(format!("prev {prev_text:?} is not 64 lowercase hex digits")))?;
+    let hash = parse_hash(&hash_text).ok_or_else(|| damaged(format!("hash {hash_text:?} is not 64 lowercase hex digits")))?;
+    Ok(Record { seq, id: row.get("id"), kind: row.get("kind"), body, prev, hash })
+}
+
+fn head_of(row: Option<PgRow>) -> Result<Head> {
+    let Some(row) = row else { return Ok(Head { seq: 0, hash: GENESIS }) };
+    let seq = seq_of(row.get::<i64, _>("seq"));
+    let hash_text: String = row.get("hash");
+    let hash = parse_hash(&hash_text)
+        .ok_or_else(|| Error::Damaged { seq, reason: format!("hash {hash_text:?} is not 64 lowercase hex digits") })?;
+    Ok(Head { seq, hash })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+const HEAD: &str = "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1";
+
+impl Storage for PostgresStorage {
+    async fn head(&self) -> Result<Head> {
+        let row = sqlx::query(HEAD).fetch_optional(&self.pool).await.map_err(|e| self.db(e))?;
+        head_of(row)
+    }
+
+    async fn find_ids(&self, ids: &[String]) -> Result<Vec<Record>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement: the ids travel as one array parameter.
+        let rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn append(&self, expected: u64, records: &[NewRecord]) -> Result<Vec<Record>> {
+        assert!(records.len() <= MAX_BATCH, "a batch of {} records is over the limit", records.len());
+        // READ COMMITTED whatever the server's default: the head read below must see the
+        // commit of the previous lock holder, which a snapshot taken before the lock would not.
+        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await.map_err(|e| self.db(e))?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await.map_err(|e| self.db(e))?;
+        let head = head_of(sqlx::query(HEAD).fetch_optional(&mut *tx).await.map_err(|e| self.db(e))?)?;
+        if head.seq != expected {
+            // Dropping the transaction rolls it back and releases the lock.
+            return Err(Error::HeadMoved { expected, found: head.seq });
+        }
+        let committed_at_ms = now_ms();
+        let mut prev = head.hash;
+        let mut written = Vec::with_capacity(records.len());
+        for (offset, new) in records.iter().enumerate() {
+            let seq = head.seq + 1 + offset as u64;
+            let hash = record_hash(&prev, seq, &new.kind, &new.body);
+            written.push(Record { seq, id: new.id.clone(), kind: new.kind.clone(), body: new.body.clone(), prev, hash });
+            prev = hash;
+        }
+        // Each chunk is one statement, its columns bound as arrays.
+        for chunk in written.chunks(INSERT_CHUNK) {
+            let seqs: Vec<i64> = chunk.iter().map(|r| to_i64(r.seq)).collect();
+            let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+            let kinds: Vec<&str> = chunk.iter().map(|r| r.kind.as_str()).collect();
+            let bodies: Vec<String> = chunk.iter().map(|r| Value::Object(r.body.clone()).to_string()).collect();
+            let prevs: Vec<String> = chunk.iter().map(|r| hex::encode(r.prev)).collect();
+            let hashes: Vec<String> = chunk.iter().map(|r| hex::encode(r.hash)).collect();
+            sqlx::query(
+                "INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) \
+                 SELECT seq, id, kind, body, prev, hash, $7 \
+                 FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+                 AS batch (seq, id, kind, body, prev, hash)",
+            )
+            .bind(seqs)
+            .bind(ids)
+            .bind(kinds)
+            .bind(bodies)
+            .bind(prevs)
+            .bind(hashes)
+            .bind(committed_at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        }
+        tx.commit().await.map_err(|e| self.db(e))?;
+        Ok(written)
+    }
+
+    async fn read(&self, after: u64, limit: u32) -> Result<Vec<Record>> {
+        let limit = limit.min(MAX_PAGE);
+        let rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(to_i64(after))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn live_tokens(&self) -> Result<Vec<StoredToken>> {
+        let rows = sqlx::query("SELECT name, role, token_sha256 FROM tokens WHERE revoked_at_ms IS NULL ORDER BY row_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        let mut tokens = Vec::with_capacity(rows.len());
+        for row in rows {
+            let name: String = row.get("name");
+            let role_text: String = row.get("role");
+            let hash_text: String = row.get("token_sha256");
+            // A row the CHECK constraints let through always parses; skip (and log) one
+            // that does not rather than lock every client out.
+            match (Role::parse(&role_text), parse_hash(&hash_text)) {
+                (Ok(role), Some(token_sha256)) => tokens.push(StoredToken { name, role, token_sha256 }),
+                _ => tracing::error!(name, role = role_text, "a stored token is damaged and is ignored"),
+            }
+        }
+        Ok(tokens)
+    }
+
+    async fn issue_token(&self, name: &str, role: Role, token_sha256: &[u8; 32], now_ms: i64) -> Result<()> {
+        // The partial unique index `tokens_live_name` is the check: two issues for one name
+        // racing from two processes cannot both succeed.
+        let inserted = sqlx::query("INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES ($1, $2, $3, $4)")
+            .bind(name)
+            .bind(role.as_str())
+            .bind(hex::encode(token_sha256))
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.constraint() == Some("tokens_live_name") => Err(Error::Usage {
+                message: format!("name {name:?} already has a live token; revoke it first (token revoke --name {name})"),
+            }),
+            Err(e) => Err(self.db(e)),
+        }
+    }
+
+    async fn revoke_token(&self, name: &str, now_ms: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE tokens SET revoked_at_ms = $1 WHERE name = $2 AND revoked_at_ms IS NULL")
+            .bind(now_ms)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_password_never_reaches_a_message() {
+        assert_eq!(redact("postgres://ledger:s3cret@db:5432/ledger"), "postgres://ledger:***@db:5432/ledger");
+        assert_eq!(redact("postgres://db/ledger"), "postgres://db/ledger");
+        assert_eq!(redact("nonsense"), "(the --db URL)");
+    }
+}

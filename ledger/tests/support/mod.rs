@@ -1,0 +1,3 @@
+//! Helpers shared by the ledger's integration tests.
+
+pub(crate) mod pg;
