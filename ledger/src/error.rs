@@ -94,6 +94,12 @@ pub enum Error {
         /// What was wrong and what to do.
         message: String,
     },
+    /// The simulator feed failed: the ledger refused a batch, or could not be reached.
+    #[error("{message}")]
+    Feed {
+        /// What failed, naming the batch and the server's error code.
+        message: String,
+    },
     /// Input/output outside the database (the listener).
     #[error("{context}: {source}")]
     Io {
@@ -119,7 +125,7 @@ impl Error {
             Self::TooLarge { .. } => "payload_too_large",
             Self::NotFound { .. } => "not_found",
             Self::HeadMoved { .. } => "retry",
-            Self::Database { .. } | Self::Migrate { .. } | Self::Damaged { .. } | Self::Io { .. } => "internal",
+            Self::Database { .. } | Self::Migrate { .. } | Self::Damaged { .. } | Self::Io { .. } | Self::Feed { .. } => "internal",
             Self::Usage { .. } => "usage",
         }
     }
@@ -135,7 +141,9 @@ impl Error {
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::HeadMoved { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Database { .. } | Self::Migrate { .. } | Self::Damaged { .. } | Self::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database { .. } | Self::Migrate { .. } | Self::Damaged { .. } | Self::Io { .. } | Self::Feed { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }

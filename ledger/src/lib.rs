@@ -3,7 +3,8 @@
 //!
 //! `main.rs` calls [`run`]. The pieces: [`chain`] (the hash chain), [`storage`] (one small
 //! trait and its back ends, SQLite and PostgreSQL), [`auth`] (bearer tokens by role), [`service`] (what the
-//! endpoints do, validated by the core's parser and ledger rules), [`http`] (axum).
+//! endpoints do, validated by the core's parser and ledger rules), [`http`] (axum), and
+//! [`simulate`] (a client that feeds a running ledger the core simulator's traffic).
 //! Logs go to standard error; standard output carries only what the protocol prints.
 
 pub mod auth;
@@ -11,6 +12,7 @@ pub mod chain;
 mod error;
 pub mod http;
 pub mod service;
+pub mod simulate;
 pub mod storage;
 
 use std::io::Write;
@@ -59,6 +61,41 @@ enum Command {
     },
     /// Walks the hash chain; names the first broken seq and exits 1 when there is one.
     Verify,
+    /// Posts the core simulator's scenario events to a running ledger's POST /v1/events in
+    /// accelerated real time (no --db): in order, in batches of due events, without seq;
+    /// idempotent by id (a second run with the same arguments appends nothing). Progress on
+    /// standard error; at the end one line on standard output:
+    /// `appended N, duplicates M, head H (E events of SCENARIO, seed S, B batches)`.
+    Simulate {
+        /// The ledger's base URL, e.g. http://127.0.0.1:8080.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// A platform-role bearer token (`token issue --role platform`).
+        #[arg(long, value_name = "TOKEN")]
+        token: String,
+        /// pilot-day, rpc-degradation-trc20, webhook-outage, eod-stuck, sev1, recovering.
+        #[arg(long, value_name = "NAME")]
+        scenario: String,
+        /// Simulated seconds per real second: 1 is real time, 3600 plays an hour a second.
+        #[arg(long, value_name = "X")]
+        speed: f64,
+        /// T0 as a plan-zone wall clock (2026-12-07T10:00) or an RFC 3339 instant; the
+        /// traffic starts there. Default: now (give it to make a rerun idempotent).
+        #[arg(long, value_name = "T")]
+        t0: Option<String>,
+        /// Seed: the same seed and T0 give the same events.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        seed: u64,
+        /// Hours of traffic from T0 (1–168).
+        #[arg(long, value_name = "H", default_value_t = 24)]
+        hours: u32,
+        /// The plan zone cut-offs are read in (default: the default plan's, Europe/Warsaw).
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+        /// The most event lines one request carries (1–1000).
+        #[arg(long, value_name = "LINES", default_value_t = simulate::MAX_BATCH)]
+        batch: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +241,15 @@ async fn shutdown_signal() {
 }
 
 async fn execute(cli: Cli) -> Result<ExitCode> {
+    if let Command::Simulate { to, token, scenario, speed, t0, seed, hours, tz, batch } = cli.command {
+        let feed = simulate::Feed { to, token, scenario, speed, t0, seed, hours, tz, batch };
+        let summary = simulate::run(&feed).await?;
+        println!(
+            "appended {}, duplicates {}, head {} ({} events of {}, seed {}, {} batches)",
+            summary.appended, summary.duplicates, summary.head, summary.events, feed.scenario, feed.seed, summary.batches
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(db) = cli.db else {
         return Err(Error::Usage { message: "--db URL is required (sqlite://PATH or postgres://USER@HOST:PORT/DB)".to_owned() });
     };
@@ -248,6 +294,8 @@ async fn execute_on<S: Storage>(storage: S, command: Command) -> Result<ExitCode
                 Ok(ExitCode::from(1))
             }
         },
+        // Run by `execute` before any database is opened.
+        Command::Simulate { .. } => Err(Error::Usage { message: "simulate is a client of a running ledger; it opens no --db".to_owned() }),
     }
 }
 

@@ -57,6 +57,8 @@ on_both_back_ends!(
     concurrent_clients_on_two_servers_get_each_id_once_in_one_gapless_chain,
     a_batch_of_6_000_events_is_one_append,
     servers_started_together_on_a_new_database_migrate_it_once,
+    the_simulator_feeds_a_scenario_in_accelerated_time_once_by_id,
+    the_simulator_names_the_servers_error_code_when_refused,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -825,10 +827,92 @@ fn every_command_has_help() {
         &["token", "issue", "--help"],
         &["token", "revoke", "--help"],
         &["verify", "--help"],
+        &["simulate", "--help"],
     ] {
         let output = Command::new(BIN).args(args).output().expect("run clubgate-ledger");
         assert!(output.status.success(), "{args:?}");
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("Usage: clubgate-ledger"), "{args:?}: {text}");
     }
+}
+
+/// `clubgate-ledger simulate` against this ledger; (exit code, stdout, stderr, seconds).
+fn simulate(ledger: &Ledger, token: &str, extra: &[&str]) -> (Option<i32>, String, String, f64) {
+    let started = std::time::Instant::now();
+    let output = Command::new(BIN)
+        .args(["simulate", "--to", &ledger.base, "--token", token, "--scenario", "pilot-day", "--seed", "7", "--hours", "1"])
+        .args(extra)
+        .output()
+        .expect("run clubgate-ledger simulate");
+    let seconds = started.elapsed().as_secs_f64();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        seconds,
+    )
+}
+
+/// `appended N, duplicates M, head H (…, B batches)` → (N, M, H, B).
+fn summary(stdout: &str) -> (u64, u64, u64, u64) {
+    assert_eq!(stdout.lines().count(), 1, "one summary line: {stdout:?}");
+    let numbers: Vec<u64> =
+        stdout.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().expect("number")).collect();
+    assert!(stdout.starts_with("appended ") && stdout.contains(", duplicates ") && stdout.contains(", head "), "{stdout}");
+    let batches = stdout.rsplit_once(", ").and_then(|(_, b)| b.strip_suffix(" batches)\n")).expect("batches").parse().expect("batches");
+    (numbers[0], numbers[1], numbers[2], batches)
+}
+
+async fn the_simulator_feeds_a_scenario_in_accelerated_time_once_by_id(backend: Backend) {
+    use clubgate_core::simulate::{simulate as core_simulate, Scenario, Simulation};
+    let ledger = Ledger::new(backend).await;
+    let platform = ledger.token("simulator", "platform");
+    let viewer = ledger.token("viewer", "viewer");
+    // What `clubgate simulate --scenario pilot-day --t0 2026-12-07T10:00 --seed 7 --hours 1` writes.
+    let tz = jiff::tz::TimeZone::get("Europe/Warsaw").expect("zone");
+    let t0 = clubgate_core::schedule::T0::parse("2026-12-07T10:00", &tz).expect("T0").zoned().timestamp();
+    let events = core_simulate(&Simulation { scenario: Scenario::PilotDay, t0, tz, seed: 7, hours: 1 });
+    let expected = events.len() as u64;
+    assert!(expected > 10, "an hour of pilot day has traffic: {expected}");
+    // 3,600× plays the hour in about a second: paced, so in several batches.
+    let last_due = (events.last().expect("events").at.as_second() - t0.as_second()) as f64 / 3600.0;
+    let (code, stdout, stderr, seconds) = simulate(&ledger, &platform, &["--speed", "3600", "--t0", "2026-12-07T10:00"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (appended, duplicates, head, batches) = summary(&stdout);
+    assert_eq!((appended, duplicates, head), (expected, 0, expected), "{stdout}");
+    assert!(batches > 1, "paced in batches: {stdout}");
+    assert!(seconds >= last_due - 0.05 && seconds < 30.0, "took {seconds:.2} s for events due until {last_due:.2} s");
+    assert!(stderr.contains(&format!("{expected}/{expected} sent")), "progress on stderr: {stderr}");
+    assert_eq!(ledger.head().await, expected);
+    let records = ledger.all_records(&viewer, 10_000).await;
+    assert_chain(&records);
+    for (record, event) in records.iter().zip(&events) {
+        assert!(record["body"].get("seq").is_none(), "sent without seq: {record}");
+        assert_eq!(record["body"]["id"], clubgate_core::events::format_uuid(event.id));
+    }
+    // Again, as fast as it goes: every line is a duplicate, the head stays.
+    let (code, stdout, stderr, _) = simulate(&ledger, &platform, &["--speed", "1e9", "--t0", "2026-12-07T10:00", "--batch", "50"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (appended, duplicates, head, batches) = summary(&stdout);
+    assert_eq!((appended, duplicates, head), (0, expected, expected), "{stdout}");
+    assert_eq!(batches, expected.div_ceil(50), "batches of at most 50: {stdout}");
+    assert_eq!(ledger.head().await, expected);
+    let output = ledger.cli(&["verify"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), format!("chain ok: {expected} records\n"));
+}
+
+async fn the_simulator_names_the_servers_error_code_when_refused(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let viewer = ledger.token("viewer", "viewer");
+    let unknown = format!("cgl_{}", "0".repeat(64));
+    for (token, code) in [(unknown.as_str(), "unauthorized"), (viewer.as_str(), "forbidden")] {
+        let (exit, stdout, stderr, _) = simulate(&ledger, token, &["--speed", "1e9"]);
+        assert_eq!(exit, Some(1), "{stderr}");
+        assert!(stdout.is_empty(), "no summary: {stdout}");
+        assert!(stderr.contains(&format!("401 {code}")) || stderr.contains(&format!("403 {code}")), "{stderr}");
+    }
+    assert_eq!(ledger.head().await, 0);
+    // A bad argument is a usage error (2), before any request.
+    let (exit, _, stderr, _) = simulate(&ledger, &viewer, &["--speed", "0"]);
+    assert_eq!(exit, Some(2), "{stderr}");
 }
