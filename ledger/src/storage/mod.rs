@@ -95,3 +95,63 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes `name`'s live token; false when it has none.
     fn revoke_token(&self, name: &str, now_ms: i64) -> impl Future<Output = Result<bool>> + Send;
 }
+
+// What both back ends do with the columns they read: one place, so they read the same.
+
+/// A stored seq (the CHECK (seq >= 1) constraint keeps it positive).
+pub(crate) fn seq_of(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// A seq as the databases store it (a log of 2^63 records is out of reach; saturating keeps
+/// the query well-formed).
+pub(crate) fn to_i64(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The columns of a stored record, as text.
+pub(crate) struct RecordColumns {
+    pub(crate) seq: i64,
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) body: String,
+    pub(crate) prev: String,
+    pub(crate) hash: String,
+}
+
+/// A record from its stored columns; a column that does not read is [`crate::Error::Damaged`].
+pub(crate) fn record_from_columns(columns: RecordColumns) -> Result<Record> {
+    let RecordColumns { seq, id, kind, body, prev, hash } = columns;
+    let seq = seq_of(seq);
+    let damaged = |reason: String| crate::Error::Damaged { seq, reason };
+    let body: Map<String, Value> = serde_json::from_str(&body).map_err(|e| damaged(format!("its body is not a JSON object: {e}")))?;
+    let prev = crate::chain::parse_hash(&prev).ok_or_else(|| damaged(format!("prev {prev:?} is not 64 lowercase hex digits")))?;
+    let hash = crate::chain::parse_hash(&hash).ok_or_else(|| damaged(format!("hash {hash:?} is not 64 lowercase hex digits")))?;
+    Ok(Record { seq, id, kind, body, prev, hash })
+}
+
+/// The head from the last record's seq and hash (none: the genesis head).
+pub(crate) fn head_from(last: Option<(i64, String)>) -> Result<Head> {
+    let Some((seq, hash_text)) = last else { return Ok(Head { seq: 0, hash: crate::chain::GENESIS }) };
+    let seq = seq_of(seq);
+    let hash = crate::chain::parse_hash(&hash_text)
+        .ok_or_else(|| crate::Error::Damaged { seq, reason: format!("hash {hash_text:?} is not 64 lowercase hex digits") })?;
+    Ok(Head { seq, hash })
+}
+
+/// A live token from its stored columns. A row the CHECK constraints let through always
+/// parses; one that does not is skipped (and logged) rather than lock every client out.
+pub(crate) fn token_from_columns(name: String, role_text: &str, hash_text: &str) -> Option<StoredToken> {
+    match (Role::parse(role_text), crate::chain::parse_hash(hash_text)) {
+        (Ok(role), Some(token_sha256)) => Some(StoredToken { name, role, token_sha256 }),
+        _ => {
+            tracing::error!(name, role = role_text, "a stored token is damaged and is ignored");
+            None
+        }
+    }
+}

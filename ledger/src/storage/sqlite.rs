@@ -8,13 +8,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::Row;
 
-use super::{Head, NewRecord, Record, Storage, StoredToken, MAX_BATCH, MAX_PAGE};
+use super::{
+    head_from, now_ms, record_from_columns, to_i64, token_from_columns, Head, NewRecord, Record, RecordColumns, Storage, StoredToken,
+    MAX_BATCH, MAX_PAGE,
+};
 use crate::auth::Role;
-use crate::chain::{parse_hash, record_hash, GENESIS};
+use crate::chain::record_hash;
 use crate::{Error, Result};
 
 /// The ledger on one SQLite file.
@@ -69,30 +72,15 @@ impl SqliteStorage {
     }
 }
 
-fn seq_of(value: i64) -> u64 {
-    // The CHECK (seq >= 1) constraint keeps stored seqs positive.
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn to_i64(seq: u64) -> i64 {
-    // A log of 2^63 records is out of reach; saturating keeps the query well-formed.
-    i64::try_from(seq).unwrap_or(i64::MAX)
-}
-
 fn record_from_row(row: &SqliteRow) -> Result<Record> {
-    let seq = seq_of(row.get::<i64, _>("seq"));
-    let damaged = |reason: String| Error::Damaged { seq, reason };
-    let body_text: String = row.get("body");
-    let body: Map<String, Value> = serde_json::from_str(&body_text).map_err(|e| damaged(format!("its body is not a JSON object: {e}")))?;
-    let prev_text: String = row.get("prev");
-    let hash_text: String = row.get("hash");
-    let prev = parse_hash(&prev_text).ok_or_else(|| damaged(format!("prev {prev_text:?} is not 64 lowercase hex digits")))?;
-    let hash = parse_hash(&hash_text).ok_or_else(|| damaged(format!("hash {hash_text:?} is not 64 lowercase hex digits")))?;
-    Ok(Record { seq, id: row.get("id"), kind: row.get("kind"), body, prev, hash })
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    record_from_columns(RecordColumns {
+        seq: row.get("seq"),
+        id: row.get("id"),
+        kind: row.get("kind"),
+        body: row.get("body"),
+        prev: row.get("prev"),
+        hash: row.get("hash"),
+    })
 }
 
 impl Storage for SqliteStorage {
@@ -176,19 +164,10 @@ impl Storage for SqliteStorage {
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
-        let mut tokens = Vec::with_capacity(rows.len());
-        for row in rows {
-            let name: String = row.get("name");
-            let role_text: String = row.get("role");
-            let hash_text: String = row.get("token_sha256");
-            // A row the CHECK constraints let through always parses; skip (and log) one
-            // that does not rather than lock every client out.
-            match (Role::parse(&role_text), parse_hash(&hash_text)) {
-                (Ok(role), Some(token_sha256)) => tokens.push(StoredToken { name, role, token_sha256 }),
-                _ => tracing::error!(name, role = role_text, "a stored token is damaged and is ignored"),
-            }
-        }
-        Ok(tokens)
+        Ok(rows
+            .iter()
+            .filter_map(|row| token_from_columns(row.get("name"), row.get::<&str, _>("role"), row.get::<&str, _>("token_sha256")))
+            .collect())
     }
 
     async fn issue_token(&self, name: &str, role: Role, token_sha256: &[u8; 32], now_ms: i64) -> Result<()> {
@@ -226,10 +205,5 @@ impl Storage for SqliteStorage {
 }
 
 fn head_of(row: Option<SqliteRow>) -> Result<Head> {
-    let Some(row) = row else { return Ok(Head { seq: 0, hash: GENESIS }) };
-    let seq = seq_of(row.get::<i64, _>("seq"));
-    let hash_text: String = row.get("hash");
-    let hash = parse_hash(&hash_text)
-        .ok_or_else(|| Error::Damaged { seq, reason: format!("hash {hash_text:?} is not 64 lowercase hex digits") })?;
-    Ok(Head { seq, hash })
+    head_from(row.map(|row| (row.get("seq"), row.get("hash"))))
 }
