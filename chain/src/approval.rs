@@ -28,6 +28,15 @@ sol! {
         uint256[] chunks;
         uint32 policyVersion;
     }
+
+    /// The typed data an approver signs to put a proposed policy (a treasury file: approver
+    /// registry, quorum, wallets, allow-list, limits) in force on the ledger.
+    #[derive(Debug, PartialEq, Eq)]
+    struct PolicyApproval {
+        uint32 version;
+        /// keccak256 of the treasury file's text (its fingerprint).
+        bytes32 policyHash;
+    }
 }
 
 /// The EIP-712 domain of ClubGate payout approvals.
@@ -49,6 +58,20 @@ impl PayoutBundle {
         }
         Ok(())
     }
+}
+
+impl PolicyApproval {
+    /// The hash an approver signs: the EIP-712 signing hash under [`domain`].
+    pub fn signing_hash(&self) -> B256 {
+        self.eip712_signing_hash(&domain())
+    }
+}
+
+/// The address that signed `hash` with a 65-byte r ‖ s ‖ v `signature`, or why none.
+pub fn recover(hash: &B256, signature: &[u8]) -> std::result::Result<Address, String> {
+    let signature =
+        Signature::try_from(signature).map_err(|_| format!("the signature is malformed ({} bytes, 65 expected)", signature.len()))?;
+    signature.recover_address_from_prehash(hash).map_err(|_| "the signature does not recover to any key".to_owned())
 }
 
 /// An approval: who claims to approve, and their signature over the canonical hash.

@@ -299,6 +299,11 @@ impl AllowList {
         Self(entries.into_iter().collect())
     }
 
+    /// The allowed destinations, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Destination> {
+        self.0.iter()
+    }
+
     /// The destination if it is allowed.
     pub fn check(&self, destination: Destination) -> Result<Destination> {
         if self.0.contains(&destination) {

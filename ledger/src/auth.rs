@@ -69,6 +69,15 @@ pub fn new_token() -> Result<String> {
     Ok(format!("cgl_{}", hex::encode(bytes)))
 }
 
+/// A new random (version 4) UUID.
+pub fn random_uuid() -> Result<u128> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| Error::Io { context: "cannot draw a random id".to_owned(), source: std::io::Error::other(e.to_string()) })?;
+    let id = u128::from_be_bytes(bytes);
+    Ok((id & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62))
+}
+
 /// The caller of an `Authorization` header value, among the live tokens.
 pub fn authenticate(header: Option<&str>, live: &[StoredToken]) -> Result<Caller> {
     let Some(header) = header else {

@@ -28,11 +28,24 @@ pub enum Error {
         /// What was wrong, naming the value.
         message: String,
     },
-    /// The id is already in the log (or earlier in the batch) with other content.
+    /// The id is already in the log (or earlier in the batch) with other content
+    /// (`conflict`), or the command collides with the log's state (`already_signed`, …).
     #[error("{message}")]
     Conflict {
+        /// A stable code.
+        code: &'static str,
         /// What collided, naming the id and where it is.
         message: String,
+    },
+    /// The caller's token sent more requests than its rate allows.
+    #[error("{name:?} is over its limit of {per_second} requests a second; retry in {retry_after_ms} ms")]
+    RateLimited {
+        /// The token's name.
+        name: String,
+        /// The limit.
+        per_second: u32,
+        /// When a request will be accepted again.
+        retry_after_ms: u64,
     },
     /// The body is larger than the limit.
     #[error("the body is larger than {limit_bytes} bytes")]
@@ -121,7 +134,8 @@ impl Error {
             Self::Unauthorized { .. } => "unauthorized",
             Self::Forbidden { .. } => "forbidden",
             Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
-            Self::Conflict { .. } => "conflict",
+            Self::Conflict { code, .. } => code,
+            Self::RateLimited { .. } => "rate_limited",
             Self::TooLarge { .. } => "payload_too_large",
             Self::NotFound { .. } => "not_found",
             Self::HeadMoved { .. } => "retry",
@@ -137,6 +151,7 @@ impl Error {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::BadRequest { .. } | Self::Usage { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -163,6 +178,13 @@ impl IntoResponse for Error {
             self.to_string()
         };
         let body = serde_json::json!({ "error": { "code": self.code(), "message": message } });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Self::RateLimited { retry_after_ms, .. } = self {
+            let seconds = retry_after_ms.div_ceil(1000).max(1);
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }

@@ -63,6 +63,7 @@ pub fn router<S: Storage>(service: Arc<Service<S>>, config: HttpConfig) -> Route
         .route("/v1/events", post(post_events::<S>).get(get_events::<S>))
         .route("/v1/events/stream", get(stream_events::<S>))
         .route("/v1/commands", post(post_command::<S>))
+        .route("/v1/policy", get(get_policy::<S>).post(post_policy::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(log_request))
@@ -178,7 +179,7 @@ async fn post_events<S: Storage>(
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| Error::BadRequest { code: "malformed_json", message: format!("the body is not UTF-8 (byte {})", e.valid_up_to()) })?;
     let lines = parse_event_lines(text)?;
-    let outcome = service.append_events(&lines).await?;
+    let outcome = detached(async move { service.append_events(&lines).await }).await?;
     Ok(Json(json!({"appended": outcome.appended, "duplicates": outcome.duplicates, "head": outcome.head})))
 }
 
@@ -186,9 +187,64 @@ async fn post_command<S: Storage>(State(AppState { service, .. }): State<AppStat
     let (caller, body) = authorize_before_body(&service, &headers, Action::SendCommand, body).await?;
     let bytes = read_body(body).await?;
     let command = parse_command(&bytes)?;
-    let outcome = service.command(&caller, &command).await?;
+    // On a task of its own: a client that hangs up does not cancel the group it may be
+    // appending for other clients.
+    let outcome = detached(async move { service.command(&caller, &command).await }).await?;
     let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(json!({"seq": outcome.seq, "duplicate": outcome.duplicate}))).into_response())
+}
+
+/// Runs an append on a task of its own, so that it finishes even if the request is dropped.
+async fn detached<T: Send + 'static>(work: impl std::future::Future<Output = Result<T>> + Send + 'static) -> Result<T> {
+    tokio::spawn(work).await.unwrap_or_else(|join| {
+        Err(Error::Io { context: "the append task failed".to_owned(), source: std::io::Error::other(join.to_string()) })
+    })
+}
+
+async fn get_policy<S: Storage>(State(AppState { service, .. }): State<AppState<S>>, headers: HeaderMap) -> Result<Json<Value>> {
+    service.authorize(authorization(&headers), Action::Read).await?;
+    service.policy().await?.map(Json).ok_or_else(|| Error::NotFound {
+        path: "/v1/policy: the ledger has no policy yet (run `clubgate-ledger --db URL policy init FILE` on the server)".to_owned(),
+    })
+}
+
+/// `POST /v1/policy` (launch_ic): `{"id":UUID,"treasury":"TOML text"}` proposes the file as
+/// the next policy version; it takes effect once a quorum of the approvers in force approve
+/// its hash (an `approval` command with `policy_version` and `policy_hash`).
+async fn post_policy<S: Storage>(State(AppState { service, .. }): State<AppState<S>>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (caller, body) = authorize_before_body(&service, &headers, Action::ProposePolicy, body).await?;
+    let bytes = read_body(body).await?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::BadRequest { code: "malformed_json", message: format!("the body is not JSON: {e}") })?;
+    let invalid = |message: String| Error::Unprocessable { code: "invalid_policy", message };
+    let Value::Object(object) = &value else {
+        return Err(invalid(format!("the body {value} is not a JSON object {{\"id\",\"treasury\"}}")));
+    };
+    if let Some(extra) = object.keys().find(|k| !["id", "treasury"].contains(&k.as_str())) {
+        return Err(invalid(format!("unknown field {extra:?}; a proposal has only \"id\" and \"treasury\"")));
+    }
+    let id = match object.get("id") {
+        Some(Value::String(id)) => clubgate_core::events::format_uuid(clubgate_core::events::parse_uuid(id).map_err(invalid)?),
+        other => return Err(invalid(format!("id {} is not a UUID string", other.map_or("(missing)".to_owned(), Value::to_string)))),
+    };
+    let Some(Value::String(text)) = object.get("treasury") else {
+        return Err(invalid("\"treasury\" must be the treasury file's text (TOML) as a JSON string".to_owned()));
+    };
+    let text = text.clone();
+    let proposer = caller.name.clone();
+    let worker = Arc::clone(&service);
+    let outcome = detached(async move { worker.propose_policy(&id, &text, &proposer, false).await }).await?;
+    let record = service.record(outcome.seq).await?;
+    let payload = record.as_ref().and_then(|r| r.body.get("payload")).cloned().unwrap_or_default();
+    let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let answer = json!({
+        "seq": outcome.seq,
+        "duplicate": outcome.duplicate,
+        "version": payload["version"],
+        "hash": payload["hash"],
+        "status": "proposed",
+    });
+    Ok((status, Json(answer)).into_response())
 }
 
 /// `after` (default 0) and `limit` (default 1,000, 1 to 10,000) from a query string.

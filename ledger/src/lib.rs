@@ -11,6 +11,8 @@ pub mod auth;
 pub mod chain;
 mod error;
 pub mod http;
+pub mod limit;
+pub mod registry;
 pub mod service;
 pub mod simulate;
 pub mod storage;
@@ -53,6 +55,16 @@ enum Command {
         /// The interval of keep-alive comments on event streams, in milliseconds (10 to 3,600,000).
         #[arg(long, value_name = "MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
         keep_alive_ms: u64,
+        /// Requests a second each token may send (and as a burst); over it, 429
+        /// rate_limited with Retry-After. 0 turns the limit off. Per server process.
+        #[arg(long, value_name = "N", default_value_t = 2_000)]
+        rate_limit: u32,
+    },
+    /// The policy: the treasury file (approver registry, quorum, wallets, allow-list,
+    /// limits) that approvals are checked against and desktops take from GET /v1/policy.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
     },
     /// Issues or revokes bearer tokens.
     Token {
@@ -96,6 +108,20 @@ enum Command {
         #[arg(long, value_name = "LINES", default_value_t = simulate::MAX_BATCH)]
         batch: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Puts the first policy in force from a treasury file (TOML, docs/treasury-format.md),
+    /// on the server machine; refused once the ledger has one (later ones are proposed with
+    /// POST /v1/policy and take effect on a quorum of approvals). Prints
+    /// `policy version 1 hash 0x… in force at seq N`.
+    Init {
+        /// The treasury file.
+        file: PathBuf,
+    },
+    /// Prints the policy in force (the JSON of GET /v1/policy).
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,8 +210,8 @@ pub async fn verify<S: Storage>(storage: &S) -> Result<Result<u64, Break>> {
     }
 }
 
-async fn serve<S: Storage>(storage: S, listen: SocketAddr, config: http::HttpConfig) -> Result<()> {
-    let service = Arc::new(service::Service::new(storage).await?);
+async fn serve<S: Storage>(storage: S, listen: SocketAddr, config: http::HttpConfig, rate_limit: u32) -> Result<()> {
+    let service = Arc::new(service::Service::new(storage, rate_limit).await?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| Error::Io { context: format!("cannot listen on {listen}"), source })?;
@@ -261,9 +287,34 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
 
 async fn execute_on<S: Storage>(storage: S, command: Command) -> Result<ExitCode> {
     match command {
-        Command::Serve { listen, keep_alive_ms } => {
+        Command::Serve { listen, keep_alive_ms, rate_limit } => {
             let config = http::HttpConfig { keep_alive: std::time::Duration::from_millis(keep_alive_ms) };
-            serve(storage, listen, config).await.map(|()| ExitCode::SUCCESS)
+            serve(storage, listen, config, rate_limit).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Policy { command: PolicyCommand::Init { file } } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::Usage { message: format!("cannot read the treasury file {}: {e}", file.display()) })?;
+            let service = service::Service::new(storage, 0).await?;
+            let id = clubgate_core::events::format_uuid(auth::random_uuid()?);
+            let outcome = service.propose_policy(&id, &text, "policy init", true).await.map_err(|error| match error {
+                Error::Unprocessable { message, .. } | Error::Conflict { message, .. } => {
+                    Error::Usage { message: format!("{}: {message}", file.display()) }
+                }
+                other => other,
+            })?;
+            let policy = service.policy().await?.unwrap_or_default();
+            println!("policy version {} hash {} in force at seq {}", policy["version"], policy["hash"].as_str().unwrap_or(""), outcome.seq);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { command: PolicyCommand::Show } => {
+            let service = service::Service::new(storage, 0).await?;
+            match service.policy().await? {
+                Some(policy) => {
+                    println!("{}", serde_json::to_string_pretty(&policy).unwrap_or_default());
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Err(Error::Usage { message: "the ledger has no policy yet; run policy init FILE".to_owned() }),
+            }
         }
         Command::Token { command: TokenCommand::Issue { name, role } } => {
             let role = Role::parse(&role).map_err(|message| Error::Usage { message })?;

@@ -2,18 +2,23 @@
 //! (validated by the core's parser and ledger rules), commands, reads. HTTP types stay in
 //! [`crate::http`]; this module speaks in records and errors.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use clubgate_core::events::{format_uuid, parse_uuid, Event};
 use clubgate_core::ledger::Ledger;
 use serde_json::{Map, Value};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{oneshot, watch, Mutex};
 
 use crate::auth::{authenticate, Caller, Role};
 use crate::chain::{canonical, hashed_value};
+use crate::limit::Limiter;
+use crate::registry::{Overlay, Registry, POLICY_KIND};
 use crate::storage::{NewRecord, Record, Storage, MAX_PAGE};
 use crate::{Error, Result};
+
+/// The most commands one group appends in one transaction.
+const MAX_GROUP: usize = 1_024;
 
 /// How long an append keeps re-validating while other servers move the head. Every lost
 /// race means another append committed, so the log as a whole always advances; a fixed
@@ -56,6 +61,8 @@ pub enum Action {
     AppendEvents,
     /// Send a command (its kind decides further, once the body is read).
     SendCommand,
+    /// Propose a policy (`POST /v1/policy`).
+    ProposePolicy,
 }
 
 /// The command kinds and the roles that may send each (PRODUCT.md "Ledger protocol v1").
@@ -75,6 +82,7 @@ fn allowed(role: Role, action: Action) -> bool {
         Action::Read => true,
         Action::AppendEvents => role == Role::Platform,
         Action::SendCommand => COMMAND_KINDS.iter().any(|(_, roles)| roles.contains(&role)),
+        Action::ProposePolicy => role == Role::LaunchIc,
     }
 }
 
@@ -114,30 +122,85 @@ pub struct Command {
     pub record: NewRecord,
 }
 
-/// The writer's view: the core's ledger state over every event up to `head`.
-#[derive(Debug)]
+/// The writer's view: the core's ledger state over every event up to `head`, and the
+/// registry (policy, signatures) over every command.
+#[derive(Debug, Default)]
 struct Writer {
     ledger: Ledger,
+    registry: Registry,
     head: u64,
     /// The state may hold lines that were not committed: rebuild it before use.
     stale: bool,
 }
 
+impl Writer {
+    /// Applies a committed record.
+    fn apply(&mut self, record: &Record) {
+        match event_of(record.seq, &record.kind, &record.body) {
+            // A stored event was validated when it was appended; one that no longer
+            // applies means the database was changed behind the ledger's back.
+            Some(event) => {
+                if let Err(reason) = event.and_then(|e| self.ledger.apply(&e)) {
+                    tracing::error!(seq = record.seq, reason, "a stored event does not apply; run verify");
+                }
+            }
+            None => self.registry.apply(record.seq, &record.kind, &record.body),
+        }
+        self.head = record.seq;
+    }
+}
+
+/// A command or policy record waiting for the writer, with where its answer goes.
+struct Job {
+    record: NewRecord,
+    reply: oneshot::Sender<Result<CommandOutcome>>,
+}
+
 /// The service over one storage.
-#[derive(Debug)]
 pub struct Service<S> {
     storage: S,
     /// Appends from this process go one at a time; across processes the storage's lock
     /// serialises them and a moved head makes the loser re-validate.
     writer: Mutex<Writer>,
+    /// Commands waiting for the writer: whoever holds it appends every waiting command in
+    /// one transaction (group commit), so concurrent clients share one durable commit.
+    queue: std::sync::Mutex<VecDeque<Job>>,
     /// The head after each commit of this process, for the event streams.
     commits: watch::Sender<u64>,
+    /// Request rates per token.
+    limiter: Limiter,
+}
+
+impl<S> std::fmt::Debug for Service<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+/// An error for each member of a group whose append failed (errors are not `Clone`).
+fn group_failure(error: &Error) -> Error {
+    match error {
+        Error::HeadMoved { expected, found } => Error::HeadMoved { expected: *expected, found: *found },
+        other => Error::Io { context: "the append failed".to_owned(), source: std::io::Error::other(other.to_string()) },
+    }
 }
 
 /// The same JSON value: the canonical forms are equal (key order, white space and number
 /// spelling do not matter).
 fn same_value(a: &NewRecord, b: &Record) -> bool {
-    a.kind == b.kind && canonical(&hashed_value(&a.kind, &a.body)) == canonical(&hashed_value(&b.kind, &b.body))
+    a.kind == b.kind && canonical(&sent_value(&a.kind, &a.body)) == canonical(&sent_value(&b.kind, &b.body))
+}
+
+/// What the client sent of a record: a `policy` record's version and hash are the server's.
+fn sent_value(kind: &str, body: &Map<String, Value>) -> Value {
+    let mut value = hashed_value(kind, body);
+    if kind == POLICY_KIND {
+        if let Some(Value::Object(payload)) = value.get_mut("payload") {
+            payload.remove("version");
+            payload.remove("hash");
+        }
+    }
+    value
 }
 
 /// The core's event of a record, if it is an event (commands are not).
@@ -153,11 +216,12 @@ fn event_of(seq: u64, kind: &str, body: &Map<String, Value>) -> Option<Result<Ev
 
 impl<S: Storage> Service<S> {
     /// The service over `storage`, with the core's state rebuilt from the stored events.
-    pub async fn new(storage: S) -> Result<Self> {
-        let mut writer = Writer { ledger: Ledger::default(), head: 0, stale: false };
+    pub async fn new(storage: S, rate_per_second: u32) -> Result<Self> {
+        let mut writer = Writer::default();
         catch_up(&storage, &mut writer).await?;
         let (commits, _) = watch::channel(writer.head);
-        Ok(Self { storage, writer: Mutex::new(writer), commits })
+        let queue = std::sync::Mutex::new(VecDeque::new());
+        Ok(Self { storage, writer: Mutex::new(writer), queue, commits, limiter: Limiter::new(rate_per_second) })
     }
 
     /// A receiver that changes after every commit of this process (the value is the head).
@@ -175,11 +239,13 @@ impl<S: Storage> Service<S> {
     pub async fn authorize(&self, header: Option<&str>, action: Action) -> Result<Caller> {
         let live = self.storage.live_tokens().await?;
         let caller = authenticate(header, &live)?;
+        self.limiter.admit(&caller.name, Instant::now())?;
         if !allowed(caller.role, action) {
             let action = match action {
                 Action::Read => "read the log",
                 Action::AppendEvents => "append events (POST /v1/events needs role platform)",
                 Action::SendCommand => "send commands (POST /v1/commands needs role approver, treasury_lead or launch_ic)",
+                Action::ProposePolicy => "propose a policy (POST /v1/policy needs role launch_ic)",
             };
             return Err(Error::Forbidden { role: caller.role.as_str(), action: action.to_owned() });
         }
@@ -261,6 +327,7 @@ impl<S: Storage> Service<S> {
             if let Some(existing) = stored.get(&record.id) {
                 if !same_value(record, existing) {
                     return Err(Error::Conflict {
+                        code: "conflict",
                         message: format!(
                             "line {}: id {} is already in the log at seq {} with other content",
                             line.line, record.id, existing.seq
@@ -274,6 +341,7 @@ impl<S: Storage> Service<S> {
             if let Some((first_line, first_value)) = in_batch.get(record.id.as_str()) {
                 if *first_value != value {
                     return Err(Error::Conflict {
+                        code: "conflict",
                         message: format!("line {}: id {} is on line {first_line} with other content", line.line, record.id),
                     });
                 }
@@ -287,7 +355,8 @@ impl<S: Storage> Service<S> {
     }
 
     /// Appends a command, or finds it again (same id, same value) — another value under
-    /// its id is a conflict. The caller's role must be one that may send its kind.
+    /// its id is a conflict. The caller's role must be one that may send its kind; the
+    /// registry checks approvals and signatures.
     pub async fn command(&self, caller: &Caller, command: &Command) -> Result<CommandOutcome> {
         let record = &command.record;
         let roles = COMMAND_KINDS.iter().find(|(kind, _)| *kind == record.kind).map(|(_, roles)| *roles).unwrap_or(&[]);
@@ -298,56 +367,184 @@ impl<S: Storage> Service<S> {
                 action: format!("send {:?} commands (role {} may)", record.kind, names.join(" or ")),
             });
         }
+        self.submit(record.clone()).await
+    }
+
+    /// Proposes a policy (a treasury file's text) under the idempotency id `id`; `initial`
+    /// is the first policy (`policy init`), in force at once. The outcome's seq is the
+    /// `policy` record's.
+    pub async fn propose_policy(&self, id: &str, text: &str, proposed_by: &str, initial: bool) -> Result<CommandOutcome> {
+        let mut payload = Map::new();
+        payload.insert("treasury".to_owned(), Value::String(text.to_owned()));
+        payload.insert("proposed_by".to_owned(), Value::String(proposed_by.to_owned()));
+        payload.insert("initial".to_owned(), Value::Bool(initial));
+        let mut body = Map::new();
+        body.insert("id".to_owned(), Value::String(id.to_owned()));
+        body.insert("payload".to_owned(), Value::Object(payload));
+        self.submit(NewRecord { id: id.to_owned(), kind: POLICY_KIND.to_owned(), body }).await
+    }
+
+    /// The policy in force as `GET /v1/policy` shows it (none before `policy init`), after
+    /// catching up with what other servers appended.
+    pub async fn policy(&self) -> Result<Option<Value>> {
         let mut writer = self.writer.lock().await;
-        let mut retries = Retries::new();
-        loop {
-            catch_up(&self.storage, &mut writer).await?;
-            if let Some(existing) = self.storage.find_ids(std::slice::from_ref(&record.id)).await?.into_iter().next() {
-                if same_value(record, &existing) {
-                    return Ok(CommandOutcome { seq: existing.seq, duplicate: true });
+        catch_up(&self.storage, &mut writer).await?;
+        Ok(writer.registry.policy_json())
+    }
+
+    /// The stored record of `seq`.
+    pub async fn record(&self, seq: u64) -> Result<Option<Record>> {
+        Ok(self.storage.read(seq.saturating_sub(1), 1).await?.into_iter().next().filter(|r| r.seq == seq))
+    }
+
+    /// Queues a record and waits for its answer. Whoever gets the writer appends every
+    /// queued record, its own and the others', in groups of one transaction each.
+    async fn submit(&self, record: NewRecord) -> Result<CommandOutcome> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(Job { record, reply });
+        {
+            let mut writer = self.writer.lock().await;
+            loop {
+                let jobs: Vec<Job> = {
+                    let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                    let take = queue.len().min(MAX_GROUP);
+                    queue.drain(..take).collect()
+                };
+                if jobs.is_empty() {
+                    break;
                 }
-                return Err(Error::Conflict {
-                    message: format!("id {} is already in the log at seq {} with another body", record.id, existing.seq),
-                });
-            }
-            match self.storage.append(writer.head, std::slice::from_ref(record)).await {
-                Ok(written) => {
-                    writer.head += written.len() as u64;
-                    self.commits.send_replace(writer.head);
-                    return Ok(CommandOutcome { seq: writer.head, duplicate: false });
-                }
-                Err(Error::HeadMoved { expected, found }) => {
-                    if !retries.again().await {
-                        return Err(Error::HeadMoved { expected, found });
+                let rest = self.append_group(&mut writer, jobs).await;
+                if !rest.is_empty() {
+                    let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                    for job in rest.into_iter().rev() {
+                        queue.push_front(job);
                     }
                 }
-                Err(other) => return Err(other),
             }
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(Error::Io { context: "the command was not answered".to_owned(), source: std::io::Error::other("the writer stopped") })
+        })
+    }
+
+    /// Validates and appends one group of queued records in one transaction, and answers
+    /// them. A record that may change the policy ends a group: the records queued after it
+    /// are returned, to be validated against the policy it may put in force.
+    async fn append_group(&self, writer: &mut Writer, mut jobs: Vec<Job>) -> Vec<Job> {
+        /// How a member of the group is answered.
+        enum Answer {
+            Done(Result<CommandOutcome>),
+            /// The index of its record in the batch, and whether it repeats an earlier member.
+            Batch(usize, bool),
+        }
+        let mut retries = Retries::new();
+        loop {
+            if let Err(error) = catch_up(&self.storage, writer).await {
+                for job in jobs {
+                    let _ = job.reply.send(Err(group_failure(&error)));
+                }
+                return Vec::new();
+            }
+            let ids: Vec<String> = jobs.iter().map(|j| j.record.id.clone()).collect();
+            let stored: HashMap<String, Record> = match self.storage.find_ids(&ids).await {
+                Ok(found) => found.into_iter().map(|r| (r.id.clone(), r)).collect(),
+                Err(error) => {
+                    for job in jobs {
+                        let _ = job.reply.send(Err(group_failure(&error)));
+                    }
+                    return Vec::new();
+                }
+            };
+            let now_ms = crate::storage::now_ms();
+            let mut overlay = Overlay::default();
+            let mut batch: Vec<NewRecord> = Vec::new();
+            let mut in_group: HashMap<String, (Vec<u8>, usize)> = HashMap::new();
+            let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
+            let mut taken = jobs.len();
+            for (index, job) in jobs.iter().enumerate() {
+                if overlay.ends_group {
+                    taken = index;
+                    break;
+                }
+                let record = &job.record;
+                if let Some(existing) = stored.get(&record.id) {
+                    answers.push(Answer::Done(if same_value(record, existing) {
+                        Ok(CommandOutcome { seq: existing.seq, duplicate: true })
+                    } else {
+                        Err(Error::Conflict {
+                            code: "conflict",
+                            message: format!("id {} is already in the log at seq {} with another body", record.id, existing.seq),
+                        })
+                    }));
+                    continue;
+                }
+                let value = canonical(&sent_value(&record.kind, &record.body));
+                if let Some((first, position)) = in_group.get(&record.id) {
+                    answers.push(if *first == value {
+                        Answer::Batch(*position, true)
+                    } else {
+                        Answer::Done(Err(Error::Conflict {
+                            code: "conflict",
+                            message: format!("id {} was just sent with another body", record.id),
+                        }))
+                    });
+                    continue;
+                }
+                let mut checked = record.clone();
+                match writer.registry.check(&mut overlay, &mut checked, now_ms) {
+                    Ok(()) => {
+                        in_group.insert(record.id.clone(), (value, batch.len()));
+                        answers.push(Answer::Batch(batch.len(), false));
+                        batch.push(checked);
+                    }
+                    Err(error) => answers.push(Answer::Done(Err(error))),
+                }
+            }
+            let rest = jobs.split_off(taken);
+            let written = if batch.is_empty() { Ok(Vec::new()) } else { self.storage.append(writer.head, &batch).await };
+            let written = match written {
+                Err(Error::HeadMoved { .. }) if retries.again().await => {
+                    jobs.extend(rest);
+                    continue;
+                }
+                other => other,
+            };
+            if let Ok(records) = &written {
+                for record in records {
+                    writer.apply(record);
+                }
+                if !records.is_empty() {
+                    self.commits.send_replace(writer.head);
+                }
+            }
+            for (job, answer) in jobs.into_iter().zip(answers) {
+                let outcome = match (answer, &written) {
+                    (Answer::Done(outcome), _) => outcome,
+                    (Answer::Batch(position, duplicate), Ok(records)) => Ok(CommandOutcome { seq: records[position].seq, duplicate }),
+                    (Answer::Batch(..), Err(error)) => Err(group_failure(error)),
+                };
+                let _ = job.reply.send(outcome);
+            }
+            return rest;
         }
     }
 }
 
-/// Brings the writer's core state up to the storage's head (records another process
-/// appended, or every record at start).
+/// Brings the writer's state up to the storage's head (records another process appended,
+/// or every record at start).
 async fn catch_up<S: Storage>(storage: &S, writer: &mut Writer) -> Result<()> {
     if writer.stale {
         tracing::info!(head = writer.head, "rebuilding the ledger state after a refused or failed batch");
-        *writer = Writer { ledger: Ledger::default(), head: 0, stale: false };
+        *writer = Writer::default();
     }
     loop {
         let records = storage.read(writer.head, MAX_PAGE).await?;
-        let Some(last) = records.last() else { return Ok(()) };
-        let last_seq = last.seq;
-        for record in &records {
-            if let Some(event) = event_of(record.seq, &record.kind, &record.body) {
-                // A stored event was validated when it was appended; one that no longer
-                // applies means the database was changed behind the ledger's back.
-                if let Err(reason) = event.and_then(|e| writer.ledger.apply(&e)) {
-                    tracing::error!(seq = record.seq, reason, "a stored event does not apply; run verify");
-                }
-            }
+        if records.is_empty() {
+            return Ok(());
         }
-        writer.head = last_seq;
+        for record in &records {
+            writer.apply(record);
+        }
     }
 }
 

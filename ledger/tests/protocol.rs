@@ -59,6 +59,11 @@ on_both_back_ends!(
     servers_started_together_on_a_new_database_migrate_it_once,
     the_simulator_feeds_a_scenario_in_accelerated_time_once_by_id,
     the_simulator_names_the_servers_error_code_when_refused,
+    the_policy_is_set_on_the_server_and_changed_only_by_a_quorum_of_approvers,
+    approvals_must_recover_to_an_approver_of_the_policy_in_force,
+    a_chunk_is_signed_once_unless_the_signature_is_a_recorded_replacement,
+    racing_signatures_of_one_chunk_on_two_servers_record_exactly_one,
+    a_token_over_its_rate_gets_429_with_retry_after,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -459,9 +464,10 @@ async fn tokens_and_roles_are_checked_before_the_body(backend: Backend) {
     // A kind another role sends: 403 once the body names the kind.
     let (status, body) = ledger.post("/v1/commands", &approver, command(1, "decision", json!({}))).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "\"decision\"");
+    // The approver's own kind passes the role check and reaches the server's validation.
     let (status, body) = ledger.post("/v1/commands", &approver, command(1, "approval", json!({"bundle": "0xab"}))).await;
-    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 1, "duplicate": false})));
-    assert_eq!(ledger.head().await, 1);
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", "approver");
+    assert_eq!(ledger.head().await, 0);
 }
 
 async fn a_revoked_token_is_refused_from_its_next_request(backend: Backend) {
@@ -936,4 +942,390 @@ fn the_simulator_retries_a_ledger_it_cannot_reach_a_bounded_number_of_times() {
     assert!(stderr.contains("gave up after 6 attempts"), "{stderr}");
     // Pauses of 0.2, 0.4, 0.8, 1.6 and 3.2 s.
     assert!((6.0..20.0).contains(&seconds), "took {seconds:.1} s");
+}
+
+// ---- The policy, approvals and signatures (server-side validation) ----
+
+use alloy::primitives::{keccak256, Address, B256};
+use clubgate_chain::approval::PolicyApproval;
+use clubgate_chain::signer::{DevKey, HashSigner};
+
+/// Development keys standing in for the approvers' hardware keys: A, B, C approve, L is the
+/// treasury lead, D is an outsider a thief would like to add.
+struct Keys {
+    a: DevKey,
+    b: DevKey,
+    c: DevKey,
+    lead: DevKey,
+    outsider: DevKey,
+}
+
+impl Keys {
+    fn new() -> Self {
+        let key = |byte: u8| DevKey::new(&hex::encode([byte; 32]), clubgate_core_profile()).expect("dev key");
+        Self { a: key(0xa1), b: key(0xb2), c: key(0xc3), lead: key(0xd4), outsider: key(0xe5) }
+    }
+
+    /// The example treasury file with these keys as its approvers (and, if `with_outsider`,
+    /// the outsider as a fourth approver) and `daily_target`.
+    fn treasury(&self, with_outsider: bool, daily_target: &str) -> String {
+        let example =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/plans/treasury-example.toml")).expect("example");
+        let mut text = example
+            .replace("0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1", &self.a.address().to_checksum(None))
+            .replace("0xb2b2b2b2b2B2b2B2B2b2b2B2B2b2B2B2b2b2b2b2", &self.b.address().to_checksum(None))
+            .replace("0xc3c3c3c3c3c3c3c3c3C3C3c3C3C3C3c3C3C3c3c3", &self.c.address().to_checksum(None))
+            .replace("0xd4d4d4D4D4d4d4d4d4D4d4D4d4d4d4d4d4d4D4d4", &self.lead.address().to_checksum(None))
+            .replace("daily_target = \"2000000\"", &format!("daily_target = \"{daily_target}\""));
+        assert!(text.contains(&self.a.address().to_checksum(None)) && text.contains(daily_target), "the example file changed");
+        if with_outsider {
+            text.push_str(&format!(
+                "\n[[approvers]]\nname = \"Approver D\"\nrole = \"approver\"\naddress = \"{}\"\n",
+                self.outsider.address().to_checksum(None)
+            ));
+        }
+        text
+    }
+}
+
+fn clubgate_core_profile() -> clubgate_chain::signer::Profile {
+    clubgate_chain::signer::Profile::Dev
+}
+
+fn sign(key: &DevKey, hash: B256) -> String {
+    format!("0x{}", hex::encode(key.sign_prehash(&hash).expect("sign").as_bytes()))
+}
+
+fn bundle_approval(id: u64, key: &DevKey, claimed: Address, bundle: B256) -> String {
+    command(id, "approval", json!({"bundle_hash": bundle.to_string(), "approver": claimed.to_string(), "signature": sign(key, bundle)}))
+}
+
+fn policy_approval(id: u64, key: &DevKey, version: u32, hash: B256) -> String {
+    let signed = PolicyApproval { version, policyHash: hash }.signing_hash();
+    command(
+        id,
+        "approval",
+        json!({"policy_version": version, "policy_hash": hash.to_string(), "approver": key.address().to_string(), "signature": sign(key, signed)}),
+    )
+}
+
+impl Ledger {
+    /// `policy init` with `text` on the server machine; the CLI's output.
+    fn policy_init(&self, text: &str) -> Output {
+        let file = self.dir.path().join(format!("treasury-{}.toml", keccak256(text.as_bytes())));
+        std::fs::write(&file, text).expect("write the treasury file");
+        self.cli(&["policy", "init", file.to_str().expect("utf-8 path")])
+    }
+}
+
+async fn the_policy_is_set_on_the_server_and_changed_only_by_a_quorum_of_approvers(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let keys = Keys::new();
+    let (ic, approver, viewer) = (ledger.token("ic", "launch_ic"), ledger.token("a", "approver"), ledger.token("v", "viewer"));
+    let (status, body) = ledger.get("/v1/policy", Some(&viewer)).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found", "policy init");
+    let (status, body) = ledger.post("/v1/commands", &approver, bundle_approval(1, &keys.a, keys.a.address(), B256::repeat_byte(7))).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "no_policy", "policy init");
+
+    // The first policy, on the server machine, while the server runs.
+    let first = keys.treasury(false, "2000000");
+    let first_hash = keccak256(first.as_bytes());
+    let output = ledger.policy_init(&first);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), format!("policy version 1 hash {first_hash} in force at seq 1\n"));
+    let again = ledger.policy_init(&keys.treasury(false, "3000000"));
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has policy version 1"), "{}", String::from_utf8_lossy(&again.stderr));
+
+    let (status, policy) = ledger.get("/v1/policy", Some(&viewer)).await;
+    assert_eq!(status, StatusCode::OK, "{policy}");
+    assert_eq!((policy["version"].as_u64(), policy["hash"].as_str()), (Some(1), Some(first_hash.to_string().as_str())));
+    assert_eq!(policy["quorum"], 2);
+    assert_eq!(policy["treasury"], first.as_str());
+    let approvers: Vec<(String, String)> = policy["approvers"]
+        .as_array()
+        .expect("approvers")
+        .iter()
+        .map(|a| (a["address"].as_str().unwrap().to_lowercase(), a["role"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(approvers.contains(&(keys.a.address().to_string().to_lowercase(), "approver".to_owned())), "{approvers:?}");
+    assert!(approvers.contains(&(keys.lead.address().to_string().to_lowercase(), "treasury_lead".to_owned())), "{approvers:?}");
+    assert!(policy["allow_list"].as_array().is_some_and(|l| !l.is_empty()) && policy["wallets"].as_array().is_some_and(|w| w.len() == 4));
+    assert_eq!(policy["limits"]["daily_target_base_units"], "2000000000000");
+    assert!(policy["pending"].is_null());
+
+    // A proposal that would add an outsider: only the launch IC proposes.
+    let second = keys.treasury(true, "2000000");
+    let second_hash = keccak256(second.as_bytes());
+    let proposal = json!({"id": uuid(50), "treasury": second}).to_string();
+    let (status, body) = ledger.post("/v1/policy", &approver, proposal.clone()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden", "launch_ic");
+    let (status, body) = ledger.post("/v1/policy", &ic, json!({"id": uuid(51), "treasury": "quorum = \"two\""}).to_string()).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_policy", "quorum");
+    let (status, body) = ledger.post("/v1/policy", &ic, json!({"id": uuid(52), "treasury": first}).to_string()).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "already_in_force", "version 1");
+    let (status, body) = ledger.post("/v1/policy", &ic, proposal.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["version"].as_u64(), body["hash"].as_str(), body["status"].as_str()),
+        (Some(2), Some(second_hash.to_string().as_str()), Some("proposed"))
+    );
+    let proposed_seq = body["seq"].as_u64().expect("seq");
+    let (status, body) = ledger.post("/v1/policy", &ic, proposal).await;
+    assert_eq!((status, body["seq"].as_u64(), body["duplicate"].as_bool()), (StatusCode::OK, Some(proposed_seq), Some(true)));
+    let (status, body) = ledger.post("/v1/policy", &ic, json!({"id": uuid(53), "treasury": second}).to_string()).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "already_proposed", "version 2");
+
+    // Approvals of the proposal: a stolen approver token alone gets nowhere.
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(60, &keys.outsider, 2, second_hash)).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "not_an_approver", &keys.outsider.address().to_string());
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(61, &keys.a, 2, first_hash)).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "no_such_proposal", &first_hash.to_string());
+    let forged = command(
+        62,
+        "approval",
+        json!({"policy_version": 2, "policy_hash": second_hash.to_string(), "approver": keys.b.address().to_string(),
+               "signature": sign(&keys.outsider, PolicyApproval { version: 2, policyHash: second_hash }.signing_hash())}),
+    );
+    let (status, body) = ledger.post("/v1/commands", &approver, forged).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "bad_signature", &keys.outsider.address().to_string());
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(63, &keys.a, 2, second_hash)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(64, &keys.a, 2, second_hash)).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "already_approved", &keys.a.address().to_string());
+    let (_, policy) = ledger.get("/v1/policy", Some(&viewer)).await;
+    assert_eq!(policy["version"], 1, "one approval of two is not a quorum: {policy}");
+    assert_eq!(policy["pending"]["version"], 2);
+    assert_eq!(policy["pending"]["approvals"].as_array().map(Vec::len), Some(1));
+    let (status, body) =
+        ledger.post("/v1/commands", &approver, bundle_approval(65, &keys.outsider, keys.outsider.address(), B256::repeat_byte(9))).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "not_an_approver", "version 1");
+
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(66, &keys.c, 2, second_hash)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let quorum_seq = body["seq"].as_u64().expect("seq");
+    let (_, policy) = ledger.get("/v1/policy", Some(&viewer)).await;
+    assert_eq!((policy["version"].as_u64(), policy["in_force_seq"].as_u64()), (Some(2), Some(quorum_seq)), "{policy}");
+    assert!(policy["pending"].is_null());
+    // Now the outsider is an approver of the policy in force.
+    let (status, body) =
+        ledger.post("/v1/commands", &approver, bundle_approval(67, &keys.outsider, keys.outsider.address(), B256::repeat_byte(9))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // A restarted server derives the same policy from the log; the chain verifies.
+    let records = ledger.all_records(&viewer, 1000).await;
+    assert_chain(&records);
+    assert_eq!(records[0]["kind"], "policy");
+    let other = ledger.another_server();
+    let (_, again) = other.get("/v1/policy", Some(&viewer)).await;
+    assert_eq!(again, policy);
+}
+
+async fn approvals_must_recover_to_an_approver_of_the_policy_in_force(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let keys = Keys::new();
+    let approver = ledger.token("a", "approver");
+    assert!(ledger.policy_init(&keys.treasury(false, "2000000")).status.success());
+    let bundle = B256::repeat_byte(0x42);
+    let (status, body) = ledger.post("/v1/commands", &approver, bundle_approval(1, &keys.a, keys.a.address(), bundle)).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 2, "duplicate": false})));
+    let (status, body) = ledger.post("/v1/commands", &approver, bundle_approval(1, &keys.a, keys.a.address(), bundle)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"seq": 2, "duplicate": true})));
+
+    // C's key claiming to be B; a signature over another bundle; the treasury lead; a stranger.
+    let cases = [
+        (bundle_approval(2, &keys.c, keys.b.address(), bundle), "bad_signature", keys.c.address().to_string()),
+        (
+            command(
+                3,
+                "approval",
+                json!({"bundle_hash": bundle.to_string(), "approver": keys.b.address().to_string(), "signature": sign(&keys.b, B256::repeat_byte(1))}),
+            ),
+            "bad_signature",
+            keys.b.address().to_string(),
+        ),
+        (bundle_approval(4, &keys.lead, keys.lead.address(), bundle), "not_an_approver", keys.lead.address().to_string()),
+        (bundle_approval(5, &keys.outsider, keys.outsider.address(), bundle), "not_an_approver", keys.outsider.address().to_string()),
+        (
+            command(
+                6,
+                "approval",
+                json!({"bundle_hash": bundle.to_string(), "approver": keys.b.address().to_string(), "signature": "0x1234"}),
+            ),
+            "bad_signature",
+            "2 bytes".to_owned(),
+        ),
+        (
+            command(
+                7,
+                "approval",
+                json!({"bundle_hash": "0xabc", "approver": keys.b.address().to_string(), "signature": sign(&keys.b, bundle)}),
+            ),
+            "invalid_command",
+            "\"0xabc\"".to_owned(),
+        ),
+        (
+            command(
+                8,
+                "approval",
+                json!({"bundle_hash": bundle.to_string(), "approver": keys.b.address().to_string(), "signature": sign(&keys.b, bundle), "policy_version": 7}),
+            ),
+            "policy_changed",
+            "policy_version 7".to_owned(),
+        ),
+    ];
+    for (body, code, fragment) in cases {
+        let (status, answer) = ledger.post("/v1/commands", &approver, body).await;
+        assert_error(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, code, &fragment);
+    }
+    let (status, body) = ledger.post("/v1/commands", &approver, bundle_approval(9, &keys.b, keys.b.address(), bundle)).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 3, "duplicate": false})));
+    assert_eq!(ledger.head().await, 3);
+}
+
+fn signature(id: u64, bundle: B256, chunk: u32, network: &str, tx: u8, extra: Value) -> String {
+    let mut payload =
+        json!({"bundle_hash": bundle.to_string(), "chunk": chunk, "network": network, "tx_hash": B256::repeat_byte(tx).to_string()});
+    for (key, value) in extra.as_object().expect("object") {
+        payload[key] = value.clone();
+    }
+    command(id, "signature", payload)
+}
+
+async fn a_chunk_is_signed_once_unless_the_signature_is_a_recorded_replacement(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let lead = ledger.token("lead", "treasury_lead");
+    let bundle = B256::repeat_byte(0x42);
+    let tx = |n: u8| B256::repeat_byte(n).to_string();
+    let (status, body) =
+        ledger.post("/v1/commands", &lead, signature(1, bundle, 0, "erc20", 1, json!({"nonce": 7, "raw": "0x02f8"}))).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 1, "duplicate": false})));
+    let (status, body) =
+        ledger.post("/v1/commands", &lead, signature(1, bundle, 0, "erc20", 1, json!({"nonce": 7, "raw": "0x02f8"}))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"seq": 1, "duplicate": true})));
+    // Another chunk of the bundle is its own.
+    let (status, _) = ledger.post("/v1/commands", &lead, signature(2, bundle, 1, "erc20", 2, json!({"nonce": 8}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let refused = [
+        (signature(3, bundle, 0, "erc20", 3, json!({"nonce": 7})), "\"replaces\""),
+        (signature(4, bundle, 0, "erc20", 3, json!({"nonce": 9, "replaces": tx(1)})), "keeps nonce 7"),
+        (signature(5, bundle, 0, "trc20", 3, json!({"expires_at_ms": 0, "replaces": tx(1)})), "erc20"),
+        (signature(6, bundle, 0, "erc20", 3, json!({"nonce": 7, "replaces": tx(9)})), "seq 1"),
+    ];
+    for (body, fragment) in refused {
+        let (status, answer) = ledger.post("/v1/commands", &lead, body).await;
+        assert_error(status, &answer, StatusCode::CONFLICT, "already_signed", fragment);
+    }
+    // The speed-up: same nonce, naming the one it replaces; then the first may not be replaced again.
+    let (status, body) =
+        ledger.post("/v1/commands", &lead, signature(7, bundle, 0, "erc20", 3, json!({"nonce": 7, "replaces": tx(1)}))).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 3, "duplicate": false})));
+    let (status, answer) =
+        ledger.post("/v1/commands", &lead, signature(8, bundle, 0, "erc20", 4, json!({"nonce": 7, "replaces": tx(1)}))).await;
+    assert_error(status, &answer, StatusCode::CONFLICT, "already_signed", &tx(3));
+
+    // TRC-20: a replacement only after the latest has expired.
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let (status, _) =
+        ledger.post("/v1/commands", &lead, signature(10, bundle, 2, "trc20", 10, json!({"expires_at_ms": now_ms + 3_600_000}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, answer) = ledger
+        .post(
+            "/v1/commands",
+            &lead,
+            signature(11, bundle, 2, "trc20", 11, json!({"expires_at_ms": now_ms + 7_200_000, "replaces": tx(10)})),
+        )
+        .await;
+    assert_error(status, &answer, StatusCode::CONFLICT, "already_signed", "expires at");
+    let (status, _) = ledger.post("/v1/commands", &lead, signature(12, bundle, 3, "trc20", 12, json!({"expires_at_ms": now_ms - 1}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = ledger
+        .post("/v1/commands", &lead, signature(13, bundle, 3, "trc20", 13, json!({"expires_at_ms": now_ms + 60_000, "replaces": tx(12)})))
+        .await;
+    assert_eq!((status, body["duplicate"].as_bool()), (StatusCode::CREATED, Some(false)));
+
+    // Values the server cannot read are named; nothing was written for any refusal.
+    let bad = [
+        (signature(20, bundle, 0, "bitcoin", 1, json!({})), "\"bitcoin\""),
+        (signature(21, bundle, 9, "erc20", 1, json!({})), "nonce"),
+        (signature(22, bundle, 9, "erc20", 1, json!({"nonce": 1, "replaces": tx(5)})), "no signature to replace"),
+    ];
+    for (body, fragment) in bad {
+        let (status, answer) = ledger.post("/v1/commands", &lead, body).await;
+        assert_error(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", fragment);
+    }
+    assert_eq!(ledger.head().await, 6);
+
+    // A restarted server knows what was signed.
+    let other = ledger.another_server();
+    let (status, answer) = other.post("/v1/commands", &lead, signature(30, bundle, 1, "erc20", 30, json!({"nonce": 8}))).await;
+    assert_error(status, &answer, StatusCode::CONFLICT, "already_signed", "seq 2");
+}
+
+async fn racing_signatures_of_one_chunk_on_two_servers_record_exactly_one(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let lead = ledger.token("lead", "treasury_lead");
+    // SQLite: one server (two processes on one file is not the deployment); PostgreSQL: two.
+    let second = (backend == Backend::Postgres).then(|| ledger.another_server());
+    let servers: Vec<&Ledger> = std::iter::once(&ledger).chain(second.as_ref()).collect();
+    for round in 0..5u8 {
+        let bundle = B256::repeat_byte(round + 1);
+        let mut tasks = Vec::new();
+        for n in 0..8u8 {
+            let server = servers[usize::from(n) % servers.len()];
+            let (client, base, lead) = (server.client.clone(), server.base.clone(), lead.clone());
+            let body = signature(u64::from(round) * 100 + u64::from(n) + 1, bundle, 0, "erc20", n + 1, json!({"nonce": 1}));
+            tasks.push(tokio::spawn(async move {
+                let response = client.post(format!("{base}/v1/commands")).bearer_auth(lead).body(body).send().await.expect("send");
+                let status = response.status();
+                let body: Value = response.json().await.expect("json");
+                (status, body)
+            }));
+        }
+        let mut created = 0;
+        for task in tasks {
+            let (status, body) = task.await.expect("task");
+            match status {
+                StatusCode::CREATED => created += 1,
+                StatusCode::CONFLICT => assert_eq!(body["error"]["code"], "already_signed", "{body}"),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(created, 1, "round {round}: exactly one of 8 racing signatures of one chunk is recorded");
+    }
+    let viewer = ledger.token("viewer", "viewer");
+    let records = ledger.all_records(&viewer, 1000).await;
+    assert_eq!(records.len(), 5);
+    assert_chain(&records);
+}
+
+async fn a_token_over_its_rate_gets_429_with_retry_after(backend: Backend) {
+    let ledger = Ledger::with_serve_args(backend, &["--rate-limit", "5"]).await;
+    let (busy, other) = (ledger.token("busy", "viewer"), ledger.token("other", "viewer"));
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let response = ledger.client.get(format!("{}/v1/events", ledger.base)).bearer_auth(&busy).send().await.expect("send");
+        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited", "\"busy\"");
+            assert_eq!(retry_after.as_deref(), Some("1"));
+        }
+        statuses.push(status);
+    }
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!((6..=7).contains(&refused), "a burst of 5 then refusals: {statuses:?}");
+    assert_eq!(statuses[..5], [StatusCode::OK; 5]);
+    // Another token is not slowed down; health needs no token and is not limited.
+    let (status, _) = ledger.get("/v1/events", Some(&other)).await;
+    assert_eq!(status, StatusCode::OK);
+    for _ in 0..10 {
+        let (status, _) = ledger.get("/v1/health", None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let (status, _) = ledger.get("/v1/events", Some(&busy)).await;
+    assert_eq!(status, StatusCode::OK, "the rate comes back");
 }
