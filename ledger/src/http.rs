@@ -70,16 +70,42 @@ pub fn router<S: Storage>(service: Arc<Service<S>>, config: HttpConfig) -> Route
         .with_state(AppState { service, config })
 }
 
-/// Logs one line per request with a request id — method, path, status, duration; never a
-/// header (the bearer token) or a body.
+/// The header that carries a request's id, both ways.
+const REQUEST_ID: &str = "x-request-id";
+
+/// A client's request id, if it is a sane one (1–64 of `A–Z a–z 0–9 - _ .`): it is logged and
+/// echoed, so it must not smuggle anything into a log line.
+fn client_request_id(request: &Request) -> Option<String> {
+    let value = request.headers().get(REQUEST_ID)?.to_str().ok()?;
+    let sane = (1..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    sane.then(|| value.to_owned())
+}
+
+/// Every request gets an id — the client's `X-Request-Id` if sane, else `PROCESS-N` — which
+/// the answer echoes in `X-Request-Id` and every log line of the request carries (a span).
+/// One line per request: method, path, status, duration; never a header (the bearer token)
+/// or a body (signatures, payloads).
 async fn log_request(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-    let request_id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    static PROCESS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let process = PROCESS.get_or_init(|| {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::getrandom(&mut bytes);
+        hex::encode(bytes)
+    });
+    let request_id = client_request_id(&request).unwrap_or_else(|| format!("{process}-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)));
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
-    let response = next.run(request).await;
-    tracing::info!(request_id, %method, path, status = response.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request");
+    let span = tracing::info_span!("request", id = %request_id);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(%method, path, status = response.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "request");
+    });
+    if let Ok(value) = axum::http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
     response
 }
 
@@ -196,7 +222,8 @@ async fn post_command<S: Storage>(State(AppState { service, .. }): State<AppStat
 
 /// Runs an append on a task of its own, so that it finishes even if the request is dropped.
 async fn detached<T: Send + 'static>(work: impl std::future::Future<Output = Result<T>> + Send + 'static) -> Result<T> {
-    tokio::spawn(work).await.unwrap_or_else(|join| {
+    use tracing::Instrument;
+    tokio::spawn(work.in_current_span()).await.unwrap_or_else(|join| {
         Err(Error::Io { context: "the append task failed".to_owned(), source: std::io::Error::other(join.to_string()) })
     })
 }

@@ -64,6 +64,7 @@ on_both_back_ends!(
     a_chunk_is_signed_once_unless_the_signature_is_a_recorded_replacement,
     racing_signatures_of_one_chunk_on_two_servers_record_exactly_one,
     a_token_over_its_rate_gets_429_with_retry_after,
+    requests_are_logged_with_their_id_and_never_a_token_or_a_signature,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -1328,4 +1329,59 @@ async fn a_token_over_its_rate_gets_429_with_retry_after(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let (status, _) = ledger.get("/v1/events", Some(&busy)).await;
     assert_eq!(status, StatusCode::OK, "the rate comes back");
+}
+
+impl Ledger {
+    /// Everything the servers of this test wrote to standard error so far.
+    fn logs(&self) -> String {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(self.dir.path()).expect("dir").flatten() {
+            if entry.file_name().to_string_lossy().starts_with("stderr-") {
+                all.push_str(&std::fs::read_to_string(entry.path()).expect("log"));
+            }
+        }
+        all
+    }
+}
+
+async fn requests_are_logged_with_their_id_and_never_a_token_or_a_signature(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let keys = Keys::new();
+    let approver = ledger.token("a", "approver");
+    assert!(ledger.policy_init(&keys.treasury(false, "2000000")).status.success());
+    let bundle = B256::repeat_byte(0x42);
+    let body = bundle_approval(1, &keys.a, keys.a.address(), bundle);
+    let signature = serde_json::from_str::<Value>(&body).unwrap()["payload"]["signature"].as_str().unwrap().to_owned();
+    let response = ledger
+        .client
+        .post(format!("{}/v1/commands", ledger.base))
+        .bearer_auth(&approver)
+        .header("X-Request-Id", "desk-7.outbox_42")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()["x-request-id"], "desk-7.outbox_42");
+    // A refused request is logged too; an id that is not sane is replaced by the server's own.
+    let refused = ledger
+        .client
+        .post(format!("{}/v1/commands", ledger.base))
+        .bearer_auth(&approver)
+        .header("X-Request-Id", "evil\"id with spaces")
+        .body(bundle_approval(2, &keys.c, keys.b.address(), bundle))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let generated = refused.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(generated != "evil\"id with spaces" && !generated.is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let logs = ledger.logs();
+    let line = logs.lines().find(|l| l.contains("desk-7.outbox_42")).unwrap_or_else(|| panic!("no line with the request id: {logs}"));
+    assert!(line.contains("/v1/commands") && line.contains("201"), "{line}");
+    assert!(logs.lines().any(|l| l.contains(&generated) && l.contains("422")), "{logs}");
+    assert!(!logs.contains(&approver) && !logs.contains(approver.trim_start_matches("cgl_")), "a token reached the log");
+    assert!(!logs.contains(signature.trim_start_matches("0x")), "a signature reached the log");
+    assert!(!logs.contains("evil"), "an unsafe request id reached the log");
 }
