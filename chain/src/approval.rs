@@ -36,6 +36,9 @@ sol! {
         uint32 version;
         /// keccak256 of the treasury file's text (its fingerprint).
         bytes32 policyHash;
+        /// The hash of the policy in force that it replaces: an approval is of one
+        /// transition, and cannot be replayed on a ledger whose policy in force differs.
+        bytes32 replacesHash;
     }
 }
 

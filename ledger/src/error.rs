@@ -37,6 +37,12 @@ pub enum Error {
         /// What collided, naming the id and where it is.
         message: String,
     },
+    /// The server is at a limit of its own (open streams); retry later.
+    #[error("{message}")]
+    Busy {
+        /// Which limit.
+        message: String,
+    },
     /// The caller's token sent more requests than its rate allows.
     #[error("{name:?} is over its limit of {per_second} requests a second; retry in {retry_after_ms} ms")]
     RateLimited {
@@ -136,6 +142,7 @@ impl Error {
             Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::Conflict { code, .. } => code,
             Self::RateLimited { .. } => "rate_limited",
+            Self::Busy { .. } => "busy",
             Self::TooLarge { .. } => "payload_too_large",
             Self::NotFound { .. } => "not_found",
             Self::HeadMoved { .. } => "retry",
@@ -155,7 +162,7 @@ impl Error {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
-            Self::HeadMoved { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::HeadMoved { .. } | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database { .. } | Self::Migrate { .. } | Self::Damaged { .. } | Self::Io { .. } | Self::Feed { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -169,7 +176,7 @@ impl IntoResponse for Error {
         // Internal causes are logged, not shown: the client learns only that it failed.
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
-            if matches!(self, Self::HeadMoved { .. }) {
+            if matches!(self, Self::HeadMoved { .. } | Self::Busy { .. }) {
                 self.to_string()
             } else {
                 "the ledger failed to answer; see its log".to_owned()

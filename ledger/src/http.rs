@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -158,9 +158,28 @@ async fn authorize_before_body<S: Storage>(
     }
 }
 
+/// The most body bytes all requests of this process read at once (in KiB permits): 64
+/// bodies of the maximum size; more wait their turn instead of exhausting memory.
+const BODY_BUDGET_KIB: usize = 64 * MAX_BODY_BYTES / 1024;
+
+fn body_budget() -> &'static tokio::sync::Semaphore {
+    static BUDGET: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    BUDGET.get_or_init(|| tokio::sync::Semaphore::new(BODY_BUDGET_KIB))
+}
+
 /// The body, at most [`MAX_BODY_BYTES`] (exactly that many is accepted); a larger one is
-/// a 413, answered once the rest is drained.
-async fn read_body(mut body: Body) -> Result<Bytes> {
+/// a 413, answered once the rest is drained. Reading takes its share of the process's body
+/// budget — the declared `Content-Length`, else the maximum — until the body is read.
+async fn read_body(body: Body) -> Result<Bytes> {
+    let declared = http_body::Body::size_hint(&body)
+        .exact()
+        .map_or(MAX_BODY_BYTES, |n| usize::try_from(n).unwrap_or(MAX_BODY_BYTES).min(MAX_BODY_BYTES));
+    let kib = u32::try_from(declared.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    let _permit = body_budget().acquire_many(kib).await.map_err(|_| Error::Busy { message: "the server is stopping".to_owned() })?;
+    read_body_within_limit(body).await
+}
+
+async fn read_body_within_limit(mut body: Body) -> Result<Bytes> {
     let mut collected = BytesMut::new();
     loop {
         match body.frame().await {
@@ -325,12 +344,49 @@ fn stream_start(headers: &HeaderMap, query: Option<&str>) -> Result<u64> {
     }
 }
 
+/// The most event streams one server keeps open; one more gets 503 `busy`.
+const MAX_STREAMS: usize = 1_024;
+
+/// How often an open stream checks that its token is still live (a revoked token's stream
+/// ends within this long).
+const STREAM_TOKEN_CHECK: Duration = Duration::from_secs(1);
+
+/// Event streams open in this process.
+static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+
+/// One open stream, counted in [`OPEN_STREAMS`] until dropped.
+struct StreamSlot;
+
+impl StreamSlot {
+    fn take() -> Result<Self> {
+        let open = OPEN_STREAMS.fetch_add(1, Ordering::SeqCst);
+        if open >= MAX_STREAMS {
+            OPEN_STREAMS.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::Busy {
+                message: format!("this server has {MAX_STREAMS} event streams open; retry later or read by cursor"),
+            });
+        }
+        Ok(Self)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        OPEN_STREAMS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// What a stream holds between two records.
 struct StreamState<S> {
     service: Arc<Service<S>>,
     commits: tokio::sync::watch::Receiver<u64>,
     cursor: u64,
     buffer: VecDeque<Record>,
+    /// The `Authorization` header it was opened with, checked again every
+    /// [`STREAM_TOKEN_CHECK`]: a revoked token's stream ends.
+    authorization: String,
+    checked: Instant,
+    _slot: StreamSlot,
 }
 
 /// The next record after the cursor, waiting for a commit (or polling) when there is none.
@@ -342,6 +398,13 @@ async fn next_record<S: Storage>(mut state: StreamState<S>) -> Option<(Result<Ss
             state.cursor = record.seq;
             let event = SseEvent::default().id(record.seq.to_string()).data(record_json(&record).to_string());
             return Some((Ok(event), state));
+        }
+        if state.checked.elapsed() >= STREAM_TOKEN_CHECK {
+            if !state.service.still_live(&state.authorization).await {
+                tracing::info!(cursor = state.cursor, "a stream's token was revoked; it ends");
+                return None;
+            }
+            state.checked = Instant::now();
         }
         // Marked seen before the read: a commit after it wakes the wait below at once.
         state.commits.borrow_and_update();
@@ -367,7 +430,17 @@ async fn stream_events<S: Storage>(
 ) -> Result<Response> {
     service.authorize(authorization(&headers), Action::Read).await?;
     let cursor = stream_start(&headers, query.as_deref())?;
-    let state = StreamState { commits: service.subscribe(), service, cursor, buffer: VecDeque::new() };
+    let slot = StreamSlot::take()?;
+    let authorization = authorization(&headers).unwrap_or_default().to_owned();
+    let state = StreamState {
+        commits: service.subscribe(),
+        service,
+        cursor,
+        buffer: VecDeque::new(),
+        authorization,
+        checked: Instant::now(),
+        _slot: slot,
+    };
     let stream = futures_util::stream::unfold(state, next_record);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(config.keep_alive)).into_response())
 }

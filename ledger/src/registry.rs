@@ -218,6 +218,9 @@ impl Registry {
                 format!("approver {approver} is not an approver of the policy in force (version {})", policy.version),
             ));
         }
+        if payload.contains_key("policy_hash") && payload.contains_key("bundle_hash") {
+            return Err(invalid("an approval is of a bundle (bundle_hash) or of a policy (policy_hash), not both".to_owned()));
+        }
         let (hash, what) = if payload.contains_key("policy_hash") {
             let proposed = hash_field(payload, "policy_hash")?;
             let version = version_field(payload, "policy_version")?;
@@ -235,7 +238,8 @@ impl Registry {
                 });
             }
             overlay.ends_group = true;
-            (PolicyApproval { version, policyHash: proposed }.signing_hash(), format!("policy version {version}"))
+            let signed = PolicyApproval { version, policyHash: proposed, replacesHash: policy.hash };
+            (signed.signing_hash(), format!("policy version {version} replacing {}", policy.hash))
         } else {
             let bundle_hash = hash_field(payload, "bundle_hash")?;
             if payload.contains_key("policy_version") {
@@ -351,61 +355,83 @@ impl Registry {
         Ok(())
     }
 
-    /// Applies a committed command or policy record (events are the core ledger's).
-    /// Records were checked when appended; one that no longer reads is logged and skipped.
-    pub fn apply(&mut self, seq: u64, kind: &str, body: &Map<String, Value>) {
-        let Some(Value::Object(payload)) = body.get("payload") else { return };
+    /// Applies a committed command or policy record (events are the core ledger's). Records
+    /// were checked when appended; one that no longer reads or applies is an error — the
+    /// server refuses to serve rather than derive a state the checks never saw (a skipped
+    /// signature would free its chunk; a skipped policy would change what is in force).
+    pub fn apply(&mut self, seq: u64, kind: &str, body: &Map<String, Value>) -> Result<(), String> {
+        if !matches!(kind, "signature" | "approval" | POLICY_KIND) {
+            return Ok(());
+        }
+        let Some(Value::Object(payload)) = body.get("payload") else {
+            return Err(format!("its body {} has no payload object", Value::Object(body.clone())));
+        };
         match kind {
-            "signature" => match signature_payload(payload) {
-                Ok(signature) => {
-                    let entry = SignatureEntry { seq, ..signature.entry };
-                    self.signatures.entry(signature.key).or_default().push(entry);
-                }
-                Err(error) => tracing::error!(seq, %error, "a stored signature does not read; run verify"),
-            },
+            "signature" => {
+                let signature = signature_payload(payload).map_err(|e| e.to_string())?;
+                let entry = SignatureEntry { seq, ..signature.entry };
+                self.signatures.entry(signature.key).or_default().push(entry);
+                Ok(())
+            }
             "approval" if payload.contains_key("policy_hash") => self.apply_policy_approval(seq, payload),
-            POLICY_KIND => self.apply_policy(seq, payload),
-            _ => {}
+            "approval" => Ok(()),
+            _ => self.apply_policy(seq, payload),
         }
     }
 
-    fn apply_policy(&mut self, seq: u64, payload: &Map<String, Value>) {
-        let read = || -> Result<Policy> {
-            let text = text_field(payload, "treasury")?;
-            let treasury = Treasury::from_toml(text).map_err(|e| invalid(e.to_string()))?;
-            Ok(Policy {
-                version: version_field(payload, "version")?,
-                hash: hash_field(payload, "hash")?,
-                text: text.to_owned(),
-                treasury,
-                proposed_by: payload.get("proposed_by").and_then(Value::as_str).unwrap_or("").to_owned(),
-                proposed_seq: seq,
-                approvals: BTreeSet::new(),
-                in_force_seq: None,
-            })
+    fn apply_policy(&mut self, seq: u64, payload: &Map<String, Value>) -> Result<(), String> {
+        let text = text_field(payload, "treasury").map_err(|e| e.to_string())?;
+        let treasury = Treasury::from_toml(text).map_err(|e| format!("its treasury file does not parse: {e}"))?;
+        let policy = Policy {
+            version: version_field(payload, "version").map_err(|e| e.to_string())?,
+            hash: hash_field(payload, "hash").map_err(|e| e.to_string())?,
+            text: text.to_owned(),
+            treasury,
+            proposed_by: payload.get("proposed_by").and_then(Value::as_str).unwrap_or("").to_owned(),
+            proposed_seq: seq,
+            approvals: BTreeSet::new(),
+            in_force_seq: None,
         };
-        match read() {
-            Ok(mut policy) if self.in_force.is_none() => {
+        if policy.hash != keccak256(text.as_bytes()) {
+            return Err(format!("its hash {} is not the hash of its treasury file", policy.hash));
+        }
+        let initial = payload.get("initial").and_then(Value::as_bool).unwrap_or(false);
+        match (&self.in_force, initial) {
+            (None, true) => {
+                let mut policy = policy;
                 policy.in_force_seq = Some(seq);
                 self.history.push((policy.version, policy.hash, seq));
                 self.in_force = Some(policy);
             }
-            Ok(policy) => self.pending = Some(policy),
-            Err(error) => tracing::error!(seq, %error, "a stored policy does not read; run verify"),
+            (Some(_), false) => self.pending = Some(policy),
+            (None, false) => return Err("a proposal with no policy in force".to_owned()),
+            (Some(_), true) => return Err("an initial policy while one is in force".to_owned()),
         }
+        Ok(())
     }
 
-    fn apply_policy_approval(&mut self, seq: u64, payload: &Map<String, Value>) {
-        let (Ok(approver), Ok(hash)) = (address_field(payload, "approver"), hash_field(payload, "policy_hash")) else { return };
-        let Some(threshold) = self.in_force.as_ref().map(|p| p.treasury.quorum) else { return };
-        let Some(pending) = self.pending.as_mut().filter(|p| p.hash == hash) else { return };
-        pending.approvals.insert(approver);
+    fn apply_policy_approval(&mut self, seq: u64, payload: &Map<String, Value>) -> Result<(), String> {
+        let approver = address_field(payload, "approver").map_err(|e| e.to_string())?;
+        let hash = hash_field(payload, "policy_hash").map_err(|e| e.to_string())?;
+        let version = version_field(payload, "policy_version").map_err(|e| e.to_string())?;
+        let in_force = self.in_force.as_ref().ok_or("a policy approval with no policy in force")?;
+        if !voting(&in_force.treasury).any(|a| a == approver) {
+            return Err(format!("approver {approver} is not a voting approver of policy version {}", in_force.version));
+        }
+        let threshold = in_force.treasury.quorum;
+        let Some(pending) = self.pending.as_mut().filter(|p| p.hash == hash && p.version == version) else {
+            return Err(format!("policy version {version} hash {hash} is not the pending proposal"));
+        };
+        if !pending.approvals.insert(approver) {
+            return Err(format!("approver {approver} approved policy version {version} twice"));
+        }
         if pending.approvals.len() >= threshold {
             let mut policy = self.pending.take().expect("checked above");
             policy.in_force_seq = Some(seq);
             self.history.push((policy.version, policy.hash, seq));
             self.in_force = Some(policy);
         }
+        Ok(())
     }
 
     /// The policy as `GET /v1/policy` shows it.

@@ -20,6 +20,10 @@ use crate::{Error, Result};
 /// The most commands one group appends in one transaction.
 const MAX_GROUP: usize = 1_024;
 
+/// A group stops taking members once its records reach this many bytes (each may be up to
+/// the 8 MiB body): one transaction stays well inside PostgreSQL's 1 GiB parameter limit.
+const MAX_GROUP_BYTES: usize = 64 * 1024 * 1024;
+
 /// How long an append keeps re-validating while other servers move the head. Every lost
 /// race means another append committed, so the log as a whole always advances; a fixed
 /// count of attempts was not enough (two busy servers on one PostgreSQL database made a
@@ -134,8 +138,9 @@ struct Writer {
 }
 
 impl Writer {
-    /// Applies a committed record.
-    fn apply(&mut self, record: &Record) {
+    /// Applies a committed record; a command or policy record that does not apply is
+    /// [`Error::Damaged`] (the registry fails closed).
+    fn apply(&mut self, record: &Record) -> Result<()> {
         match event_of(record.seq, &record.kind, &record.body) {
             // A stored event was validated when it was appended; one that no longer
             // applies means the database was changed behind the ledger's back.
@@ -144,9 +149,12 @@ impl Writer {
                     tracing::error!(seq = record.seq, reason, "a stored event does not apply; run verify");
                 }
             }
-            None => self.registry.apply(record.seq, &record.kind, &record.body),
+            None => {
+                self.registry.apply(record.seq, &record.kind, &record.body).map_err(|reason| Error::Damaged { seq: record.seq, reason })?
+            }
         }
         self.head = record.seq;
+        Ok(())
     }
 }
 
@@ -252,6 +260,18 @@ impl<S: Storage> Service<S> {
         Ok(caller)
     }
 
+    /// Whether an `Authorization` header still names a live token (an open stream asks);
+    /// not counted against the rate limit.
+    pub async fn still_live(&self, header: &str) -> bool {
+        match self.storage.live_tokens().await {
+            Ok(live) => authenticate(Some(header), &live).is_ok(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot check a stream's token; it ends");
+                false
+            }
+        }
+    }
+
     /// The last seq.
     pub async fn head(&self) -> Result<u64> {
         Ok(self.storage.head().await?.seq)
@@ -278,9 +298,10 @@ impl<S: Storage> Service<S> {
                 return Ok(Appended { appended: 0, duplicates, head: writer.head });
             }
             // The new lines are applied to the writer's state as they will be numbered.
-            // The state is not cloned per batch (it grows with the log): if anything below
-            // fails, it is marked stale and rebuilt from the storage before its next use.
-            writer.stale = true;
+            // The state is not cloned per batch (it grows with the log): once a line is
+            // applied, anything failing below leaves the state stale, to be rebuilt from the
+            // storage before its next use. A refused line leaves the state unchanged
+            // (`Ledger::apply`), so a batch refused at its first new line costs no rebuild.
             for (offset, (line, record)) in fresh.iter().enumerate() {
                 let seq = writer.head + 1 + offset as u64;
                 let outcome = match event_of(seq, &record.kind, &record.body) {
@@ -294,6 +315,7 @@ impl<S: Storage> Service<S> {
                 if let Err(reason) = outcome {
                     return Err(Error::BadRequest { code: "invalid_event", message: format!("line {line}: {reason}") });
                 }
+                writer.stale = true;
             }
             let records: Vec<NewRecord> = fresh.into_iter().map(|(_, record)| record).collect();
             match self.storage.append(writer.head, &records).await {
@@ -400,24 +422,33 @@ impl<S: Storage> Service<S> {
     /// Queues a record and waits for its answer. Whoever gets the writer appends every
     /// queued record, its own and the others', in groups of one transaction each.
     async fn submit(&self, record: NewRecord) -> Result<CommandOutcome> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(Job { record, reply });
-        {
+        loop {
+            // Answered by another holder of the writer while this one waited for it.
+            match answer.try_recv() {
+                Ok(outcome) => return outcome,
+                Err(oneshot::error::TryRecvError::Closed) => break,
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
             let mut writer = self.writer.lock().await;
-            loop {
+            // Appends one group at a time until this request's own answer is in; if the
+            // queue is empty, the answer was sent by whoever took the job. Others' jobs
+            // left in the queue are appended by their own requests, which each take the
+            // writer in turn, so nobody waits on a leader that never stops.
+            {
                 let jobs: Vec<Job> = {
                     let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
                     let take = queue.len().min(MAX_GROUP);
                     queue.drain(..take).collect()
                 };
-                if jobs.is_empty() {
-                    break;
-                }
-                let rest = self.append_group(&mut writer, jobs).await;
-                if !rest.is_empty() {
-                    let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-                    for job in rest.into_iter().rev() {
-                        queue.push_front(job);
+                if !jobs.is_empty() {
+                    let rest = self.append_group(&mut writer, jobs).await;
+                    if !rest.is_empty() {
+                        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                        for job in rest.into_iter().rev() {
+                            queue.push_front(job);
+                        }
                     }
                 }
             }
@@ -461,8 +492,9 @@ impl<S: Storage> Service<S> {
             let mut in_group: HashMap<String, (Vec<u8>, usize)> = HashMap::new();
             let mut answers: Vec<Answer> = Vec::with_capacity(jobs.len());
             let mut taken = jobs.len();
+            let mut batch_bytes = 0usize;
             for (index, job) in jobs.iter().enumerate() {
-                if overlay.ends_group {
+                if overlay.ends_group || batch_bytes >= MAX_GROUP_BYTES {
                     taken = index;
                     break;
                 }
@@ -493,6 +525,7 @@ impl<S: Storage> Service<S> {
                 let mut checked = record.clone();
                 match writer.registry.check(&mut overlay, &mut checked, now_ms) {
                     Ok(()) => {
+                        batch_bytes += value.len();
                         in_group.insert(record.id.clone(), (value, batch.len()));
                         answers.push(Answer::Batch(batch.len(), false));
                         batch.push(checked);
@@ -511,7 +544,12 @@ impl<S: Storage> Service<S> {
             };
             if let Ok(records) = &written {
                 for record in records {
-                    writer.apply(record);
+                    if let Err(error) = writer.apply(record) {
+                        // Checked before the append, so this is a bug: the next catch-up
+                        // rebuilds the state from the log (and fails closed there too).
+                        tracing::error!(%error, "a record just appended does not apply");
+                        writer.stale = true;
+                    }
                 }
                 if !records.is_empty() {
                     self.commits.send_replace(writer.head);
@@ -543,8 +581,22 @@ async fn catch_up<S: Storage>(storage: &S, writer: &mut Writer) -> Result<()> {
             return Ok(());
         }
         for record in &records {
-            writer.apply(record);
+            writer.apply(record)?;
         }
+    }
+}
+
+/// How deeply a command's payload or an event line may nest arrays and objects. Records
+/// are served inside `{"records":[{"body":{"payload":…}}]}`; a client's JSON parser with
+/// the usual limit (128) must still read every page.
+pub const MAX_DEPTH: usize = 32;
+
+/// The nesting depth of a value (a scalar is 0).
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(fields) => 1 + fields.values().map(depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -558,6 +610,9 @@ pub fn parse_event_lines(text: &str) -> Result<Vec<EventLine>> {
         }
         let bad = |code: &'static str, reason: String| Error::BadRequest { code, message: format!("line {number}: {reason}") };
         let value: Value = serde_json::from_str(line).map_err(|e| bad("malformed_json", format!("not JSON: {e}")))?;
+        if depth(&value) > MAX_DEPTH {
+            return Err(bad("invalid_event", format!("the line nests deeper than {MAX_DEPTH} levels")));
+        }
         let Value::Object(mut body) = value else {
             return Err(bad("invalid_event", format!("{line:?} is not a JSON object")));
         };
@@ -605,6 +660,9 @@ pub fn parse_command(bytes: &[u8]) -> Result<Command> {
         None => return Err(invalid("the field \"kind\" is missing".to_owned())),
     };
     let payload = match object.remove("payload") {
+        Some(Value::Object(payload)) if depth(&Value::Object(payload.clone())) > MAX_DEPTH => {
+            return Err(invalid(format!("the payload nests deeper than {MAX_DEPTH} levels")));
+        }
         Some(Value::Object(payload)) => payload,
         Some(other) => return Err(invalid(format!("payload {other} is not a JSON object"))),
         None => return Err(invalid("the field \"payload\" is missing".to_owned())),

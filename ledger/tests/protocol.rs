@@ -65,6 +65,7 @@ on_both_back_ends!(
     racing_signatures_of_one_chunk_on_two_servers_record_exactly_one,
     a_token_over_its_rate_gets_429_with_retry_after,
     requests_are_logged_with_their_id_and_never_a_token_or_a_signature,
+    a_server_refuses_to_start_on_a_signature_or_policy_it_cannot_read_back,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -435,7 +436,16 @@ async fn commands_are_idempotent_by_id_and_json_value(backend: Backend) {
         let (status, answer) = ledger.post("/v1/commands", &lead, body).await;
         assert_error(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", fragment);
     }
-    assert_eq!(ledger.head().await, 2);
+    // A payload nesting deeper than 32 levels would make pages unreadable to clients.
+    let mut deep = json!("leaf");
+    for _ in 0..32 {
+        deep = json!([deep]);
+    }
+    let (status, answer) = ledger.post("/v1/commands", &lead, command(4, "checklist", json!({"deep": deep.clone()}))).await;
+    assert_error(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", "deeper than 32");
+    let (status, _) = ledger.post("/v1/commands", &lead, command(4, "checklist", json!({"deep": deep[0].clone()}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(ledger.head().await, 3);
 }
 
 async fn tokens_and_roles_are_checked_before_the_body(backend: Backend) {
@@ -476,9 +486,14 @@ async fn a_revoked_token_is_refused_from_its_next_request(backend: Backend) {
     let viewer = ledger.token("desk-1", "viewer");
     let (status, _) = ledger.get("/v1/events", Some(&viewer)).await;
     assert_eq!(status, StatusCode::OK);
+    let stream = ledger.client.get(format!("{}/v1/events/stream", ledger.base)).bearer_auth(&viewer).send().await.expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
     let output = ledger.cli(&["token", "revoke", "--name", "desk-1"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.stdout.is_empty());
+    // Its open stream ends too (the token is checked again every second).
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), stream.bytes()).await;
+    assert!(matches!(ended, Ok(Ok(_))), "the revoked token's stream did not end: {ended:?}");
     let (status, body) = ledger.get("/v1/events", Some(&viewer)).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized", "revoked");
     // Revoking again names the name; a new token under it works.
@@ -1001,8 +1016,8 @@ fn bundle_approval(id: u64, key: &DevKey, claimed: Address, bundle: B256) -> Str
     command(id, "approval", json!({"bundle_hash": bundle.to_string(), "approver": claimed.to_string(), "signature": sign(key, bundle)}))
 }
 
-fn policy_approval(id: u64, key: &DevKey, version: u32, hash: B256) -> String {
-    let signed = PolicyApproval { version, policyHash: hash }.signing_hash();
+fn policy_approval(id: u64, key: &DevKey, version: u32, hash: B256, replaces: B256) -> String {
+    let signed = PolicyApproval { version, policyHash: hash, replacesHash: replaces }.signing_hash();
     command(
         id,
         "approval",
@@ -1078,21 +1093,29 @@ async fn the_policy_is_set_on_the_server_and_changed_only_by_a_quorum_of_approve
     assert_error(status, &body, StatusCode::CONFLICT, "already_proposed", "version 2");
 
     // Approvals of the proposal: a stolen approver token alone gets nowhere.
-    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(60, &keys.outsider, 2, second_hash)).await;
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(60, &keys.outsider, 2, second_hash, first_hash)).await;
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "not_an_approver", &keys.outsider.address().to_string());
-    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(61, &keys.a, 2, first_hash)).await;
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(61, &keys.a, 2, first_hash, first_hash)).await;
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "no_such_proposal", &first_hash.to_string());
     let forged = command(
         62,
         "approval",
         json!({"policy_version": 2, "policy_hash": second_hash.to_string(), "approver": keys.b.address().to_string(),
-               "signature": sign(&keys.outsider, PolicyApproval { version: 2, policyHash: second_hash }.signing_hash())}),
+               "signature": sign(&keys.outsider, PolicyApproval { version: 2, policyHash: second_hash, replacesHash: first_hash }.signing_hash())}),
     );
     let (status, body) = ledger.post("/v1/commands", &approver, forged).await;
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "bad_signature", &keys.outsider.address().to_string());
-    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(63, &keys.a, 2, second_hash)).await;
+    // An approval of the same version and file as a transition from another policy (say,
+    // replayed from a staging ledger), and one that names both a bundle and a policy.
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(68, &keys.a, 2, second_hash, B256::repeat_byte(3))).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "bad_signature", &first_hash.to_string());
+    let mut both: Value = serde_json::from_str(&policy_approval(69, &keys.a, 2, second_hash, first_hash)).unwrap();
+    both["payload"]["bundle_hash"] = json!(B256::repeat_byte(4).to_string());
+    let (status, body) = ledger.post("/v1/commands", &approver, both.to_string()).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", "not both");
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(63, &keys.a, 2, second_hash, first_hash)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(64, &keys.a, 2, second_hash)).await;
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(64, &keys.a, 2, second_hash, first_hash)).await;
     assert_error(status, &body, StatusCode::CONFLICT, "already_approved", &keys.a.address().to_string());
     let (_, policy) = ledger.get("/v1/policy", Some(&viewer)).await;
     assert_eq!(policy["version"], 1, "one approval of two is not a quorum: {policy}");
@@ -1102,7 +1125,7 @@ async fn the_policy_is_set_on_the_server_and_changed_only_by_a_quorum_of_approve
         ledger.post("/v1/commands", &approver, bundle_approval(65, &keys.outsider, keys.outsider.address(), B256::repeat_byte(9))).await;
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "not_an_approver", "version 1");
 
-    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(66, &keys.c, 2, second_hash)).await;
+    let (status, body) = ledger.post("/v1/commands", &approver, policy_approval(66, &keys.c, 2, second_hash, first_hash)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let quorum_seq = body["seq"].as_u64().expect("seq");
     let (_, policy) = ledger.get("/v1/policy", Some(&viewer)).await;
@@ -1384,4 +1407,35 @@ async fn requests_are_logged_with_their_id_and_never_a_token_or_a_signature(back
     assert!(!logs.contains(&approver) && !logs.contains(approver.trim_start_matches("cgl_")), "a token reached the log");
     assert!(!logs.contains(signature.trim_start_matches("0x")), "a signature reached the log");
     assert!(!logs.contains("evil"), "an unsafe request id reached the log");
+}
+
+async fn a_server_refuses_to_start_on_a_signature_or_policy_it_cannot_read_back(backend: Backend) {
+    let mut ledger = Ledger::new(backend).await;
+    let keys = Keys::new();
+    let lead = ledger.token("lead", "treasury_lead");
+    assert!(ledger.policy_init(&keys.treasury(false, "2000000")).status.success());
+    let bundle = B256::repeat_byte(0x42);
+    let (status, _) = ledger.post("/v1/commands", &lead, signature(1, bundle, 0, "erc20", 1, json!({"nonce": 7}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    ledger.stop();
+    // Skipping the signature on replay would free its chunk for a second "first" signature:
+    // the server must refuse to serve instead.
+    ledger
+        .tamper(&[
+            &ledger.drop_trigger("records_no_update"),
+            "UPDATE records SET body = replace(body, '\"nonce\":7', '\"nonce\":\"7\"') WHERE seq = 2",
+        ])
+        .await;
+    let output = Command::new(BIN)
+        .args(["--db", &ledger.db(), "serve", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run serve");
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("record seq 2 is damaged") && stderr.contains("nonce"), "{stderr}");
+    let verify = ledger.cli(&["verify"]);
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("chain broken at seq 2"));
 }

@@ -20,6 +20,11 @@ pub mod sqlite;
 /// The most records one read returns (PRODUCT.md: `limit` ≤ 10,000).
 pub const MAX_PAGE: u32 = 10_000;
 
+/// A read stops once its records' bodies reach this many bytes (after at least one record):
+/// a page of 10,000 records of up to 8 MiB each must not have to fit in memory. Clients page
+/// by the last seq they got, so a shorter page changes nothing for them.
+pub const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
+
 /// The most records one append writes; a batch of events is bounded by the 8 MiB body.
 pub const MAX_BATCH: usize = 200_000;
 

@@ -28,9 +28,11 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::Row;
 
+use futures_util::TryStreamExt;
+
 use super::{
     head_from, now_ms, record_from_columns, to_i64, token_from_columns, Head, NewRecord, Record, RecordColumns, Storage, StoredToken,
-    MAX_BATCH, MAX_PAGE,
+    MAX_BATCH, MAX_PAGE, MAX_PAGE_BYTES,
 };
 use crate::auth::Role;
 use crate::chain::record_hash;
@@ -180,13 +182,21 @@ impl Storage for PostgresStorage {
 
     async fn read(&self, after: u64, limit: u32) -> Result<Vec<Record>> {
         let limit = limit.min(MAX_PAGE);
-        let rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
+        // Streamed, and cut at MAX_PAGE_BYTES of bodies (after at least one record), so a
+        // page of large records never has to fit in memory at once.
+        let mut rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(to_i64(after))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.db(e))?;
-        rows.iter().map(record_from_row).collect()
+            .fetch(&self.pool);
+        let (mut records, mut bytes) = (Vec::new(), 0usize);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
+            bytes += row.get::<&str, _>("body").len();
+            records.push(record_from_row(&row)?);
+            if bytes >= MAX_PAGE_BYTES {
+                break;
+            }
+        }
+        Ok(records)
     }
 
     async fn live_tokens(&self) -> Result<Vec<StoredToken>> {
