@@ -44,7 +44,7 @@ const POINTS: [&str; 5] = ["append.mid", "append.before_commit", "append.after_c
 const CASES_AT_ONCE: usize = 3;
 
 /// The default seed, so that a plain `cargo test` is repeatable.
-const DEFAULT_SEED: u64 = 0x00c1_b6a7_e2026;
+const DEFAULT_SEED: u64 = 0x0c1b_6a7e_2026;
 
 /// How long a request may take before it counts as unanswered.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
