@@ -41,6 +41,10 @@ const LATENCY_SAMPLES: usize = 1_200;
 const READ_RECORDS: u64 = 1_000_000;
 /// Event lines per POST of the fill (about 5.5 MiB, under the 8 MiB body limit).
 const FILL_BATCH: u64 = 40_000;
+/// Batches posted before the rest of the fill goes in by SQL.
+const POSTED_BATCHES: u64 = 2;
+/// Records per SQL statement (PostgreSQL) or transaction (SQLite) of the direct fill.
+const SQL_CHUNK: usize = 10_000;
 
 fn binary() -> String {
     std::env::var("CLUBGATE_LEDGER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_clubgate-ledger").to_owned())
@@ -233,7 +237,7 @@ struct Appended {
 }
 
 /// (c): fill the log past 1,000,000 records by POST /v1/events, then read it all by cursor.
-async fn read_by_cursor(backend: &str, base: &str, platform: &str, viewer: &str) {
+async fn read_by_cursor(backend: &str, db: &str, base: &str, platform: &str, viewer: &str) {
     let http = reqwest::Client::new();
     let health: serde_json::Value = http.get(format!("{base}/v1/health")).send().await.expect("health").json().await.expect("json");
     let mut head = health["head"].as_u64().expect("head");
@@ -241,7 +245,7 @@ async fn read_by_cursor(backend: &str, base: &str, platform: &str, viewer: &str)
     let mut filled = 0u64;
     let mut n = 0u64;
     let start_second = jiff::Timestamp::from_second(1_796_083_200).expect("2026-12-01").as_second();
-    while head < READ_RECORDS {
+    for _ in 0..POSTED_BATCHES {
         let mut body = String::with_capacity(FILL_BATCH as usize * 150);
         for _ in 0..FILL_BATCH {
             n += 1;
@@ -260,9 +264,18 @@ async fn read_by_cursor(backend: &str, base: &str, platform: &str, viewer: &str)
     }
     let fill = fill_started.elapsed();
     println!(
-        "{backend}: fill for the read: {filled} webhook.attempt events by POST /v1/events in batches of {FILL_BATCH} lines: {:.0} events/s ({:.1?})",
+        "{backend}: event append by POST /v1/events, {POSTED_BATCHES} batches of {FILL_BATCH} webhook.attempt lines: {:.0} events/s ({filled} in {:.1?})",
         filled as f64 / fill.as_secs_f64(),
         fill
+    );
+    // The rest of the fill goes in by SQL behind the server's back: a valid chain (hashes
+    // by serde_json_canonicalizer + sha2), because posting 1 M events took minutes (the
+    // posted rate above falls as the log grows).
+    let sql_started = Instant::now();
+    let direct = fill_by_sql(db, &http, base, viewer, head, n).await;
+    println!(
+        "{backend}: fill for the read: {direct} more webhook.attempt records by direct SQL insert of a valid chain ({:.1?})",
+        sql_started.elapsed()
     );
 
     let started = Instant::now();
@@ -290,12 +303,91 @@ async fn read_by_cursor(backend: &str, base: &str, platform: &str, viewer: &str)
     );
 }
 
+/// Appends `webhook.attempt` records from `head + 1` to [`READ_RECORDS`] by SQL, chained
+/// from the head's hash; returns how many.
+async fn fill_by_sql(db: &str, http: &reqwest::Client, base: &str, viewer: &str, head: u64, mut n: u64) -> u64 {
+    let page: serde_json::Value = http
+        .get(format!("{base}/v1/events?after={}&limit=1", head - 1))
+        .bearer_auth(viewer)
+        .send()
+        .await
+        .expect("head record")
+        .json()
+        .await
+        .expect("json");
+    let mut prev = hex::decode(page["records"][0]["hash"].as_str().expect("hash")).expect("hex");
+    let start_second = 1_796_083_200i64;
+    let mut seq = head;
+    let pg = if db.starts_with("postgres") { Some(sqlx::PgPool::connect(db).await.expect("connect")) } else { None };
+    let lite = if pg.is_none() {
+        let path = db.strip_prefix("sqlite://").expect("sqlite url");
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).busy_timeout(Duration::from_secs(30));
+        Some(sqlx::SqlitePool::connect_with(options).await.expect("open"))
+    } else {
+        None
+    };
+    while seq < READ_RECORDS {
+        let mut rows: Vec<(i64, String, String, String, String)> = Vec::with_capacity(SQL_CHUNK);
+        while rows.len() < SQL_CHUNK && seq < READ_RECORDS {
+            seq += 1;
+            n += 1;
+            let at = jiff::Timestamp::from_second(start_second + n as i64).expect("instant").to_string();
+            let id = format!("33333333-3333-4000-8000-{n:012x}");
+            let body = json!({"id": id, "at": at, "webhook_id": format!("w{n}"), "partner": "alpha", "status": 200});
+            let mut hashed = body.as_object().expect("object").clone();
+            hashed.insert("kind".into(), "webhook.attempt".into());
+            let canonical = serde_json_canonicalizer::to_vec(&serde_json::Value::Object(hashed)).expect("JCS");
+            let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+            sha2::Digest::update(&mut hasher, &prev);
+            sha2::Digest::update(&mut hasher, seq.to_be_bytes());
+            sha2::Digest::update(&mut hasher, canonical);
+            let hash = sha2::Digest::finalize(hasher).to_vec();
+            rows.push((seq as i64, id, body.to_string(), hex::encode(&prev), hex::encode(&hash)));
+            prev = hash;
+        }
+        if let Some(pool) = &pg {
+            let column = |f: fn(&(i64, String, String, String, String)) -> String| rows.iter().map(f).collect::<Vec<String>>();
+            sqlx::query(
+                "INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) \
+                 SELECT seq, id, 'webhook.attempt', body, prev, hash, 0 \
+                 FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS batch (seq, id, body, prev, hash)",
+            )
+            .bind(rows.iter().map(|r| r.0).collect::<Vec<i64>>())
+            .bind(column(|r| r.1.clone()))
+            .bind(column(|r| r.2.clone()))
+            .bind(column(|r| r.3.clone()))
+            .bind(column(|r| r.4.clone()))
+            .execute(pool)
+            .await
+            .expect("insert");
+        }
+        if let Some(pool) = &lite {
+            let mut tx = pool.begin().await.expect("begin");
+            for (seq, id, body, prev, hash) in &rows {
+                sqlx::query(
+                    "INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) VALUES (?, ?, 'webhook.attempt', ?, ?, ?, 0)",
+                )
+                .bind(seq)
+                .bind(id)
+                .bind(body)
+                .bind(prev)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+            }
+            tx.commit().await.expect("commit");
+        }
+    }
+    seq - head
+}
+
 async fn bench(backend: &str, db: &str, dir: &std::path::Path) {
     let (ic, platform, viewer) = (token(db, "ic", "launch_ic"), token(db, "platform", "platform"), token(db, "viewer", "viewer"));
     let server = Server::start(db, &dir.join(format!("{backend}.log")));
     commands_per_second(backend, &server.base, &ic).await;
     append_to_stream_latency(backend, &server.base, &ic).await;
-    read_by_cursor(backend, &server.base, &platform, &viewer).await;
+    read_by_cursor(backend, db, &server.base, &platform, &viewer).await;
 }
 
 fn main() {
