@@ -21,6 +21,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 
 use crate::auth::Caller;
+use crate::crashpoint;
 use crate::service::{parse_command, parse_event_lines, Action, Service};
 use crate::storage::{Record, Storage, MAX_PAGE};
 use crate::{Error, Result};
@@ -225,6 +226,7 @@ async fn post_events<S: Storage>(
         .map_err(|e| Error::BadRequest { code: "malformed_json", message: format!("the body is not UTF-8 (byte {})", e.valid_up_to()) })?;
     let lines = parse_event_lines(text)?;
     let outcome = detached(async move { service.append_events(&lines).await }).await?;
+    crashpoint::hit("respond.before");
     Ok(Json(json!({"appended": outcome.appended, "duplicates": outcome.duplicates, "head": outcome.head})))
 }
 
@@ -236,6 +238,7 @@ async fn post_command<S: Storage>(State(AppState { service, .. }): State<AppStat
     // appending for other clients.
     let outcome = detached(async move { service.command(&caller, &command).await }).await?;
     let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    crashpoint::hit("respond.before");
     Ok((status, Json(json!({"seq": outcome.seq, "duplicate": outcome.duplicate}))).into_response())
 }
 
@@ -387,14 +390,21 @@ struct StreamState<S> {
     authorization: String,
     checked: Instant,
     _slot: StreamSlot,
+    /// Whether a record was handed to the response (for the `stream.mid` crash point).
+    sent: bool,
 }
 
 /// The next record after the cursor, waiting for a commit (or polling) when there is none.
 /// `None` ends the stream (storage failure or shutdown); the client reconnects with
 /// `Last-Event-ID`.
 async fn next_record<S: Storage>(mut state: StreamState<S>) -> Option<(Result<SseEvent, Infallible>, StreamState<S>)> {
+    // Asked for the next record: the previous one has gone to the response.
+    if state.sent {
+        crashpoint::hit("stream.mid");
+    }
     loop {
         if let Some(record) = state.buffer.pop_front() {
+            state.sent = true;
             state.cursor = record.seq;
             let event = SseEvent::default().id(record.seq.to_string()).data(record_json(&record).to_string());
             return Some((Ok(event), state));
@@ -440,6 +450,7 @@ async fn stream_events<S: Storage>(
         authorization,
         checked: Instant::now(),
         _slot: slot,
+        sent: false,
     };
     let stream = futures_util::stream::unfold(state, next_record);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(config.keep_alive)).into_response())

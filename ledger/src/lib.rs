@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod chain;
+pub mod crashpoint;
 mod error;
 pub mod http;
 pub mod limit;

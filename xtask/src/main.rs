@@ -1,4 +1,4 @@
-//! `cargo xtask`: the project's two commands, and the set-up they share.
+//! `cargo xtask`: the project's commands, and the set-up they share.
 //!
 //! - `cargo xtask demo` — install what a fresh Debian/Ubuntu machine lacks, build the UI
 //!   and the app, and open the app on its embedded default (a fresh local store, the
@@ -8,6 +8,11 @@
 //!   the end-to-end tests of the real window (tauri-driver + WebKitWebDriver); then a
 //!   packaged build of the CLI is checked to have no development signer.
 //! - `cargo xtask setup` — only the set-up.
+//! - `cargo xtask soak --crashes N [--seed S]` — the ledger's crash tests
+//!   (`ledger/tests/crash.rs`) with N crash-point cases over both back ends and a seed
+//!   (random, and printed, unless given), then their counts.
+//! - `cargo xtask bench` — the ledger's benchmarks against its release binary
+//!   (`ledger/benches/ledger.rs`): commands/s, append-to-stream latency, read by cursor.
 //!
 //! Every step is idempotent: a tool already at the wanted version is not reinstalled, so a
 //! second run goes straight to the build.
@@ -183,14 +188,93 @@ fn sqlx_prepare_check() -> Result<(), String> {
     run(cargo().args(["sqlx", "prepare", "--workspace", "--check"]).env("DATABASE_URL", &url).env("PATH", setup::path_with_cargo_bin()))
 }
 
+/// `--crashes N [--seed S]`: the crash cases and the seed (random when not given).
+fn soak_arguments(args: &[String]) -> Result<(u64, u64), String> {
+    let usage = "use `cargo xtask soak --crashes N [--seed S]` (N crash-point cases over both back ends)";
+    let (mut crashes, mut seed) = (None, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{arg} needs a value; {usage}"))?;
+        let number = value.parse::<u64>().map_err(|_| format!("{arg} {value:?} is not a whole number; {usage}"))?;
+        match arg.as_str() {
+            "--crashes" if number >= 1 => crashes = Some(number),
+            "--seed" => seed = Some(number),
+            _ => return Err(format!("unexpected argument {arg} {value}; {usage}")),
+        }
+    }
+    let crashes = crashes.ok_or_else(|| format!("--crashes N (at least 1) is required; {usage}"))?;
+    // No random crate in xtask: the clock's nanoseconds and the process id are random
+    // enough for picking a seed, which is printed so that a failure can be repeated.
+    let seed = seed.unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        nanos ^ (u64::from(std::process::id()) << 32)
+    });
+    Ok((crashes, seed))
+}
+
+/// Runs the ledger's crash tests with `--crashes N` cases and a seed, echoes their output,
+/// and prints their `crash-soak:` count lines again at the end.
+fn soak(args: &[String]) -> Result<(), String> {
+    let (crashes, seed) = soak_arguments(args)?;
+    eprintln!("xtask: soak: {crashes} crash-point cases, seed {seed} (repeat with `cargo xtask soak --crashes {crashes} --seed {seed}`)");
+    let started = Instant::now();
+    let mut command = cargo();
+    command
+        .args(["test", "-p", "clubgate-ledger", "--test", "crash", "--", "--nocapture"])
+        .env("CLUBGATE_CRASH_CASES", crashes.to_string())
+        .env("CLUBGATE_CRASH_SEED", seed.to_string())
+        .stderr(std::process::Stdio::piped());
+    eprintln!("xtask$ CLUBGATE_CRASH_CASES={crashes} CLUBGATE_CRASH_SEED={seed} {}", format!("{command:?}").replace('"', ""));
+    let mut child = command.spawn().map_err(|e| format!("cannot start cargo test: {e}"))?;
+    let mut counts = Vec::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let line = line.map_err(|e| format!("cannot read the test's output: {e}"))?;
+            eprintln!("{line}");
+            if line.starts_with("crash-soak:") {
+                counts.push(line);
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo test: {e}"))?;
+    eprintln!("xtask: soak, seed {seed}, {:.0?}:", started.elapsed());
+    for line in &counts {
+        eprintln!("  {line}");
+    }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the crash tests failed ({status}); repeat with `cargo xtask soak --crashes {crashes} --seed {seed}`"))
+    }
+}
+
+/// Builds the ledger in release mode and runs its benchmarks against that binary.
+fn bench() -> Result<(), String> {
+    run(cargo().args(["build", "--release", "-p", "clubgate-ledger"]))?;
+    // `cargo bench` links the binary again with the test-only crash points into the same
+    // folder: the benchmarks run a copy of the plain release build.
+    let built = target_dir().join("release").join("clubgate-ledger");
+    let dir = target_dir().join("ledger-bench");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let copy = dir.join("clubgate-ledger");
+    std::fs::copy(&built, &copy).map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), copy.display()))?;
+    run(cargo().args(["bench", "-p", "clubgate-ledger", "--bench", "ledger"]).env("CLUBGATE_LEDGER_BIN", &copy))
+}
+
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().cloned().unwrap_or_default();
     let result = match task.as_str() {
         "demo" => demo(),
         "test" => test(),
         "setup" => setup::ensure(),
         "ui" => build_ui(),
-        _ => Err(format!("unknown task {task:?}; use `cargo xtask demo`, `cargo xtask test`, `cargo xtask setup` or `cargo xtask ui`")),
+        "soak" => soak(&args[1..]),
+        "bench" => bench(),
+        _ => Err(format!(
+            "unknown task {task:?}; use `cargo xtask demo`, `cargo xtask test`, `cargo xtask setup`, `cargo xtask ui`, \
+             `cargo xtask soak --crashes N [--seed S]` or `cargo xtask bench`"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

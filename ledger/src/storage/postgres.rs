@@ -36,6 +36,7 @@ use super::{
 };
 use crate::auth::Role;
 use crate::chain::record_hash;
+use crate::crashpoint;
 use crate::{Error, Result};
 
 /// The advisory lock key every append takes (`pg_advisory_xact_lock`): ASCII "Ledger"
@@ -151,8 +152,9 @@ impl Storage for PostgresStorage {
             written.push(Record { seq, id: new.id.clone(), kind: new.kind.clone(), body: new.body.clone(), prev, hash });
             prev = hash;
         }
-        // Each chunk is one statement, its columns bound as arrays.
-        for chunk in written.chunks(INSERT_CHUNK) {
+        // Each chunk is one statement, its columns bound as arrays. `append.mid` comes after
+        // the first statement (the first record and up to INSERT_CHUNK − 1 more).
+        for (index, chunk) in written.chunks(INSERT_CHUNK).enumerate() {
             let seqs: Vec<i64> = chunk.iter().map(|r| to_i64(r.seq)).collect();
             let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
             let kinds: Vec<&str> = chunk.iter().map(|r| r.kind.as_str()).collect();
@@ -175,8 +177,13 @@ impl Storage for PostgresStorage {
             .execute(&mut *tx)
             .await
             .map_err(|e| self.db(e))?;
+            if index == 0 {
+                crashpoint::hit("append.mid");
+            }
         }
+        crashpoint::hit("append.before_commit");
         tx.commit().await.map_err(|e| self.db(e))?;
+        crashpoint::hit("append.after_commit");
         Ok(written)
     }
 

@@ -20,6 +20,7 @@ use super::{
 };
 use crate::auth::Role;
 use crate::chain::record_hash;
+use crate::crashpoint;
 use crate::{Error, Result};
 
 /// The ledger on one SQLite file.
@@ -143,10 +144,15 @@ impl Storage for SqliteStorage {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| self.db(e))?;
+            if offset == 0 {
+                crashpoint::hit("append.mid");
+            }
             written.push(Record { seq, id: new.id.clone(), kind: new.kind.clone(), body: new.body.clone(), prev, hash });
             prev = hash;
         }
+        crashpoint::hit("append.before_commit");
         tx.commit().await.map_err(|e| self.db(e))?;
+        crashpoint::hit("append.after_commit");
         Ok(written)
     }
 
