@@ -106,13 +106,15 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1_000.0
 }
 
-/// (a): 16 clients send new `decision` commands for 10 s.
-async fn commands_per_second(backend: &str, base: &str, ic: &str) {
+/// (a): 16 clients — 16 desks, each with a token of its own (the per-token rate limit is
+/// per desk) — send new `decision` commands for 10 s.
+async fn commands_per_second(backend: &str, base: &str, db: &str) {
+    let tokens: Vec<String> = (0..CLIENTS).map(|client| token(db, &format!("ic-{client}"), "launch_ic")).collect();
     let started = Instant::now();
     let deadline = started + COMMAND_RUN;
     let mut tasks = Vec::new();
-    for client in 0..CLIENTS {
-        let (base, ic) = (base.to_owned(), ic.to_owned());
+    for (client, ic) in tokens.into_iter().enumerate() {
+        let base = base.to_owned();
         tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut latencies = Vec::new();
@@ -385,9 +387,18 @@ async fn fill_by_sql(db: &str, http: &reqwest::Client, base: &str, viewer: &str,
 async fn bench(backend: &str, db: &str, dir: &std::path::Path) {
     let (ic, platform, viewer) = (token(db, "ic", "launch_ic"), token(db, "platform", "platform"), token(db, "viewer", "viewer"));
     let server = Server::start(db, &dir.join(format!("{backend}.log")));
-    commands_per_second(backend, &server.base, &ic).await;
-    append_to_stream_latency(backend, &server.base, &ic).await;
-    read_by_cursor(backend, db, &server.base, &platform, &viewer).await;
+    // CLUBGATE_BENCH_ONLY=commands|latency|read runs one part (when tuning one figure).
+    let only = std::env::var("CLUBGATE_BENCH_ONLY").unwrap_or_default();
+    let runs = |part: &str| only.is_empty() || only == part;
+    if runs("commands") {
+        commands_per_second(backend, &server.base, db).await;
+    }
+    if runs("latency") {
+        append_to_stream_latency(backend, &server.base, &ic).await;
+    }
+    if runs("read") {
+        read_by_cursor(backend, db, &server.base, &platform, &viewer).await;
+    }
 }
 
 fn main() {

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::crashpoint;
 use crate::service::{parse_command, parse_event_lines, Action, Service};
-use crate::storage::{Record, Storage, MAX_PAGE};
+use crate::storage::{Served, Storage, MAX_PAGE};
 use crate::{Error, Result};
 
 /// The largest request body accepted: 8 MiB (exactly 8 MiB is accepted).
@@ -201,16 +201,6 @@ async fn read_body_within_limit(mut body: Body) -> Result<Bytes> {
     }
 }
 
-fn record_json(record: &Record) -> Value {
-    json!({
-        "seq": record.seq,
-        "kind": record.kind,
-        "body": record.body,
-        "prev": hex::encode(record.prev),
-        "hash": hex::encode(record.hash),
-    })
-}
-
 async fn health<S: Storage>(State(AppState { service, .. }): State<AppState<S>>) -> Result<Json<Value>> {
     Ok(Json(json!({"status": "ok", "head": service.head().await?})))
 }
@@ -320,12 +310,21 @@ async fn get_events<S: Storage>(
     State(AppState { service, .. }): State<AppState<S>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     service.authorize(authorization(&headers), Action::Read).await?;
     let (after, limit) = page(query.as_deref())?;
-    let (records, head) = service.read(after, limit).await?;
-    let records: Vec<Value> = records.iter().map(record_json).collect();
-    Ok(Json(json!({"records": records, "head": head})))
+    let (records, head) = service.read_served(after, limit).await?;
+    // Written out directly: each record's JSON text is the stored body framed, never parsed.
+    let mut text = String::with_capacity(records.iter().map(|r| r.json.len() + 1).sum::<usize>() + 32);
+    text.push_str(r#"{"records":["#);
+    for (index, record) in records.iter().enumerate() {
+        if index > 0 {
+            text.push(',');
+        }
+        text.push_str(&record.json);
+    }
+    text.push_str(&format!(r#"],"head":{head}}}"#));
+    Ok(([(header::CONTENT_TYPE, "application/json")], text).into_response())
 }
 
 /// Where a stream starts: `Last-Event-ID` wins over `after` (a reconnecting client resumes).
@@ -384,7 +383,7 @@ struct StreamState<S> {
     service: Arc<Service<S>>,
     commits: tokio::sync::watch::Receiver<u64>,
     cursor: u64,
-    buffer: VecDeque<Record>,
+    buffer: VecDeque<Served>,
     /// The `Authorization` header it was opened with, checked again every
     /// [`STREAM_TOKEN_CHECK`]: a revoked token's stream ends.
     authorization: String,
@@ -406,7 +405,7 @@ async fn next_record<S: Storage>(mut state: StreamState<S>) -> Option<(Result<Ss
         if let Some(record) = state.buffer.pop_front() {
             state.sent = true;
             state.cursor = record.seq;
-            let event = SseEvent::default().id(record.seq.to_string()).data(record_json(&record).to_string());
+            let event = SseEvent::default().id(record.seq.to_string()).data(record.json);
             return Some((Ok(event), state));
         }
         if state.checked.elapsed() >= STREAM_TOKEN_CHECK {
@@ -418,7 +417,7 @@ async fn next_record<S: Storage>(mut state: StreamState<S>) -> Option<(Result<Ss
         }
         // Marked seen before the read: a commit after it wakes the wait below at once.
         state.commits.borrow_and_update();
-        match state.service.storage().read(state.cursor, STREAM_PAGE).await {
+        match state.service.storage().read_served(state.cursor, STREAM_PAGE).await {
             Ok(records) if !records.is_empty() => state.buffer.extend(records),
             Ok(_) => {
                 if let Ok(Err(_)) = tokio::time::timeout(STREAM_POLL, state.commits.changed()).await {

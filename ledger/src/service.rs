@@ -185,6 +185,11 @@ impl<S> std::fmt::Debug for Service<S> {
     }
 }
 
+/// The answer of a job dropped without one (the group's task panicked).
+fn unanswered() -> Error {
+    Error::Io { context: "the command was not answered".to_owned(), source: std::io::Error::other("the writer stopped") }
+}
+
 /// An error for each member of a group whose append failed (errors are not `Clone`).
 fn group_failure(error: &Error) -> Error {
     match error {
@@ -275,6 +280,15 @@ impl<S: Storage> Service<S> {
     /// The last seq.
     pub async fn head(&self) -> Result<u64> {
         Ok(self.storage.head().await?.seq)
+    }
+
+    /// Up to `limit` records after `after` as served JSON text, and the head.
+    pub async fn read_served(&self, after: u64, limit: u32) -> Result<(Vec<crate::storage::Served>, u64)> {
+        assert!(limit <= MAX_PAGE);
+        let records = self.storage.read_served(after, limit).await?;
+        // The head is read after the records, so it is never below the last one returned.
+        let head = self.head().await?;
+        Ok((records, head))
     }
 
     /// Up to `limit` records after `after`, and the head.
@@ -431,7 +445,13 @@ impl<S: Storage> Service<S> {
                 Err(oneshot::error::TryRecvError::Closed) => break,
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
-            let mut writer = self.writer.lock().await;
+            // Waits for the writer or for the answer, whichever comes first: a job taken into
+            // another holder's group is answered without queueing behind the next groups.
+            let mut writer = tokio::select! {
+                biased;
+                outcome = &mut answer => return outcome.unwrap_or_else(|_| Err(unanswered())),
+                writer = self.writer.lock() => writer,
+            };
             // Appends one group at a time until this request's own answer is in; if the
             // queue is empty, the answer was sent by whoever took the job. Others' jobs
             // left in the queue are appended by their own requests, which each take the
@@ -453,9 +473,7 @@ impl<S: Storage> Service<S> {
                 }
             }
         }
-        answer.await.unwrap_or_else(|_| {
-            Err(Error::Io { context: "the command was not answered".to_owned(), source: std::io::Error::other("the writer stopped") })
-        })
+        answer.await.unwrap_or_else(|_| Err(unanswered()))
     }
 
     /// Validates and appends one group of queued records in one transaction, and answers
@@ -469,12 +487,19 @@ impl<S: Storage> Service<S> {
             Batch(usize, bool),
         }
         let mut retries = Retries::new();
+        // Optimistic: the group is validated against the writer's state as it is, and the
+        // append is conditional on the head that state is at. Only when another server has
+        // moved the head (HeadMoved) does the writer catch up and validate again — a single
+        // server never pays the extra read.
+        let mut behind = writer.stale;
         loop {
-            if let Err(error) = catch_up(&self.storage, writer).await {
-                for job in jobs {
-                    let _ = job.reply.send(Err(group_failure(&error)));
+            if behind {
+                if let Err(error) = catch_up(&self.storage, writer).await {
+                    for job in jobs {
+                        let _ = job.reply.send(Err(group_failure(&error)));
+                    }
+                    return Vec::new();
                 }
-                return Vec::new();
             }
             let ids: Vec<String> = jobs.iter().map(|j| j.record.id.clone()).collect();
             let stored: HashMap<String, Record> = match self.storage.find_ids(&ids).await {
@@ -533,11 +558,29 @@ impl<S: Storage> Service<S> {
                     Err(error) => answers.push(Answer::Done(Err(error))),
                 }
             }
+            // A refusal must not rest on a stale state (say, a policy another process just
+            // put in force): if anything was refused, make sure no one moved the head first.
+            if !behind && answers.iter().any(|a| matches!(a, Answer::Done(Err(_)))) {
+                match self.storage.head().await {
+                    Ok(head) if head.seq != writer.head => {
+                        behind = true;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        for job in jobs {
+                            let _ = job.reply.send(Err(group_failure(&error)));
+                        }
+                        return Vec::new();
+                    }
+                }
+            }
             let rest = jobs.split_off(taken);
             let written = if batch.is_empty() { Ok(Vec::new()) } else { self.storage.append(writer.head, &batch).await };
             let written = match written {
                 Err(Error::HeadMoved { .. }) if retries.again().await => {
                     jobs.extend(rest);
+                    behind = true;
                     continue;
                 }
                 other => other,

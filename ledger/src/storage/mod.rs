@@ -56,6 +56,35 @@ pub struct Record {
     pub hash: [u8; 32],
 }
 
+/// A record as served: its seq and its JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// Its seq.
+    pub seq: u64,
+    /// `{"seq":N,"kind":"…","body":{…},"prev":"HEX","hash":"HEX"}`.
+    pub json: String,
+}
+
+/// The served JSON of a record from its stored columns. The body is checked to be one JSON
+/// object (without building values) and the hashes to be 64 lowercase hex digits, so what is
+/// served always parses; anything else is [`crate::Error::Damaged`].
+pub(crate) fn served_from_columns(seq: i64, kind: &str, body: &str, prev: &str, hash: &str) -> Result<Served> {
+    let seq = seq_of(seq);
+    let damaged = |reason: String| crate::Error::Damaged { seq, reason };
+    serde_json::from_str::<serde::de::IgnoredAny>(body).map_err(|e| damaged(format!("its body is not JSON: {e}")))?;
+    if !body.starts_with('{') {
+        return Err(damaged("its body is not a JSON object".to_owned()));
+    }
+    for (name, value) in [("prev", prev), ("hash", hash)] {
+        if crate::chain::parse_hash(value).is_none() {
+            return Err(damaged(format!("{name} {value:?} is not 64 lowercase hex digits")));
+        }
+    }
+    let kind = serde_json::to_string(kind).map_err(|e| damaged(e.to_string()))?;
+    let json = format!(r#"{{"seq":{seq},"kind":{kind},"body":{body},"prev":"{prev}","hash":"{hash}"}}"#);
+    Ok(Served { seq, json })
+}
+
 /// The last record's seq and hash; seq 0 and [`crate::chain::GENESIS`] when empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Head {
@@ -90,6 +119,11 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Up to `limit` records with seq > `after`, in seq order (the stored values, unchecked).
     fn read(&self, after: u64, limit: u32) -> impl Future<Output = Result<Vec<Record>>> + Send;
+
+    /// Like [`Storage::read`], but each record as the JSON text clients are served
+    /// (`{"seq","kind","body","prev","hash"}`), built from the stored text without parsing
+    /// the body into values and writing it out again (reads by cursor and streams).
+    fn read_served(&self, after: u64, limit: u32) -> impl Future<Output = Result<Vec<Served>>> + Send;
 
     /// The live (unrevoked) tokens.
     fn live_tokens(&self) -> impl Future<Output = Result<Vec<StoredToken>>> + Send;

@@ -31,8 +31,8 @@ use sqlx::Row;
 use futures_util::TryStreamExt;
 
 use super::{
-    head_from, now_ms, record_from_columns, to_i64, token_from_columns, Head, NewRecord, Record, RecordColumns, Storage, StoredToken,
-    MAX_BATCH, MAX_PAGE, MAX_PAGE_BYTES,
+    head_from, now_ms, record_from_columns, served_from_columns, to_i64, token_from_columns, Head, NewRecord, Record, RecordColumns,
+    Served, Storage, StoredToken, MAX_BATCH, MAX_PAGE, MAX_PAGE_BYTES,
 };
 use crate::auth::Role;
 use crate::chain::record_hash;
@@ -69,8 +69,11 @@ impl PostgresStorage {
         );
         // A 2xx answer promises the record survives a crash of the database server.
         let options = options.options([("synchronous_commit", "on")]).application_name("clubgate-ledger");
+        // No ping before each use (sqlx's default): it doubles the round trips of every
+        // query; a broken connection fails its query, which the client retries.
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(16)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
@@ -199,6 +202,24 @@ impl Storage for PostgresStorage {
         while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
             bytes += row.get::<&str, _>("body").len();
             records.push(record_from_row(&row)?);
+            if bytes >= MAX_PAGE_BYTES {
+                break;
+            }
+        }
+        Ok(records)
+    }
+
+    async fn read_served(&self, after: u64, limit: u32) -> Result<Vec<Served>> {
+        let limit = limit.min(MAX_PAGE);
+        let mut rows = sqlx::query("SELECT seq, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(to_i64(after))
+            .bind(i64::from(limit))
+            .fetch(&self.pool);
+        let (mut records, mut bytes) = (Vec::new(), 0usize);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
+            let body: &str = row.get("body");
+            bytes += body.len();
+            records.push(served_from_columns(row.get("seq"), row.get("kind"), body, row.get("prev"), row.get("hash"))?);
             if bytes >= MAX_PAGE_BYTES {
                 break;
             }
