@@ -30,7 +30,9 @@ pub use error::{Error, Result};
 
 use crate::auth::Role;
 use crate::chain::{record_hash, GENESIS};
+#[cfg(not(ledger_prepare = "sqlite"))]
 use crate::storage::postgres::PostgresStorage;
+#[cfg(not(ledger_prepare = "postgres"))]
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::{Storage, MAX_PAGE};
 
@@ -146,6 +148,7 @@ enum TokenCommand {
 
 /// The storage a `--db` URL names.
 #[derive(Debug)]
+#[cfg_attr(any(ledger_prepare = "sqlite", ledger_prepare = "postgres"), allow(dead_code))]
 enum Db {
     Sqlite(PathBuf),
     Postgres(String),
@@ -281,8 +284,12 @@ async fn execute(cli: Cli) -> Result<ExitCode> {
         return Err(Error::Usage { message: "--db URL is required (sqlite://PATH or postgres://USER@HOST:PORT/DB)".to_owned() });
     };
     match parse_db(&db)? {
+        #[cfg(not(ledger_prepare = "postgres"))]
         Db::Sqlite(path) => execute_on(SqliteStorage::open(path).await?, cli.command).await,
+        #[cfg(not(ledger_prepare = "sqlite"))]
         Db::Postgres(url) => execute_on(PostgresStorage::open(&url).await?, cli.command).await,
+        #[allow(unreachable_patterns)]
+        _ => Err(Error::Usage { message: "this build has one back end only (sqlx prepare)".to_owned() }),
     }
 }
 

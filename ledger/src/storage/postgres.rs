@@ -17,16 +17,16 @@
 //! **Durable commits.** Every connection sets `synchronous_commit=on` (whatever the
 //! server's default), so a 2xx answer means the commit record is flushed to the WAL.
 //!
-//! Queries use sqlx's runtime API (`sqlx::query`), as the SQLite back end does: the
-//! project's offline check covers only the desk's `migrations/`. No TLS is compiled in:
+//! Queries are checked at compile time (`sqlx::query!`) against a database built from
+//! `ledger/migrations/postgres/`; the offline data is committed in `ledger/.sqlx/`
+//! (`cargo xtask sqlx-prepare` writes it, `cargo xtask test` checks it). No TLS is compiled in:
 //! connect over a Unix socket, loopback or a private network (`sslmode=require` fails).
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use futures_util::TryStreamExt;
 
@@ -99,27 +99,13 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn record_from_row(row: &PgRow) -> Result<Record> {
-    record_from_columns(RecordColumns {
-        seq: row.get("seq"),
-        id: row.get("id"),
-        kind: row.get("kind"),
-        body: row.get("body"),
-        prev: row.get("prev"),
-        hash: row.get("hash"),
-    })
-}
-
-fn head_of(row: Option<PgRow>) -> Result<Head> {
-    head_from(row.map(|row| (row.get("seq"), row.get("hash"))))
-}
-
-const HEAD: &str = "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1";
-
 impl Storage for PostgresStorage {
     async fn head(&self) -> Result<Head> {
-        let row = sqlx::query(HEAD).fetch_optional(&self.pool).await.map_err(|e| self.db(e))?;
-        head_of(row)
+        let row = sqlx::query!("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db(e))?;
+        head_from(row.map(|row| (row.seq, row.hash)))
     }
 
     async fn find_ids(&self, ids: &[String]) -> Result<Vec<Record>> {
@@ -127,12 +113,22 @@ impl Storage for PostgresStorage {
             return Ok(Vec::new());
         }
         // One statement: the ids travel as one array parameter.
-        let rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE id = ANY($1)")
-            .bind(ids)
+        let rows = sqlx::query!("SELECT seq, id, kind, body, prev, hash FROM records WHERE id = ANY($1::text[])", ids)
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
-        rows.iter().map(record_from_row).collect()
+        rows.into_iter()
+            .map(|row| {
+                record_from_columns(RecordColumns {
+                    seq: row.seq,
+                    id: row.id,
+                    kind: row.kind,
+                    body: row.body,
+                    prev: row.prev,
+                    hash: row.hash,
+                })
+            })
+            .collect()
     }
 
     async fn append(&self, expected: u64, records: &[NewRecord]) -> Result<Vec<Record>> {
@@ -140,8 +136,15 @@ impl Storage for PostgresStorage {
         // READ COMMITTED whatever the server's default: the head read below must see the
         // commit of the previous lock holder, which a snapshot taken before the lock would not.
         let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await.map_err(|e| self.db(e))?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await.map_err(|e| self.db(e))?;
-        let head = head_of(sqlx::query(HEAD).fetch_optional(&mut *tx).await.map_err(|e| self.db(e))?)?;
+        sqlx::query!(r#"SELECT 1 AS "locked!" FROM pg_advisory_xact_lock($1)"#, APPEND_LOCK)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        let row = sqlx::query!("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
+        let head = head_from(row.map(|row| (row.seq, row.hash)))?;
         if head.seq != expected {
             // Dropping the transaction rolls it back and releases the lock.
             return Err(Error::HeadMoved { expected, found: head.seq });
@@ -159,24 +162,24 @@ impl Storage for PostgresStorage {
         // the first statement (the first record and up to INSERT_CHUNK − 1 more).
         for (index, chunk) in written.chunks(INSERT_CHUNK).enumerate() {
             let seqs: Vec<i64> = chunk.iter().map(|r| to_i64(r.seq)).collect();
-            let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
-            let kinds: Vec<&str> = chunk.iter().map(|r| r.kind.as_str()).collect();
+            let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
+            let kinds: Vec<String> = chunk.iter().map(|r| r.kind.clone()).collect();
             let bodies: Vec<String> = chunk.iter().map(|r| Value::Object(r.body.clone()).to_string()).collect();
             let prevs: Vec<String> = chunk.iter().map(|r| hex::encode(r.prev)).collect();
             let hashes: Vec<String> = chunk.iter().map(|r| hex::encode(r.hash)).collect();
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) \
                  SELECT seq, id, kind, body, prev, hash, $7 \
                  FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
                  AS batch (seq, id, kind, body, prev, hash)",
+                &seqs,
+                &ids,
+                &kinds,
+                &bodies,
+                &prevs,
+                &hashes,
+                committed_at_ms
             )
-            .bind(seqs)
-            .bind(ids)
-            .bind(kinds)
-            .bind(bodies)
-            .bind(prevs)
-            .bind(hashes)
-            .bind(committed_at_ms)
             .execute(&mut *tx)
             .await
             .map_err(|e| self.db(e))?;
@@ -191,17 +194,23 @@ impl Storage for PostgresStorage {
     }
 
     async fn read(&self, after: u64, limit: u32) -> Result<Vec<Record>> {
-        let limit = limit.min(MAX_PAGE);
+        let (after, limit) = (to_i64(after), i64::from(limit.min(MAX_PAGE)));
         // Streamed, and cut at MAX_PAGE_BYTES of bodies (after at least one record), so a
         // page of large records never has to fit in memory at once.
-        let mut rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(to_i64(after))
-            .bind(i64::from(limit))
-            .fetch(&self.pool);
+        let mut rows =
+            sqlx::query!("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+                .fetch(&self.pool);
         let (mut records, mut bytes) = (Vec::new(), 0usize);
         while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
-            bytes += row.get::<&str, _>("body").len();
-            records.push(record_from_row(&row)?);
+            bytes += row.body.len();
+            records.push(record_from_columns(RecordColumns {
+                seq: row.seq,
+                id: row.id,
+                kind: row.kind,
+                body: row.body,
+                prev: row.prev,
+                hash: row.hash,
+            })?);
             if bytes >= MAX_PAGE_BYTES {
                 break;
             }
@@ -210,16 +219,13 @@ impl Storage for PostgresStorage {
     }
 
     async fn read_served(&self, after: u64, limit: u32) -> Result<Vec<Served>> {
-        let limit = limit.min(MAX_PAGE);
-        let mut rows = sqlx::query("SELECT seq, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(to_i64(after))
-            .bind(i64::from(limit))
+        let (after, limit) = (to_i64(after), i64::from(limit.min(MAX_PAGE)));
+        let mut rows = sqlx::query!("SELECT seq, kind, body, prev, hash FROM records WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
             .fetch(&self.pool);
         let (mut records, mut bytes) = (Vec::new(), 0usize);
         while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
-            let body: &str = row.get("body");
-            bytes += body.len();
-            records.push(served_from_columns(row.get("seq"), row.get("kind"), body, row.get("prev"), row.get("hash"))?);
+            bytes += row.body.len();
+            records.push(served_from_columns(row.seq, &row.kind, &row.body, &row.prev, &row.hash)?);
             if bytes >= MAX_PAGE_BYTES {
                 break;
             }
@@ -228,26 +234,26 @@ impl Storage for PostgresStorage {
     }
 
     async fn live_tokens(&self) -> Result<Vec<StoredToken>> {
-        let rows = sqlx::query("SELECT name, role, token_sha256 FROM tokens WHERE revoked_at_ms IS NULL ORDER BY row_id")
+        let rows = sqlx::query!("SELECT name, role, token_sha256 FROM tokens WHERE revoked_at_ms IS NULL ORDER BY row_id")
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| token_from_columns(row.get("name"), row.get::<&str, _>("role"), row.get::<&str, _>("token_sha256")))
-            .collect())
+        Ok(rows.into_iter().filter_map(|row| token_from_columns(row.name, &row.role, &row.token_sha256)).collect())
     }
 
     async fn issue_token(&self, name: &str, role: Role, token_sha256: &[u8; 32], now_ms: i64) -> Result<()> {
         // The partial unique index `tokens_live_name` is the check: two issues for one name
         // racing from two processes cannot both succeed.
-        let inserted = sqlx::query("INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES ($1, $2, $3, $4)")
-            .bind(name)
-            .bind(role.as_str())
-            .bind(hex::encode(token_sha256))
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await;
+        let (role, token_sha256) = (role.as_str(), hex::encode(token_sha256));
+        let inserted = sqlx::query!(
+            "INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES ($1, $2, $3, $4)",
+            name,
+            role,
+            token_sha256,
+            now_ms
+        )
+        .execute(&self.pool)
+        .await;
         match inserted {
             Ok(_) => Ok(()),
             Err(sqlx::Error::Database(e)) if e.constraint() == Some("tokens_live_name") => Err(Error::Usage {
@@ -258,9 +264,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn revoke_token(&self, name: &str, now_ms: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE tokens SET revoked_at_ms = $1 WHERE name = $2 AND revoked_at_ms IS NULL")
-            .bind(now_ms)
-            .bind(name)
+        let done = sqlx::query!("UPDATE tokens SET revoked_at_ms = $1 WHERE name = $2 AND revoked_at_ms IS NULL", now_ms, name)
             .execute(&self.pool)
             .await
             .map_err(|e| self.db(e))?;

@@ -1,16 +1,15 @@
 //! The SQLite back end: WAL, `synchronous=FULL` (a 2xx answer means the record is on
 //! disk), appends under `BEGIN IMMEDIATE`. Migrations: `ledger/migrations/sqlite/`.
 //!
-//! Queries use sqlx's runtime API (`sqlx::query`), not the compile-time macros: the
-//! project's offline check (`cargo sqlx prepare --workspace --check`) runs against one
-//! database built from the desk's `migrations/`, which does not hold the ledger's tables.
+//! Queries are checked at compile time (`sqlx::query!`) against a database built from
+//! `ledger/migrations/sqlite/`; the offline data is committed in `ledger/.sqlx/`
+//! (`cargo xtask sqlx-prepare` writes it, `cargo xtask test` checks it).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use futures_util::TryStreamExt;
 
@@ -76,24 +75,13 @@ impl SqliteStorage {
     }
 }
 
-fn record_from_row(row: &SqliteRow) -> Result<Record> {
-    record_from_columns(RecordColumns {
-        seq: row.get("seq"),
-        id: row.get("id"),
-        kind: row.get("kind"),
-        body: row.get("body"),
-        prev: row.get("prev"),
-        hash: row.get("hash"),
-    })
-}
-
 impl Storage for SqliteStorage {
     async fn head(&self) -> Result<Head> {
-        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+        let row = sqlx::query!(r#"SELECT seq AS "seq!: i64", hash FROM records ORDER BY seq DESC LIMIT 1"#)
             .fetch_optional(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
-        head_of(row)
+        head_from(row.map(|row| (row.seq, row.hash)))
     }
 
     async fn find_ids(&self, ids: &[String]) -> Result<Vec<Record>> {
@@ -102,13 +90,19 @@ impl Storage for SqliteStorage {
         // statement with thousands of parameters would hit SQLite's variable limit.
         let mut conn = self.pool.acquire().await.map_err(|e| self.db(e))?;
         for id in ids {
-            let row = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE id = ?")
-                .bind(id)
+            let row = sqlx::query!(r#"SELECT seq AS "seq!: i64", id, kind, body, prev, hash FROM records WHERE id = ?"#, id)
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(|e| self.db(e))?;
             if let Some(row) = row {
-                found.push(record_from_row(&row)?);
+                found.push(record_from_columns(RecordColumns {
+                    seq: row.seq,
+                    id: row.id,
+                    kind: row.kind,
+                    body: row.body,
+                    prev: row.prev,
+                    hash: row.hash,
+                })?);
             }
         }
         Ok(found)
@@ -119,11 +113,11 @@ impl Storage for SqliteStorage {
         // IMMEDIATE takes the write lock now: the head read below and the inserts after it
         // cannot interleave with another writer, thread or process.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db(e))?;
-        let row = sqlx::query("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")
+        let row = sqlx::query!(r#"SELECT seq AS "seq!: i64", hash FROM records ORDER BY seq DESC LIMIT 1"#)
             .fetch_optional(&mut *tx)
             .await
             .map_err(|e| self.db(e))?;
-        let head = head_of(row)?;
+        let head = head_from(row.map(|row| (row.seq, row.hash)))?;
         if head.seq != expected {
             return Err(Error::HeadMoved { expected, found: head.seq });
         }
@@ -134,17 +128,20 @@ impl Storage for SqliteStorage {
             let seq = head.seq + 1 + offset as u64;
             let hash = record_hash(&prev, seq, &new.kind, &new.body);
             let body_text = Value::Object(new.body.clone()).to_string();
-            sqlx::query("INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind(to_i64(seq))
-                .bind(&new.id)
-                .bind(&new.kind)
-                .bind(body_text)
-                .bind(hex::encode(prev))
-                .bind(hex::encode(hash))
-                .bind(committed_at_ms)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| self.db(e))?;
+            let (seq_value, prev_text, hash_text) = (to_i64(seq), hex::encode(prev), hex::encode(hash));
+            sqlx::query!(
+                "INSERT INTO records (seq, id, kind, body, prev, hash, committed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                seq_value,
+                new.id,
+                new.kind,
+                body_text,
+                prev_text,
+                hash_text,
+                committed_at_ms
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db(e))?;
             if offset == 0 {
                 crashpoint::hit("append.mid");
             }
@@ -158,17 +155,26 @@ impl Storage for SqliteStorage {
     }
 
     async fn read(&self, after: u64, limit: u32) -> Result<Vec<Record>> {
-        let limit = limit.min(MAX_PAGE);
+        let (after, limit) = (to_i64(after), i64::from(limit.min(MAX_PAGE)));
         // Streamed, and cut at MAX_PAGE_BYTES of bodies (after at least one record), so a
         // page of large records never has to fit in memory at once.
-        let mut rows = sqlx::query("SELECT seq, id, kind, body, prev, hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(to_i64(after))
-            .bind(i64::from(limit))
-            .fetch(&self.pool);
+        let mut rows = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64", id, kind, body, prev, hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?"#,
+            after,
+            limit
+        )
+        .fetch(&self.pool);
         let (mut records, mut bytes) = (Vec::new(), 0usize);
         while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
-            bytes += row.get::<&str, _>("body").len();
-            records.push(record_from_row(&row)?);
+            bytes += row.body.len();
+            records.push(record_from_columns(RecordColumns {
+                seq: row.seq,
+                id: row.id,
+                kind: row.kind,
+                body: row.body,
+                prev: row.prev,
+                hash: row.hash,
+            })?);
             if bytes >= MAX_PAGE_BYTES {
                 break;
             }
@@ -177,16 +183,17 @@ impl Storage for SqliteStorage {
     }
 
     async fn read_served(&self, after: u64, limit: u32) -> Result<Vec<Served>> {
-        let limit = limit.min(MAX_PAGE);
-        let mut rows = sqlx::query("SELECT seq, kind, body, prev, hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(to_i64(after))
-            .bind(i64::from(limit))
-            .fetch(&self.pool);
+        let (after, limit) = (to_i64(after), i64::from(limit.min(MAX_PAGE)));
+        let mut rows = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64", kind, body, prev, hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?"#,
+            after,
+            limit
+        )
+        .fetch(&self.pool);
         let (mut records, mut bytes) = (Vec::new(), 0usize);
         while let Some(row) = rows.try_next().await.map_err(|e| self.db(e))? {
-            let body: &str = row.get("body");
-            bytes += body.len();
-            records.push(served_from_columns(row.get("seq"), row.get("kind"), body, row.get("prev"), row.get("hash"))?);
+            bytes += row.body.len();
+            records.push(served_from_columns(row.seq, &row.kind, &row.body, &row.prev, &row.hash)?);
             if bytes >= MAX_PAGE_BYTES {
                 break;
             }
@@ -195,20 +202,18 @@ impl Storage for SqliteStorage {
     }
 
     async fn live_tokens(&self) -> Result<Vec<StoredToken>> {
-        let rows = sqlx::query("SELECT name, role, token_sha256 FROM tokens WHERE revoked_at_ms IS NULL ORDER BY row_id")
+        // The offline data is keyed by the query's text: no text may be the same as one of
+        // the PostgreSQL back end's (`ORDER BY row_id ASC` here, `ORDER BY row_id` there).
+        let rows = sqlx::query!("SELECT name, role, token_sha256 FROM tokens WHERE revoked_at_ms IS NULL ORDER BY row_id ASC")
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| token_from_columns(row.get("name"), row.get::<&str, _>("role"), row.get::<&str, _>("token_sha256")))
-            .collect())
+        Ok(rows.into_iter().filter_map(|row| token_from_columns(row.name, &row.role, &row.token_sha256)).collect())
     }
 
     async fn issue_token(&self, name: &str, role: Role, token_sha256: &[u8; 32], now_ms: i64) -> Result<()> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db(e))?;
-        let live = sqlx::query("SELECT 1 FROM tokens WHERE name = ? AND revoked_at_ms IS NULL")
-            .bind(name)
+        let live = sqlx::query!(r#"SELECT 1 AS "live!: i64" FROM tokens WHERE name = ? AND revoked_at_ms IS NULL"#, name)
             .fetch_optional(&mut *tx)
             .await
             .map_err(|e| self.db(e))?;
@@ -217,11 +222,8 @@ impl Storage for SqliteStorage {
                 message: format!("name {name:?} already has a live token; revoke it first (token revoke --name {name})"),
             });
         }
-        sqlx::query("INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES (?, ?, ?, ?)")
-            .bind(name)
-            .bind(role.as_str())
-            .bind(hex::encode(token_sha256))
-            .bind(now_ms)
+        let (role, token_sha256) = (role.as_str(), hex::encode(token_sha256));
+        sqlx::query!("INSERT INTO tokens (name, role, token_sha256, issued_at_ms) VALUES (?, ?, ?, ?)", name, role, token_sha256, now_ms)
             .execute(&mut *tx)
             .await
             .map_err(|e| self.db(e))?;
@@ -229,16 +231,10 @@ impl Storage for SqliteStorage {
     }
 
     async fn revoke_token(&self, name: &str, now_ms: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE tokens SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL")
-            .bind(now_ms)
-            .bind(name)
+        let done = sqlx::query!("UPDATE tokens SET revoked_at_ms = ? WHERE name = ? AND revoked_at_ms IS NULL", now_ms, name)
             .execute(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
         Ok(done.rows_affected() > 0)
     }
-}
-
-fn head_of(row: Option<SqliteRow>) -> Result<Head> {
-    head_from(row.map(|row| (row.get("seq"), row.get("hash"))))
 }
