@@ -113,7 +113,13 @@ impl Storage for PostgresStorage {
             return Ok(Vec::new());
         }
         // One statement: the ids travel as one array parameter.
-        let rows = sqlx::query!("SELECT seq, id, kind, body, prev, hash FROM records WHERE id = ANY($1::text[])", ids)
+        // A join with the unnested array, not `id = ANY($1)`: after many small lookups
+        // PostgreSQL caches a generic plan, which for a batch of 40,000 ids scanned the table
+        // once per id (an events append fell from 25,000 to 1,300 lines a second).
+        let rows = sqlx::query!(
+            "SELECT r.seq, r.id, r.kind, r.body, r.prev, r.hash FROM UNNEST($1::text[]) AS wanted (id) JOIN records r ON r.id = wanted.id",
+            ids
+        )
             .fetch_all(&self.pool)
             .await
             .map_err(|e| self.db(e))?;
