@@ -120,9 +120,9 @@ impl Storage for PostgresStorage {
             "SELECT r.seq, r.id, r.kind, r.body, r.prev, r.hash FROM UNNEST($1::text[]) AS wanted (id) JOIN records r ON r.id = wanted.id",
             ids
         )
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.db(e))?;
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db(e))?;
         rows.into_iter()
             .map(|row| {
                 record_from_columns(RecordColumns {
