@@ -13,6 +13,7 @@
 //! - [`payout`], [`treasury`]: payout types and guardrails; the wallets, tokens, approvers
 //!   and allow-list of the treasury configuration.
 
+pub mod chain;
 pub mod checklist;
 pub mod error;
 pub mod events;

@@ -8,7 +8,8 @@
 //! Logs go to standard error; standard output carries only what the protocol prints.
 
 pub mod auth;
-pub mod chain;
+/// The hash chain lives in the core, shared with the desktop's sync, which verifies it.
+pub use clubgate_core::chain;
 pub mod crashpoint;
 mod error;
 pub mod http;

@@ -6,6 +6,9 @@
 
 mod error;
 mod signing;
+mod sync;
+
+pub use sync::{LedgerCursor, OutboxCommand, OutboxCounts, PulledRecord};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -258,21 +261,7 @@ impl Store {
     /// Appends events (already validated against the stream) in one transaction.
     pub async fn append_events(&self, events: &[clubgate_core::events::Event]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
-        for event in events {
-            let seq = i64::try_from(event.seq).map_err(|_| Error::Corrupt {
-                table: "events",
-                row: -1,
-                detail: format!("seq {} overflows", event.seq),
-            })?;
-            let id = clubgate_core::events::format_uuid(event.id);
-            let at = event.at.to_string();
-            let line = event.to_json();
-            let kind = line.split("\"kind\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_owned();
-            sqlx::query!("INSERT INTO events (seq, id, at, kind, line) VALUES (?, ?, ?, ?, ?)", seq, id, at, kind, line)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| self.db_error(e))?;
-        }
+        insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
         tx.commit().await.map_err(|e| self.db_error(e))
     }
 
@@ -457,4 +446,20 @@ pub fn default_data_dir_override() -> Option<PathBuf> {
 /// The database file inside a data directory.
 pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("clubgate.db")
+}
+
+/// Inserts events into the `events` table within a transaction.
+pub(crate) async fn insert_events(tx: &mut sqlx::SqliteConnection, events: &[clubgate_core::events::Event]) -> Result<(), sqlx::Error> {
+    for event in events {
+        let seq = i64::try_from(event.seq)
+            .map_err(|_| sqlx::Error::Encode(format!("event seq {} is beyond what the store can hold", event.seq).into()))?;
+        let id = clubgate_core::events::format_uuid(event.id);
+        let at = event.at.to_string();
+        let line = event.to_json();
+        let kind = line.split("\"kind\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_owned();
+        sqlx::query!("INSERT INTO events (seq, id, at, kind, line) VALUES (?, ?, ?, ?, ?)", seq, id, at, kind, line)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The hash chain of PRODUCT.md "Ledger protocol v1":
 //! `hash = sha256(prev ‖ u64_be(seq) ‖ JCS(body ∪ {"kind":kind}))`, the first `prev` is
-//! 32 zero bytes, and hashes are written as lowercase hex.
+//! 32 zero bytes, and hashes are written as lowercase hex. The ledger service computes it;
+//! the desktop's sync verifies it.
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};

@@ -1,0 +1,254 @@
+//! The store's side of the sync with the backend ledger (issue 10): the cursor, the pulled
+//! records (applied with their events and the cursor in one transaction), and the outbox of
+//! commands waiting for the ledger.
+
+use clubgate_core::events::Event;
+use jiff::Timestamp;
+
+use crate::{Error, Result, Store};
+
+/// How far this store has followed a ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerCursor {
+    /// The ledger's base URL.
+    pub url: String,
+    /// The last seq applied (0: nothing yet).
+    pub seq: u64,
+    /// Its hash, lowercase hex (the genesis' 64 zeros when nothing yet).
+    pub hash: String,
+}
+
+/// A record pulled from the ledger, verified against the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledRecord {
+    /// Its seq.
+    pub seq: u64,
+    /// Its kind.
+    pub kind: String,
+    /// Its body, compact JSON.
+    pub body: String,
+    /// The previous hash (hex).
+    pub prev: String,
+    /// Its hash (hex).
+    pub hash: String,
+}
+
+/// A command for the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxCommand {
+    /// The command's id (UUID).
+    pub id: String,
+    /// Its kind (`approval`, `signature`, `decision`, …).
+    pub kind: String,
+    /// Its payload, a JSON object.
+    pub payload: String,
+    /// `pending`, `acked` or `refused`.
+    pub state: String,
+    /// The seq the ledger gave it (acked).
+    pub seq: Option<u64>,
+    /// The ledger's error (refused): code and message.
+    pub error: Option<(String, String)>,
+    /// How many times it was sent.
+    pub attempts: u32,
+}
+
+/// The outbox's size by state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    /// Waiting to be sent or answered.
+    pub pending: u64,
+    /// Acknowledged by the ledger.
+    pub acked: u64,
+    /// Refused by the ledger.
+    pub refused: u64,
+}
+
+fn seq_of(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn to_i64(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| Error::Refused(format!("seq {seq} is beyond what the store can hold")))
+}
+
+impl Store {
+    /// The ledger this store follows, and how far.
+    pub async fn ledger_cursor(&self) -> Result<Option<LedgerCursor>> {
+        let row = sqlx::query!(r#"SELECT url, seq AS "seq!: i64", hash FROM ledger_cursor WHERE id = 1"#)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        Ok(row.map(|row| LedgerCursor { url: row.url, seq: seq_of(row.seq), hash: row.hash }))
+    }
+
+    /// Stores a page of pulled records, the events among them and the new cursor, in one
+    /// transaction — only if the cursor is still `from` (another sync of this store did not
+    /// apply them first). The first page for a ledger replaces any imported or replayed
+    /// event stream. A store follows one ledger: another URL is refused.
+    pub async fn apply_pulled(
+        &self,
+        url: &str,
+        from: &LedgerCursor,
+        records: &[PulledRecord],
+        events: &[Event],
+        at: Timestamp,
+    ) -> Result<()> {
+        let (Some(first), Some(last)) = (records.first(), records.last()) else { return Ok(()) };
+        assert!(first.seq == from.seq + 1 && first.prev == from.hash, "a page continues the cursor");
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let current = sqlx::query!(r#"SELECT url, seq AS "seq!: i64", hash FROM ledger_cursor WHERE id = 1"#)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        match &current {
+            Some(row) if row.url != url => {
+                return Err(Error::Refused(format!(
+                    "this store follows the ledger {}, not {url}; use a store of its own for another ledger",
+                    row.url
+                )))
+            }
+            Some(row) if seq_of(row.seq) != from.seq || row.hash != from.hash => {
+                return Err(Error::Refused(format!(
+                    "the store's cursor moved to seq {} while records from seq {} were pulled; pull again",
+                    row.seq, first.seq
+                )))
+            }
+            None if from.seq != 0 => return Err(Error::Refused("the store has no cursor to continue".to_owned())),
+            None => {
+                let source = format!("ledger:{url}");
+                let started = at.to_string();
+                sqlx::query!("DELETE FROM events").execute(&mut *tx).await.map_err(|e| self.db_error(e))?;
+                sqlx::query!(
+                    "INSERT INTO event_stream (id, source, started_at) VALUES (1, ?, ?) \
+                     ON CONFLICT (id) DO UPDATE SET source = excluded.source, started_at = excluded.started_at",
+                    source,
+                    started
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.db_error(e))?;
+            }
+            Some(_) => {}
+        }
+        for record in records {
+            let seq = to_i64(record.seq)?;
+            sqlx::query!(
+                "INSERT INTO ledger_records (seq, kind, body, prev, hash) VALUES (?, ?, ?, ?, ?)",
+                seq,
+                record.kind,
+                record.body,
+                record.prev,
+                record.hash
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        }
+        crate::insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
+        let (seq, synced_at) = (to_i64(last.seq)?, at.to_string());
+        sqlx::query!(
+            "INSERT INTO ledger_cursor (id, url, seq, hash, synced_at) VALUES (1, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, synced_at = excluded.synced_at",
+            url,
+            seq,
+            last.hash,
+            synced_at
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))
+    }
+
+    /// Queues a command for the ledger (its id is its idempotency key).
+    pub async fn enqueue_command(&self, id: &str, kind: &str, payload: &str, at: Timestamp) -> Result<()> {
+        let created_at = at.to_string();
+        sqlx::query!(
+            "INSERT INTO outbox (id, kind, payload, created_at, state) VALUES (?, ?, ?, ?, 'pending')",
+            id,
+            kind,
+            payload,
+            created_at
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// The commands of the outbox in the order they were queued (`pending_only`: the ones
+    /// waiting).
+    pub async fn outbox(&self, pending_only: bool) -> Result<Vec<OutboxCommand>> {
+        let rows = sqlx::query!(
+            r#"SELECT id AS "id!", kind, payload, state, seq, error_code, error_message, attempts AS "attempts!: i64"
+               FROM outbox WHERE (? = 0 OR state = 'pending') ORDER BY created_at, rowid"#,
+            pending_only
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| OutboxCommand {
+                id: row.id,
+                kind: row.kind,
+                payload: row.payload,
+                state: row.state,
+                seq: row.seq.map(seq_of),
+                error: row.error_code.zip(row.error_message),
+                attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            })
+            .collect())
+    }
+
+    /// Counts a send of a pending command (before it goes out).
+    pub async fn count_send(&self, id: &str) -> Result<()> {
+        sqlx::query!("UPDATE outbox SET attempts = attempts + 1 WHERE id = ? AND state = 'pending'", id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// Records the ledger's 2xx answer to a command: acknowledged at `seq`.
+    pub async fn ack_command(&self, id: &str, seq: u64) -> Result<()> {
+        let seq = to_i64(seq)?;
+        sqlx::query!("UPDATE outbox SET state = 'acked', seq = ? WHERE id = ? AND state = 'pending'", seq, id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// Records the ledger's refusal of a command (409/422), kept to be shown to the user.
+    pub async fn refuse_command(&self, id: &str, code: &str, message: &str) -> Result<()> {
+        sqlx::query!(
+            "UPDATE outbox SET state = 'refused', error_code = ?, error_message = ? WHERE id = ? AND state = 'pending'",
+            code,
+            message,
+            id
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// The outbox's size by state.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query!(r#"SELECT state, COUNT(*) AS "count!: i64" FROM outbox GROUP BY state"#)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        let mut counts = OutboxCounts::default();
+        for row in rows {
+            let count = seq_of(row.count);
+            match row.state.as_str() {
+                "pending" => counts.pending = count,
+                "acked" => counts.acked = count,
+                _ => counts.refused = count,
+            }
+        }
+        Ok(counts)
+    }
+}

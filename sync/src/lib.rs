@@ -1,0 +1,316 @@
+//! ClubGate Desk as a client of the backend ledger (PRODUCT.md "Ledger protocol v1",
+//! issue 10): [`pull`] reads records after the store's cursor by `GET /v1/events`, verifies
+//! the hash chain record by record from the cursor's hash, and stores each page — records,
+//! the events among them and the new cursor — in one transaction; [`push`] sends the
+//! outbox's pending commands with their ids, in order, and records the ledger's answer.
+//! A break in the chain stops the sync, naming the seq; nothing of the broken page is
+//! applied.
+
+use clubgate_core::chain::{parse_hash, record_hash, GENESIS};
+use clubgate_core::events::Event;
+use clubgate_store::{LedgerCursor, PulledRecord, Store};
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+/// Records asked for per page.
+pub const PAGE: u32 = 1_000;
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The ledger could not be reached (network error, or a 5xx).
+    #[error("the ledger at {url} cannot be reached: {reason}")]
+    Unreachable {
+        /// The ledger.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The token was refused (401): log in again.
+    #[error("the ledger at {url} refused the token ({message}); run `clubgate ledger login --url {url}`")]
+    Unauthorized {
+        /// The ledger.
+        url: String,
+        /// The ledger's message.
+        message: String,
+    },
+    /// The chain does not verify from the store's cursor: sync stops here.
+    #[error("the ledger's hash chain is broken at seq {seq}: {reason}; sync stopped (nothing from seq {seq} on was applied)")]
+    ChainBroken {
+        /// The first record that does not verify.
+        seq: u64,
+        /// What does not match.
+        reason: String,
+    },
+    /// The ledger answered something the protocol does not allow.
+    #[error("the ledger at {url} answered outside the protocol: {message}")]
+    Protocol {
+        /// The ledger.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The URL is not a ledger's base URL.
+    #[error("{0}")]
+    Usage(String),
+    /// The local store failed or refused.
+    #[error(transparent)]
+    Store(#[from] clubgate_store::Error),
+}
+
+/// The sync's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A ledger and the bearer token to use with it (never logged or shown).
+pub struct Client {
+    base: String,
+    token: Zeroizing<String>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+/// What a pull did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pulled {
+    /// Records stored.
+    pub records: u64,
+    /// Events among them.
+    pub events: u64,
+    /// The store's cursor after the pull.
+    pub cursor: u64,
+    /// The ledger's head at the last page.
+    pub head: u64,
+}
+
+/// A command the ledger refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The command's id.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The ledger's error code.
+    pub code: String,
+    /// The ledger's message (names what was wrong).
+    pub message: String,
+}
+
+/// What a push did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pushed {
+    /// Commands acknowledged (201, or 200 for one the ledger already had).
+    pub acked: u64,
+    /// Commands refused (409, 422, 403): kept in the outbox as refused, shown to the user.
+    pub refused: Vec<Refusal>,
+    /// Commands still waiting (the ledger became unreachable).
+    pub pending: u64,
+}
+
+impl Client {
+    /// A client of the ledger at `url` (`http://HOST:PORT`).
+    pub fn new(url: &str, token: Zeroizing<String>) -> Result<Self> {
+        let base = url.trim_end_matches('/').to_owned();
+        if !base.starts_with("http://") && !base.starts_with("https://") {
+            return Err(Error::Usage(format!("ledger URL {url:?} is not http://HOST:PORT")));
+        }
+        if token.trim().is_empty() {
+            return Err(Error::Usage(format!("no token for the ledger at {base}; run `clubgate ledger login --url {base}`")));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self { base, token, http })
+    }
+
+    /// The ledger's base URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn unreachable(&self, reason: impl std::fmt::Display) -> Error {
+        Error::Unreachable { url: self.base.clone(), reason: reason.to_string() }
+    }
+
+    fn protocol(&self, message: String) -> Error {
+        Error::Protocol { url: self.base.clone(), message }
+    }
+
+    /// Sends a request; answers the status and the JSON body. 401 and 5xx are errors.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<(u16, Value)> {
+        let response = request.bearer_auth(self.token.as_str()).send().await.map_err(|e| self.unreachable(e))?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|e| self.unreachable(e))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| self.protocol(format!("a {status} answer that is not JSON ({e})")))?;
+        if status == 401 {
+            return Err(Error::Unauthorized { url: self.base.clone(), message: error_message(&value) });
+        }
+        if status >= 500 {
+            return Err(self.unreachable(format!("{status} {}", error_message(&value))));
+        }
+        Ok((status, value))
+    }
+
+    /// Checks that the token is accepted (a one-record read).
+    pub async fn check_token(&self) -> Result<()> {
+        let (status, body) = self.send(self.http.get(format!("{}/v1/events?after=0&limit=1", self.base))).await?;
+        if status != 200 {
+            return Err(self.protocol(format!("GET /v1/events answered {status}: {}", error_message(&body))));
+        }
+        Ok(())
+    }
+}
+
+fn error_message(body: &Value) -> String {
+    let code = body["error"]["code"].as_str().unwrap_or("");
+    let message = body["error"]["message"].as_str().unwrap_or("");
+    if code.is_empty() {
+        body.to_string()
+    } else {
+        format!("{code}: {message}")
+    }
+}
+
+/// One served record, verified to follow `prev` at `seq`.
+fn verify(record: &Value, seq: u64, prev: &[u8; 32]) -> Result<(PulledRecord, Option<Event>), Error> {
+    let broken = |reason: String| Error::ChainBroken { seq, reason };
+    if record["seq"].as_u64() != Some(seq) {
+        return Err(broken(format!("the record served after seq {} is {}", seq - 1, record["seq"])));
+    }
+    let kind = record["kind"].as_str().ok_or_else(|| broken(format!("its kind {} is not a string", record["kind"])))?;
+    let Value::Object(body) = &record["body"] else { return Err(broken("its body is not a JSON object".to_owned())) };
+    let prev_text = record["prev"].as_str().unwrap_or("");
+    if parse_hash(prev_text) != Some(*prev) {
+        return Err(broken(format!("its prev {prev_text:?} is not the hash of seq {} ({})", seq - 1, hex::encode(prev))));
+    }
+    let hash = record_hash(prev, seq, kind, body);
+    let hash_text = record["hash"].as_str().unwrap_or("");
+    if parse_hash(hash_text) != Some(hash) {
+        return Err(broken(format!("its hash {hash_text:?} is not the hash of its content ({})", hex::encode(hash))));
+    }
+    let event = event_of(seq, kind, body).transpose().map_err(|reason| broken(format!("its event does not read: {reason}")))?;
+    let pulled = PulledRecord {
+        seq,
+        kind: kind.to_owned(),
+        body: Value::Object(body.clone()).to_string(),
+        prev: prev_text.to_owned(),
+        hash: hash_text.to_owned(),
+    };
+    Ok((pulled, event))
+}
+
+/// The core's event of a record, if it is an event (commands and policies are not).
+fn event_of(seq: u64, kind: &str, body: &Map<String, Value>) -> Option<Result<Event, String>> {
+    if !clubgate_core::events::KINDS.contains(&kind) {
+        return None;
+    }
+    let mut object = body.clone();
+    object.insert("seq".to_owned(), Value::from(seq));
+    object.insert("kind".to_owned(), Value::String(kind.to_owned()));
+    Some(Event::from_json(&Value::Object(object).to_string()))
+}
+
+/// Pulls every record after the store's cursor, page by page, verifying the chain; each
+/// page is stored with its events and the new cursor in one transaction.
+pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
+    let mut cursor = match store.ledger_cursor().await? {
+        Some(cursor) if cursor.url != client.url() => {
+            return Err(clubgate_store::Error::Refused(format!(
+                "this store follows the ledger {}, not {}; use a store of its own for another ledger",
+                cursor.url,
+                client.url()
+            ))
+            .into())
+        }
+        Some(cursor) => cursor,
+        None => LedgerCursor { url: client.url().to_owned(), seq: 0, hash: hex::encode(GENESIS) },
+    };
+    let mut pulled = Pulled { cursor: cursor.seq, ..Pulled::default() };
+    loop {
+        let url = format!("{}/v1/events?after={}&limit={PAGE}", client.url(), cursor.seq);
+        let (status, page) = client.send(client.http.get(url)).await?;
+        if status != 200 {
+            return Err(client.protocol(format!("GET /v1/events answered {status}: {}", error_message(&page))));
+        }
+        let head = page["head"].as_u64().ok_or_else(|| client.protocol(format!("a page without a head: {page}")))?;
+        let records = page["records"].as_array().ok_or_else(|| client.protocol("a page without records".to_owned()))?;
+        pulled.head = head;
+        if records.is_empty() {
+            if head > cursor.seq {
+                return Err(client.protocol(format!("an empty page after seq {} while the head is {head}", cursor.seq)));
+            }
+            return Ok(pulled);
+        }
+        let mut prev =
+            parse_hash(&cursor.hash).ok_or_else(|| client.protocol(format!("the stored cursor hash {:?} is not a hash", cursor.hash)))?;
+        let (mut batch, mut events) = (Vec::with_capacity(records.len()), Vec::new());
+        for (offset, record) in records.iter().enumerate() {
+            let seq = cursor.seq + 1 + offset as u64;
+            let (verified, event) = verify(record, seq, &prev)?;
+            prev = parse_hash(&verified.hash).unwrap_or(prev);
+            batch.push(verified);
+            events.extend(event);
+        }
+        store.apply_pulled(client.url(), &cursor, &batch, &events, Timestamp::now()).await?;
+        let last = batch.last().expect("a non-empty page");
+        cursor = LedgerCursor { url: cursor.url, seq: last.seq, hash: last.hash.clone() };
+        pulled.records += batch.len() as u64;
+        pulled.events += events.len() as u64;
+        pulled.cursor = cursor.seq;
+    }
+}
+
+/// Sends the outbox's pending commands in the order they were queued, each with its id (a
+/// resend after a lost answer is a duplicate the ledger answers with the same seq). A
+/// refusal is recorded with the ledger's words; an unreachable ledger stops the push with
+/// the rest still pending.
+pub async fn push(store: &Store, client: &Client) -> Result<Pushed> {
+    let mut pushed = Pushed::default();
+    let pending = store.outbox(true).await?;
+    for (index, command) in pending.iter().enumerate() {
+        let payload: Value = serde_json::from_str(&command.payload)
+            .map_err(|e| clubgate_store::Error::Refused(format!("outbox command {} has a payload that is not JSON: {e}", command.id)))?;
+        let body = serde_json::json!({"id": command.id, "kind": command.kind, "payload": payload});
+        store.count_send(&command.id).await?;
+        let answer = client.send(client.http.post(format!("{}/v1/commands", client.url())).json(&body)).await;
+        let (status, answer) = match answer {
+            Ok(answer) => answer,
+            Err(Error::Unreachable { .. }) => {
+                pushed.pending = (pending.len() - index) as u64;
+                return Ok(pushed);
+            }
+            Err(other) => return Err(other),
+        };
+        match status {
+            200 | 201 => {
+                let seq = answer["seq"].as_u64().ok_or_else(|| client.protocol(format!("a {status} without a seq: {answer}")))?;
+                store.ack_command(&command.id, seq).await?;
+                pushed.acked += 1;
+            }
+            400 | 403 | 409 | 413 | 422 => {
+                let code = answer["error"]["code"].as_str().unwrap_or("refused").to_owned();
+                let message = answer["error"]["message"].as_str().unwrap_or("").to_owned();
+                store.refuse_command(&command.id, &code, &message).await?;
+                pushed.refused.push(Refusal { id: command.id.clone(), kind: command.kind.clone(), status, code, message });
+            }
+            other => {
+                // 429 and anything unexpected: try again later, in order.
+                pushed.pending = (pending.len() - index) as u64;
+                if other == 429 {
+                    return Ok(pushed);
+                }
+                return Err(client.protocol(format!("POST /v1/commands answered {other}: {}", error_message(&answer))));
+            }
+        }
+    }
+    Ok(pushed)
+}
