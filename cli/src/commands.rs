@@ -78,6 +78,11 @@ enum Command {
     /// The treasury file: validate it.
     #[command(subcommand)]
     Treasury(TreasuryCommand),
+    /// The backend ledger: log in (token into the OS keychain), status.
+    #[command(subcommand)]
+    Ledger(crate::sync::LedgerCommand),
+    /// Sync with the backend ledger: send the outbox, pull the log by cursor (verified).
+    Sync(crate::sync::SyncArgs),
 }
 
 #[derive(Subcommand)]
@@ -342,6 +347,9 @@ pub(crate) enum Error {
     /// Lines of an input file were refused; one message per line.
     #[error("{}", .0.join("\n"))]
     Lines(Vec<String>),
+    /// The sync with the ledger failed (unreachable, token refused, chain broken).
+    #[error(transparent)]
+    Sync(clubgate_sync::Error),
 }
 
 impl Error {
@@ -350,7 +358,8 @@ impl Error {
             Self::Core(_) | Self::Read { .. } | Self::Input(_) | Self::NoDataDir | Self::Lines(_) | Self::DbOverride => 2,
             Self::Flow(error) if error.is_refusal() => 2,
             Self::Store(error) if clubgate_treasury::store_error_code(error) != "storage" => 2,
-            Self::Store(_) | Self::Output(_) | Self::Flow(_) => 1,
+            Self::Sync(clubgate_sync::Error::Usage(_)) => 2,
+            Self::Store(_) | Self::Output(_) | Self::Flow(_) | Self::Sync(_) => 1,
         }
     }
 
@@ -365,6 +374,11 @@ impl Error {
             Self::Store(error) => clubgate_treasury::store_error_code(error),
             Self::Flow(error) => error.code(),
             Self::Output(_) => "output",
+            Self::Sync(clubgate_sync::Error::Unreachable { .. }) => "ledger_unreachable",
+            Self::Sync(clubgate_sync::Error::Unauthorized { .. }) => "ledger_unauthorized",
+            Self::Sync(clubgate_sync::Error::ChainBroken { .. }) => "chain_broken",
+            Self::Sync(clubgate_sync::Error::Usage(_)) => "invalid_input",
+            Self::Sync(_) => "ledger_protocol",
         }
     }
 }
@@ -496,6 +510,15 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             crate::tx::run_set_pin(&token, json)
         }
         Command::Sign(args) => crate::bundle::run_sign(&args, json, cli.db.as_deref()).await,
+        Command::Ledger(crate::sync::LedgerCommand::Login { url }) => crate::sync::run_login(&url, json).await,
+        Command::Ledger(crate::sync::LedgerCommand::Status) => {
+            let store = open_store(cli.db.as_deref()).await?;
+            crate::sync::run_status(&store, json).await
+        }
+        Command::Sync(args) => {
+            let store = open_store(cli.db.as_deref()).await?;
+            crate::sync::run_sync(&store, &args, json).await
+        }
         Command::Canary(CanaryCommand::Review(args)) => crate::canary::run_review(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Sign(args)) => crate::canary::run_sign(&args, json, cli.db.as_deref()).await,
         Command::Canary(CanaryCommand::Status(args)) => crate::canary::run_status(&args, json, cli.db.as_deref()).await,

@@ -10,6 +10,7 @@ mod metrics;
 mod output;
 mod payout;
 mod secret;
+mod sync;
 mod tx;
 
 use std::process::ExitCode;
