@@ -381,9 +381,14 @@ impl Store {
             .collect()
     }
 
-    /// Records an approval of a bundle; one per approver.
+    /// Records an approval of a bundle (one per approver) and, in the same transaction,
+    /// queues it for the ledger as an `approval` command
+    /// `{"bundle_hash","approver","signature","bundle_id"}`. The command's id is derived
+    /// from the bundle hash and the approver, so the same approval queued on two
+    /// workstations is one command to the ledger.
     pub async fn add_approval(&self, bundle_id: &str, approver: &str, signature: &str, at: Timestamp) -> Result<()> {
         let approved_at = at.to_string();
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
         let inserted = sqlx::query!(
             "INSERT INTO payout_approvals (bundle_id, approver, signature, approved_at) VALUES (?, ?, ?, ?)",
             bundle_id,
@@ -391,18 +396,36 @@ impl Store {
             signature,
             approved_at
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match inserted {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                Err(Error::Refused(format!("{approver} has approved bundle {bundle_id} already; an approver counts once")))
+                return Err(Error::Refused(format!("{approver} has approved bundle {bundle_id} already; an approver counts once")))
             }
             Err(sqlx::Error::Database(db)) if db.message().contains("FOREIGN KEY") => {
-                Err(Error::Refused(format!("bundle {bundle_id:?} is not in the payout queue")))
+                return Err(Error::Refused(format!("bundle {bundle_id:?} is not in the payout queue")))
             }
-            Err(other) => Err(self.db_error(other)),
+            Err(other) => return Err(self.db_error(other)),
         }
+        let hash = sqlx::query_scalar!("SELECT hash FROM payout_bundles WHERE bundle_id = ?", bundle_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        let id = approval_command_id(&hash, approver);
+        let signature = if signature.starts_with("0x") { signature.to_owned() } else { format!("0x{signature}") };
+        let payload =
+            serde_json::json!({"bundle_hash": hash, "approver": approver, "signature": signature, "bundle_id": bundle_id}).to_string();
+        sqlx::query!(
+            "INSERT INTO outbox (id, kind, payload, created_at, state) VALUES (?, 'approval', ?, ?, 'pending') ON CONFLICT (id) DO NOTHING",
+            id,
+            payload,
+            approved_at
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))
     }
 
     /// The approvals of a bundle: (approver, signature hex), in the order they came.
@@ -462,4 +485,16 @@ pub(crate) async fn insert_events(tx: &mut sqlx::SqliteConnection, events: &[clu
             .await?;
     }
     Ok(())
+}
+
+/// The ledger command id of an approval: a UUID (version 8, name-based) from sha256 of the
+/// bundle hash and the approver, both lowercased — the same on every workstation.
+pub fn approval_command_id(bundle_hash: &str, approver: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("clubgate approval\n{}\n{}", bundle_hash.to_lowercase(), approver.to_lowercase()));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    let id = u128::from_be_bytes(bytes);
+    let id = (id & !(0xf << 76) & !(0x3 << 62)) | (0x8 << 76) | (0x2 << 62);
+    clubgate_core::events::format_uuid(id)
 }

@@ -228,3 +228,28 @@ async fn the_outbox_reaches_the_ledger_once_by_id_and_keeps_refusals_in_words() 
     assert!(matches!(error, Error::Unauthorized { .. }) && error.to_string().contains("clubgate ledger login"), "{error}");
     assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
 }
+
+/// The goal: an approval recorded in the store reaches the ledger as an `approval` command
+/// the ledger reads (here refused in words: the ledger has no policy yet), once.
+#[tokio::test]
+async fn an_approval_recorded_locally_reaches_the_ledger_as_an_approval_command() {
+    let ledger = Ledger::start();
+    let approver_token = ledger.token("approver-a", "approver");
+    let (_dir, store) = store().await;
+    let now = Timestamp::now();
+    let bundle = clubgate_store::StoredBundle {
+        bundle_id: "b-1".to_owned(),
+        hash: format!("0x{}", "ab".repeat(32)),
+        document: "{}".to_owned(),
+        requested_by: "lead".to_owned(),
+        created_at: now,
+    };
+    store.insert_bundle(&bundle).await.unwrap();
+    store.add_approval("b-1", "0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1", &"11".repeat(65), now).await.unwrap();
+    let pushed = push(&store, &client(&ledger, &approver_token)).await.expect("push");
+    assert_eq!(pushed.refused.len(), 1, "{pushed:?}");
+    let refusal = &pushed.refused[0];
+    assert_eq!((refusal.kind.as_str(), refusal.status, refusal.code.as_str()), ("approval", 422, "no_policy"));
+    assert!(refusal.message.contains("policy init"), "{}", refusal.message);
+    assert_eq!(store.outbox_counts().await.unwrap().refused, 1);
+}
