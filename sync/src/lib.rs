@@ -13,6 +13,11 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+/// The sync's crash points (`clubgate-crashpoint`, armed only in test builds through the
+/// `crashpoints` feature): a page verified but not stored, a page stored, a command counted
+/// but not sent, a command answered but its answer not stored.
+pub const CRASH_POINTS: [&str; 4] = ["pull.before_apply", "pull.after_apply", "push.before_send", "push.after_send"];
+
 /// Records asked for per page.
 pub const PAGE: u32 = 1_000;
 
@@ -260,7 +265,9 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
             batch.push(verified);
             events.extend(event);
         }
+        clubgate_crashpoint::hit("pull.before_apply");
         store.apply_pulled(client.url(), &cursor, &batch, &events, Timestamp::now()).await?;
+        clubgate_crashpoint::hit("pull.after_apply");
         let last = batch.last().expect("a non-empty page");
         cursor = LedgerCursor { url: cursor.url, seq: last.seq, hash: last.hash.clone() };
         pulled.records += batch.len() as u64;
@@ -281,7 +288,9 @@ pub async fn push(store: &Store, client: &Client) -> Result<Pushed> {
             .map_err(|e| clubgate_store::Error::Refused(format!("outbox command {} has a payload that is not JSON: {e}", command.id)))?;
         let body = serde_json::json!({"id": command.id, "kind": command.kind, "payload": payload});
         store.count_send(&command.id).await?;
+        clubgate_crashpoint::hit("push.before_send");
         let answer = client.send(client.http.post(format!("{}/v1/commands", client.url())).json(&body)).await;
+        clubgate_crashpoint::hit("push.after_send");
         let (status, answer) = match answer {
             Ok(answer) => answer,
             Err(Error::Unreachable { .. }) => {
