@@ -215,6 +215,7 @@ impl Store {
     pub async fn record_change(&self, launch_id: i64, change: &ItemChange) -> Result<i64> {
         let state = change.state.as_str();
         let at = change.at.to_string();
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
         let id = sqlx::query_scalar!(
             r#"INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
             launch_id,
@@ -224,9 +225,17 @@ impl Store {
             at,
             change.evidence
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| self.db_error(e))?;
+        // The sign-off goes to the ledger as a `checklist` command, queued with it.
+        let payload =
+            serde_json::json!({"item_id": change.item_id, "state": state, "who": change.who, "at": at, "evidence": change.evidence});
+        // Named by the change's row too: two identical changes are two history rows, and the
+        // same change queued twice (it is not: one transaction) would be one command.
+        let command_id = command_id(&["checklist", &launch_id.to_string(), &id.to_string(), &change.item_id, state, &change.who, &at]);
+        enqueue(&mut tx, &command_id, "checklist", &payload.to_string(), &at).await.map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))?;
         Ok(id)
     }
 
@@ -295,33 +304,43 @@ impl Store {
     /// Records that the latest signed attempt of a chunk was broadcast; returns the attempt.
     pub async fn mark_broadcast(&self, bundle_id: &str, chunk: u32, by: &str, at: Timestamp) -> Result<u32> {
         let chunk_number = i64::from(chunk);
-        let latest = sqlx::query_scalar!(
-            r#"SELECT attempt AS "attempt!" FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' ORDER BY attempt DESC LIMIT 1"#,
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let latest = sqlx::query!(
+            r#"SELECT attempt AS "attempt!", tx_hash FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' ORDER BY attempt DESC LIMIT 1"#,
             bundle_id,
             chunk_number
         )
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(|e| self.db_error(e))?
         .ok_or_else(|| Error::Refused(format!("chunk {chunk} of bundle {bundle_id} has no signed transaction to broadcast")))?;
+        let (attempt, tx_hash) = (latest.attempt, latest.tx_hash);
         let broadcast_at = at.to_string();
         let inserted = sqlx::query!(
             "INSERT INTO broadcasts (bundle_id, chunk, attempt, broadcast_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
             bundle_id,
             chunk_number,
-            latest,
+            attempt,
             broadcast_at,
             by
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match inserted {
-            Ok(_) => u32::try_from(latest).map_err(|_| Error::Corrupt { table: "broadcasts", row: latest, detail: "attempt".to_owned() }),
+            Ok(_) => {}
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                Err(Error::Refused(format!("attempt {latest} of chunk {chunk} of bundle {bundle_id} is recorded as broadcast already")))
+                return Err(Error::Refused(format!(
+                    "attempt {attempt} of chunk {chunk} of bundle {bundle_id} is recorded as broadcast already"
+                )))
             }
-            Err(other) => Err(self.db_error(other)),
+            Err(other) => return Err(self.db_error(other)),
         }
+        // The mark goes to the ledger as a `broadcast` command, queued with it.
+        let payload = serde_json::json!({"bundle_id": bundle_id, "chunk": chunk, "attempt": attempt, "tx_hash": tx_hash, "by": by, "at": broadcast_at});
+        let command_id = command_id(&["broadcast", bundle_id, &chunk.to_string(), &attempt.to_string()]);
+        enqueue(&mut tx, &command_id, "broadcast", &payload.to_string(), &broadcast_at).await.map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))?;
+        u32::try_from(attempt).map_err(|_| Error::Corrupt { table: "broadcasts", row: attempt, detail: "attempt".to_owned() })
     }
 
     /// When an attempt of a chunk was recorded as broadcast, if it was.
@@ -487,14 +506,41 @@ pub(crate) async fn insert_events(tx: &mut sqlx::SqliteConnection, events: &[clu
     Ok(())
 }
 
-/// The ledger command id of an approval: a UUID (version 8, name-based) from sha256 of the
-/// bundle hash and the approver, both lowercased — the same on every workstation.
+/// The ledger command id of an approval: a name-based UUID of the bundle hash and the
+/// approver, both lowercased — the same on every workstation.
 pub fn approval_command_id(bundle_hash: &str, approver: &str) -> String {
+    command_id(&["approval", &bundle_hash.to_lowercase(), &approver.to_lowercase()])
+}
+
+/// A name-based UUID (version 8) from sha256 of the parts: a local action gets the same
+/// command id however often it is queued.
+pub fn command_id(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("clubgate approval\n{}\n{}", bundle_hash.to_lowercase(), approver.to_lowercase()));
+    let mut hasher = Sha256::new();
+    hasher.update(b"clubgate command");
+    for part in parts {
+        hasher.update(b"\n");
+        hasher.update(part.as_bytes());
+    }
+    let digest = hasher.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     let id = u128::from_be_bytes(bytes);
     let id = (id & !(0xf << 76) & !(0x3 << 62)) | (0x8 << 76) | (0x2 << 62);
     clubgate_core::events::format_uuid(id)
+}
+
+/// Queues a command for the ledger inside the transaction of its local effect (an id
+/// already queued is kept as it is).
+pub(crate) async fn enqueue(tx: &mut sqlx::SqliteConnection, id: &str, kind: &str, payload: &str, at: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO outbox (id, kind, payload, created_at, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (id) DO NOTHING",
+        id,
+        kind,
+        payload,
+        at
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -381,3 +381,22 @@ async fn a_store_of_the_previous_schema_keeps_its_registry() {
         store.reserve_signature(Reservation { replacement: Some("speed-up"), volume: None, ..reservation("old-1", 0, "c") }).await;
     assert!(matches!(replaced, Err(Error::ReplacementChanged { .. })), "{replaced:?}");
 }
+
+/// The goal (issue 10): a broadcast mark is queued for the ledger with it — its attempt and
+/// tx hash — and a refused mark queues nothing.
+#[tokio::test]
+async fn a_broadcast_mark_is_queued_for_the_ledger_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+    store.reserve_signature(reservation("b-1", 0, "c")).await.unwrap();
+    store.record_signature("b-1", 0, 0, "0xaaa", "0x02aa", now()).await.unwrap();
+    assert_eq!(store.mark_broadcast("b-1", 0, "lead", now()).await.unwrap(), 0);
+    assert!(store.mark_broadcast("b-1", 0, "lead", now()).await.is_err(), "recorded already");
+    assert!(store.mark_broadcast("b-9", 0, "lead", now()).await.is_err(), "nothing signed");
+    let queued = store.outbox(true).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].kind, "broadcast");
+    let payload: serde_json::Value = serde_json::from_str(&queued[0].payload).unwrap();
+    assert_eq!((payload["bundle_id"].as_str(), payload["chunk"].as_u64(), payload["attempt"].as_u64()), (Some("b-1"), Some(0), Some(0)));
+    assert_eq!(payload["tx_hash"], "0xaaa");
+}

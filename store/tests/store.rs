@@ -39,6 +39,15 @@ async fn settings_and_history_survive_a_reopen() {
     store.record_change(first.launch_id, &done).await.unwrap();
     store.record_change(first.launch_id, &reopened).await.unwrap();
     store.record_change(first.launch_id, &done).await.unwrap();
+    // Each sign-off is queued for the ledger with it (issue 10), identical ones too.
+    let queued = store.outbox(true).await.unwrap();
+    assert_eq!(queued.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>(), ["checklist"; 3]);
+    let first_payload: serde_json::Value = serde_json::from_str(&queued[0].payload).unwrap();
+    assert_eq!(
+        first_payload,
+        serde_json::json!({"item_id": "t7d-buffers", "state": "done", "who": "Olga (Treasury)", "at": "2026-12-01T09:00:00Z", "evidence": "ETH 12.5, TRX 400k"})
+    );
+    assert_ne!(queued[0].id, queued[2].id);
     let moved = store.configure(&settings("2026-12-08T09:00", None)).await.unwrap();
     assert_eq!(moved.launch_id, first.launch_id, "moving T0 keeps the launch and its history");
     store.close().await;
