@@ -2,59 +2,15 @@
 //! service, with the token in a real Secret Service (gnome-keyring in a private D-Bus
 //! session).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
 
 use serde_json::{json, Value};
+use support::Ledger;
 
 const CLUBGATE: &str = env!("CARGO_BIN_EXE_clubgate");
-
-/// The ledger binary `cargo test --workspace` built next to this test's own executable.
-fn ledger_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target/debug").join("clubgate-ledger");
-    assert!(binary.is_file(), "{} is missing: build it with `cargo build -p clubgate-ledger` (cargo xtask test does)", binary.display());
-    binary
-}
-
-struct Ledger {
-    db: String,
-    child: Child,
-    url: String,
-}
-
-impl Ledger {
-    fn start(dir: &Path) -> Self {
-        let db = format!("sqlite://{}", dir.join("ledger.db").display());
-        let mut child = Command::new(ledger_binary())
-            .args(["--db", &db, "serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start clubgate-ledger");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read stdout");
-        let url = line.strip_prefix("listening on ").expect("listening line").trim().to_owned();
-        Self { db, child, url }
-    }
-
-    fn token(&self, name: &str, role: &str) -> String {
-        let output = Command::new(ledger_binary())
-            .args(["--db", &self.db, "token", "issue", "--name", name, "--role", role])
-            .output()
-            .expect("token");
-        assert!(output.status.success());
-        String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
-    }
-}
-
-impl Drop for Ledger {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn events(count: u64) -> String {
     (1..=count)
@@ -101,7 +57,7 @@ fn json_of(output: &Output) -> Value {
 #[test]
 fn login_keeps_the_token_in_the_os_keychain_and_sync_catches_the_store_up() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::start(dir.path());
+    let ledger = Ledger::start(dir.path(), &[]);
     let (platform, viewer) = (ledger.token("platform", "platform"), ledger.token("desk-1", "viewer"));
     post_events(&ledger, &platform, events(1_500));
     let store = dir.path().join("desk.db");
@@ -163,7 +119,7 @@ fn sync_takes_the_token_from_the_environment_and_names_an_unreachable_ledger() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("ledger_unreachable"), "{}", String::from_utf8_lossy(&output.stderr));
 
-    let ledger = Ledger::start(dir.path());
+    let ledger = Ledger::start(dir.path(), &[]);
     let (platform, viewer) = (ledger.token("platform", "platform"), ledger.token("desk-1", "viewer"));
     post_events(&ledger, &platform, events(7));
     let output = Command::new(CLUBGATE)

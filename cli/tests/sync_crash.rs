@@ -6,14 +6,16 @@
 //! `CLUBGATE_SYNC_CRASH_CASES` cases (default 200) from `CLUBGATE_SYNC_CRASH_SEED` (default
 //! fixed); the counts go to standard error.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use clubgate_store::Store;
 use jiff::Timestamp;
 use serde_json::json;
+use support::Ledger;
 
 const CLUBGATE: &str = env!("CARGO_BIN_EXE_clubgate");
 
@@ -24,55 +26,10 @@ const EVENTS: u64 = 1_050;
 /// Commands each case queues in its store.
 const COMMANDS: u64 = 3;
 
-fn ledger_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target/debug").join("clubgate-ledger");
-    assert!(binary.is_file(), "{} is missing: build it with `cargo build -p clubgate-ledger` (cargo xtask test does)", binary.display());
-    binary
-}
-
-struct Ledger {
-    db: String,
-    child: Child,
-    url: String,
-}
-
-impl Ledger {
-    fn start(dir: &Path) -> Self {
-        let db = format!("sqlite://{}", dir.join("ledger.db").display());
-        let mut child = Command::new(ledger_binary())
-            .args(["--db", &db, "serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .env_remove("CLUBGATE_CRASHPOINT")
-            .spawn()
-            .expect("start clubgate-ledger");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read stdout");
-        let url = line.strip_prefix("listening on ").expect("listening line").trim().to_owned();
-        Self { db, child, url }
-    }
-
-    fn token(&self, name: &str, role: &str) -> String {
-        let output = Command::new(ledger_binary())
-            .args(["--db", &self.db, "token", "issue", "--name", name, "--role", role])
-            .output()
-            .expect("token");
-        assert!(output.status.success());
-        String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
-    }
-
-    async fn head(&self) -> u64 {
-        let body: serde_json::Value = reqwest::get(format!("{}/v1/health", self.url)).await.unwrap().json().await.unwrap();
-        body["head"].as_u64().unwrap()
-    }
-}
-
-impl Drop for Ledger {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The ledger's head.
+async fn head(ledger: &Ledger) -> u64 {
+    let body: serde_json::Value = reqwest::get(format!("{}/v1/health", ledger.url)).await.unwrap().json().await.unwrap();
+    body["head"].as_u64().unwrap()
 }
 
 /// xorshift64*: a seeded, dependency-free draw.
@@ -102,7 +59,7 @@ async fn sync_killed_at_seeded_crash_points_loses_nothing_and_applies_nothing_tw
     let cases: u64 = std::env::var("CLUBGATE_SYNC_CRASH_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
     let seed: u64 = std::env::var("CLUBGATE_SYNC_CRASH_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(0x5eed_cafe);
     let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::start(dir.path());
+    let ledger = Ledger::start(dir.path(), &["--rate-limit", "0"]);
     let (platform, lead) = (ledger.token("platform", "platform"), ledger.token("lead", "treasury_lead"));
     let lines: String = (1..=EVENTS)
         .map(|n| {
@@ -121,7 +78,7 @@ async fn sync_killed_at_seeded_crash_points_loses_nothing_and_applies_nothing_tw
     let (mut killed, mut finished) = (0u64, 0u64);
     for case in 0..cases {
         let store_path = dir.path().join(format!("desk-{case}.db"));
-        let head_before = ledger.head().await;
+        let head_before = head(&ledger).await;
         {
             let store = Store::open(&store_path).await.unwrap();
             for n in 0..COMMANDS {
@@ -145,7 +102,7 @@ async fn sync_killed_at_seeded_crash_points_loses_nothing_and_applies_nothing_tw
         let again = sync(&store_path, &ledger.url, &lead, None);
         assert!(again.status.success(), "case {case} ({point}:{hit}) after restart: {}", String::from_utf8_lossy(&again.stderr));
 
-        let head = ledger.head().await;
+        let head = head(&ledger).await;
         assert_eq!(head, head_before + COMMANDS, "case {case} ({point}:{hit}): each command is in the ledger once");
         let store = Store::open(&store_path).await.unwrap();
         let cursor = store.ledger_cursor().await.unwrap().expect("cursor");
