@@ -251,6 +251,19 @@ pub fn parse_uuid(text: &str) -> Result<u128, String> {
     u128::from_str_radix(&hex, 16).map_err(|_| format!("id {text:?} is not a UUID"))
 }
 
+/// The event of a ledger record (its seq, kind and body without `kind`), if the kind is an
+/// event kind — commands and policies are not events. The ledger service validates with it
+/// and the desk's sync applies with it: one reading of a record.
+pub fn event_of_record(seq: u64, kind: &str, body: &serde_json::Map<String, serde_json::Value>) -> Option<Result<Event, String>> {
+    if !KINDS.contains(&kind) {
+        return None;
+    }
+    let mut object = body.clone();
+    object.insert("seq".to_owned(), serde_json::Value::from(seq));
+    object.insert("kind".to_owned(), serde_json::Value::String(kind.to_owned()));
+    Some(Event::from_json(&serde_json::Value::Object(object).to_string()))
+}
+
 /// Formats 128 bits as a UUID.
 pub fn format_uuid(id: u128) -> String {
     let hex = format!("{id:032x}");

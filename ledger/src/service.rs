@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use clubgate_core::events::{format_uuid, parse_uuid, Event};
+use clubgate_core::events::{event_of_record, format_uuid, parse_uuid};
 use clubgate_core::ledger::Ledger;
 use serde_json::{Map, Value};
 use tokio::sync::{oneshot, watch, Mutex};
@@ -141,7 +141,7 @@ impl Writer {
     /// Applies a committed record; a command or policy record that does not apply is
     /// [`Error::Damaged`] (the registry fails closed).
     fn apply(&mut self, record: &Record) -> Result<()> {
-        match event_of(record.seq, &record.kind, &record.body) {
+        match event_of_record(record.seq, &record.kind, &record.body) {
             // A stored event was validated when it was appended; one that no longer
             // applies means the database was changed behind the ledger's back.
             Some(event) => {
@@ -214,17 +214,6 @@ fn sent_value(kind: &str, body: &Map<String, Value>) -> Value {
         }
     }
     value
-}
-
-/// The core's event of a record, if it is an event (commands are not).
-fn event_of(seq: u64, kind: &str, body: &Map<String, Value>) -> Option<Result<Event, String>> {
-    if !clubgate_core::events::KINDS.contains(&kind) {
-        return None;
-    }
-    let mut object = body.clone();
-    object.insert("seq".to_owned(), Value::from(seq));
-    object.insert("kind".to_owned(), Value::String(kind.to_owned()));
-    Some(Event::from_json(&Value::Object(object).to_string()))
 }
 
 impl<S: Storage> Service<S> {
@@ -318,7 +307,7 @@ impl<S: Storage> Service<S> {
             // (`Ledger::apply`), so a batch refused at its first new line costs no rebuild.
             for (offset, (line, record)) in fresh.iter().enumerate() {
                 let seq = writer.head + 1 + offset as u64;
-                let outcome = match event_of(seq, &record.kind, &record.body) {
+                let outcome = match event_of_record(seq, &record.kind, &record.body) {
                     Some(event) => event.and_then(|event| writer.ledger.apply(&event)),
                     None => Err(format!(
                         "kind {:?} is not an event kind; known kinds: {}",

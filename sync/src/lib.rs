@@ -7,10 +7,10 @@
 //! applied.
 
 use clubgate_core::chain::{parse_hash, record_hash, GENESIS};
-use clubgate_core::events::Event;
+use clubgate_core::events::{event_of_record, Event};
 use clubgate_store::{LedgerCursor, PulledRecord, Store};
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 /// The sync's crash points (`clubgate-crashpoint`, armed only in test builds through the
@@ -202,7 +202,7 @@ fn verify(record: &Value, seq: u64, prev: &[u8; 32]) -> Result<(PulledRecord, Op
     if parse_hash(hash_text) != Some(hash) {
         return Err(broken(format!("its hash {hash_text:?} is not the hash of its content ({})", hex::encode(hash))));
     }
-    let event = event_of(seq, kind, body).transpose().map_err(|reason| broken(format!("its event does not read: {reason}")))?;
+    let event = event_of_record(seq, kind, body).transpose().map_err(|reason| broken(format!("its event does not read: {reason}")))?;
     let pulled = PulledRecord {
         seq,
         kind: kind.to_owned(),
@@ -211,17 +211,6 @@ fn verify(record: &Value, seq: u64, prev: &[u8; 32]) -> Result<(PulledRecord, Op
         hash: hash_text.to_owned(),
     };
     Ok((pulled, event))
-}
-
-/// The core's event of a record, if it is an event (commands and policies are not).
-fn event_of(seq: u64, kind: &str, body: &Map<String, Value>) -> Option<Result<Event, String>> {
-    if !clubgate_core::events::KINDS.contains(&kind) {
-        return None;
-    }
-    let mut object = body.clone();
-    object.insert("seq".to_owned(), Value::from(seq));
-    object.insert("kind".to_owned(), Value::String(kind.to_owned()));
-    Some(Event::from_json(&Value::Object(object).to_string()))
 }
 
 /// Pulls every record after the store's cursor, page by page, verifying the chain; each
