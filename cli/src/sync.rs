@@ -13,12 +13,6 @@ use zeroize::Zeroizing;
 
 use crate::commands::{print_json, Error, Result};
 
-/// The OS keychain service of ledger tokens; the entry's account is the ledger's URL.
-pub(crate) const KEYCHAIN_SERVICE: &str = "ClubGate Desk ledger token";
-
-/// The token where no OS keychain runs; the keychain wins.
-pub(crate) const TOKEN_ENV: &str = "CLUBGATE_LEDGER_TOKEN";
-
 #[derive(Subcommand)]
 pub(crate) enum LedgerCommand {
     /// Keep a ledger's bearer token (read from standard input) in the OS keychain, after
@@ -49,16 +43,7 @@ fn normalise(url: &str) -> String {
 }
 
 fn token(url: &str) -> Result<Zeroizing<String>> {
-    if let Ok(entry) = keyring::Entry::new(KEYCHAIN_SERVICE, url) {
-        if let Ok(token) = entry.get_password() {
-            return Ok(Zeroizing::new(token));
-        }
-    }
-    std::env::var(TOKEN_ENV).map(Zeroizing::new).map_err(|_| {
-        Error::Input(format!(
-            "no token for the ledger {url} in the OS keychain; run `clubgate ledger login --url {url}` (or set {TOKEN_ENV} where no keychain runs)"
-        ))
-    })
+    clubgate_sync::keychain::load_token(url).map_err(|e| Error::Input(e.to_string()))
 }
 
 fn sync_error(error: clubgate_sync::Error) -> Error {
@@ -75,8 +60,7 @@ pub(crate) async fn run_login(url: &str, json_out: bool) -> Result<()> {
     let token = Zeroizing::new(secret.trim().to_owned());
     let client = Client::new(&url, token.clone()).map_err(sync_error)?;
     client.check_token().await.map_err(sync_error)?;
-    let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &url).map_err(|e| Error::Input(format!("OS keychain: {e}")))?;
-    entry.set_password(&token).map_err(|e| Error::Input(format!("OS keychain: cannot store the token of {url}: {e}")))?;
+    clubgate_sync::keychain::store_token(&url, &token).map_err(|e| Error::Input(e.to_string()))?;
     if json_out {
         return print_json(&json!({"url": url, "stored": true}));
     }

@@ -13,6 +13,9 @@ use jiff::Timestamp;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+pub mod keychain;
+pub mod stream;
+
 /// The sync's crash points (`clubgate-crashpoint`, armed only in test builds through the
 /// `crashpoints` feature): a page verified but not stored, a page stored, a command counted
 /// but not sent, a command answered but its answer not stored.
