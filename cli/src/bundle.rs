@@ -12,13 +12,15 @@ use alloy::primitives::Address;
 use clap::Args;
 use clubgate_chain::approval::{Approval, PayoutBundle};
 use clubgate_core::treasury::Treasury;
+use clubgate_store::{Store, StoredBundle};
+use clubgate_sync::{Client, SigningLedger};
 use clubgate_treasury::bundle;
-use clubgate_treasury::flow::{self, OperatorInput, Policy, Replace, ReviewRequest, SignRequest};
+use clubgate_treasury::flow::{self, ChunkLedger, OperatorInput, Policy, Replace, ReviewRequest, SignRequest};
 use clubgate_treasury::signers::ConfiguredKeys;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
-use crate::commands::{open_signing_store, print_json, Error, Result};
+use crate::commands::{open_signing_store, open_store, print_json, Error, Result};
 use crate::payout::{NetworkArg, TokenArg};
 use crate::tx::ProfileArg;
 
@@ -43,19 +45,28 @@ pub(crate) struct BundleArgs {
     #[arg(long, default_value_t = 1)]
     policy_version: u32,
     /// The treasury file: the source must be one of its hot wallets, the destination on its
-    /// allow-list, the token contract its own.
+    /// allow-list, the token contract its own (default: the policy of the ledger the store
+    /// follows).
     #[arg(long)]
-    treasury: PathBuf,
-    /// Where to write the bundle (JSON).
+    treasury: Option<PathBuf>,
+    /// Where to write the bundle (JSON). It also goes into the store's payout queue and,
+    /// through the outbox, to the ledger.
     #[arg(long)]
     out: PathBuf,
+    /// Who requests it (default `$USER@hostname`).
+    #[arg(long)]
+    who: Option<String>,
 }
 
 #[derive(Args)]
 pub(crate) struct ApproveArgs {
     /// The bundle file.
+    #[arg(long, required_unless_present = "bundle_id", conflicts_with = "bundle_id")]
+    bundle: Option<PathBuf>,
+    /// A bundle of the store's payout queue (published by the treasury lead through the
+    /// ledger): the approval is recorded in the store and queued for the ledger.
     #[arg(long)]
-    bundle: PathBuf,
+    bundle_id: Option<String>,
     /// The approver's key: pkcs11:<token>/<key> (its PIN is asked for now, echo off) |
     /// ledger:<path> (confirm on the device) | dev:file:PATH (dev profile).
     #[arg(long)]
@@ -63,22 +74,28 @@ pub(crate) struct ApproveArgs {
     /// production (default) or dev.
     #[arg(long, value_enum, default_value = "production")]
     profile: ProfileArg,
-    /// The treasury file: the key must be a registered approver with the `approver` role.
+    /// The treasury file: the key must be a registered approver with the `approver` role
+    /// (default: the policy of the ledger the store follows).
     #[arg(long)]
-    treasury: PathBuf,
-    /// Where to write the approval (JSON).
+    treasury: Option<PathBuf>,
+    /// Where to write the approval (JSON); without it the approval goes into the store (and
+    /// its outbox, for the ledger).
     #[arg(long)]
-    out: PathBuf,
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
 pub(crate) struct ReviewArgs {
     /// The bundle file.
+    #[arg(long, required_unless_present = "bundle_id", conflicts_with = "bundle_id")]
+    bundle: Option<PathBuf>,
+    /// A bundle of the store's payout queue.
     #[arg(long)]
-    bundle: PathBuf,
-    /// The treasury file (token contracts, chain settings, fees).
+    bundle_id: Option<String>,
+    /// The treasury file (token contracts, chain settings, fees; default: the policy of the
+    /// ledger the store follows).
     #[arg(long)]
-    treasury: PathBuf,
+    treasury: Option<PathBuf>,
     /// Which chunk (0-based).
     #[arg(long)]
     chunk: u32,
@@ -103,15 +120,20 @@ pub(crate) struct ReviewArgs {
 #[derive(Args)]
 pub(crate) struct SignArgs {
     /// The bundle file.
+    #[arg(long, required_unless_present = "bundle_id", conflicts_with = "bundle_id")]
+    bundle: Option<PathBuf>,
+    /// A bundle of the store's payout queue.
     #[arg(long)]
-    bundle: PathBuf,
-    /// Approval files (repeat the flag).
+    bundle_id: Option<String>,
+    /// Approval files (repeat the flag). A store that follows a ledger counts the approvals
+    /// in the ledger's log instead.
     #[arg(long = "approval")]
     approvals: Vec<PathBuf>,
     /// The treasury file: approvers, roles, quorum, daily target, contracts, allow-list,
-    /// wallets and their keys — the only source of the rules.
+    /// wallets and their keys — the only source of the rules (default: the policy of the
+    /// ledger the store follows; another file is refused while it follows one).
     #[arg(long)]
-    treasury: PathBuf,
+    treasury: Option<PathBuf>,
     /// Which chunk to sign (0-based).
     #[arg(long)]
     chunk: u32,
@@ -121,6 +143,10 @@ pub(crate) struct SignArgs {
     /// production (default) or dev (a development wallet key named by the treasury file).
     #[arg(long, value_enum, default_value = "production")]
     profile: ProfileArg,
+    /// Who signs, as named to anyone who tries to sign the chunk again (default
+    /// `$USER@hostname`).
+    #[arg(long)]
+    who: Option<String>,
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -143,10 +169,66 @@ pub(crate) fn read_treasury(path: &Path) -> Result<Treasury> {
     Treasury::from_toml(&text).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
 }
 
+/// The rules a store works under: the policy of the ledger it follows (a given file must be
+/// that policy), else the given treasury file.
+pub(crate) async fn treasury_of(store: &Store, path: Option<&Path>) -> Result<Treasury> {
+    let given = path.map(read_treasury).transpose()?;
+    match (store.ledger_policy().await?, given) {
+        (Some(policy), given) => {
+            let treasury = Treasury::from_toml(&policy.treasury)
+                .map_err(|e| Error::Input(format!("the ledger's policy version {}: {e}", policy.version)))?;
+            if let Some(given) = given.filter(|g| g.fingerprint != treasury.fingerprint) {
+                return Err(Error::Input(format!(
+                    "{} ({}) is not the policy in force on the ledger this store follows (version {}, {}); leave out --treasury",
+                    path.map(|p| p.display().to_string()).unwrap_or_default(),
+                    given.fingerprint,
+                    policy.version,
+                    policy.hash
+                )));
+            }
+            Ok(treasury)
+        }
+        (None, Some(given)) => Ok(given),
+        (None, None) => Err(Error::Input(
+            "give --treasury FILE: this store follows no ledger whose policy it could use (`clubgate sync --url URL`)".to_owned(),
+        )),
+    }
+}
+
+/// A bundle from its file, or from the store's payout queue by id.
+pub(crate) async fn bundle_of(store: &Store, file: Option<&Path>, id: Option<&str>) -> Result<PayoutBundle> {
+    match (file, id) {
+        (Some(file), _) => read_bundle(file),
+        (None, Some(id)) => {
+            let stored = store.bundles().await?.into_iter().find(|b| b.bundle_id == id).ok_or_else(|| {
+                Error::Input(format!("bundle {id:?} is not in this store's payout queue; `clubgate sync` brings published bundles"))
+            })?;
+            let document: Value =
+                serde_json::from_str(&stored.document).map_err(|e| Error::Input(format!("stored bundle {id}: not JSON: {e}")))?;
+            Ok(bundle::from_document(&document, &format!("stored bundle {id}"))?)
+        }
+        (None, None) => Err(Error::Input("give --bundle FILE or --bundle-id ID".to_owned())),
+    }
+}
+
+/// The ledger connection of a store that follows one: its URL and the token from the OS
+/// keychain; the log is pulled first so the quorum and the policy are current.
+pub(crate) async fn ledger_client(store: &Store) -> Result<Option<Client>> {
+    let Some(cursor) = store.ledger_cursor().await? else { return Ok(None) };
+    let token = clubgate_sync::keychain::load_token(&cursor.url).map_err(|e| Error::Input(e.to_string()))?;
+    let client = Client::new(&cursor.url, token).map_err(Error::Sync)?;
+    clubgate_sync::pull(store, &client).await.map_err(|e| match e {
+        clubgate_sync::Error::Store(error) => Error::Store(error),
+        other => Error::Sync(other),
+    })?;
+    Ok(Some(client))
+}
+
 pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
     crate::commands::refuse_db_override(db)?;
-    let treasury = read_treasury(&args.treasury)?;
-    let launch = open_signing_store(db).await?.require_settings().await?.launch()?;
+    let store = open_signing_store(db).await?;
+    let treasury = treasury_of(&store, args.treasury.as_deref()).await?;
+    let launch = store.require_settings().await?.launch()?;
     let request = bundle::Request {
         network: args.network.network(),
         token: args.token.token(),
@@ -158,6 +240,16 @@ pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Pa
     let made = bundle::make(&launch.plan, &treasury, &request)?;
     let document = bundle::to_document(&made);
     write_document(&args.out, &document)?;
+    // Into the payout queue, and through the outbox to the ledger for the approvers.
+    store
+        .insert_bundle(&StoredBundle {
+            bundle_id: made.bundleId.clone(),
+            hash: made.canonical_hash().to_string(),
+            document: document.to_string(),
+            requested_by: args.who.clone().unwrap_or_else(clubgate_sync::workstation_name),
+            created_at: Timestamp::now(),
+        })
+        .await?;
     if json_out {
         return print_json(&document);
     }
@@ -171,9 +263,10 @@ pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Pa
     Ok(())
 }
 
-pub(crate) async fn run_approve(args: &ApproveArgs, json_out: bool) -> Result<()> {
-    let bundle = read_bundle(&args.bundle)?;
-    let treasury = read_treasury(&args.treasury)?;
+pub(crate) async fn run_approve(args: &ApproveArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
+    let store = open_store(db).await?;
+    let bundle = bundle_of(&store, args.bundle.as_deref(), args.bundle_id.as_deref()).await?;
+    let treasury = treasury_of(&store, args.treasury.as_deref()).await?;
     // The PIN of the approver's own token, typed now with echo off, wiped when dropped.
     let pin = if args.signer.starts_with("pkcs11:") {
         Some(crate::secret::read_secret(&format!("PIN of the approver's token for {}: ", args.signer))?)
@@ -184,17 +277,29 @@ pub(crate) async fn run_approve(args: &ApproveArgs, json_out: bool) -> Result<()
         clubgate_treasury::signers::approve_with(&args.signer, args.profile.into(), &bundle, pin.as_deref().map(String::as_str)).await?;
     drop(pin);
     flow::check_approver(&treasury, approval.approver)?;
+    let signature = format!("0x{}", alloy::primitives::hex::encode(&approval.signature));
     let document = json!({
         "bundle_hash": bundle.canonical_hash().to_string(),
         "approver": approval.approver.to_checksum(None),
-        "signature": format!("0x{}", alloy::primitives::hex::encode(&approval.signature)),
+        "signature": signature,
     });
-    write_document(&args.out, &document)?;
+    match &args.out {
+        Some(out) => write_document(out, &document)?,
+        None => {
+            if store.bundles().await?.iter().all(|b| b.bundle_id != bundle.bundleId) {
+                return Err(Error::Input(format!(
+                    "bundle {} is not in this store's payout queue; give --out FILE to write the approval to a file",
+                    bundle.bundleId
+                )));
+            }
+            store.add_approval(&bundle.bundleId, &approval.approver.to_checksum(None), &signature, Timestamp::now()).await?;
+        }
+    }
     if json_out {
         return print_json(&document);
     }
     println!(
-        "{} approves bundle {}: {} {} base units of {} from {} to {} in {} chunk(s), policy v{}",
+        "{} approves bundle {}: {} {} base units of {} from {} to {} in {} chunk(s), policy v{}{}",
         document["approver"].as_str().unwrap_or_default(),
         bundle.bundleId,
         bundle.token,
@@ -203,7 +308,8 @@ pub(crate) async fn run_approve(args: &ApproveArgs, json_out: bool) -> Result<()
         bundle.source,
         bundle.destination,
         bundle.chunks.len(),
-        bundle.policyVersion
+        bundle.policyVersion,
+        if args.out.is_none() { " — recorded, queued for the ledger (`clubgate sync`)" } else { "" }
     );
     Ok(())
 }
@@ -223,9 +329,9 @@ fn read_approval(path: &Path) -> Result<Approval> {
 
 pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
     crate::commands::refuse_db_override(db)?;
-    let bundle = read_bundle(&args.bundle)?;
-    let treasury = read_treasury(&args.treasury)?;
     let store = open_signing_store(db).await?;
+    let bundle = bundle_of(&store, args.bundle.as_deref(), args.bundle_id.as_deref()).await?;
+    let treasury = treasury_of(&store, args.treasury.as_deref()).await?;
     let launch = store.require_settings().await?.launch()?;
     let ref_block = match (&args.ref_block_bytes, &args.ref_block_hash) {
         (Some(bytes), Some(hash)) => Some((crate::tx::fixed_hex(bytes, "ref-block-bytes")?, crate::tx::fixed_hex(hash, "ref-block-hash")?)),
@@ -252,11 +358,15 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
         "unsigned": review.unsigned_hex,
         "expires_at": review.expires_at.to_string(),
         "decoded": decoded,
+        "gate": review.gate,
     });
     if json_out {
         return print_json(&document);
     }
     println!("chunk {} of bundle {}: review {}", args.chunk, bundle.bundleId, review.review_hash);
+    if let Some(gate) = &review.gate {
+        println!("SLO gate: {gate}");
+    }
     println!("{}", serde_json::to_string_pretty(&decoded)?);
     println!("unsigned {}\nsign before {} with --review {}", review.unsigned_hex, review.expires_at, review.review_hash);
     Ok(())
@@ -264,14 +374,23 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
 
 pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
     crate::commands::refuse_db_override(db)?;
-    let bundle = read_bundle(&args.bundle)?;
-    let treasury = read_treasury(&args.treasury)?;
-    let approvals: Vec<Approval> = args.approvals.iter().map(|p| read_approval(p)).collect::<Result<_>>()?;
     let store = open_signing_store(db).await?;
+    let client = ledger_client(&store).await?;
+    let bundle = bundle_of(&store, args.bundle.as_deref(), args.bundle_id.as_deref()).await?;
+    let treasury = treasury_of(&store, args.treasury.as_deref()).await?;
+    let approvals: Vec<Approval> = args.approvals.iter().map(|p| read_approval(p)).collect::<Result<_>>()?;
     let launch = store.require_settings().await?.launch()?;
     let keys = ConfiguredKeys { profile: args.profile.into() };
-    let request =
-        SignRequest { bundle: &bundle, approvals: &approvals, chunk: args.chunk, review_hash: &args.review, now: Timestamp::now() };
+    let who = args.who.clone().unwrap_or_else(clubgate_sync::workstation_name);
+    let ledger = client.as_ref().map(|client| SigningLedger::new(client, &store, &who));
+    let request = SignRequest {
+        bundle: &bundle,
+        approvals: &approvals,
+        chunk: args.chunk,
+        review_hash: &args.review,
+        now: Timestamp::now(),
+        ledger: ledger.as_ref().map(|l| l as &dyn ChunkLedger),
+    };
     let signed = flow::sign_chunk(&store, Policy { treasury: &treasury, launch: &launch }, &keys, request).await?;
     let mut document = signed.document;
     document["bundle_id"] = json!(signed.bundle_id);

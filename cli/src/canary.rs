@@ -126,7 +126,16 @@ pub(crate) async fn run_sign(args: &CanarySignArgs, json_out: bool, db: Option<&
     let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
     let store = open_signing_store(db).await?;
     let launch = store.require_settings().await?.launch()?;
-    let request = flow::CanaryRequest { wallet: &wallet.id, token: args.token.token(), review_hash: &args.review, now: Timestamp::now() };
+    let client = crate::bundle::ledger_client(&store).await?;
+    let who = clubgate_sync::workstation_name();
+    let ledger = client.as_ref().map(|client| clubgate_sync::SigningLedger::new(client, &store, &who));
+    let request = flow::CanaryRequest {
+        wallet: &wallet.id,
+        token: args.token.token(),
+        review_hash: &args.review,
+        now: Timestamp::now(),
+        ledger: ledger.as_ref().map(|l| l as &dyn flow::ChunkLedger),
+    };
     let keys = ConfiguredKeys { profile: args.profile.into() };
     let signed = flow::sign_canary(&store, flow::Policy { treasury: &treasury, launch: &launch }, &keys, request).await?;
     let mut document = signed.document;

@@ -502,7 +502,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         }
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json, cli.db.as_deref()).await,
         Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,
-        Command::Approve(args) => crate::bundle::run_approve(&args, json).await,
+        Command::Approve(args) => crate::bundle::run_approve(&args, json, cli.db.as_deref()).await,
         Command::Keychain(KeychainCommand::SetPin { token, treasury }) => {
             if let Some(path) = treasury {
                 wallet_token_only(&crate::bundle::read_treasury(&path)?, &token)?;

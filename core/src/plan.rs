@@ -287,6 +287,31 @@ pub struct Rollback {
     pub incident: IncidentRule,
     /// The procedure, in order; each step has an owner.
     pub procedure: Vec<Item>,
+    /// What signing a payout chunk needs while a rollback recommendation or safe-mode
+    /// covers its wallet, network or everything (issue 10).
+    pub signing_gate: SigningGate,
+}
+
+/// What signing needs while the SLO picture says roll back (or safe-mode is on) for a
+/// chunk's scope: `block` refuses it, `extra_approval` needs the quorum + 1 distinct approvers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningGate {
+    /// No signature in that scope.
+    Block,
+    /// The policy's quorum + 1.
+    #[default]
+    ExtraApproval,
+}
+
+impl SigningGate {
+    /// `block` / `extra_approval`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Block => "block",
+            Self::ExtraApproval => "extra_approval",
+        }
+    }
 }
 
 /// A launch KPI (seed §11).
@@ -591,6 +616,8 @@ mod file {
         pub(super) webhooks: Spanned<WebhookRule>,
         pub(super) incident: IncidentRule,
         pub(super) procedure: Vec<ItemFile>,
+        #[serde(default)]
+        pub(super) signing_gate: super::SigningGate,
     }
 }
 
@@ -1069,6 +1096,7 @@ impl Validator<'_> {
             webhooks: file.webhooks.into_inner(),
             incident: file.incident,
             procedure,
+            signing_gate: file.signing_gate,
         })
     }
 }

@@ -66,6 +66,8 @@ pub struct SignatureEntry {
     pub nonce: Option<u64>,
     /// TRC-20: when the transaction expires (ms since the epoch).
     pub expires_at_ms: Option<i64>,
+    /// Who signed (the payload's `signed_by`, if given).
+    pub signed_by: Option<String>,
 }
 
 /// The derived state.
@@ -162,7 +164,13 @@ fn signature_payload(payload: &Map<String, Value>) -> Result<SignaturePayload> {
         }
     };
     let replaces = if payload.contains_key("replaces") { Some(hash_field(payload, "replaces")?) } else { None };
-    Ok(SignaturePayload { key: (bundle_hash, chunk), entry: SignatureEntry { seq: 0, tx_hash, network, nonce, expires_at_ms }, replaces })
+    // Who signed, as the signing workstation names itself (shown in an `already_signed`).
+    let signed_by = payload.get("signed_by").and_then(Value::as_str).map(|who| who.chars().take(200).collect());
+    Ok(SignaturePayload {
+        key: (bundle_hash, chunk),
+        entry: SignatureEntry { seq: 0, tx_hash, network, nonce, expires_at_ms, signed_by },
+        replaces,
+    })
 }
 
 /// The approvers of a policy who count towards its quorum.
@@ -277,10 +285,11 @@ impl Registry {
             overlay.signatures.insert(signature.key, signature.entry);
             return Ok(());
         };
-        let signed = if latest.seq == 0 { "in this same group".to_owned() } else { format!("at seq {}", latest.seq) };
+        let by = latest.signed_by.as_deref().map_or_else(String::new, |who| format!(" by {who}"));
+        let signed = if latest.seq == 0 { format!("{by} in this same group") } else { format!("{by} at seq {}", latest.seq) };
         let already = |why: String| Error::Conflict {
             code: "already_signed",
-            message: format!("chunk {chunk} of bundle {bundle_hash} was already signed {signed} (tx {}); {why}", latest.tx_hash),
+            message: format!("chunk {chunk} of bundle {bundle_hash} was already signed{signed} (tx {}); {why}", latest.tx_hash),
         };
         if signature.replaces != Some(latest.tx_hash) {
             return Err(already(format!("a new signature must be a replacement naming it: \"replaces\":\"{}\"", latest.tx_hash)));

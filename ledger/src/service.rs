@@ -69,8 +69,10 @@ pub enum Action {
     ProposePolicy,
 }
 
-/// The command kinds and the roles that may send each (PRODUCT.md "Ledger protocol v1").
-pub const COMMAND_KINDS: [(&str, &[Role]); 7] = [
+/// The command kinds and the roles that may send each (PRODUCT.md "Ledger protocol v1";
+/// `bundle` — a payout bundle published by the treasury lead for the approvers — is this
+/// project's addition, docs/ledger.md).
+pub const COMMAND_KINDS: [(&str, &[Role]); 8] = [
     ("approval", &[Role::Approver]),
     ("signature", &[Role::TreasuryLead]),
     ("broadcast", &[Role::TreasuryLead]),
@@ -78,6 +80,7 @@ pub const COMMAND_KINDS: [(&str, &[Role]); 7] = [
     ("checklist", &[Role::LaunchIc, Role::TreasuryLead]),
     ("safe_mode", &[Role::LaunchIc]),
     ("volume_level", &[Role::LaunchIc]),
+    ("bundle", &[Role::TreasuryLead]),
 ];
 
 /// What a role may do before its request's body is looked at.

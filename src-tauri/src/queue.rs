@@ -402,6 +402,7 @@ impl Service {
             chunk: request.chunk,
             review_hash: request.review_hash.trim(),
             now: Timestamp::now(),
+            ledger: None,
         };
         flow::sign_chunk(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, sign).await?;
         self.payout_queue().await
@@ -445,6 +446,7 @@ impl Service {
             token: Token::Usdt,
             review_hash: request.review_hash.trim(),
             now: Timestamp::now(),
+            ledger: None,
         };
         flow::sign_canary(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, canary).await?;
         self.treasury_view().await

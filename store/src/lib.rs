@@ -8,7 +8,7 @@ mod error;
 mod signing;
 mod sync;
 
-pub use sync::{LedgerCursor, OutboxCommand, OutboxCounts, PulledRecord};
+pub use sync::{KindCommand, LedgerCursor, LedgerPolicy, LogApproval, LogSignature, OutboxCommand, OutboxCounts, PulledRecord};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -357,9 +357,13 @@ impl Store {
         .map_err(|e| self.db_error(e))
     }
 
-    /// Adds a bundle to the payout queue; a bundle id is used once.
+    /// Adds a bundle to the payout queue (a bundle id is used once) and, in the same
+    /// transaction, queues it for the ledger as a `bundle` command
+    /// `{"bundle_id","bundle_hash","document","requested_by"}`, so the approvers' desks get it
+    /// from the log (docs/ledger.md).
     pub async fn insert_bundle(&self, bundle: &StoredBundle) -> Result<()> {
         let created_at = bundle.created_at.to_string();
+        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
         let inserted = sqlx::query!(
             "INSERT INTO payout_bundles (bundle_id, hash, document, requested_by, created_at) VALUES (?, ?, ?, ?, ?)",
             bundle.bundle_id,
@@ -368,15 +372,26 @@ impl Store {
             bundle.requested_by,
             created_at
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match inserted {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                Err(Error::Refused(format!("bundle id {:?} is taken; a changed payout is a new bundle with a new id", bundle.bundle_id)))
+                return Err(Error::Refused(format!(
+                    "bundle id {:?} is taken; a changed payout is a new bundle with a new id",
+                    bundle.bundle_id
+                )))
             }
-            Err(other) => Err(self.db_error(other)),
+            Err(other) => return Err(self.db_error(other)),
         }
+        let document: serde_json::Value = serde_json::from_str(&bundle.document)
+            .map_err(|e| Error::Refused(format!("bundle {}: its document is not JSON ({e})", bundle.bundle_id)))?;
+        let payload = serde_json::json!({
+            "bundle_id": bundle.bundle_id, "bundle_hash": bundle.hash, "document": document, "requested_by": bundle.requested_by
+        });
+        let id = command_id(&["bundle", &bundle.hash.to_lowercase()]);
+        enqueue(&mut tx, &id, "bundle", &payload.to_string(), &created_at).await.map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))
     }
 
     /// The payout queue, oldest first.

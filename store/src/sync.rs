@@ -5,7 +5,7 @@
 use clubgate_core::events::Event;
 use jiff::Timestamp;
 
-use crate::{Error, Result, Store};
+use crate::{Error, Result, Store, StoredBundle};
 
 /// How far this store has followed a ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,16 +81,19 @@ impl Store {
         Ok(row.map(|row| LedgerCursor { url: row.url, seq: seq_of(row.seq), hash: row.hash }))
     }
 
-    /// Stores a page of pulled records, the events among them and the new cursor, in one
-    /// transaction — only if the cursor is still `from` (another sync of this store did not
-    /// apply them first). The first page for a ledger replaces any imported or replayed
-    /// event stream. A store follows one ledger: another URL is refused.
+    /// Stores a page of pulled records, the events among them, the payout bundles published
+    /// in it (verified by the caller against their hashes; a bundle id already in the queue
+    /// is kept as it is) and the new cursor, in one transaction — only if the cursor is still
+    /// `from` (another sync of this store did not apply them first). The first page for a
+    /// ledger replaces any imported or replayed event stream. A store follows one ledger:
+    /// another URL is refused.
     pub async fn apply_pulled(
         &self,
         url: &str,
         from: &LedgerCursor,
         records: &[PulledRecord],
         events: &[Event],
+        bundles: &[StoredBundle],
         at: Timestamp,
     ) -> Result<()> {
         let (Some(first), Some(last)) = (records.first(), records.last()) else { return Ok(()) };
@@ -145,6 +148,21 @@ impl Store {
             .map_err(|e| self.db_error(e))?;
         }
         crate::insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
+        for bundle in bundles {
+            let created_at = bundle.created_at.to_string();
+            sqlx::query!(
+                "INSERT INTO payout_bundles (bundle_id, hash, document, requested_by, created_at) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (bundle_id) DO NOTHING",
+                bundle.bundle_id,
+                bundle.hash,
+                bundle.document,
+                bundle.requested_by,
+                created_at
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        }
         let (seq, synced_at) = (to_i64(last.seq)?, at.to_string());
         sqlx::query!(
             "INSERT INTO ledger_cursor (id, url, seq, hash, synced_at) VALUES (1, ?, ?, ?, ?) \
@@ -250,5 +268,173 @@ impl Store {
             }
         }
         Ok(counts)
+    }
+}
+
+/// An approval of a bundle hash as the pulled log holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogApproval {
+    /// Its record's seq.
+    pub seq: u64,
+    /// The approver's address, as sent.
+    pub approver: String,
+    /// The 65-byte signature (0x-hex), as sent.
+    pub signature: String,
+}
+
+/// A `signature` command of a chunk as the pulled log holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSignature {
+    /// Its record's seq.
+    pub seq: u64,
+    /// Its `tx_hash` (the desk sends the signing hash of the reviewed bytes).
+    pub tx_hash: String,
+    /// Who signed, as the signing workstation named itself.
+    pub signed_by: Option<String>,
+}
+
+/// A command of one kind: in the pulled log (with its seq) or waiting in this store's outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindCommand {
+    /// The log's seq; `None` while it waits in the outbox (pending).
+    pub seq: Option<u64>,
+    /// Its payload, compact JSON.
+    pub payload: String,
+}
+
+/// The ledger's policy as this store last fetched it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerPolicy {
+    /// Its version.
+    pub version: u32,
+    /// keccak256 of the treasury file's text (0x…).
+    pub hash: String,
+    /// The treasury file's text.
+    pub treasury: String,
+    /// The seq of the record that put it in force.
+    pub in_force_seq: u64,
+}
+
+impl Store {
+    /// The approvals of a bundle hash in the pulled log, in log order (the first of each
+    /// approver counts; the ledger refuses a second).
+    pub async fn log_approvals(&self, bundle_hash: &str) -> Result<Vec<LogApproval>> {
+        let rows = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64",
+                      json_extract(body, '$.payload.approver') AS "approver: String",
+                      json_extract(body, '$.payload.signature') AS "signature: String"
+               FROM ledger_records
+               WHERE kind = 'approval' AND lower(json_extract(body, '$.payload.bundle_hash')) = lower(?)
+               ORDER BY seq"#,
+            bundle_hash
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some(LogApproval { seq: seq_of(row.seq), approver: row.approver?, signature: row.signature? }))
+            .collect())
+    }
+
+    /// The `signature` commands of a chunk in the pulled log, in log order.
+    pub async fn log_signatures(&self, bundle_hash: &str, chunk: u32) -> Result<Vec<LogSignature>> {
+        let chunk = i64::from(chunk);
+        let rows = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64",
+                      json_extract(body, '$.payload.tx_hash') AS "tx_hash: String",
+                      json_extract(body, '$.payload.signed_by') AS "signed_by: String"
+               FROM ledger_records
+               WHERE kind = 'signature' AND lower(json_extract(body, '$.payload.bundle_hash')) = lower(?)
+                 AND json_extract(body, '$.payload.chunk') = ?
+               ORDER BY seq"#,
+            bundle_hash,
+            chunk
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some(LogSignature { seq: seq_of(row.seq), tx_hash: row.tx_hash?, signed_by: row.signed_by }))
+            .collect())
+    }
+
+    /// The commands of a kind: those in the pulled log in log order, then this store's
+    /// pending ones of that kind in the order they were queued (a local switch counts at
+    /// once, before the ledger has it).
+    pub async fn commands_of_kind(&self, kind: &str) -> Result<Vec<KindCommand>> {
+        let logged = sqlx::query!(
+            r#"SELECT seq AS "seq!: i64", json_extract(body, '$.payload') AS "payload: String"
+               FROM ledger_records WHERE kind = ? ORDER BY seq"#,
+            kind
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        let pending = sqlx::query!("SELECT payload FROM outbox WHERE kind = ? AND state = 'pending' ORDER BY created_at, rowid", kind)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        let mut commands: Vec<KindCommand> =
+            logged.into_iter().filter_map(|row| Some(KindCommand { seq: Some(seq_of(row.seq)), payload: row.payload? })).collect();
+        commands.extend(pending.into_iter().map(|row| KindCommand { seq: None, payload: row.payload }));
+        Ok(commands)
+    }
+
+    /// Keeps a policy version fetched from the ledger (a version already kept is left as it
+    /// was: the ledger never changes a version).
+    pub async fn keep_ledger_policy(&self, policy: &LedgerPolicy, at: Timestamp) -> Result<()> {
+        let (version, in_force_seq, fetched_at) = (i64::from(policy.version), to_i64(policy.in_force_seq)?, at.to_string());
+        sqlx::query!(
+            "INSERT INTO ledger_policy (version, hash, treasury, in_force_seq, fetched_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (version) DO NOTHING",
+            version,
+            policy.hash,
+            policy.treasury,
+            in_force_seq,
+            fetched_at
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(())
+    }
+
+    /// The newest policy fetched from the ledger this store follows.
+    pub async fn ledger_policy(&self) -> Result<Option<LedgerPolicy>> {
+        let row = sqlx::query!(
+            r#"SELECT version AS "version!: i64", hash, treasury, in_force_seq AS "in_force_seq!: i64"
+               FROM ledger_policy ORDER BY version DESC LIMIT 1"#
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(row.map(|row| LedgerPolicy {
+            version: u32::try_from(row.version).unwrap_or(u32::MAX),
+            hash: row.hash,
+            treasury: row.treasury,
+            in_force_seq: seq_of(row.in_force_seq),
+        }))
+    }
+
+    /// Records a command the ledger acknowledged when it was sent directly (a signature's
+    /// reservation, which must be answered before the HSM is asked), so the outbox holds
+    /// every command this desk sent.
+    pub async fn record_sent(&self, id: &str, kind: &str, payload: &str, seq: u64, at: Timestamp) -> Result<()> {
+        let (seq, created_at) = (to_i64(seq)?, at.to_string());
+        sqlx::query!(
+            "INSERT INTO outbox (id, kind, payload, created_at, state, seq, attempts) VALUES (?, ?, ?, ?, 'acked', ?, 1) \
+             ON CONFLICT (id) DO UPDATE SET state = 'acked', seq = excluded.seq",
+            id,
+            kind,
+            payload,
+            created_at,
+            seq
+        )
+        .execute(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(())
     }
 }

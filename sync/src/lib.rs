@@ -6,9 +6,13 @@
 //! A break in the chain stops the sync, naming the seq; nothing of the broken page is
 //! applied.
 
+mod reserve;
+
+pub use reserve::{workstation_name, SigningLedger};
+
 use clubgate_core::chain::{parse_hash, record_hash, GENESIS};
 use clubgate_core::events::{event_of_record, Event};
-use clubgate_store::{LedgerCursor, PulledRecord, Store};
+use clubgate_store::{LedgerCursor, LedgerPolicy, PulledRecord, Store, StoredBundle};
 use jiff::Timestamp;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -84,7 +88,7 @@ impl std::fmt::Debug for Client {
 }
 
 /// What a pull did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Pulled {
     /// Records stored.
     pub records: u64,
@@ -94,6 +98,12 @@ pub struct Pulled {
     pub cursor: u64,
     /// The ledger's head at the last page.
     pub head: u64,
+    /// Payout bundles published in the pulled records and taken into the queue.
+    pub bundles: u64,
+    /// Published bundles not taken, each with why (a document that does not match its hash).
+    pub skipped: Vec<String>,
+    /// The ledger's policy version in force, when one was fetched.
+    pub policy_version: Option<u32>,
 }
 
 /// A command the ledger refused.
@@ -232,6 +242,8 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
         None => LedgerCursor { url: client.url().to_owned(), seq: 0, hash: hex::encode(GENESIS) },
     };
     let mut pulled = Pulled { cursor: cursor.seq, ..Pulled::default() };
+    // A `policy` record or a policy approval may have changed the policy in force.
+    let mut policy_changed = store.ledger_policy().await?.is_none();
     loop {
         let url = format!("{}/v1/events?after={}&limit={PAGE}", client.url(), cursor.seq);
         let (status, page) = client.send(client.http.get(url)).await?;
@@ -245,20 +257,32 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
             if head > cursor.seq {
                 return Err(client.protocol(format!("an empty page after seq {} while the head is {head}", cursor.seq)));
             }
+            if policy_changed {
+                pulled.policy_version = fetch_policy(store, client).await?;
+            }
             return Ok(pulled);
         }
         let mut prev =
             parse_hash(&cursor.hash).ok_or_else(|| client.protocol(format!("the stored cursor hash {:?} is not a hash", cursor.hash)))?;
-        let (mut batch, mut events) = (Vec::with_capacity(records.len()), Vec::new());
+        let (mut batch, mut events, mut bundles) = (Vec::with_capacity(records.len()), Vec::new(), Vec::new());
         for (offset, record) in records.iter().enumerate() {
             let seq = cursor.seq + 1 + offset as u64;
             let (verified, event) = verify(record, seq, &prev)?;
             prev = parse_hash(&verified.hash).unwrap_or(prev);
+            match verified.kind.as_str() {
+                "bundle" => match published_bundle(&record["body"]["payload"], seq) {
+                    Ok(bundle) => bundles.push(bundle),
+                    Err(why) => pulled.skipped.push(why),
+                },
+                "policy" | "approval" if record["body"]["payload"].get("bundle_hash").is_none() => policy_changed = true,
+                _ => {}
+            }
             batch.push(verified);
             events.extend(event);
         }
         clubgate_crashpoint::hit("pull.before_apply");
-        store.apply_pulled(client.url(), &cursor, &batch, &events, Timestamp::now()).await?;
+        store.apply_pulled(client.url(), &cursor, &batch, &events, &bundles, Timestamp::now()).await?;
+        pulled.bundles += bundles.len() as u64;
         clubgate_crashpoint::hit("pull.after_apply");
         let last = batch.last().expect("a non-empty page");
         cursor = LedgerCursor { url: cursor.url, seq: last.seq, hash: last.hash.clone() };
@@ -266,6 +290,58 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
         pulled.events += events.len() as u64;
         pulled.cursor = cursor.seq;
     }
+}
+
+/// A bundle published in the log, taken only if its document's EIP-712 hash is the
+/// `bundle_hash` it was published under.
+fn published_bundle(payload: &Value, seq: u64) -> Result<StoredBundle, String> {
+    let hash = payload["bundle_hash"].as_str().unwrap_or_default();
+    let bundle = clubgate_treasury::bundle::from_document(&payload["document"], &format!("the bundle published at seq {seq}"))
+        .map_err(|e| e.to_string())?;
+    let actual = bundle.canonical_hash().to_string();
+    if !actual.eq_ignore_ascii_case(hash) {
+        return Err(format!("the bundle published at seq {seq} has the hash {actual}, not the {hash:?} it was published under; not taken"));
+    }
+    Ok(StoredBundle {
+        bundle_id: bundle.bundleId.clone(),
+        hash: actual,
+        document: payload["document"].to_string(),
+        requested_by: payload["requested_by"].as_str().unwrap_or("the ledger").to_owned(),
+        created_at: Timestamp::now(),
+    })
+}
+
+/// Fetches the ledger's policy in force (`GET /v1/policy`) into the store and binds the
+/// store to it (the ledger's quorum approved it); `None` before the ledger has a policy.
+pub async fn fetch_policy(store: &Store, client: &Client) -> Result<Option<u32>> {
+    let (status, body) = client.send(client.http.get(format!("{}/v1/policy", client.url()))).await?;
+    if status == 404 {
+        return Ok(None);
+    }
+    if status != 200 {
+        return Err(client.protocol(format!("GET /v1/policy answered {status}: {}", error_message(&body))));
+    }
+    let bad = |field: &str| client.protocol(format!("GET /v1/policy without a readable {field:?}: {body}"));
+    let policy = LedgerPolicy {
+        version: body["version"].as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| bad("version"))?,
+        hash: body["hash"].as_str().ok_or_else(|| bad("hash"))?.to_owned(),
+        treasury: body["treasury"].as_str().ok_or_else(|| bad("treasury"))?.to_owned(),
+        in_force_seq: body["in_force_seq"].as_u64().ok_or_else(|| bad("in_force_seq"))?,
+    };
+    let treasury = clubgate_core::treasury::Treasury::from_toml(&policy.treasury)
+        .map_err(|e| client.protocol(format!("the ledger's policy version {} does not read as a treasury file: {e}", policy.version)))?;
+    if !treasury.fingerprint.eq_ignore_ascii_case(&policy.hash) {
+        return Err(client.protocol(format!(
+            "the ledger's policy version {} has the hash {}, but its text hashes to {}",
+            policy.version, policy.hash, treasury.fingerprint
+        )));
+    }
+    let now = Timestamp::now();
+    store.keep_ledger_policy(&policy, now).await?;
+    let reason =
+        format!("the ledger's policy version {}, in force at seq {} (approved by its quorum)", policy.version, policy.in_force_seq);
+    store.bind_policy(&treasury.fingerprint, "ledger", Some(&reason), now).await?;
+    Ok(Some(policy.version))
 }
 
 /// Sends the outbox's pending commands in the order they were queued, each with its id (a

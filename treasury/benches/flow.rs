@@ -84,7 +84,8 @@ fn benches(c: &mut Criterion) {
                 let review =
                     ReviewRequest { bundle: &bundle, chunk: 0, replace: None, input: OperatorInput::default(), reviewed_by: "bench", now };
                 let review = flow::review_chunk(&store, policy, review).await.expect("review");
-                let sign = SignRequest { bundle: &bundle, approvals: &approvals, chunk: 0, review_hash: &review.review_hash, now };
+                let sign =
+                    SignRequest { bundle: &bundle, approvals: &approvals, chunk: 0, review_hash: &review.review_hash, now, ledger: None };
                 flow::sign_chunk(&store, policy, &keys, sign).await.expect("signed")
             })
         })

@@ -43,6 +43,16 @@ pub enum Error {
     /// The local store refused or failed.
     #[error(transparent)]
     Store(#[from] clubgate_store::Error),
+    /// The backend ledger refused the chunk's reservation (`already_signed`,
+    /// `ledger_refused`), could not be reached (`ledger_unreachable`), or a desk that
+    /// follows a ledger was asked to sign without it (`ledger_required`).
+    #[error("{message}")]
+    Ledger {
+        /// The code.
+        code: &'static str,
+        /// The ledger's words, and what to do.
+        message: String,
+    },
 }
 
 impl Error {
@@ -50,7 +60,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Refused(_) => "invalid_input",
-            Self::Policy { code, .. } | Self::Review { code, .. } => code,
+            Self::Policy { code, .. } | Self::Review { code, .. } | Self::Ledger { code, .. } => code,
             Self::Quorum(_) => "quorum",
             Self::Role(_) => "role",
             Self::Credential(_) => "credential",
@@ -64,7 +74,7 @@ impl Error {
     /// Whether the operator can fix it (exit code 2 in the CLI) rather than the machine
     /// (a failing store or HSM: exit code 1).
     pub fn is_refusal(&self) -> bool {
-        !matches!(self.code(), "storage" | "hsm")
+        !matches!(self.code(), "storage" | "hsm" | "ledger_unreachable")
     }
 }
 

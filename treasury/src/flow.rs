@@ -12,8 +12,15 @@
 //! 4. one store transaction: the chunk's state (never twice), the binding of a replacement
 //!    to the original, the bundle's whole amount under the day's phase cap (first chunk), the
 //!    reviewed ERC-20 nonce — and the durable reservation;
-//! 5. the wallet's key, opened only now; any failure from here on abandons the reservation
+//! 5. when the store follows a backend ledger: the chunk's `signature` command, sent to that
+//!    ledger and acknowledged (2xx) — one signature per chunk worldwide; a desk that follows
+//!    a ledger never signs without it;
+//! 6. the wallet's key, opened only now; any failure from here on abandons the reservation
 //!    (the chunk can be signed again, once) before the error is returned.
+//!
+//! While the store follows a ledger, the quorum counts only the approvals in the pulled log,
+//! the treasury file must be the ledger's policy in force (as last fetched), and the SLO
+//! gate ([`crate::gate`]) can block the chunk or ask for the quorum + 1.
 
 use alloy::primitives::{hex, keccak256, Address, B256};
 use clubgate_chain::approval::{approve, Approval, PayoutBundle, Quorum};
@@ -30,7 +37,39 @@ use serde_json::{json, Value};
 
 use crate::bundle::{check_batching, is_payout_id};
 use crate::error::{Error, Result};
+use crate::gate::signing_gate;
 use crate::signers::Signer;
+
+/// A boxed future (the ledger connection is a trait object).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The backend ledger's side of "one signature per chunk worldwide": the signing desk's
+/// connection to the ledger its store follows (implemented by `clubgate-sync`).
+pub trait ChunkLedger: Sync + std::fmt::Debug {
+    /// The ledger's base URL: it must be the one the store follows.
+    fn url(&self) -> &str;
+    /// Who signs, as this workstation names itself (`signed_by`, named in a refusal).
+    fn signer_name(&self) -> &str;
+    /// Sends the chunk's `signature` command and answers the seq once the ledger has
+    /// acknowledged it (2xx). A replacement's `replaces` is filled in from the log.
+    fn reserve<'a>(&'a self, claim: &'a LedgerClaim) -> BoxFuture<'a, Result<u64>>;
+}
+
+/// A chunk's `signature` command for the ledger (docs/ledger.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerClaim {
+    /// The command's id: from the bundle hash, the chunk, the signing hash and the signer,
+    /// so a retry of the same reviewed bytes is the same command.
+    pub id: String,
+    /// The bundle's EIP-712 hash (a canary's: keccak256 of its registry id).
+    pub bundle_hash: String,
+    /// The chunk.
+    pub chunk: u32,
+    /// A replacement of the chunk's latest signature (ERC-20 speed-up, TRC-20 after expiry).
+    pub replacement: bool,
+    /// The payload, without `replaces`.
+    pub payload: Value,
+}
 
 /// How long a review of ERC-20 bytes stays valid: the fees and the nonce it fixed are
 /// current for minutes, not hours. A TRC-20 review ends with its transaction's expiry.
@@ -117,6 +156,8 @@ pub struct Review {
     pub unsigned_hex: String,
     /// Signing after this instant is refused.
     pub expires_at: Timestamp,
+    /// Why signing is gated now (the SLO picture or safe-mode), if it is.
+    pub gate: Option<String>,
 }
 
 /// The address of `signer` on `network`, as the wallet is written.
@@ -129,13 +170,31 @@ pub fn signer_address(network: Network, signer: &(dyn HashSigner + Sync)) -> Des
 
 /// The quorum of a treasury's registry: its `approver`-role members, M = its quorum.
 pub fn quorum_of(treasury: &Treasury) -> Result<Quorum> {
-    Quorum::new(treasury.quorum, treasury.voting_approvers().map(|a| a.address.address()).collect::<Vec<_>>())
-        .map_err(|e| Error::Quorum(e.to_string()))
+    quorum_plus(treasury, 0)
+}
+
+fn quorum_plus(treasury: &Treasury, extra: usize) -> Result<Quorum> {
+    let approvers: Vec<Address> = treasury.voting_approvers().map(|a| a.address.address()).collect();
+    let threshold = treasury.quorum.saturating_add(extra);
+    if threshold > approvers.len() {
+        return Err(Error::Quorum(format!(
+            "{threshold} distinct approvers are needed (the quorum {} + {extra} while the SLO gate holds), but the registry has only {}",
+            treasury.quorum,
+            approvers.len()
+        )));
+    }
+    Quorum::new(threshold, approvers).map_err(|e| Error::Quorum(e.to_string()))
 }
 
 /// Refuses approvals by registered people whose role does not approve, naming them, then
 /// verifies the quorum (distinct, registered, signatures over this very bundle).
 pub fn check_approvals(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[Approval]) -> Result<Vec<Address>> {
+    check_approvals_plus(treasury, bundle, approvals, 0)
+}
+
+/// [`check_approvals`] with `extra` approvers above the quorum (the SLO gate's
+/// `extra_approval`).
+pub fn check_approvals_plus(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[Approval], extra: usize) -> Result<Vec<Address>> {
     for approval in approvals {
         let registered = treasury.approvers.iter().find(|a| a.address.address() == approval.approver);
         if let Some(person) = registered.filter(|a| a.role != ApproverRole::Approver) {
@@ -147,7 +206,7 @@ pub fn check_approvals(treasury: &Treasury, bundle: &PayoutBundle, approvals: &[
             )));
         }
     }
-    quorum_of(treasury)?.verify(bundle, approvals).map_err(|e| Error::Quorum(e.to_string()))
+    quorum_plus(treasury, extra)?.verify(bundle, approvals).map_err(|e| Error::Quorum(e.to_string()))
 }
 
 /// Refuses an approval key that is not a registered person with the `approver` role.
@@ -460,7 +519,10 @@ pub async fn review_chunk(store: &Store, policy: Policy<'_>, request: ReviewRequ
         Variable::Fresh { input, now },
     )
     .await?;
-    keep_review(store, &bundle.bundleId, chunk, replace, network, &built, reviewed_by, now).await
+    let mut review = keep_review(store, &bundle.bundleId, chunk, replace, network, &built, reviewed_by, now).await?;
+    let (_, wallet) = check_policy(policy, bundle)?;
+    review.gate = signing_gate(store, policy.launch, network, &wallet.id).await?.map(|gate| gate.explain());
+    Ok(review)
 }
 
 /// What one signature needs besides the policy.
@@ -476,6 +538,8 @@ pub struct SignRequest<'a> {
     pub review_hash: &'a str,
     /// The instant of signing.
     pub now: Timestamp,
+    /// The connection to the ledger the store follows (required when it follows one).
+    pub ledger: Option<&'a dyn ChunkLedger>,
 }
 
 fn review_error(code: &'static str, message: String) -> Error {
@@ -484,10 +548,27 @@ fn review_error(code: &'static str, message: String) -> Error {
 
 /// Signs one chunk of an approved bundle; see the module docs for the order of checks.
 pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: SignRequest<'_>) -> Result<SignedChunk> {
-    let SignRequest { bundle, approvals, chunk, review_hash, now } = request;
+    let SignRequest { bundle, approvals, chunk, review_hash, now, ledger } = request;
     check_binding(store, policy, "signer", now).await?;
+    check_ledger_policy(store, policy).await?;
     let (network, wallet) = check_policy(policy, bundle)?;
-    check_approvals(policy.treasury, bundle, approvals)?;
+    let bundle_hash = bundle.canonical_hash().to_string();
+    // Following a ledger, the quorum is the approvals in its log (from any workstation).
+    let logged;
+    let approvals = if store.ledger_cursor().await?.is_some() {
+        logged = log_approvals(store, &bundle_hash).await?;
+        logged.as_slice()
+    } else {
+        approvals
+    };
+    let gate = signing_gate(store, policy.launch, network, &wallet.id).await?;
+    if let Some(gate) = gate.as_ref().filter(|g| g.action == clubgate_core::plan::SigningGate::Block) {
+        return Err(policy_error("slo_gate", format!("chunk {chunk} of bundle {}: {}", bundle.bundleId, gate.explain())));
+    }
+    check_approvals_plus(policy.treasury, bundle, approvals, usize::from(gate.is_some())).map_err(|error| match (&gate, error) {
+        (Some(gate), Error::Quorum(message)) => Error::Quorum(format!("{message} — {}", gate.explain())),
+        (_, error) => error,
+    })?;
     let (review, reviewed) = review_in_force(store, &bundle.bundleId, chunk, review_hash, now).await?;
     let replace = review.replace.as_deref().map(Replace::parse).transpose()?;
     let amount = chunk_amount(bundle, chunk)?;
@@ -530,7 +611,6 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
         Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce }),
         Unsigned::Trc20(_) => None,
     };
-    let bundle_hash = bundle.canonical_hash().to_string();
     let reservation = Reservation {
         kind: SignatureKind::Payout,
         bundle_id: &bundle.bundleId,
@@ -547,14 +627,103 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
         nonce,
         at: now,
     };
-    sign_reserved(store, reservation, keys, wallet, &built, network, now).await
+    sign_reserved(store, reservation, &bundle_hash, ledger, keys, wallet, &built, network, now).await
 }
 
-/// Reserves, then opens the wallet's key, signs and records; a failure after the
-/// reservation abandons it (with the reason) before the error is returned.
+/// The approvals of a bundle hash in the pulled log (what a desk following a ledger counts).
+async fn log_approvals(store: &Store, bundle_hash: &str) -> Result<Vec<Approval>> {
+    Ok(store
+        .log_approvals(bundle_hash)
+        .await?
+        .into_iter()
+        .filter_map(|logged| {
+            // The ledger verified each approval; one it could not have is skipped here and
+            // the quorum check, which verifies every signature again, decides.
+            let approver = logged.approver.parse().ok()?;
+            let signature = hex::decode(logged.signature.trim_start_matches("0x")).ok()?;
+            Some(Approval { approver, signature })
+        })
+        .collect())
+}
+
+/// While the store follows a ledger whose policy it fetched, the treasury file must be
+/// that policy: the rules of the last quorum-approved version, on every desk.
+async fn check_ledger_policy(store: &Store, policy: Policy<'_>) -> Result<()> {
+    if let Some(ledger_policy) = store.ledger_policy().await? {
+        if !ledger_policy.hash.eq_ignore_ascii_case(&policy.treasury.fingerprint) {
+            return Err(policy_error(
+                "policy_changed",
+                format!(
+                    "the ledger's policy in force is version {} ({}), not this treasury file ({}); sign under the ledger's policy",
+                    ledger_policy.version, ledger_policy.hash, policy.treasury.fingerprint
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The chunk's `signature` command for the ledger.
+fn ledger_claim(reservation: &Reservation<'_>, bundle_hash: &str, built: &Built, signer_name: &str) -> LedgerClaim {
+    let signing_hash = built.hash.to_string();
+    let chunk = reservation.chunk;
+    let mut payload = json!({
+        "bundle_hash": bundle_hash,
+        "bundle_id": reservation.bundle_id,
+        "chunk": chunk,
+        "network": reservation.network,
+        "tx_hash": signing_hash,
+        "signing_hash": signing_hash,
+        "signed_by": signer_name,
+        "reason": reservation.replacement,
+    });
+    match &built.transfer {
+        Unsigned::Erc20(transfer) => payload["nonce"] = json!(transfer.nonce),
+        Unsigned::Trc20(_) => payload["expires_at_ms"] = json!(built.expiration_ms.unwrap_or_default()),
+    }
+    let id = clubgate_store::command_id(&["signature", &bundle_hash.to_lowercase(), &chunk.to_string(), &signing_hash, signer_name]);
+    LedgerClaim { id, bundle_hash: bundle_hash.to_owned(), chunk, replacement: reservation.replacement.is_some(), payload }
+}
+
+/// A store that follows a ledger signs only after that ledger acknowledged the chunk's
+/// `signature` command.
+async fn reserve_on_ledger(
+    store: &Store,
+    reservation: &Reservation<'_>,
+    bundle_hash: &str,
+    ledger: Option<&dyn ChunkLedger>,
+    built: &Built,
+) -> Result<()> {
+    let Some(cursor) = store.ledger_cursor().await? else { return Ok(()) };
+    let ledger = ledger.ok_or_else(|| Error::Ledger {
+        code: "ledger_required",
+        message: format!(
+            "this desk follows the ledger {}: a chunk is signed only after that ledger reserves it, and no connection to it was given — sign from a desk connected to it",
+            cursor.url
+        ),
+    })?;
+    if ledger.url() != cursor.url {
+        return Err(Error::Ledger {
+            code: "ledger_required",
+            message: format!(
+                "this desk follows the ledger {}, not {}; a chunk is reserved on the ledger the desk follows",
+                cursor.url,
+                ledger.url()
+            ),
+        });
+    }
+    ledger.reserve(&ledger_claim(reservation, bundle_hash, built, ledger.signer_name())).await.map(|_| ())
+}
+
+/// Reserves (locally, then on the ledger the store follows), then opens the wallet's key,
+/// signs and records; a failure after the local reservation abandons it (with the reason)
+/// before the error is returned.
+#[allow(clippy::too_many_arguments)]
 async fn sign_reserved(
     store: &Store,
     reservation: Reservation<'_>,
+    bundle_hash: &str,
+    ledger: Option<&dyn ChunkLedger>,
     keys: &dyn WalletKeys,
     wallet: &Wallet,
     built: &Built,
@@ -563,6 +732,10 @@ async fn sign_reserved(
 ) -> Result<SignedChunk> {
     let reserved = store.reserve_signature(reservation).await?;
     let (bundle_id, chunk) = (reservation.bundle_id, reservation.chunk);
+    if let Err(error) = reserve_on_ledger(store, &reservation, bundle_hash, ledger, built).await {
+        let _ = store.abandon_signature(bundle_id, chunk, reserved.attempt, &error.to_string(), Timestamp::now()).await;
+        return Err(error);
+    }
     let signed = sign_with_key(keys, wallet, built, network, now);
     let (hash, raw, document) = match signed {
         Ok(signed) => signed,
@@ -719,7 +892,7 @@ async fn keep_review(
             expires_at,
         })
         .await?;
-    Ok(Review { review_hash, unsigned_hex, expires_at })
+    Ok(Review { review_hash, unsigned_hex, expires_at, gate: None })
 }
 
 /// The review `review_hash` of chunk `chunk` of `bundle_id`, in force at `now`, and its bytes.
@@ -752,6 +925,8 @@ pub struct CanaryRequest<'a> {
     pub review_hash: &'a str,
     /// The instant of signing.
     pub now: Timestamp,
+    /// The connection to the ledger the store follows (required when it follows one).
+    pub ledger: Option<&'a dyn ChunkLedger>,
 }
 
 /// Signs the day's canary payout of a canary wallet — exactly the reviewed bytes of one
@@ -759,8 +934,9 @@ pub struct CanaryRequest<'a> {
 /// registry. No quorum (the destination is our own) and no phase cap (canaries run before T0
 /// by design), but counted in the day's volume; everything else is refused.
 pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys, request: CanaryRequest<'_>) -> Result<SignedChunk> {
-    let CanaryRequest { wallet, token, review_hash, now } = request;
+    let CanaryRequest { wallet, token, review_hash, now, ledger } = request;
     check_binding(store, policy, "signer", now).await?;
+    check_ledger_policy(store, policy).await?;
     let parts = canary_parts(policy, wallet, token, now)?;
     let (review, reviewed) = review_in_force(store, &parts.bundle_id, 0, review_hash, now).await?;
     let built = build_canary(store, policy, &parts, Variable::Reviewed(&reviewed)).await?;
@@ -792,7 +968,9 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
         nonce,
         at: now,
     };
-    sign_reserved(store, reservation, keys, parts.wallet, &built, parts.wallet.network, now).await
+    // On the ledger a canary is keyed by keccak256 of its registry id (one a wallet a day).
+    let ledger_key = keccak256(parts.bundle_id.as_bytes()).to_string();
+    sign_reserved(store, reservation, &ledger_key, ledger, keys, parts.wallet, &built, parts.wallet.network, now).await
 }
 
 /// The day's canary payout of one canary wallet.

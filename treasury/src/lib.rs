@@ -7,12 +7,16 @@
 //!   canonical JSON document.
 //! - [`flow`]: approvals against the registry and its roles, then signing one chunk
 //!   through the batching check, the quorum, the phase volume cap and the never-sign-twice
-//!   registry; canary payouts of one token per canary wallet and day.
+//!   registry; canary payouts of one token per canary wallet and day; the reservation of
+//!   a chunk on the backend ledger ([`flow::ChunkLedger`]) before its key is opened.
+//! - [`gate`]: SLO-gated signing — a rollback recommendation or safe-mode over a chunk's
+//!   scope blocks it or raises its quorum, as the plan says.
 
 pub mod bundle;
 pub mod demo;
 mod error;
 pub mod flow;
+pub mod gate;
 pub mod signers;
 
 pub use error::{store_error_code, Error, Result};

@@ -97,7 +97,7 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
         )
         .await
         .unwrap();
-        let request = SignRequest { bundle: &payout, approvals: &approvals, chunk, review_hash: &review.review_hash, now };
+        let request = SignRequest { bundle: &payout, approvals: &approvals, chunk, review_hash: &review.review_hash, now, ledger: None };
         let signed = flow::sign_chunk(&store, policy, &keys, request).await.unwrap();
         assert_eq!(signed.signing_hash, review.review_hash, "what was reviewed is what was signed");
         let receipt = anvil.send(&alloy::primitives::hex::decode(&signed.raw).unwrap());
@@ -120,7 +120,8 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
         now,
     };
     let review = flow::review_canary(&store, policy, review).await.unwrap();
-    let canary_payout = flow::CanaryRequest { wallet: &canary_wallet.id, token: Token::Usdt, review_hash: &review.review_hash, now };
+    let canary_payout =
+        flow::CanaryRequest { wallet: &canary_wallet.id, token: Token::Usdt, review_hash: &review.review_hash, now, ledger: None };
     let signed = flow::sign_canary(&store, policy, &keys, canary_payout).await.unwrap();
     assert_eq!(signed.signing_hash, review.review_hash, "the canary bytes signed are the reviewed ones");
     assert_eq!(anvil.send(&alloy::primitives::hex::decode(&signed.raw).unwrap())["status"], "0x1");

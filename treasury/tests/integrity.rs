@@ -82,7 +82,7 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     };
     let now = jiff::Timestamp::now();
     let reviewed = review(0, None, now).await.unwrap();
-    let sign = |review_hash| SignRequest { bundle: &payout, approvals: &approvals, chunk: 0, review_hash, now };
+    let sign = |review_hash| SignRequest { bundle: &payout, approvals: &approvals, chunk: 0, review_hash, now, ledger: None };
     assert_eq!(flow::sign_chunk(&store, policy, &keys, sign("0xdeadbeef")).await.unwrap_err().code(), "review_missing");
     let expired = SignRequest { now: reviewed.expires_at, ..sign(&reviewed.review_hash) };
     assert_eq!(flow::sign_chunk(&store, policy, &keys, expired).await.unwrap_err().code(), "review_expired");
@@ -161,7 +161,8 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     )
     .await
     .unwrap();
-    let over_sign = SignRequest { bundle: &over, approvals: &over_approvals, chunk: 0, review_hash: &over_review.review_hash, now };
+    let over_sign =
+        SignRequest { bundle: &over, approvals: &over_approvals, chunk: 0, review_hash: &over_review.review_hash, now, ledger: None };
     assert_eq!(flow::sign_chunk(&store, policy, &keys, over_sign).await.unwrap_err().code(), "volume_cap");
 
     // TRC-20: the txID is the review hash.
@@ -177,7 +178,7 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
         &store,
         policy,
         &keys,
-        SignRequest { bundle: &tron, approvals: &tron_approvals, chunk: 0, review_hash: &tron_review.review_hash, now },
+        SignRequest { bundle: &tron, approvals: &tron_approvals, chunk: 0, review_hash: &tron_review.review_hash, now, ledger: None },
     )
     .await
     .unwrap();

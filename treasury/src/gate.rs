@@ -1,0 +1,123 @@
+//! SLO-gated signing (issue 10): while the rollback engine, over the events the store holds
+//! (the ledger's live events, or an imported stream), recommends a rollback that covers a
+//! chunk's scope — its hot wallet, its network, or everything — or safe-mode is on for it,
+//! signing the chunk needs what the plan's `rollback.signing_gate` says: `block` (no
+//! signature) or `extra_approval` (the policy's quorum + 1 distinct approvers).
+//!
+//! The picture is evaluated at the data clock — the latest event's instant + 1 ns — the
+//! instant the dashboard shows, so the review screen and the dashboard say the same thing.
+//! Safe-mode comes from the `safe_mode` commands in the pulled log and this desk's pending
+//! ones (a local switch holds at once): the latest switch of each scope wins.
+
+use clubgate_core::events::Event;
+use clubgate_core::launch::Launch;
+use clubgate_core::ledger::{Ledger, Scope};
+use clubgate_core::plan::{Network, SigningGate};
+use clubgate_core::rollback::{describe, evaluate, Recommendation};
+use clubgate_core::treasury::{network_from_id, network_id};
+use clubgate_store::Store;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// What holds a chunk's signature back, and what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    /// `block` or `extra_approval`, from the plan.
+    pub action: SigningGate,
+    /// Why, in words: each recommendation or safe-mode switch that covers the chunk.
+    pub reasons: Vec<String>,
+}
+
+impl Gate {
+    /// One line for the review screen and the refusal.
+    pub fn explain(&self) -> String {
+        let needs = match self.action {
+            SigningGate::Block => "signing is blocked".to_owned(),
+            SigningGate::ExtraApproval => "signing needs the quorum + 1 approvers".to_owned(),
+        };
+        format!("{needs} (plan rollback.signing_gate = {}): {}", self.action.id(), self.reasons.join("; "))
+    }
+}
+
+/// A safe-mode scope: `global`, `network:<erc20|trc20>` or `wallet:<id>`.
+fn switch_scope(payload: &Value) -> Option<Scope> {
+    if let Some(scope) = payload["scope"].as_str() {
+        return match scope.split_once(':') {
+            None if scope == "global" || scope == "all" => Some(Scope::Global),
+            Some(("network", network)) => network_from_id(network).map(Scope::Network),
+            Some(("wallet", wallet)) if !wallet.is_empty() => Some(Scope::Wallet(wallet.to_owned())),
+            _ => None,
+        };
+    }
+    if let Some(wallet) = payload["wallet"].as_str() {
+        return Some(Scope::Wallet(wallet.to_owned()));
+    }
+    match payload["network"].as_str() {
+        Some("all" | "global") => Some(Scope::Global),
+        Some(network) => network_from_id(network).map(Scope::Network),
+        None => None,
+    }
+}
+
+fn covers(scope: &Scope, network: Network, wallet: &str) -> bool {
+    match scope {
+        Scope::Global => true,
+        Scope::Network(n) => *n == network,
+        Scope::Wallet(w) => w == wallet,
+    }
+}
+
+/// The safe-mode scopes switched on, each with its reason, latest switch per scope.
+pub async fn safe_mode(store: &Store) -> Result<Vec<(Scope, String)>> {
+    let mut on: Vec<(Scope, String)> = Vec::new();
+    for command in store.commands_of_kind("safe_mode").await? {
+        let Ok(payload) = serde_json::from_str::<Value>(&command.payload) else { continue };
+        let Some(scope) = switch_scope(&payload) else { continue };
+        on.retain(|(s, _)| *s != scope);
+        if payload["on"].as_bool() == Some(true) {
+            let why = payload["why"].as_str().unwrap_or("no reason given");
+            let at = command.seq.map_or_else(|| "pending in this desk's outbox".to_owned(), |seq| format!("ledger seq {seq}"));
+            on.push((scope, format!("{why} ({at})")));
+        }
+    }
+    Ok(on)
+}
+
+/// The gate on signing a chunk of `network` from `wallet` now, if any.
+pub async fn signing_gate(store: &Store, launch: &Launch, network: Network, wallet: &str) -> Result<Option<Gate>> {
+    let mut reasons = Vec::new();
+    for (scope, why) in safe_mode(store).await? {
+        if covers(&scope, network, wallet) {
+            reasons.push(format!("safe-mode is on for {}: {why}", scope.label()));
+        }
+    }
+    let mut ledger = Ledger::default();
+    for (index, line) in store.event_lines().await?.iter().enumerate() {
+        Event::from_json(line)
+            .and_then(|event| ledger.apply(&event))
+            .map_err(|detail| Error::Store(clubgate_store::Error::Corrupt { table: "events", row: index as i64 + 1, detail }))?;
+    }
+    if let Some(latest) = ledger.latest {
+        let tz = launch.t0.zoned().time_zone().clone();
+        let evaluation = evaluate(&ledger, &launch.plan, &tz, latest + 1);
+        let covered = match &evaluation.recommendation {
+            Recommendation::None => false,
+            Recommendation::Full => true,
+            Recommendation::Partial(scope) => covers(scope, network, wallet),
+        };
+        if covered {
+            let scope = match &evaluation.recommendation {
+                Recommendation::Partial(scope) => format!("partial rollback of {}", scope.label()),
+                _ => "full rollback".to_owned(),
+            };
+            let evidence: Vec<String> = evaluation.triggers.iter().map(describe).collect();
+            reasons.push(format!(
+                "the rollback rules recommend a {scope} for this {} chunk from {wallet} ({})",
+                network_id(network),
+                evidence.join("; ")
+            ));
+        }
+    }
+    Ok((!reasons.is_empty()).then(|| Gate { action: launch.plan.rollback.signing_gate, reasons }))
+}
