@@ -403,3 +403,78 @@ pub(crate) async fn run_sign(args: &SignArgs, json_out: bool, db: Option<&Path>)
     println!("chunk {} of bundle {} signed (attempt {}): {}", signed.chunk, signed.bundle_id, signed.attempt, signed.hash);
     Ok(())
 }
+
+/// `clubgate payout queue`: what this desk knows of each bundle — its approvals (in the
+/// ledger's log with their seq, or still pending in this desk's outbox) and each chunk's
+/// signature (this desk's registry, and the log's `signature` commands with who signed).
+pub(crate) async fn run_queue(json_out: bool, db: Option<&Path>) -> Result<()> {
+    let store = open_store(db).await?;
+    let following = store.ledger_cursor().await?.is_some();
+    let mut bundles = Vec::new();
+    for stored in store.bundles().await? {
+        let document: Value = serde_json::from_str(&stored.document).unwrap_or(Value::Null);
+        let logged = store.log_approvals(&stored.hash).await?;
+        let mut approvals: Vec<Value> =
+            logged.iter().map(|a| json!({"approver": a.approver, "seq": a.seq, "state": "in the log"})).collect();
+        for (approver, _) in store.approvals(&stored.bundle_id).await? {
+            if !logged.iter().any(|a| a.approver.eq_ignore_ascii_case(&approver)) {
+                let state = if following { "pending (not in the log yet)" } else { "local" };
+                approvals.push(json!({"approver": approver, "seq": null, "state": state}));
+            }
+        }
+        let mut chunks = Vec::new();
+        for (index, amount) in document["chunks"].as_array().cloned().unwrap_or_default().iter().enumerate() {
+            let chunk = u32::try_from(index).unwrap_or(u32::MAX);
+            let local = flow::chunk_status(&store, &stored.bundle_id, chunk).await?;
+            let ledger: Vec<Value> = store
+                .log_signatures(&stored.hash, chunk)
+                .await?
+                .into_iter()
+                .map(|s| json!({"seq": s.seq, "tx_hash": s.tx_hash, "signed_by": s.signed_by}))
+                .collect();
+            chunks.push(json!({
+                "index": chunk,
+                "amount": amount,
+                "local": local.map(|(attempt, _, state, hash)| json!({"attempt": attempt, "state": state, "tx_hash": hash})),
+                "ledger": ledger,
+            }));
+        }
+        bundles.push(json!({
+            "bundle_id": stored.bundle_id,
+            "hash": stored.hash,
+            "requested_by": stored.requested_by,
+            "approvals": approvals,
+            "chunks": chunks,
+        }));
+    }
+    if json_out {
+        return print_json(&json!({"following_ledger": following, "bundles": bundles}));
+    }
+    for bundle in &bundles {
+        println!(
+            "{} ({}), requested by {}",
+            bundle["bundle_id"].as_str().unwrap_or(""),
+            bundle["hash"].as_str().unwrap_or(""),
+            bundle["requested_by"].as_str().unwrap_or("")
+        );
+        for approval in bundle["approvals"].as_array().into_iter().flatten() {
+            println!("  approved by {} — {}", approval["approver"].as_str().unwrap_or(""), approval["state"].as_str().unwrap_or(""));
+        }
+        for chunk in bundle["chunks"].as_array().into_iter().flatten() {
+            let signed: Vec<String> = chunk["ledger"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| format!("signed by {} at seq {}", s["signed_by"].as_str().unwrap_or("?"), s["seq"]))
+                .collect();
+            println!(
+                "  chunk {}: {} base units; here: {}; ledger: {}",
+                chunk["index"],
+                chunk["amount"],
+                chunk["local"]["state"].as_str().unwrap_or("not signed"),
+                if signed.is_empty() { "not signed".to_owned() } else { signed.join(", ") }
+            );
+        }
+    }
+    Ok(())
+}

@@ -83,6 +83,11 @@ enum Command {
     Ledger(crate::sync::LedgerCommand),
     /// Sync with the backend ledger: send the outbox, pull the log by cursor (verified).
     Sync(crate::sync::SyncArgs),
+    /// Safe-mode on or off for a scope (launch IC): holds on this desk at once, reaches the
+    /// ledger with the next sync, and gates signing in its scope.
+    SafeMode(crate::switches::SafeModeArgs),
+    /// The volume level (launch IC), queued for the ledger.
+    VolumeLevel(crate::switches::VolumeArgs),
 }
 
 #[derive(Subcommand)]
@@ -175,6 +180,9 @@ enum PayoutCommand {
     Plan(crate::payout::PlanArgs),
     /// Make a payout bundle to approve: batched chunks and the EIP-712 hash.
     Bundle(crate::bundle::BundleArgs),
+    /// The store's payout queue: each bundle's approvals (in the ledger's log, or pending
+    /// here) and each chunk's signature (here, and in the log, with who signed).
+    Queue,
 }
 
 #[derive(Subcommand)]
@@ -501,6 +509,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json, cli.db.as_deref()).await,
+        Command::Payout(PayoutCommand::Queue) => crate::bundle::run_queue(json, cli.db.as_deref()).await,
+        Command::SafeMode(args) => crate::switches::run_safe_mode(&args, json, cli.db.as_deref()).await,
+        Command::VolumeLevel(args) => crate::switches::run_volume(&args, json, cli.db.as_deref()).await,
         Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,
         Command::Approve(args) => crate::bundle::run_approve(&args, json, cli.db.as_deref()).await,
         Command::Keychain(KeychainCommand::SetPin { token, treasury }) => {

@@ -10,6 +10,7 @@ mod metrics;
 mod output;
 mod payout;
 mod secret;
+mod switches;
 mod sync;
 mod tx;
 

@@ -1,0 +1,279 @@
+//! Issue 10, "approvals across workstations, one signature per chunk worldwide": four desks
+//! — two approvers, two treasury leads — each with its own store and token, against one real
+//! ledger, with the keys on SoftHSM2. The treasury lead publishes a bundle, the approvers
+//! approve it on their own desks, the quorum shows on every desk from the log, one treasury
+//! desk signs with the HSM key after the ledger reserved the chunk, and every other path to a
+//! second signature of that chunk is refused in words that name who signed.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PIN};
+use serde_json::Value;
+use support::{ledger_binary, Ledger};
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// One workstation: its own data directory (store) and its own ledger token.
+struct Desk {
+    dir: PathBuf,
+    token: String,
+    conf: PathBuf,
+}
+
+impl Desk {
+    fn new(root: &Path, name: &str, token: String, conf: &Path) -> Self {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self { dir, token, conf: conf.to_owned() }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clubgate"))
+            .args(args)
+            .env("CLUBGATE_DATA_DIR", &self.dir)
+            .env("CLUBGATE_LEDGER_TOKEN", &self.token)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("CLUBGATE_PKCS11_PIN", DEMO_PIN)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run clubgate");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> Value {
+        let output = self.run(args, stdin);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&output.stdout)))
+    }
+
+    fn sync(&self, url: &str) -> Value {
+        self.ok(&["sync", "--url", url, "--once", "--json"], "")
+    }
+
+    fn queue(&self) -> Value {
+        self.ok(&["payout", "queue", "--json"], "")
+    }
+}
+
+/// The JSON error the CLI printed last on standard error.
+fn error_of(output: &Output) -> Value {
+    assert!(!output.status.success(), "expected a refusal, got {}", String::from_utf8_lossy(&output.stdout));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr.lines().rev().find_map(|line| serde_json::from_str(line).ok()).unwrap_or_else(|| panic!("no JSON error in {stderr:?}"))
+}
+
+fn t0_in_three_days() -> String {
+    let tz = jiff::tz::TimeZone::get("Europe/Warsaw").unwrap();
+    let day = jiff::Timestamp::now().to_zoned_datetime(tz).date().checked_add(jiff::ToSpan::days(3)).unwrap();
+    format!("{day}T10:00")
+}
+
+fn wallet_address(treasury: &Path, id: &str) -> String {
+    let text = std::fs::read_to_string(treasury).unwrap();
+    let parsed = clubgate_core::treasury::Treasury::from_toml(&text).unwrap();
+    parsed.wallet(id).unwrap().address.to_string()
+}
+
+fn approve(desk: &Desk, bundle_id: &str, key: &str) -> Output {
+    let (token, pin) = demo_token_of(key);
+    desk.run(&["approve", "--bundle-id", bundle_id, "--signer", &format!("pkcs11:{token}/{key}"), "--json"], &format!("{pin}\n"))
+}
+
+fn review(desk: &Desk, bundle_id: &str, chunk: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["review", "--bundle-id", bundle_id, "--chunk", chunk, "--who", "the treasury lead", "--json"];
+    args.extend_from_slice(extra);
+    desk.ok(&args, "")
+}
+
+fn sign(desk: &Desk, bundle_id: &str, chunk: &str, review_hash: &str, who: &str) -> Output {
+    desk.run(&["sign", "--bundle-id", bundle_id, "--chunk", chunk, "--review", review_hash, "--who", who, "--json"], "")
+}
+
+fn chunk_of<'a>(queue: &'a Value, bundle_id: &str, chunk: usize) -> &'a Value {
+    let bundle = queue["bundles"].as_array().unwrap().iter().find(|b| b["bundle_id"] == bundle_id).expect("the bundle is in the queue");
+    &bundle["chunks"][chunk]
+}
+
+fn logged_approvers(queue: &Value, bundle_id: &str) -> Vec<String> {
+    let bundle = queue["bundles"].as_array().unwrap().iter().find(|b| b["bundle_id"] == bundle_id).expect("the bundle is in the queue");
+    bundle["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["seq"].is_u64())
+        .map(|a| a["approver"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    ledger: Ledger,
+    treasury: PathBuf,
+    root: PathBuf,
+    conf: PathBuf,
+}
+
+/// A ledger whose policy is the SoftHSM2 demo's treasury file.
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = softhsm_demo(&dir.path().join("hsm"), MODULE).unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ledger.db").display());
+    let init = Command::new(ledger_binary()).args(["--db", &db, "policy", "init"]).arg(&demo.treasury_file).output().unwrap();
+    assert!(init.status.success(), "policy init: {}", String::from_utf8_lossy(&init.stderr));
+    let ledger = Ledger::start(dir.path(), &[]);
+    let root = dir.path().to_owned();
+    Setup { ledger, treasury: demo.treasury_file, root, conf: demo.softhsm_conf, _dir: dir }
+}
+
+impl Setup {
+    fn desk(&self, name: &str, role: &str) -> Desk {
+        let desk = Desk::new(&self.root, name, self.ledger.token(name, role), &self.conf);
+        desk.ok(&["launch", "set", "--t0", &t0_in_three_days(), "--who", name, "--json"], "");
+        let synced = desk.sync(&self.ledger.url);
+        assert_eq!(synced["cursor"], synced["head"], "{name} follows the ledger from its first sync");
+        desk
+    }
+}
+
+#[test]
+fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
+    let s = setup();
+    let url = s.ledger.url.clone();
+    let lead = s.desk("lead-1", "treasury_lead");
+    let other_lead = s.desk("lead-2", "treasury_lead");
+    let desk_a = s.desk("approver-a", "approver");
+    let desk_b = s.desk("approver-b", "approver");
+
+    // The treasury lead makes the bundle under the ledger's policy (no treasury file given)
+    // and publishes it with the next sync.
+    let out = s.root.join("bundle.json");
+    let made = lead.ok(
+        &[
+            "payout",
+            "bundle",
+            "--network",
+            "erc20",
+            "--token",
+            "USDT",
+            "--source",
+            &wallet_address(&s.treasury, "hot-erc20-1"),
+            "--to",
+            DEMO_PARTNER_ERC20,
+            "--amount",
+            "400000",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+        "",
+    );
+    let bundle_id = made["bundle_id"].as_str().unwrap().to_owned();
+    assert_eq!(lead.sync(&url)["pushed"]["acked"], 1, "the bundle went to the ledger");
+
+    // Approver A approves on desk A: the bundle came from the log.
+    desk_a.sync(&url);
+    let approved = approve(&desk_a, &bundle_id, "approver-a");
+    assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
+    let before_sync = desk_a.queue();
+    assert!(logged_approvers(&before_sync, &bundle_id).is_empty(), "pending until it comes back from the log");
+    assert_eq!(desk_a.sync(&url)["pushed"]["acked"], 1);
+    assert_eq!(logged_approvers(&desk_a.queue(), &bundle_id).len(), 1, "read-your-writes: A's approval is back from the log");
+
+    // One approval in the log is no quorum: the lead cannot sign, not even with approval files
+    // made elsewhere (a desk that follows a ledger counts the log only).
+    lead.sync(&url);
+    let reviewed = review(&lead, &bundle_id, "0", &[]);
+    let review_hash = reviewed["review_hash"].as_str().unwrap().to_owned();
+    let refused = sign(&lead, &bundle_id, "0", &review_hash, "lead-1@desk-1");
+    assert_eq!(error_of(&refused)["error"]["code"], "quorum", "1 of 2 in the log");
+    let file_b = s.root.join("b.json");
+    let (token_b, pin_b) = demo_token_of("approver-b");
+    let offline = lead.run(
+        &[
+            "approve",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--signer",
+            &format!("pkcs11:{token_b}/approver-b"),
+            "--out",
+            file_b.to_str().unwrap(),
+            "--json",
+        ],
+        &format!("{pin_b}\n"),
+    );
+    assert!(offline.status.success(), "{}", String::from_utf8_lossy(&offline.stderr));
+    let with_file = lead.run(
+        &["sign", "--bundle-id", &bundle_id, "--chunk", "0", "--review", &review_hash, "--approval", file_b.to_str().unwrap(), "--json"],
+        "",
+    );
+    assert_eq!(error_of(&with_file)["error"]["code"], "quorum", "an approval that is not in the log does not count");
+
+    // Approver B approves on desk B; the quorum shows on every desk from the log.
+    desk_b.sync(&url);
+    let approved = approve(&desk_b, &bundle_id, "approver-b");
+    assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
+    desk_b.sync(&url);
+    for desk in [&desk_a, &desk_b, &lead, &other_lead] {
+        desk.sync(&url);
+        assert_eq!(logged_approvers(&desk.queue(), &bundle_id).len(), 2, "the quorum on {}", desk.dir.display());
+    }
+
+    // An approver's desk cannot sign: its token's role may not send a signature, so the
+    // ledger refuses the reservation and the key is never opened.
+    let approver_review = review(&desk_a, &bundle_id, "0", &[]);
+    let approver_signs = sign(&desk_a, &bundle_id, "0", approver_review["review_hash"].as_str().unwrap(), "approver-a@desk-a");
+    let error = error_of(&approver_signs);
+    assert_eq!(error["error"]["code"], "ledger_refused", "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("403"), "{error}");
+
+    // The treasury lead signs chunk 0 with the HSM key, after the ledger's reservation.
+    let signed = sign(&lead, &bundle_id, "0", &review_hash, "lead-1@desk-1");
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let signed: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    assert!(signed["raw"].as_str().unwrap().starts_with("0x02"), "an EIP-1559 transaction");
+
+    // The other treasury desk reviews the same chunk and tries: the ledger refuses, naming
+    // who signed; nothing is signed there, and a second try is refused again.
+    other_lead.sync(&url);
+    let other_review = review(&other_lead, &bundle_id, "0", &[]);
+    let other_hash = other_review["review_hash"].as_str().unwrap().to_owned();
+    for attempt in 1..=2 {
+        let second = sign(&other_lead, &bundle_id, "0", &other_hash, "lead-2@desk-2");
+        let error = error_of(&second);
+        assert_eq!(error["error"]["code"], "already_signed", "attempt {attempt}: {error}");
+        let message = error["error"]["message"].as_str().unwrap();
+        assert!(message.contains("lead-1@desk-1"), "the refusal names who signed: {message}");
+        assert!(String::from_utf8_lossy(&second.stdout).trim().is_empty(), "no signed transaction printed");
+    }
+    let local = other_lead.queue();
+    assert_ne!(chunk_of(&local, &bundle_id, 0)["local"]["state"], "signed", "desk 2 signed nothing");
+
+    // The first desk cannot sign it twice either (its own registry), and the signature shows
+    // on every desk, naming who signed.
+    let again = sign(&lead, &bundle_id, "0", &review_hash, "lead-1@desk-1");
+    assert_eq!(error_of(&again)["error"]["code"], "already_signed");
+    for desk in [&desk_a, &desk_b, &lead, &other_lead] {
+        desk.sync(&url);
+        let queue = desk.queue();
+        let ledger = chunk_of(&queue, &bundle_id, 0)["ledger"].as_array().unwrap().clone();
+        assert_eq!(ledger.len(), 1, "one signature of chunk 0 in the log, seen from {}", desk.dir.display());
+        assert_eq!(ledger[0]["signed_by"], "lead-1@desk-1");
+        assert!(chunk_of(&queue, &bundle_id, 1)["ledger"].as_array().unwrap().is_empty(), "chunk 1 is not signed");
+    }
+
+    // A desk that follows the ledger never signs without it: with the ledger gone, the lead's
+    // chunk 1 is refused and nothing is signed.
+    let review1 = review(&lead, &bundle_id, "1", &[]);
+    drop(s.ledger);
+    let offline = sign(&lead, &bundle_id, "1", review1["review_hash"].as_str().unwrap(), "lead-1@desk-1");
+    assert_ne!(offline.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&offline.stderr);
+    assert!(stderr.contains("cannot be reached"), "{stderr}");
+}
