@@ -277,3 +277,172 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
     let stderr = String::from_utf8_lossy(&offline.stderr);
     assert!(stderr.contains("cannot be reached"), "{stderr}");
 }
+
+/// Posts JSON Lines to the ledger as the platform.
+fn post_events(ledger: &Ledger, token: &str, lines: &[String]) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let (status, text) = runtime.block_on(async {
+        let response = reqwest::Client::new().post(format!("{}/v1/events", ledger.url)).bearer_auth(token).body(body).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    });
+    assert_eq!(status, 200, "{text}");
+}
+
+/// Issue 10, "SLO-gated signing": the rpc-degradation-trc20 scenario fed through the ledger
+/// (T0 six hours ago) makes the rollback rules recommend a partial rollback of TRC-20 at the
+/// data clock; while it holds, a TRC-20 chunk needs the quorum + 1 (the default plan's
+/// `extra_approval`) or nothing at all (a plan with `block`), an ERC-20 chunk needs the
+/// quorum; the review says why. The rest of the day's traffic (the provider recovers) lifts
+/// it. Safe-mode switched on by the launch IC gates ERC-20 the same way until it is off.
+#[test]
+fn the_slo_picture_from_the_ledger_gates_signing_in_its_scope() {
+    let s = setup();
+    let url = s.ledger.url.clone();
+    let platform = s.ledger.token("platform", "platform");
+    let lead = s.desk("lead", "treasury_lead");
+    let strict = s.desk("strict-lead", "treasury_lead");
+    let approvers: Vec<(Desk, &str)> =
+        ["approver-a", "approver-b", "approver-c"].into_iter().map(|key| (s.desk(key, "approver"), key)).collect();
+    let ic = s.desk("ic", "launch_ic");
+
+    // The strict desk's plan says `block`.
+    let plan = include_str!("../../core/plans/launch-plan-v1.toml");
+    assert!(plan.contains("signing_gate = \"extra_approval\""));
+    let strict_plan = s.root.join("strict-plan.toml");
+    std::fs::write(&strict_plan, plan.replace("signing_gate = \"extra_approval\"", "signing_gate = \"block\"")).unwrap();
+    strict.ok(&["launch", "set", "--t0", &t0_in_three_days(), "--plan", strict_plan.to_str().unwrap(), "--who", "IC", "--json"], "");
+
+    // The day so far: T0 six hours ago; the TRC-20 provider degraded from T0+4h.
+    let t0 = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(6);
+    let events = s.root.join("rpc.jsonl");
+    lead.ok(
+        &[
+            "simulate",
+            "--scenario",
+            "rpc-degradation-trc20",
+            "--t0",
+            &t0.to_string(),
+            "--seed",
+            "5",
+            "--hours",
+            "8",
+            "--out",
+            events.to_str().unwrap(),
+            "--json",
+        ],
+        "",
+    );
+    // Without their `seq`: the ledger assigns it.
+    let lines: Vec<String> = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut event: Value = serde_json::from_str(line).unwrap();
+            event.as_object_mut().unwrap().remove("seq");
+            event.to_string()
+        })
+        .collect();
+    let now_line = lines
+        .iter()
+        .position(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap() > jiff::Timestamp::now()
+        })
+        .expect("the scenario runs past now");
+    post_events(&s.ledger, &platform, &lines[..now_line]);
+
+    let bundle = |network: &str, wallet: &str, to: &str| -> String {
+        let out = s.root.join(format!("{network}-{}.json", lines.len()));
+        let made = lead.ok(
+            &[
+                "payout",
+                "bundle",
+                "--network",
+                network,
+                "--token",
+                "USDT",
+                "--source",
+                &wallet_address(&s.treasury, wallet),
+                "--to",
+                to,
+                "--amount",
+                "100",
+                "--out",
+                out.to_str().unwrap(),
+                "--json",
+            ],
+            "",
+        );
+        made["bundle_id"].as_str().unwrap().to_owned()
+    };
+    let approve_by = |bundle_id: &str, keys: &[&str]| {
+        lead.sync(&url);
+        for (desk, key) in approvers.iter().filter(|(_, key)| keys.contains(key)) {
+            desk.sync(&url);
+            let approved = approve(desk, bundle_id, key);
+            assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
+            assert_eq!(desk.sync(&url)["pushed"]["acked"], 1);
+        }
+        lead.sync(&url);
+        strict.sync(&url);
+    };
+    let tron = ["--ref-block-bytes", "0a0b", "--ref-block-hash", "0102030405060708"];
+    let trc = bundle("trc20", "hot-trc20-1", clubgate_treasury::demo::DEMO_PARTNER_TRC20);
+    let erc = bundle("erc20", "hot-erc20-1", DEMO_PARTNER_ERC20);
+    lead.sync(&url);
+    approve_by(&trc, &["approver-a", "approver-b"]);
+    approve_by(&erc, &["approver-a", "approver-b"]);
+
+    // While the rule holds: TRC-20 needs three approvers; the review says why.
+    let reviewed = review(&lead, &trc, "0", &tron);
+    let gate = reviewed["gate"].as_str().expect("the review names the gate");
+    assert!(gate.contains("quorum + 1") && gate.contains("partial rollback of network:trc20"), "{gate}");
+    let refused = sign(&lead, &trc, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
+    let error = error_of(&refused);
+    assert_eq!(error["error"]["code"], "quorum", "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("signing_gate"), "{error}");
+    // The strict desk's plan blocks it outright, whatever the approvals.
+    let strict_review = review(&strict, &trc, "0", &tron);
+    assert!(strict_review["gate"].as_str().unwrap().contains("blocked"));
+    let blocked = sign(&strict, &trc, "0", strict_review["review_hash"].as_str().unwrap(), "strict@desk");
+    assert_eq!(error_of(&blocked)["error"]["code"], "slo_gate");
+    // ERC-20 is outside the rollback's scope: the quorum signs.
+    let erc_review = review(&lead, &erc, "0", &[]);
+    assert!(erc_review["gate"].is_null(), "{erc_review}");
+    let signed = sign(&lead, &erc, "0", erc_review["review_hash"].as_str().unwrap(), "lead@desk");
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    // A third approver meets the raised quorum.
+    approve_by(&trc, &["approver-c"]);
+    let reviewed = review(&lead, &trc, "0", &tron);
+    let signed = sign(&lead, &trc, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+
+    // The provider recovers (the rest of the day): the gate lifts, two approvers sign TRC-20.
+    post_events(&s.ledger, &platform, &lines[now_line..]);
+    let trc2 = bundle("trc20", "hot-trc20-1", clubgate_treasury::demo::DEMO_PARTNER_TRC20);
+    lead.sync(&url);
+    approve_by(&trc2, &["approver-a", "approver-b"]);
+    let reviewed = review(&lead, &trc2, "0", &tron);
+    assert!(reviewed["gate"].is_null(), "lifted: {reviewed}");
+    let signed = sign(&lead, &trc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+
+    // Safe-mode for ERC-20 from the launch IC's desk, through the ledger.
+    let erc2 = bundle("erc20", "hot-erc20-1", DEMO_PARTNER_ERC20);
+    lead.sync(&url);
+    approve_by(&erc2, &["approver-a", "approver-b"]);
+    ic.ok(&["safe-mode", "on", "--scope", "network:erc20", "--why", "RPC provider flapping", "--who", "Irina (IC)", "--json"], "");
+    assert_eq!(ic.sync(&url)["pushed"]["acked"], 1);
+    lead.sync(&url);
+    let reviewed = review(&lead, &erc2, "0", &[]);
+    assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode is on for network:erc20: RPC provider flapping"), "{reviewed}");
+    let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
+    assert_eq!(error_of(&refused)["error"]["code"], "quorum");
+    ic.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "provider stable for 30 min", "--who", "Irina (IC)", "--json"], "");
+    ic.sync(&url);
+    lead.sync(&url);
+    let reviewed = review(&lead, &erc2, "0", &[]);
+    assert!(reviewed["gate"].is_null(), "{reviewed}");
+    let signed = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+}
