@@ -242,7 +242,7 @@ pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Pa
     write_document(&args.out, &document)?;
     // Into the payout queue, and through the outbox to the ledger for the approvers.
     store
-        .insert_bundle(&StoredBundle {
+        .publish_bundle(&StoredBundle {
             bundle_id: made.bundleId.clone(),
             hash: made.canonical_hash().to_string(),
             document: document.to_string(),

@@ -291,7 +291,7 @@ impl Service {
         )?;
         let document = bundle::to_document(&made);
         self.store
-            .insert_bundle(&StoredBundle {
+            .publish_bundle(&StoredBundle {
                 bundle_id: made.bundleId.clone(),
                 hash: made.canonical_hash().to_string(),
                 document: document.to_string(),

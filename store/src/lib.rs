@@ -357,11 +357,20 @@ impl Store {
         .map_err(|e| self.db_error(e))
     }
 
-    /// Adds a bundle to the payout queue (a bundle id is used once) and, in the same
-    /// transaction, queues it for the ledger as a `bundle` command
-    /// `{"bundle_id","bundle_hash","document","requested_by"}`, so the approvers' desks get it
-    /// from the log (docs/ledger.md).
+    /// Adds a bundle to the payout queue; a bundle id is used once.
     pub async fn insert_bundle(&self, bundle: &StoredBundle) -> Result<()> {
+        self.add_bundle(bundle, false).await
+    }
+
+    /// Adds a bundle the treasury lead made to the payout queue and, in the same
+    /// transaction, queues it for the ledger as a `bundle` command
+    /// `{"bundle_id","bundle_hash","document","requested_by"}`, so the approvers' desks get
+    /// it from the log (docs/ledger.md).
+    pub async fn publish_bundle(&self, bundle: &StoredBundle) -> Result<()> {
+        self.add_bundle(bundle, true).await
+    }
+
+    async fn add_bundle(&self, bundle: &StoredBundle, publish: bool) -> Result<()> {
         let created_at = bundle.created_at.to_string();
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
         let inserted = sqlx::query!(
@@ -384,13 +393,15 @@ impl Store {
             }
             Err(other) => return Err(self.db_error(other)),
         }
-        let document: serde_json::Value = serde_json::from_str(&bundle.document)
-            .map_err(|e| Error::Refused(format!("bundle {}: its document is not JSON ({e})", bundle.bundle_id)))?;
-        let payload = serde_json::json!({
-            "bundle_id": bundle.bundle_id, "bundle_hash": bundle.hash, "document": document, "requested_by": bundle.requested_by
-        });
-        let id = command_id(&["bundle", &bundle.hash.to_lowercase()]);
-        enqueue(&mut tx, &id, "bundle", &payload.to_string(), &created_at).await.map_err(|e| self.db_error(e))?;
+        if publish {
+            let document: serde_json::Value = serde_json::from_str(&bundle.document)
+                .map_err(|e| Error::Refused(format!("bundle {}: its document is not JSON ({e})", bundle.bundle_id)))?;
+            let payload = serde_json::json!({
+                "bundle_id": bundle.bundle_id, "bundle_hash": bundle.hash, "document": document, "requested_by": bundle.requested_by
+            });
+            let id = command_id(&["bundle", &bundle.hash.to_lowercase()]);
+            enqueue(&mut tx, &id, "bundle", &payload.to_string(), &created_at).await.map_err(|e| self.db_error(e))?;
+        }
         tx.commit().await.map_err(|e| self.db_error(e))
     }
 

@@ -103,8 +103,9 @@ async fn history_cannot_be_updated_or_deleted() {
     assert_eq!(store.history(launch.launch_id).await.unwrap(), vec![change]);
 }
 
-/// The goal (issue 10): an approval is queued for the ledger in the transaction that records
-/// it — a refused approval queues nothing — under an id every workstation derives alike.
+/// The goal (issue 10): a bundle and an approval are queued for the ledger in the
+/// transactions that record them — a refused approval queues nothing — under ids every
+/// workstation derives alike.
 #[tokio::test]
 async fn an_approval_is_queued_for_the_ledger_with_it_and_only_with_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -118,10 +119,17 @@ async fn an_approval_is_queued_for_the_ledger_with_it_and_only_with_it() {
         requested_by: "lead".to_owned(),
         created_at: now,
     };
-    store.insert_bundle(&bundle).await.unwrap();
+    store.publish_bundle(&bundle).await.unwrap();
+    let published = store.outbox(true).await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].kind, "bundle");
+    let payload: serde_json::Value = serde_json::from_str(&published[0].payload).unwrap();
+    assert_eq!(payload, serde_json::json!({"bundle_id": "b-1", "bundle_hash": hash, "document": {}, "requested_by": "lead"}));
+    assert!(store.publish_bundle(&bundle).await.is_err(), "a bundle id is used once");
+    assert!(store.insert_bundle(&bundle).await.is_err(), "a bundle id is used once");
     let approver = "0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1";
     store.add_approval("b-1", approver, &"11".repeat(65), now).await.unwrap();
-    let outbox = store.outbox(true).await.unwrap();
+    let outbox: Vec<_> = store.outbox(true).await.unwrap().into_iter().filter(|c| c.kind != "bundle").collect();
     assert_eq!(outbox.len(), 1);
     assert_eq!((outbox[0].kind.as_str(), outbox[0].id.clone()), ("approval", clubgate_store::approval_command_id(&hash, approver)));
     let payload: serde_json::Value = serde_json::from_str(&outbox[0].payload).unwrap();
@@ -132,7 +140,7 @@ async fn an_approval_is_queued_for_the_ledger_with_it_and_only_with_it() {
     // The same approver again, and an unknown bundle: refused, and nothing more is queued.
     assert!(matches!(store.add_approval("b-1", approver, &"22".repeat(65), now).await, Err(Error::Refused(_))));
     assert!(matches!(store.add_approval("b-404", approver, &"22".repeat(65), now).await, Err(Error::Refused(_))));
-    assert_eq!(store.outbox(false).await.unwrap().len(), 1);
+    assert_eq!(store.outbox(false).await.unwrap().len(), 2, "the bundle and the one approval");
     // The id is the same for another spelling of the same approver and hash.
     assert_eq!(clubgate_store::approval_command_id(&hash.to_uppercase().replace("0X", "0x"), &approver.to_lowercase()), outbox[0].id);
     assert!(clubgate_core::events::parse_uuid(&outbox[0].id).is_ok());
