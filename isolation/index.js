@@ -22,6 +22,8 @@ const ALLOWED_COMMANDS = new Set([
   "sign_canary",
   "mark_broadcast",
   "import_approval",
+  "sync_status",
+  "set_ledger_url",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -22,6 +22,8 @@ fn main() {
         "sign_canary",
         "mark_broadcast",
         "import_approval",
+        "sync_status",
+        "set_ledger_url",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -623,3 +623,52 @@ pub struct CanaryRequest {
     #[serde(default)]
     pub review_hash: String,
 }
+
+/// A command the ledger refused, kept in the outbox and shown in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedCommandView {
+    /// The command's id.
+    pub id: String,
+    /// Its kind (`checklist`, `approval`, `signature`, …).
+    pub kind: String,
+    /// The ledger's error code (`already_signed`, `no_policy`, …).
+    pub code: String,
+    /// The ledger's message, naming what was wrong.
+    pub message: String,
+}
+
+/// The ledger sync as the status strip shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatusView {
+    /// Whether a ledger URL is configured.
+    pub configured: bool,
+    /// The ledger's URL.
+    pub url: Option<String>,
+    /// `online`, `offline`, `unauthorized`, `broken` or `not configured`.
+    pub state: String,
+    /// Since when the ledger is unreachable: `HH:MM:SS` in the plan zone.
+    pub offline_since: Option<String>,
+    /// The same instant in milliseconds since the epoch.
+    pub offline_since_ms: Option<i64>,
+    /// The last seq applied to the store.
+    pub cursor: u64,
+    /// The ledger's head at the last pull.
+    pub head: Option<u64>,
+    /// `head − cursor`.
+    pub lag: Option<u64>,
+    /// Commands waiting to be sent.
+    pub outbox_pending: u64,
+    /// Commands the ledger refused.
+    pub outbox_refused: Vec<RefusedCommandView>,
+    /// The seq where the chain does not verify (state `broken`).
+    pub broken_seq: Option<u64>,
+    /// The last error in words (what to do included).
+    pub last_error: Option<String>,
+}
+
+/// A new ledger URL from the Settings page (empty: stop syncing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerUrlUpdate {
+    /// `http(s)://HOST:PORT`, or empty.
+    pub url: String,
+}

@@ -6,6 +6,7 @@
 mod charts;
 mod commands;
 mod error;
+mod ledger_sync;
 mod live;
 mod payouts;
 mod queue;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use tauri::Manager;
 
 pub use error::{Error, Result};
+pub use ledger_sync::{LEDGER_URL_ENV, SETTINGS_FILE as LEDGER_SETTINGS_FILE};
 pub use queue::TREASURY_ENV;
 pub use service::Service;
 
@@ -48,6 +50,8 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::sign_canary,
             commands::payout::mark_broadcast,
             commands::payout::import_approval,
+            commands::ledger::sync_status,
+            commands::ledger::set_ledger_url,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {
@@ -55,6 +59,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
                 None => app.path().app_data_dir()?,
             };
             let service = tauri::async_runtime::block_on(Service::start(&data_dir))?;
+            service.start_sync();
             app.manage(service);
             Ok(())
         })

@@ -41,6 +41,9 @@ struct State {
     replay: Option<ReplayView>,
     triggered: BTreeSet<(Rule, String)>,
     alerts: Vec<(i64, String)>,
+    /// How many of the store's event lines the ledger above has taken (the ledger sync
+    /// appends to them; [`Live::catch_up`] applies only the new ones).
+    lines: usize,
 }
 
 /// The live event stream, shared with the replay task.
@@ -85,6 +88,17 @@ impl State {
     }
 }
 
+/// Applies the store's event lines from `state.lines` on.
+fn apply_lines(state: &mut State, lines: &[String]) -> Result<()> {
+    for (index, line) in lines.iter().enumerate().skip(state.lines) {
+        Event::from_json(line)
+            .and_then(|event| state.ledger.apply(&event))
+            .map_err(|detail| Error::Store(clubgate_store::Error::Corrupt { table: "events", row: index as i64 + 1, detail }))?;
+    }
+    state.lines = state.lines.max(lines.len());
+    Ok(())
+}
+
 /// Shows a desktop notification; where no notification service runs (a headless test
 /// machine) the alert stays in the app's list and the failure is only logged.
 fn notify(texts: Vec<String>) {
@@ -109,12 +123,36 @@ impl Live {
     /// Loads the stored stream into memory.
     pub(crate) async fn load(store: Store) -> Result<Self> {
         let mut state = State { source: store.stream_source().await?, ..State::default() };
-        for (index, line) in store.event_lines().await?.iter().enumerate() {
-            Event::from_json(line)
-                .and_then(|event| state.ledger.apply(&event))
-                .map_err(|detail| Error::Store(clubgate_store::Error::Corrupt { table: "events", row: index as i64 + 1, detail }))?;
-        }
+        apply_lines(&mut state, &store.event_lines().await?)?;
         Ok(Self { state: Arc::new(Mutex::new(state)), store })
+    }
+
+    /// Takes the events the ledger sync stored since the last call: the new lines when the
+    /// stream is the same, else (the first page of a ledger replaced an imported or replayed
+    /// stream) the whole stream again under a new generation, which stops a running replay.
+    /// Raises the alerts of rules that trigger on them.
+    pub(crate) async fn catch_up(&self) -> Result<()> {
+        let launch = self.store.require_settings().await?.launch()?;
+        let mut state = self.state.lock().await;
+        let source = self.store.stream_source().await?;
+        let lines = self.store.event_lines().await?;
+        if source != state.source || state.replay_clock.is_some() || lines.len() < state.lines {
+            let generation = state.generation + 1;
+            *state = State { source, generation, ..State::default() };
+        }
+        apply_lines(&mut state, &lines)?;
+        let fresh = state.new_triggers(&launch);
+        notify(fresh);
+        Ok(())
+    }
+
+    /// Adds an alert to the SLO page's list and shows it as a desktop notification.
+    pub(crate) async fn alert(&self, text: String) {
+        let mut state = self.state.lock().await;
+        let at = state.clock().unwrap_or_else(|| ns(Timestamp::now()));
+        state.alerts.insert(0, (at, text.clone()));
+        state.alerts.truncate(MAX_ALERTS);
+        notify(vec![text]);
     }
 
     /// Replaces the stream with a JSON Lines file: every valid event is taken, every bad line
@@ -126,7 +164,8 @@ impl Live {
         state.generation += 1;
         self.store.start_stream(&format!("import:{path}"), Timestamp::now()).await?;
         self.store.append_events(&events).await?;
-        *state = State { ledger, source: Some(format!("import:{path}")), generation: state.generation, ..State::default() };
+        *state =
+            State { ledger, source: Some(format!("import:{path}")), generation: state.generation, lines: events.len(), ..State::default() };
         let fresh = state.new_triggers(launch);
         notify(fresh);
         Ok(ImportView { imported: events.len(), errors: errors.iter().take(100).map(ToString::to_string).collect() })

@@ -8,12 +8,13 @@ use clubgate_core::launch::default_t0;
 use clubgate_core::DEFAULT_PLAN_TOML;
 use clubgate_ipc::{
     ChangeView, DashboardView, DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest,
-    SettingsUpdate,
+    SettingsUpdate, SyncStatusView,
 };
 use clubgate_store::{NewSettings, Store};
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
+use crate::ledger_sync::LedgerSync;
 use crate::live::Live;
 use crate::views;
 
@@ -25,6 +26,7 @@ pub struct Service {
     pub(crate) store: Store,
     pub(crate) data_dir: std::path::PathBuf,
     live: Live,
+    sync: LedgerSync,
 }
 
 impl std::fmt::Debug for Service {
@@ -53,7 +55,36 @@ impl Service {
             store.configure(&first).await?;
         }
         let live = Live::load(store.clone()).await?;
-        Ok(Self { store, data_dir: data_dir.to_path_buf(), live })
+        let sync = LedgerSync::new(store.clone(), live.clone(), data_dir);
+        Ok(Self { store, data_dir: data_dir.to_path_buf(), live, sync })
+    }
+
+    /// Starts the ledger sync worker when a ledger URL is configured (`$CLUBGATE_LEDGER_URL`
+    /// or `ledger.json` in the data directory). Needs the async runtime: call it from setup.
+    pub fn start_sync(&self) {
+        self.sync.start_configured();
+    }
+
+    /// The ledger sync's status for the strip.
+    pub async fn sync_status(&self) -> Result<SyncStatusView> {
+        self.sync.status_view().await
+    }
+
+    /// Sets (or, empty, clears) the ledger URL and restarts the sync worker.
+    pub async fn set_ledger_url(&self, url: &str) -> Result<SyncStatusView> {
+        self.sync.set_url(url).await
+    }
+
+    /// Refuses to replace the event stream while it comes from a ledger.
+    fn refuse_if_following_ledger(&self) -> Result<()> {
+        match self.sync.configured() {
+            Some(url) => Err(Error::Refused {
+                message: format!(
+                    "this desk follows the ledger {url}: its events come from there; clear the ledger URL in Settings to import or replay"
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// How a payout would be batched and whether the day's phase cap allows it.
@@ -75,12 +106,14 @@ impl Service {
 
     /// Replaces the event stream with a JSON Lines file.
     pub async fn import_events(&self, path: &str) -> Result<ImportView> {
+        self.refuse_if_following_ledger()?;
         let launch = self.store.require_settings().await?.launch()?;
         self.live.import(path.trim(), &launch).await
     }
 
     /// Starts replaying a simulated scenario from T0, replacing the event stream.
     pub async fn start_replay(&self, request: &ReplayRequest) -> Result<()> {
+        self.refuse_if_following_ledger()?;
         let launch = self.store.require_settings().await?.launch()?;
         self.live.start_replay(request, launch).await
     }

@@ -13,6 +13,7 @@ use crate::ipc;
 use crate::payouts::PayoutsPage;
 use crate::settings::SettingsDialog;
 use crate::slo::SloPage;
+use crate::sync::{provide_sync_state, SyncStrip};
 use crate::timeline::Timeline;
 
 /// State shared by every page.
@@ -81,6 +82,7 @@ pub(crate) fn App() -> impl IntoView {
         now_ms: RwSignal::new(ipc::now_ms()),
     };
     provide_context(state);
+    provide_sync_state();
     state.reload();
     set_interval(move || state.now_ms.set(ipc::now_ms()), Duration::from_secs(1));
     // Phases, freezes and the change window follow the clock: refresh them each minute.
@@ -130,6 +132,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-slo", Page::Slo, "slo")}
                 {tab("nav-payouts", Page::Payouts, "payouts")}
             </nav>
+            <SyncStrip />
             <Show when=move || state.error.get().is_some()>
                 <div class="alert error" id="load-error">{move || state.error.get().unwrap_or_default()}</div>
             </Show>

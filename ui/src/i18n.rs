@@ -152,6 +152,23 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "plan" => ("Plan", "Рассчитать"),
         "review_bytes" => ("Review a transaction from its exact bytes", "Проверка транзакции по её байтам"),
         "decode" => ("Decode", "Декодировать"),
+        "sync_online" => ("online", "онлайн"),
+        "sync_cursor" => ("cursor", "курсор"),
+        "sync_lag" => ("lag", "отставание"),
+        "sync_outbox" => ("outbox", "очередь"),
+        "sync_connecting" => ("connecting to", "подключение к"),
+        "sync_unauthorized" => ("ledger token refused", "леджер отклонил токен"),
+        "sync_broken_at" => ("ledger hash chain broken at seq", "хеш-цепочка леджера нарушена на seq"),
+        "sync_stopped" => ("sync stopped", "синхронизация остановлена"),
+        "sync_not_configured" => ("ledger: not configured (Settings)", "леджер: не настроен (Настройки)"),
+        "sync_refused" => ("refused", "отклонено"),
+        "ledger_url" => ("Ledger URL", "URL леджера"),
+        "ledger_url_hint" => (
+            "http(s)://HOST:PORT; empty stops syncing. The token stays in the OS keychain: clubgate ledger login --url URL",
+            "http(s)://HOST:PORT; пусто — без синхронизации. Токен хранится в связке ключей ОС: clubgate ledger login --url URL",
+        ),
+        "ledger_url_save" => ("Save ledger URL", "Сохранить URL леджера"),
+        "saved" => ("saved", "сохранено"),
         _ => ("?", "?"),
     };
     match lang {

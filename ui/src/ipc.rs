@@ -2,8 +2,8 @@
 
 use clubgate_ipc::{
     ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChangeView, ChunkRequest, CommandError, DashboardView,
-    DecodedView, ImportView, ItemUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, ReviewView, SettingsUpdate,
-    TreasuryView,
+    DecodedView, ImportView, ItemUpdate, LedgerUrlUpdate, Overview, PayoutPlanRequest, PayoutPlanView, ReplayRequest, ReviewView,
+    SettingsUpdate, SyncStatusView, TreasuryView,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -147,6 +147,16 @@ pub(crate) async fn review_canary(request: &CanaryRequest) -> Result<ReviewView,
 /// Signs exactly the reviewed canary bytes named by `request.review_hash`.
 pub(crate) async fn sign_canary(request: &CanaryRequest) -> Result<TreasuryView, CommandError> {
     call("sign_canary", &RequestArgs { request }).await
+}
+
+/// The ledger sync's status for the strip.
+pub(crate) async fn sync_status() -> Result<SyncStatusView, CommandError> {
+    call("sync_status", &NoArgs {}).await
+}
+
+/// Sets the ledger URL (empty: stop syncing).
+pub(crate) async fn set_ledger_url(update: &LedgerUrlUpdate) -> Result<SyncStatusView, CommandError> {
+    call("set_ledger_url", &Update { update }).await
 }
 
 /// Milliseconds since the epoch, from the webview's clock (for countdowns only; every

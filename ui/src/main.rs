@@ -1,5 +1,5 @@
 //! ClubGate Desk's UI. One feature per file: `timeline`, `checklists`, `gate`,
-//! `settings`, `slo`, `payouts` with `queue`; `ipc` calls the shell's commands; `i18n` holds the interface's own words
+//! `settings`, `slo`, `payouts` with `queue`, `sync` (the ledger status strip); `ipc` calls the shell's commands; `i18n` holds the interface's own words
 //! (plan texts come in both languages from the plan itself).
 
 mod app;
@@ -11,6 +11,7 @@ mod payouts;
 mod queue;
 mod settings;
 mod slo;
+mod sync;
 mod timeline;
 
 fn main() {

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use crate::app::state;
 use crate::i18n::{lang, t};
 use crate::ipc;
+use crate::sync::LedgerUrlField;
 
 /// The settings dialog; closes on save or cancel.
 #[component]
@@ -78,6 +79,7 @@ pub(crate) fn SettingsDialog(open: RwSignal<bool>) -> impl IntoView {
                     <button id="settings-save" class="button primary" disabled=move || saving.get() on:click=save>{move || t("save", language.get())}</button>
                     <button id="settings-cancel" class="button ghost" on:click=move |_| open.set(false)>{move || t("cancel", language.get())}</button>
                 </div>
+                <LedgerUrlField />
             </div>
         </div>
     }

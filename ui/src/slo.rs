@@ -88,7 +88,7 @@ pub(crate) fn SloPage() -> impl IntoView {
                     <div class="rec-label">{label}</div>
                     <div class="rec-meta">
                         <span class="mono" id="slo-clock">{d.clock.as_ref().map(|c| c.local.clone()).unwrap_or_else(|| "—".to_owned())}</span>
-                        <span>{format!("{} {}", d.events, t("events", language.get()))}</span>
+                        <span id="slo-events" data-events=d.events.to_string()>{format!("{} {}", d.events, t("events", language.get()))}</span>
                         <span class="muted">{d.source.clone().unwrap_or_default()}</span>
                         {d.replay.as_ref().map(|r| view! { <span class="badge">{format!("{} ×{} · {}/{}", r.scenario, r.speed, r.released, r.total)}</span> })}
                     </div>

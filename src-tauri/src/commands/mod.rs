@@ -3,5 +3,6 @@
 
 pub(crate) mod checklist;
 pub(crate) mod launch;
+pub(crate) mod ledger;
 pub(crate) mod payout;
 pub(crate) mod slo;

@@ -1,0 +1,375 @@
+//! Goal (issue 10, the shell's part): the real window follows a real ledger. The app is
+//! started with `$CLUBGATE_LEDGER_URL` and `$CLUBGATE_LEDGER_TOKEN` (the keychain's stand-in
+//! where no Secret Service runs) against a `clubgate-ledger` serving a SQLite file on a fixed
+//! loopback port, fed by `clubgate-ledger simulate`:
+//! (a) the status strip shows online with the cursor at the ledger's head, and the SLO page
+//!     counts the pulled events (the dashboard took them without an import);
+//! (b) with the ledger stopped, three checklist sign-offs taken in the window make the strip
+//!     say "offline since HH:MM:SS, 3 actions waiting"; the ledger started again on the same
+//!     database and port, the strip returns to online with outbox 0, and the ledger's log
+//!     holds exactly those three `checklist` commands once each, in the order they were taken;
+//! (c) the token is in none of the app's files and not in its standard error.
+//! Also: a ledger URL without a port is refused in Settings, naming the value.
+//!
+//! Needs what `tests/window.rs` needs (tauri-driver, WebKitWebDriver, Xvfb) and the ledger
+//! binary next to the test (`cargo build -p clubgate-ledger`; `cargo test --workspace` builds it).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const WAIT: Duration = Duration::from_secs(40);
+/// Long enough for the worker's backoff (30 s at most) after the ledger comes back.
+const RECONNECT_WAIT: Duration = Duration::from_secs(75);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+fn tauri_driver() -> PathBuf {
+    let on_path =
+        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
+    on_path.unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
+}
+
+/// The ledger binary next to this test's executable (target/debug/clubgate-ledger).
+fn ledger_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target/debug").join("clubgate-ledger");
+    assert!(binary.is_file(), "{} is missing: build it with `cargo build -p clubgate-ledger`", binary.display());
+    binary
+}
+
+/// A `clubgate-ledger serve` on a fixed port; killed on drop.
+struct Ledger {
+    child: Child,
+}
+
+impl Ledger {
+    fn serve(db: &str, port: u16) -> Self {
+        let mut child = Command::new(ledger_binary())
+            .args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env_remove("CLUBGATE_CRASHPOINT")
+            .spawn()
+            .expect("start clubgate-ledger");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read stdout");
+        assert_eq!(line.trim(), format!("listening on http://127.0.0.1:{port}"));
+        Self { child }
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Ledger {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ledger_cli(db: &str, args: &[&str]) -> String {
+    let output = Command::new(ledger_binary()).args(["--db", db]).args(args).output().expect("clubgate-ledger");
+    assert!(output.status.success(), "clubgate-ledger {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
+}
+
+/// Xvfb (when there is no display) and tauri-driver, whose standard error — where the app's
+/// goes — is kept in a file; stopped on drop.
+struct Harness {
+    xvfb: Option<Child>,
+    driver: Child,
+    port: u16,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // SAFETY: sending a signal to a child process we own.
+        unsafe {
+            libc::kill(self.driver.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.driver.wait();
+        if let Some(xvfb) = &mut self.xvfb {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+        }
+    }
+}
+
+impl Harness {
+    fn start(env: &[(&str, &str)], stderr_log: &Path) -> Self {
+        let (xvfb, display) = match std::env::var("DISPLAY") {
+            Ok(display) if !display.is_empty() => (None, display),
+            _ => {
+                let number = (300..500).find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists()).expect("a free X display");
+                let display = format!(":{number}");
+                let child = Command::new("Xvfb")
+                    .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("Xvfb is installed (cargo xtask setup)");
+                std::thread::sleep(Duration::from_millis(800));
+                (Some(child), display)
+            }
+        };
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(stderr_log).expect("stderr log");
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .envs(env.iter().copied())
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("tauri-driver is installed (cargo xtask setup)");
+        std::thread::sleep(Duration::from_millis(800));
+        Self { xvfb, driver, port }
+    }
+
+    async fn open_app(&self) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_clubgate-desk") }));
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut last_error = None;
+        for _ in 0..20 {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
+                Ok(client) => {
+                    wait_for(&client, "#header-t0").await;
+                    return client;
+                }
+                Err(error) => {
+                    last_error = Some(error);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        panic!("no WebDriver session: {last_error:?}");
+    }
+}
+
+async fn wait_for(client: &Client, css: &str) -> Element {
+    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    let mut last_error = None;
+    for _ in 0..20 {
+        match wait_for(client, css).await.text().await {
+            Ok(text) => return text,
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("text of {css}: {last_error:?}")
+}
+
+async fn click(client: &Client, css: &str) {
+    let mut last_error = None;
+    for _ in 0..20 {
+        match wait_for(client, css).await.click().await {
+            Ok(()) => return,
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("click {css}: {last_error:?}")
+}
+
+async fn type_into(client: &Client, css: &str, value: &str) {
+    let element = wait_for(client, css).await;
+    element.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    if !value.is_empty() {
+        element.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+}
+
+/// Polls the text of `css` until `wanted` accepts it (or the deadline passes); returns it.
+async fn wait_until(client: &Client, css: &str, within: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let current = text(client, css).await;
+        if wanted(&current) {
+            return current;
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never showed {what}; it shows {current:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn sign_off(client: &Client, item: &str, evidence: &str) {
+    let row = format!("#item-{item}");
+    click(client, &format!("{row} .item-update")).await;
+    wait_for(client, &format!("{row} .item-state")).await.select_by_value("done").await.expect("select state");
+    type_into(client, &format!("{row} .item-who"), "Olga (treasury)").await;
+    type_into(client, &format!("{row} .item-evidence"), evidence).await;
+    click(client, &format!("{row} .item-save")).await;
+    wait_for(client, &format!("{row}[data-state=\"done\"]")).await;
+}
+
+/// `HH:MM:SS` at the start of `text`.
+fn is_clock(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 8 && bytes[2] == b':' && bytes[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&i| bytes[i].is_ascii_digit())
+}
+
+/// Every file under `dir`, recursively.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_follows_the_ledger_offline_and_back() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let data_dir = work.path().join("desk");
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    let db = format!("sqlite://{}", work.path().join("ledger.db").display());
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let ledger = Ledger::serve(&db, port);
+    let platform = ledger_cli(&db, &["token", "issue", "--name", "platform", "--role", "platform"]);
+    let desk_token = ledger_cli(&db, &["token", "issue", "--name", "desk", "--role", "treasury_lead"]);
+    // Platform events before the app starts: an hour of the pilot day, as fast as possible.
+    let fed = ledger_cli(
+        &db,
+        &[
+            "simulate",
+            "--to",
+            &url,
+            "--token",
+            &platform,
+            "--scenario",
+            "pilot-day",
+            "--speed",
+            "1000000",
+            "--t0",
+            "2026-12-07T10:00",
+            "--hours",
+            "1",
+        ],
+    );
+    let appended: u64 = fed.strip_prefix("appended ").and_then(|r| r.split(',').next()).and_then(|n| n.parse().ok()).expect(&fed);
+    let head: u64 = fed.split("head ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()).expect(&fed);
+    assert!(appended > 50 && head == appended, "{fed}");
+
+    let stderr_log = work.path().join("app-stderr.log");
+    let data = data_dir.display().to_string();
+    let harness =
+        Harness::start(&[("CLUBGATE_DATA_DIR", &data), ("CLUBGATE_LEDGER_URL", &url), ("CLUBGATE_LEDGER_TOKEN", &desk_token)], &stderr_log);
+    let client = harness.open_app().await;
+
+    // (a) Online at the ledger's head; the dashboard counts the pulled events.
+    let online = format!("online · cursor {head} · lag 0 · outbox 0");
+    wait_until(&client, "#sync-text", WAIT, &online, |t| t == online).await;
+    click(&client, "#nav-slo").await;
+    let events = wait_until(&client, "#slo-events", WAIT, "the pulled events", |t| t.starts_with(&format!("{appended} "))).await;
+    assert!(events.starts_with(&appended.to_string()), "{events}");
+    screenshot(&client, "sync-01-online").await;
+
+    // A ledger URL without a port is refused, naming the value; nothing changes.
+    click(&client, "#open-settings").await;
+    type_into(&client, "#settings-ledger-url", "http://ledger.local").await;
+    click(&client, "#settings-ledger-save").await;
+    let refusal = text(&client, "#settings-ledger-error").await;
+    assert!(refusal.contains("\"http://ledger.local\"") && refusal.contains("no port"), "{refusal}");
+    click(&client, "#settings-cancel").await;
+    assert_eq!(text(&client, "#sync-text").await, online);
+
+    // (b) Offline: the ledger stops, three sign-offs are taken, they wait in the outbox.
+    ledger.stop();
+    wait_until(&client, "#sync-text", WAIT, "offline since", |t| t.starts_with("offline since ")).await;
+    click(&client, "#nav-checklists").await;
+    let items = ["entry-test-plan", "entry-ops-active", "entry-wallet-sop"];
+    for (n, item) in items.iter().enumerate() {
+        sign_off(&client, item, &format!("evidence {n} taken offline")).await;
+    }
+    let offline = wait_until(&client, "#sync-text", WAIT, "3 actions waiting", |t| t.ends_with(", 3 actions waiting")).await;
+    let since = offline.strip_prefix("offline since ").expect(&offline);
+    assert!(is_clock(since) && since.len() == ", 3 actions waiting".len() + 8, "{offline}");
+    screenshot(&client, "sync-02-offline").await;
+
+    // Back online on the same database and port: the outbox drains, the cursor is the head.
+    let ledger = Ledger::serve(&db, port);
+    let back = format!("online · cursor {} · lag 0 · outbox 0", head + 3);
+    wait_until(&client, "#sync-text", RECONNECT_WAIT, &back, |t| t == back).await;
+    screenshot(&client, "sync-03-back-online").await;
+
+    // The ledger holds exactly the three commands, once each, in the order taken.
+    let http = reqwest::Client::new();
+    let page: serde_json::Value = http
+        .get(format!("{url}/v1/events?after={head}&limit=100"))
+        .bearer_auth(&platform)
+        .send()
+        .await
+        .expect("GET /v1/events")
+        .json()
+        .await
+        .expect("JSON");
+    let records = page["records"].as_array().expect("records");
+    assert_eq!(page["head"].as_u64(), Some(head + 3), "{page}");
+    let taken: Vec<(&str, &str, &str)> = records
+        .iter()
+        .map(|r| {
+            let payload = &r["body"]["payload"];
+            (r["kind"].as_str().unwrap_or(""), payload["item_id"].as_str().unwrap_or(""), payload["state"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        taken,
+        items.iter().map(|item| ("checklist", *item, "done")).collect::<Vec<_>>(),
+        "the records after seq {head}: {records:?}"
+    );
+    let ids: std::collections::BTreeSet<&str> = records.iter().filter_map(|r| r["body"]["id"].as_str()).collect();
+    assert_eq!(ids.len(), 3, "three distinct command ids: {ids:?}");
+
+    client.close().await.expect("close the session");
+    drop(harness);
+    drop(ledger);
+
+    // (c) The token is in none of the app's files and not in its standard error.
+    let app_files = files(&data_dir);
+    assert!(app_files.iter().any(|f| f.extension().is_some_and(|e| e == "db")), "the store is there: {app_files:?}");
+    for file in &app_files {
+        let bytes = std::fs::read(file).expect("read");
+        assert!(!contains(&bytes, desk_token.as_bytes()), "the token is in {}", file.display());
+    }
+    let log = std::fs::read(&stderr_log).expect("stderr log");
+    assert!(!contains(&log, desk_token.as_bytes()), "the token is in the app's standard error");
+    assert!(!contains(&log, &desk_token.as_bytes()[4..20]), "a piece of the token is in the app's standard error");
+}
