@@ -478,3 +478,37 @@ pub(crate) async fn run_queue(json_out: bool, db: Option<&Path>) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Args)]
+pub(crate) struct ImportArgs {
+    /// The signed chunk: the JSON `clubgate sign --json` printed on the air-gapped desk.
+    #[arg(long)]
+    file: PathBuf,
+    /// Who signed it (default `$USER@hostname` of this desk).
+    #[arg(long)]
+    who: Option<String>,
+}
+
+/// `clubgate signature import --file F`.
+pub(crate) async fn run_import(args: &ImportArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
+    crate::commands::refuse_db_override(db)?;
+    let document = read_json(&args.file)?;
+    let store = open_signing_store(db).await?;
+    let client = ledger_client(&store).await?.ok_or_else(|| {
+        Error::Input("this desk follows no ledger: an air-gapped signature is recorded on the ledger by a desk that follows it".to_owned())
+    })?;
+    let bundle_id = document["bundle_id"].as_str().ok_or_else(|| Error::Input(format!("{}: no bundle_id", args.file.display())))?;
+    let bundle = bundle_of(&store, None, Some(bundle_id)).await?;
+    let treasury = treasury_of(&store, None).await?;
+    let launch = store.require_settings().await?.launch()?;
+    let who = args.who.clone().unwrap_or_else(clubgate_sync::workstation_name);
+    let claim = clubgate_treasury::airgap::import_claim(Policy { treasury: &treasury, launch: &launch }, &bundle, &document, &who)?;
+    let seq = SigningLedger::new(&client, &store, &who).reserve(&claim).await?;
+    let out =
+        json!({"bundle_id": bundle.bundleId, "chunk": claim.chunk, "seq": seq, "signed_by": who, "tx_hash": claim.payload["tx_hash"]});
+    if json_out {
+        return print_json(&out);
+    }
+    println!("chunk {} of bundle {} recorded on the ledger at seq {seq} as signed by {who}", claim.chunk, bundle.bundleId);
+    Ok(())
+}

@@ -88,6 +88,17 @@ enum Command {
     SafeMode(crate::switches::SafeModeArgs),
     /// The volume level (launch IC), queued for the ledger.
     VolumeLevel(crate::switches::VolumeArgs),
+    /// Signatures made elsewhere: import an air-gapped desk's signed chunk.
+    #[command(subcommand)]
+    Signature(SignatureCommand),
+}
+
+#[derive(Subcommand)]
+enum SignatureCommand {
+    /// Record an air-gapped desk's signed chunk (`clubgate sign --json` output there) on the
+    /// ledger this desk follows, after checking its bytes against the bundle and the
+    /// policy; a chunk signed anywhere already is refused, naming who signed.
+    Import(crate::bundle::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -510,6 +521,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         }
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json, cli.db.as_deref()).await,
         Command::Payout(PayoutCommand::Queue) => crate::bundle::run_queue(json, cli.db.as_deref()).await,
+        Command::Signature(SignatureCommand::Import(args)) => crate::bundle::run_import(&args, json, cli.db.as_deref()).await,
         Command::SafeMode(args) => crate::switches::run_safe_mode(&args, json, cli.db.as_deref()).await,
         Command::VolumeLevel(args) => crate::switches::run_volume(&args, json, cli.db.as_deref()).await,
         Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,

@@ -446,3 +446,128 @@ fn the_slo_picture_from_the_ledger_gates_signing_in_its_scope() {
     let signed = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
     assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
 }
+
+/// Issue 10, air-gapped signing: a desk that follows no ledger signs a chunk with approval
+/// files; a connected desk imports the signed document, which is checked against the bundle
+/// and recorded on the ledger; every other signature of that chunk — online, or another
+/// air-gapped one imported — is refused, naming the air-gapped signer.
+#[test]
+fn an_air_gapped_signature_is_recorded_on_import_and_a_second_one_is_refused() {
+    let s = setup();
+    let url = s.ledger.url.clone();
+    let lead = s.desk("lead", "treasury_lead");
+    let treasury = s.treasury.to_str().unwrap().to_owned();
+    let out = s.root.join("bundle.json");
+    let made = lead.ok(
+        &[
+            "payout",
+            "bundle",
+            "--network",
+            "erc20",
+            "--token",
+            "USDT",
+            "--source",
+            &wallet_address(&s.treasury, "hot-erc20-1"),
+            "--to",
+            DEMO_PARTNER_ERC20,
+            "--amount",
+            "400000",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+        "",
+    );
+    let bundle_id = made["bundle_id"].as_str().unwrap().to_owned();
+    lead.sync(&url);
+
+    // Two vault desks with no ledger: approvals as files, signing by the local registry only.
+    let vault = |name: &str| {
+        let desk = Desk::new(&s.root, name, String::new(), &s.conf);
+        desk.ok(&["launch", "set", "--t0", &t0_in_three_days(), "--who", name, "--json"], "");
+        desk
+    };
+    let signed_on = |desk: &Desk, name: &str| -> PathBuf {
+        let mut approvals = Vec::new();
+        for key in ["approver-a", "approver-b"] {
+            let (token, pin) = demo_token_of(key);
+            let file = s.root.join(format!("{name}-{key}.json"));
+            let signer = format!("pkcs11:{token}/{key}");
+            desk.ok(
+                &[
+                    "approve",
+                    "--treasury",
+                    &treasury,
+                    "--bundle",
+                    out.to_str().unwrap(),
+                    "--signer",
+                    &signer,
+                    "--out",
+                    file.to_str().unwrap(),
+                    "--json",
+                ],
+                &format!("{pin}\n"),
+            );
+            approvals.push(file.to_str().unwrap().to_owned());
+        }
+        let reviewed =
+            desk.ok(&["review", "--treasury", &treasury, "--bundle", out.to_str().unwrap(), "--chunk", "0", "--who", name, "--json"], "");
+        let mut args = vec![
+            "sign",
+            "--treasury",
+            &treasury,
+            "--bundle",
+            out.to_str().unwrap(),
+            "--chunk",
+            "0",
+            "--review",
+            reviewed["review_hash"].as_str().unwrap(),
+            "--json",
+        ];
+        for approval in &approvals {
+            args.extend_from_slice(&["--approval", approval]);
+        }
+        let signed = desk.ok(&args, "");
+        let file = s.root.join(format!("{name}-signed.json"));
+        std::fs::write(&file, signed.to_string()).unwrap();
+        file
+    };
+    let first = signed_on(&vault("vault-1"), "vault-1");
+    let second = signed_on(&vault("vault-2"), "vault-2");
+
+    // A document that is not the bundle's chunk is refused before anything is sent.
+    let mut tampered: Value = serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    tampered["chunk"] = Value::from(1);
+    let tampered_file = s.root.join("tampered.json");
+    std::fs::write(&tampered_file, tampered.to_string()).unwrap();
+    let refused = lead.run(&["signature", "import", "--file", tampered_file.to_str().unwrap(), "--who", "vault-1", "--json"], "");
+    assert_eq!(error_of(&refused)["error"]["code"], "review_mismatch");
+
+    // The first import is recorded; the second air-gapped signature of the chunk is refused.
+    let imported = lead.ok(&["signature", "import", "--file", first.to_str().unwrap(), "--who", "vault-1@safe-room", "--json"], "");
+    assert!(imported["seq"].as_u64().unwrap() > 0);
+    let again = lead.run(&["signature", "import", "--file", second.to_str().unwrap(), "--who", "vault-2@safe-room", "--json"], "");
+    let error = error_of(&again);
+    assert_eq!(error["error"]["code"], "already_signed");
+    assert!(error["error"]["message"].as_str().unwrap().contains("vault-1@safe-room"), "{error}");
+
+    // Online signing of that chunk is refused too, and the log shows one signature.
+    lead.sync(&url);
+    let other = s.desk("lead-2", "treasury_lead");
+    for (key, desk_name) in [("approver-a", "approver-a"), ("approver-b", "approver-b")] {
+        let desk = s.desk(desk_name, "approver");
+        let approved = approve(&desk, &bundle_id, key);
+        assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
+        desk.sync(&url);
+    }
+    other.sync(&url);
+    let reviewed = review(&other, &bundle_id, "0", &[]);
+    let online = sign(&other, &bundle_id, "0", reviewed["review_hash"].as_str().unwrap(), "lead-2@desk");
+    let error = error_of(&online);
+    assert_eq!(error["error"]["code"], "already_signed");
+    assert!(error["error"]["message"].as_str().unwrap().contains("vault-1@safe-room"), "{error}");
+    let queue = other.queue();
+    let logged = chunk_of(&queue, &bundle_id, 0)["ledger"].as_array().unwrap().clone();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["signed_by"], "vault-1@safe-room");
+}

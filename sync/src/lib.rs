@@ -226,6 +226,48 @@ fn verify(record: &Value, seq: u64, prev: &[u8; 32]) -> Result<(PulledRecord, Op
     Ok((pulled, event))
 }
 
+/// A page of served records, verified to continue a cursor, with what the desk takes from it.
+#[derive(Debug, Clone, Default)]
+pub struct VerifiedPage {
+    /// The records, as the store keeps them.
+    pub records: Vec<PulledRecord>,
+    /// The platform events among them.
+    pub events: Vec<Event>,
+    /// The payout bundles published in them whose documents match their hashes.
+    pub bundles: Vec<StoredBundle>,
+    /// Published bundles not taken, with why.
+    pub skipped: Vec<String>,
+    /// Whether a `policy` record or a policy approval is among them.
+    pub policy_changed: bool,
+}
+
+/// Verifies served records against the chain from `cursor` (seq, `prev`, recomputed hash,
+/// record by record) and reads the events and published bundles among them. The first
+/// record that does not verify stops it with [`Error::ChainBroken`] naming its seq.
+pub fn verify_page(cursor: &LedgerCursor, records: &[Value]) -> Result<VerifiedPage> {
+    let mut prev = parse_hash(&cursor.hash).ok_or_else(|| Error::ChainBroken {
+        seq: cursor.seq + 1,
+        reason: format!("the stored cursor hash {:?} is not a hash", cursor.hash),
+    })?;
+    let mut page = VerifiedPage { records: Vec::with_capacity(records.len()), ..VerifiedPage::default() };
+    for (offset, record) in records.iter().enumerate() {
+        let seq = cursor.seq + 1 + offset as u64;
+        let (verified, event) = verify(record, seq, &prev)?;
+        prev = parse_hash(&verified.hash).unwrap_or(prev);
+        match verified.kind.as_str() {
+            "bundle" => match published_bundle(&record["body"]["payload"], seq) {
+                Ok(bundle) => page.bundles.push(bundle),
+                Err(why) => page.skipped.push(why),
+            },
+            "policy" | "approval" if record["body"]["payload"].get("bundle_hash").is_none() => page.policy_changed = true,
+            _ => {}
+        }
+        page.records.push(verified);
+        page.events.extend(event);
+    }
+    Ok(page)
+}
+
 /// Pulls every record after the store's cursor, page by page, verifying the chain; each
 /// page is stored with its events and the new cursor in one transaction.
 pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
@@ -262,24 +304,10 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
             }
             return Ok(pulled);
         }
-        let mut prev =
-            parse_hash(&cursor.hash).ok_or_else(|| client.protocol(format!("the stored cursor hash {:?} is not a hash", cursor.hash)))?;
-        let (mut batch, mut events, mut bundles) = (Vec::with_capacity(records.len()), Vec::new(), Vec::new());
-        for (offset, record) in records.iter().enumerate() {
-            let seq = cursor.seq + 1 + offset as u64;
-            let (verified, event) = verify(record, seq, &prev)?;
-            prev = parse_hash(&verified.hash).unwrap_or(prev);
-            match verified.kind.as_str() {
-                "bundle" => match published_bundle(&record["body"]["payload"], seq) {
-                    Ok(bundle) => bundles.push(bundle),
-                    Err(why) => pulled.skipped.push(why),
-                },
-                "policy" | "approval" if record["body"]["payload"].get("bundle_hash").is_none() => policy_changed = true,
-                _ => {}
-            }
-            batch.push(verified);
-            events.extend(event);
-        }
+        let page = verify_page(&cursor, records)?;
+        pulled.skipped.extend(page.skipped);
+        policy_changed |= page.policy_changed;
+        let (batch, events, bundles) = (page.records, page.events, page.bundles);
         clubgate_crashpoint::hit("pull.before_apply");
         store.apply_pulled(client.url(), &cursor, &batch, &events, &bundles, Timestamp::now()).await?;
         pulled.bundles += bundles.len() as u64;

@@ -665,24 +665,69 @@ async fn check_ledger_policy(store: &Store, policy: Policy<'_>) -> Result<()> {
 
 /// The chunk's `signature` command for the ledger.
 fn ledger_claim(reservation: &Reservation<'_>, bundle_hash: &str, built: &Built, signer_name: &str) -> LedgerClaim {
-    let signing_hash = built.hash.to_string();
-    let chunk = reservation.chunk;
+    let (nonce, expires_at_ms) = match &built.transfer {
+        Unsigned::Erc20(transfer) => (Some(transfer.nonce), None),
+        Unsigned::Trc20(_) => (None, Some(built.expiration_ms.unwrap_or_default())),
+    };
+    signature_claim(&SignatureFacts {
+        bundle_hash,
+        bundle_id: reservation.bundle_id,
+        chunk: reservation.chunk,
+        network: reservation.network,
+        signing_hash: &built.hash.to_string(),
+        nonce,
+        expires_at_ms,
+        reason: reservation.replacement,
+        signer_name,
+    })
+}
+
+/// What a chunk's `signature` command says (docs/ledger.md).
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureFacts<'a> {
+    /// The bundle's EIP-712 hash.
+    pub bundle_hash: &'a str,
+    /// The bundle's id.
+    pub bundle_id: &'a str,
+    /// The chunk.
+    pub chunk: u32,
+    /// `erc20` / `trc20`.
+    pub network: &'a str,
+    /// The signing hash of the signed bytes (the command's `tx_hash`).
+    pub signing_hash: &'a str,
+    /// ERC-20: the nonce.
+    pub nonce: Option<u64>,
+    /// TRC-20: the transaction's expiry (ms since the epoch).
+    pub expires_at_ms: Option<i64>,
+    /// `speed-up` / `expired` for a replacement.
+    pub reason: Option<&'a str>,
+    /// Who signs.
+    pub signer_name: &'a str,
+}
+
+/// The `signature` command of a chunk — the same for a desk signing online and for the
+/// import of an air-gapped signature: `tx_hash` is the signing hash, the id is derived from
+/// the bundle hash, the chunk, the signing hash and the signer.
+pub fn signature_claim(facts: &SignatureFacts<'_>) -> LedgerClaim {
     let mut payload = json!({
-        "bundle_hash": bundle_hash,
-        "bundle_id": reservation.bundle_id,
-        "chunk": chunk,
-        "network": reservation.network,
-        "tx_hash": signing_hash,
-        "signing_hash": signing_hash,
-        "signed_by": signer_name,
-        "reason": reservation.replacement,
+        "bundle_hash": facts.bundle_hash,
+        "bundle_id": facts.bundle_id,
+        "chunk": facts.chunk,
+        "network": facts.network,
+        "tx_hash": facts.signing_hash,
+        "signing_hash": facts.signing_hash,
+        "signed_by": facts.signer_name,
+        "reason": facts.reason,
     });
-    match &built.transfer {
-        Unsigned::Erc20(transfer) => payload["nonce"] = json!(transfer.nonce),
-        Unsigned::Trc20(_) => payload["expires_at_ms"] = json!(built.expiration_ms.unwrap_or_default()),
+    if let Some(nonce) = facts.nonce {
+        payload["nonce"] = json!(nonce);
     }
-    let id = clubgate_store::command_id(&["signature", &bundle_hash.to_lowercase(), &chunk.to_string(), &signing_hash, signer_name]);
-    LedgerClaim { id, bundle_hash: bundle_hash.to_owned(), chunk, replacement: reservation.replacement.is_some(), payload }
+    if let Some(expires) = facts.expires_at_ms {
+        payload["expires_at_ms"] = json!(expires);
+    }
+    let chunk = facts.chunk.to_string();
+    let id = clubgate_store::command_id(&["signature", &facts.bundle_hash.to_lowercase(), &chunk, facts.signing_hash, facts.signer_name]);
+    LedgerClaim { id, bundle_hash: facts.bundle_hash.to_owned(), chunk: facts.chunk, replacement: facts.reason.is_some(), payload }
 }
 
 /// A store that follows a ledger signs only after that ledger acknowledged the chunk's

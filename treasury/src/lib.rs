@@ -9,9 +9,12 @@
 //!   through the batching check, the quorum, the phase volume cap and the never-sign-twice
 //!   registry; canary payouts of one token per canary wallet and day; the reservation of
 //!   a chunk on the backend ledger ([`flow::ChunkLedger`]) before its key is opened.
+//! - [`airgap`]: an air-gapped desk's signed chunk, checked against its bundle and recorded
+//!   on the ledger by a connected desk (a second signature of the chunk is refused there).
 //! - [`gate`]: SLO-gated signing — a rollback recommendation or safe-mode over a chunk's
 //!   scope blocks it or raises its quorum, as the plan says.
 
+pub mod airgap;
 pub mod bundle;
 pub mod demo;
 mod error;
