@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask demo` — install what a fresh Debian/Ubuntu machine lacks, build the UI
 //!   and the app, and open the app on its embedded default (a fresh local store, the
-//!   default plan, T0 three days ahead). Without a display it starts Xvfb.
+//!   default plan, T0 three days ahead), following a live embedded ledger that a simulator
+//!   feeds (stopped when the app exits). Without a display it starts Xvfb.
 //! - `cargo xtask test` — the same set-up, then the whole suite: fmt, clippy `-D
 //!   warnings`, `cargo sqlx prepare --check`, unit, property and integration tests, and
 //!   the end-to-end tests of the real window (tauri-driver + WebKitWebDriver); then a
@@ -85,10 +86,18 @@ fn demo() -> Result<(), String> {
     // the environment; a production workstation keeps PINs in the OS keychain.
     let clubgate = target_dir().join("debug").join("clubgate");
     run(Command::new(&clubgate).args(["treasury", "demo", "--dir"]).arg(&data))?;
+    // The live ledger: an embedded SQLite ledger with the demo treasury in force, a
+    // simulator feeding it a pilot day at 60× (an hour a minute), and the app following it
+    // as this workstation's treasury lead — the dashboard moves without any import.
+    let live = LiveLedger::start(&data)?;
     let mut command = Command::new(&app);
     command.env("CLUBGATE_DATA_DIR", &data);
     command.env("SOFTHSM2_CONF", data.join("softhsm2.conf"));
     command.env("CLUBGATE_PKCS11_PIN", "1234");
+    // No OS keychain is assumed on a demo machine: the demo token goes by the environment
+    // fallback, only to the app's process.
+    command.env("CLUBGATE_LEDGER_URL", &live.url);
+    command.env("CLUBGATE_LEDGER_TOKEN", live.desk_token.as_str());
     let _xvfb = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         let (guard, display) = setup::start_xvfb()?;
         eprintln!(
@@ -99,8 +108,87 @@ fn demo() -> Result<(), String> {
     } else {
         None
     };
-    eprintln!("xtask: opening ClubGate Desk with its store in {}", data.display());
-    run(&mut command)
+    eprintln!("xtask: opening ClubGate Desk with its store in {} following the ledger {}", data.display(), live.url);
+    // Not `run`: its echo would print the command's environment, the token with it.
+    eprintln!("xtask$ {}", app.display());
+    let result = match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("{} exited with {status}", app.display())),
+        Err(e) => Err(format!("cannot start {}: {e}", app.display())),
+    };
+    // `live` drops here: the simulator and the ledger stop with the app.
+    drop(live);
+    result
+}
+
+/// The demo's ledger and its simulator, stopped (by their process ids) on drop.
+struct LiveLedger {
+    url: String,
+    desk_token: String,
+    server: std::process::Child,
+    simulator: Option<std::process::Child>,
+}
+
+impl Drop for LiveLedger {
+    fn drop(&mut self) {
+        for child in self.simulator.iter_mut().chain(std::iter::once(&mut self.server)) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl LiveLedger {
+    /// `clubgate-ledger` on `DATA/ledger.db`: tokens (platform for the simulator,
+    /// treasury_lead for the app), the demo treasury file in force, `serve` on a free loopback
+    /// port, then `simulate` in the background. Logs go to `DATA/ledger.log` and
+    /// `DATA/simulate.log`.
+    fn start(data: &Path) -> Result<Self, String> {
+        use std::io::BufRead;
+        let ledger = target_dir().join("debug").join("clubgate-ledger");
+        let db = format!("sqlite://{}", data.join("ledger.db").display());
+        let output = |args: &[&str]| -> Result<String, String> {
+            let shown = format!("clubgate-ledger --db {db} {}", args.join(" "));
+            let out = Command::new(&ledger).args(["--db", &db]).args(args).output().map_err(|e| format!("cannot start {shown}: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("{shown} failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        };
+        // Tokens are printed by the ledger and passed on, never echoed here.
+        let simulator_token = output(&["token", "issue", "--name", "simulator", "--role", "platform"])?;
+        let desk_token = output(&["token", "issue", "--name", "demo-desk", "--role", "treasury_lead"])?;
+        let treasury = data.join("treasury.toml");
+        eprintln!("xtask: {}", output(&["policy", "init", &treasury.display().to_string()])?);
+        let log = |name: &str| std::fs::File::create(data.join(name)).map_err(|e| format!("cannot create {name}: {e}"));
+        let mut server = Command::new(&ledger)
+            .args(["--db", &db, "serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(log("ledger.log")?)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", ledger.display()))?;
+        let mut line = String::new();
+        let stdout = server.stdout.take().ok_or("the ledger's standard output")?;
+        std::io::BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("the ledger's first line: {e}"))?;
+        let Some(url) = line.trim().strip_prefix("listening on ").map(str::to_owned) else {
+            let _ = server.kill();
+            let _ = server.wait();
+            return Err(format!("the ledger did not start (first line {line:?}); see {}", data.join("ledger.log").display()));
+        };
+        let mut live = Self { url, desk_token, server, simulator: None };
+        eprintln!("xtask: the demo ledger listens on {} ({db})", live.url);
+        let simulate_log = log("simulate.log")?;
+        let simulate_err = simulate_log.try_clone().map_err(|e| format!("simulate.log: {e}"))?;
+        let simulator = Command::new(&ledger)
+            .args(["simulate", "--to", &live.url, "--token", &simulator_token, "--scenario", "pilot-day", "--speed", "60", "--hours", "24"])
+            .stdout(simulate_log)
+            .stderr(simulate_err)
+            .spawn()
+            .map_err(|e| format!("cannot start clubgate-ledger simulate: {e}"))?;
+        live.simulator = Some(simulator);
+        eprintln!("xtask: feeding it a pilot day at 60× real time from now (progress in {})", data.join("simulate.log").display());
+        Ok(live)
+    }
 }
 
 fn test() -> Result<(), String> {
