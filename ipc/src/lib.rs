@@ -483,6 +483,10 @@ pub struct ApprovalView {
     pub name: String,
     /// The approver's address.
     pub address: String,
+    /// Made on this desk and not back from the ledger's log yet (read-your-writes): it does
+    /// not count towards the quorum until it is.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// One chunk of a queued bundle.
@@ -505,6 +509,9 @@ pub struct ChunkView {
     /// The latest signed transaction, hex (ERC-20: the signed envelope; TRC-20: raw_data),
     /// for broadcasting.
     pub raw: Option<String>,
+    /// The chunk's signature in the ledger's log, from any desk: "by WHO at seq N".
+    #[serde(default)]
+    pub ledger_signed: Option<String>,
 }
 
 /// A queued bundle with its approvals and chunk statuses.
@@ -601,6 +608,10 @@ pub struct ReviewView {
     pub replace: String,
     /// The decoded bytes.
     pub decoded: DecodedView,
+    /// Why signing is gated now (a rollback recommendation or safe-mode over the chunk's
+    /// scope) and what it needs, if it is.
+    #[serde(default)]
+    pub gate: Option<String>,
 }
 
 /// An approval made elsewhere (`clubgate approve` on another workstation), as its JSON.

@@ -67,7 +67,12 @@ impl Service {
         std::env::var_os(TREASURY_ENV).filter(|v| !v.is_empty()).map_or_else(|| self.data_dir.join("treasury.toml"), PathBuf::from)
     }
 
-    fn treasury(&self) -> Result<Treasury> {
+    /// The rules: the policy of the ledger this desk follows, else the treasury file.
+    async fn treasury(&self) -> Result<Treasury> {
+        if let Some(policy) = self.store.ledger_policy().await? {
+            return Treasury::from_toml(&policy.treasury)
+                .map_err(|e| refuse(format!("the ledger's policy version {}: {e}", policy.version)));
+        }
         let path = self.treasury_path();
         let text = std::fs::read_to_string(&path).map_err(|e| {
             refuse(format!(
@@ -85,7 +90,7 @@ impl Service {
     /// The treasury, its canary payouts of the day and the phase headroom.
     pub async fn treasury_view(&self) -> Result<TreasuryView> {
         let file = self.treasury_path().display().to_string();
-        let treasury = match self.treasury() {
+        let treasury = match self.treasury().await {
             Ok(treasury) => treasury,
             Err(error) => {
                 return Ok(TreasuryView {
@@ -164,17 +169,36 @@ impl Service {
         }
     }
 
-    async fn approvals_of(&self, bundle_id: &str) -> Result<Vec<Approval>> {
-        self.store
-            .approvals(bundle_id)
-            .await?
-            .into_iter()
-            .map(|(approver, signature)| {
-                let approver = approver.parse().map_err(|_| refuse(format!("stored approver {approver:?} is not an address")))?;
-                let signature = hex::decode(&signature).map_err(|_| refuse("a stored approval is not hex"))?;
-                Ok(Approval { approver, signature })
-            })
-            .collect()
+    /// A bundle's approvals, each marked pending while this desk follows a ledger whose log
+    /// does not hold it yet; only the others count towards the quorum.
+    async fn approvals_of(&self, stored: &StoredBundle) -> Result<Vec<(Approval, bool)>> {
+        let parse = |approver: &str, signature: &str| -> Result<Approval> {
+            let approver = approver.parse().map_err(|_| refuse(format!("approver {approver:?} is not an address")))?;
+            let signature = hex::decode(signature.trim_start_matches("0x")).map_err(|_| refuse("an approval is not hex"))?;
+            Ok(Approval { approver, signature })
+        };
+        let local = self.store.approvals(&stored.bundle_id).await?;
+        if self.store.ledger_cursor().await?.is_none() {
+            return local.iter().map(|(approver, signature)| Ok((parse(approver, signature)?, false))).collect();
+        }
+        let logged = self.store.log_approvals(&stored.hash).await?;
+        let mut approvals: Vec<(Approval, bool)> =
+            logged.iter().filter_map(|a| parse(&a.approver, &a.signature).ok()).map(|a| (a, false)).collect();
+        for (approver, signature) in &local {
+            let approval = parse(approver, signature)?;
+            if !approvals.iter().any(|(a, _)| a.approver == approval.approver) {
+                approvals.push((approval, true));
+            }
+        }
+        Ok(approvals)
+    }
+
+    /// The connection a signature goes through when this desk follows a ledger: its URL,
+    /// the token from the OS keychain (never leaves the shell).
+    async fn ledger_client(&self) -> Result<Option<clubgate_sync::Client>> {
+        let Some(cursor) = self.store.ledger_cursor().await? else { return Ok(None) };
+        let token = clubgate_sync::keychain::load_token(&cursor.url).map_err(|e| refuse(e.to_string()))?;
+        Ok(Some(clubgate_sync::Client::new(&cursor.url, token).map_err(|e| refuse(e.to_string()))?))
     }
 
     async fn stored_bundle(&self, bundle_id: &str) -> Result<(StoredBundle, PayoutBundle)> {
@@ -198,8 +222,9 @@ impl Service {
         payout: &PayoutBundle,
     ) -> Result<BundleView> {
         let network = bundle::network_of(payout)?;
-        let approvals = self.approvals_of(&stored.bundle_id).await?;
-        let approved = flow::check_approvals(treasury, payout, &approvals).is_ok();
+        let approvals = self.approvals_of(stored).await?;
+        let counted: Vec<Approval> = approvals.iter().filter(|(_, pending)| !pending).map(|(a, _)| a.clone()).collect();
+        let approved = flow::check_approvals(treasury, payout, &counted).is_ok();
         let mut chunks = Vec::new();
         for (index, amount) in payout.chunks.iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -218,6 +243,12 @@ impl Service {
                 tx_hash: latest.and_then(|(_, _, _, hash)| hash),
                 raw: self.store.latest_signed_raw(&stored.bundle_id, index).await?,
                 decoded: self.decoded_latest(&stored.bundle_id, index).await?,
+                ledger_signed: self
+                    .store
+                    .log_signatures(&stored.hash, index)
+                    .await?
+                    .pop()
+                    .map(|s| format!("by {} at seq {}", s.signed_by.as_deref().unwrap_or("an unnamed desk"), s.seq)),
             });
         }
         let destination = Destination::parse(network, &payout.destination)?;
@@ -235,13 +266,14 @@ impl Service {
             requested_by: stored.requested_by.clone(),
             approvals: approvals
                 .iter()
-                .map(|a| ApprovalView {
+                .map(|(a, pending)| ApprovalView {
                     name: treasury
                         .approvers
                         .iter()
                         .find(|p| p.address.address() == a.approver)
                         .map_or_else(|| "unregistered".to_owned(), |p| p.name.clone()),
                     address: a.approver.to_checksum(None),
+                    pending: *pending,
                 })
                 .collect(),
             quorum: treasury.quorum,
@@ -252,7 +284,7 @@ impl Service {
 
     /// The payout queue, oldest first.
     pub async fn payout_queue(&self) -> Result<Vec<BundleView>> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let launch = self.launch().await?;
         let mut views = Vec::new();
         for stored in self.store.bundles().await? {
@@ -265,7 +297,7 @@ impl Service {
     /// Puts a payout into the queue as a bundle: from a hot wallet, to the allow-list,
     /// batched under the per-tx cap.
     pub async fn create_bundle(&self, request: &BundleRequest) -> Result<Vec<BundleView>> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let launch = self.launch().await?;
         let network = network_named(&request.network)?;
         let wallet = treasury.wallet(&request.source_wallet)?;
@@ -304,7 +336,7 @@ impl Service {
 
     /// Approves a queued bundle with the registered approver's configured key.
     pub async fn approve_bundle(&self, request: &ApproveRequest) -> Result<Vec<BundleView>> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
         let person = treasury
             .approvers
@@ -330,7 +362,7 @@ impl Service {
     /// Adds an approval made on another workstation: it must be for this very bundle (its
     /// hash), by a registered approver, and its signature must recover to that approver.
     pub async fn import_approval(&self, request: &ApprovalImport) -> Result<Vec<BundleView>> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let (stored, payout) = self.stored_bundle(&request.bundle_id).await?;
         let document: serde_json::Value = serde_json::from_str(request.document.trim())
             .map_err(|e| refuse(format!("the approval is not JSON ({e}); paste the file `clubgate approve` wrote")))?;
@@ -362,7 +394,7 @@ impl Service {
     /// Reviews a chunk: the exact unsigned bytes it would be signed with, decoded, fixed
     /// under their signing hash; signing names that hash.
     pub async fn review_chunk(&self, request: &ChunkRequest) -> Result<ReviewView> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let launch = self.launch().await?;
         let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
         let replace = Some(request.replace.trim()).filter(|r| !r.is_empty()).map(flow::Replace::parse).transpose()?;
@@ -386,23 +418,28 @@ impl Service {
             review_hash: review.review_hash,
             expires_at: review.expires_at.to_string(),
             replace: replace.map(|r| r.reason().to_owned()).unwrap_or_default(),
+            gate: review.gate,
         })
     }
 
     /// Signs exactly the reviewed bytes of a chunk of an approved bundle with its hot
     /// wallet's configured key — every rule from the treasury file and the launch record.
     pub async fn sign_chunk(&self, request: &ChunkRequest) -> Result<Vec<BundleView>> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let launch = self.launch().await?;
-        let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
-        let approvals = self.approvals_of(&request.bundle_id).await?;
+        let (stored, payout) = self.stored_bundle(&request.bundle_id).await?;
+        // Following a ledger, the flow counts the log's approvals itself; otherwise these.
+        let approvals: Vec<Approval> = self.approvals_of(&stored).await?.into_iter().map(|(a, _)| a).collect();
+        let client = self.ledger_client().await?;
+        let who = clubgate_sync::workstation_name();
+        let ledger = client.as_ref().map(|client| clubgate_sync::SigningLedger::new(client, &self.store, &who));
         let sign = flow::SignRequest {
             bundle: &payout,
             approvals: &approvals,
             chunk: request.chunk,
             review_hash: request.review_hash.trim(),
             now: Timestamp::now(),
-            ledger: None,
+            ledger: ledger.as_ref().map(|l| l as &dyn flow::ChunkLedger),
         };
         flow::sign_chunk(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, sign).await?;
         self.payout_queue().await
@@ -417,7 +454,7 @@ impl Service {
 
     /// Reviews the day's canary payout of a canary wallet: its exact unsigned bytes.
     pub async fn review_canary(&self, request: &CanaryRequest) -> Result<ReviewView> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let launch = self.launch().await?;
         let review = flow::CanaryReviewRequest {
             wallet: &request.wallet,
@@ -434,19 +471,23 @@ impl Service {
             review_hash: review.review_hash,
             expires_at: review.expires_at.to_string(),
             replace: String::new(),
+            gate: review.gate,
         })
     }
 
     /// Signs exactly the reviewed canary payout of a canary wallet with its configured key.
     pub async fn sign_canary(&self, request: &CanaryRequest) -> Result<TreasuryView> {
-        let treasury = self.treasury()?;
+        let treasury = self.treasury().await?;
         let launch = self.launch().await?;
+        let client = self.ledger_client().await?;
+        let who = clubgate_sync::workstation_name();
+        let ledger = client.as_ref().map(|client| clubgate_sync::SigningLedger::new(client, &self.store, &who));
         let canary = flow::CanaryRequest {
             wallet: &request.wallet,
             token: Token::Usdt,
             review_hash: request.review_hash.trim(),
             now: Timestamp::now(),
-            ledger: None,
+            ledger: ledger.as_ref().map(|l| l as &dyn flow::ChunkLedger),
         };
         flow::sign_canary(&self.store, flow::Policy { treasury: &treasury, launch: &launch }, &WALLET_KEYS, canary).await?;
         self.treasury_view().await

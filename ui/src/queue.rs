@@ -387,6 +387,7 @@ fn review_row(review: ReviewView) -> impl IntoView {
     let language = lang();
     let replace = review.replace.clone();
     let hash = review.review_hash.clone();
+    let gate = review.gate.clone();
     let kind = match review.replace.as_str() {
         "speed-up" => Some("review_of_speed_up"),
         "expired" => Some("review_of_expired"),
@@ -396,6 +397,9 @@ fn review_row(review: ReviewView) -> impl IntoView {
         <tr class="review-row" data-replace=replace data-review-hash=hash>
             <td colspan="6">
                 {kind.map(|key| view! { <p class="review-kind"><strong>{move || t(key, language.get())}</strong></p> })}
+                {gate.map(|why| view! {
+                    <p class="review-gate bad"><strong>{move || format!("{}: ", t("slo_gate", language.get()))}</strong>{why}</p>
+                })}
                 <p class="muted">{move || format!("{}:", t("reviewed_bytes", language.get()))}</p>
                 <DecodedTable decoded=review.decoded />
                 <p class="muted">
@@ -454,7 +458,12 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl Into
                 <tr class="chunk" data-chunk=index.to_string() data-status=c.status.clone() data-attempt=c.attempt.map(|a| a.to_string()).unwrap_or_default()>
                     <td>{format!("#{index}")}</td>
                     <td class="mono">{c.amount.clone()}</td>
-                    <td class="status" class:ok=!unsigned>{match c.attempt { Some(a) if a > 0 => format!("{} (replacement {a})", c.status), _ => c.status.clone() }}</td>
+                    <td class="status" class:ok=!unsigned>
+                        {match c.attempt { Some(a) if a > 0 => format!("{} (replacement {a})", c.status), _ => c.status.clone() }}
+                        {c.ledger_signed.clone().map(|by| view! {
+                            <span class="ledger-signed muted">{move || format!(" · {} {by}", t("ledger_signed", language.get()))}</span>
+                        })}
+                    </td>
                     <td class="mono">{c.tx_hash.clone().unwrap_or_default()}</td>
                     <td>
                         <Show when=move || unsigned>
@@ -499,9 +508,17 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl Into
             <p class="why">{b.why.clone()}</p>
             <p class="muted mono">{format!("EIP-712 hash {} · requested by {}", b.hash, b.requested_by)}</p>
             <p class="approvals">
-                {format!("{}: {} of {} — {}", t("approvals", language.get_untracked()), b.approvals.len(), b.quorum,
+                {format!("{}: {} of {} — {}", t("approvals", language.get_untracked()), b.approvals.iter().filter(|a| !a.pending).count(), b.quorum,
                     if b.approved { t("quorum_met", language.get_untracked()) } else { t("quorum_missing", language.get_untracked()) })}
-                {b.approvals.iter().map(|a| view! { <span class="tag">{a.name.clone()}</span> }).collect_view()}
+                {b.approvals.iter().map(|a| {
+                    let pending = a.pending;
+                    let name = a.name.clone();
+                    view! {
+                        <span class="tag approval" class:pending=pending data-pending=pending.to_string()>
+                            {move || if pending { format!("{name} ({})", t("pending_ledger", language.get())) } else { name.clone() }}
+                        </span>
+                    }
+                }).collect_view()}
             </p>
             <div class="form-actions approve-controls">{approve_controls}</div>
             {(!b.approved).then(|| {
