@@ -8,7 +8,8 @@
 //!     say "offline since HH:MM:SS, 3 actions waiting"; the ledger started again on the same
 //!     database and port, the strip returns to online with outbox 0, and the ledger's log
 //!     holds exactly those three `checklist` commands once each, in the order they were taken;
-//! (c) the token is in none of the app's files and not in its standard error.
+//! (c) the token is in none of the app's files and not in its standard error;
+//! (d) once the ledger revokes the token, the strip says "token refused" with the login command.
 //! Also: a ledger URL without a port is refused in Settings, naming the value.
 //!
 //! Needs what `tests/window.rs` needs (tauri-driver, WebKitWebDriver, Xvfb) and the ledger
@@ -357,6 +358,13 @@ async fn the_window_follows_the_ledger_offline_and_back() {
     );
     let ids: std::collections::BTreeSet<&str> = records.iter().filter_map(|r| r["body"]["id"].as_str()).collect();
     assert_eq!(ids.len(), 3, "three distinct command ids: {ids:?}");
+
+    // A revoked token: the strip says so and names the login command; retrying stops.
+    ledger_cli(&db, &["token", "revoke", "--name", "desk"]);
+    let refused = wait_until(&client, "#sync-text", WAIT, "token refused", |t| t.contains("token refused")).await;
+    assert!(refused.contains(&format!("clubgate ledger login --url {url}")), "{refused}");
+    assert!(!text(&client, "#sync-strip").await.contains(&desk_token));
+    screenshot(&client, "sync-04-token-refused").await;
 
     client.close().await.expect("close the session");
     drop(harness);
