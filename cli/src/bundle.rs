@@ -41,9 +41,10 @@ pub(crate) struct BundleArgs {
     /// Amount as decimal token text.
     #[arg(long, allow_hyphen_values = true)]
     amount: String,
-    /// The guardrail policy version the approvers approve under.
-    #[arg(long, default_value_t = 1)]
-    policy_version: u32,
+    /// The guardrail policy version the approvers approve under (default: the version in
+    /// force on the ledger the store follows, else 1).
+    #[arg(long)]
+    policy_version: Option<u32>,
     /// The treasury file: the source must be one of its hot wallets, the destination on its
     /// allow-list, the token contract its own (default: the policy of the ledger the store
     /// follows).
@@ -235,7 +236,11 @@ pub(crate) async fn run_bundle(args: &BundleArgs, json_out: bool, db: Option<&Pa
         source: &args.source,
         to: &args.to,
         amount: &args.amount,
-        policy_version: args.policy_version,
+        policy_version: match (args.policy_version, store.ledger_policy().await?) {
+            (Some(version), _) => version,
+            (None, Some(policy)) => policy.version,
+            (None, None) => 1,
+        },
     };
     let made = bundle::make(&launch.plan, &treasury, &request)?;
     let document = bundle::to_document(&made);

@@ -276,7 +276,23 @@ impl Registry {
     }
 
     fn check_signature(&self, overlay: &mut Overlay, record: &NewRecord, now_ms: i64) -> Result<()> {
-        let signature = signature_payload(payload_of(record)?)?;
+        let payload = payload_of(record)?;
+        let signature = signature_payload(payload)?;
+        // A signature names the policy it was made under (optional field): only the one in
+        // force is accepted, so a desk that missed a policy change cannot sign under the old.
+        if payload.contains_key("policy_hash") {
+            let named = hash_field(payload, "policy_hash")?;
+            let in_force = self.in_force.as_ref().map(|p| p.hash);
+            if in_force != Some(named) {
+                return Err(Error::Unprocessable {
+                    code: "policy_changed",
+                    message: format!(
+                        "the signature is made under policy {named}, but the policy in force is {}; fetch the policy and review again",
+                        in_force.map_or_else(|| "none".to_owned(), |h| h.to_string())
+                    ),
+                });
+            }
+        }
         let (bundle_hash, chunk) = signature.key;
         let Some(latest) = self.latest_signature(overlay, &signature.key) else {
             if let Some(replaces) = signature.replaces {

@@ -194,11 +194,18 @@ impl Service {
     }
 
     /// The connection a signature goes through when this desk follows a ledger: its URL,
-    /// the token from the OS keychain (never leaves the shell).
+    /// the token from the OS keychain (never leaves the shell), after a pull.
     async fn ledger_client(&self) -> Result<Option<clubgate_sync::Client>> {
         let Some(cursor) = self.store.ledger_cursor().await? else { return Ok(None) };
         let token = clubgate_sync::keychain::load_token(&cursor.url).map_err(|e| refuse(e.to_string()))?;
-        Ok(Some(clubgate_sync::Client::new(&cursor.url, token).map_err(|e| refuse(e.to_string()))?))
+        let client = clubgate_sync::Client::new(&cursor.url, token).map_err(|e| refuse(e.to_string()))?;
+        // The log as it is now — approvals, safe-mode, policy, events — before the flow
+        // reads it. The sync worker may apply the same page first (then this pull's page is
+        // refused as already applied): once more is enough.
+        if clubgate_sync::pull(&self.store, &client).await.is_err() {
+            clubgate_sync::pull(&self.store, &client).await.map_err(|e| refuse(format!("{e}; nothing was signed")))?;
+        }
+        Ok(Some(client))
     }
 
     async fn stored_bundle(&self, bundle_id: &str) -> Result<(StoredBundle, PayoutBundle)> {
@@ -318,7 +325,7 @@ impl Service {
                 source: &source,
                 to: &request.to,
                 amount: &request.amount,
-                policy_version: 1,
+                policy_version: self.store.ledger_policy().await?.map_or(1, |p| p.version),
             },
         )?;
         let document = bundle::to_document(&made);

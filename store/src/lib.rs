@@ -270,6 +270,7 @@ impl Store {
     /// Appends events (already validated against the stream) in one transaction.
     pub async fn append_events(&self, events: &[clubgate_core::events::Event]) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        refuse_if_following(&mut tx).await.map_err(|e| self.db_error(e))??;
         insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
         tx.commit().await.map_err(|e| self.db_error(e))
     }
@@ -284,6 +285,7 @@ impl Store {
     pub async fn start_stream(&self, source: &str, started_at: Timestamp) -> Result<()> {
         let started = started_at.to_string();
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        refuse_if_following(&mut tx).await.map_err(|e| self.db_error(e))??;
         sqlx::query!("DELETE FROM events").execute(&mut *tx).await.map_err(|e| self.db_error(e))?;
         sqlx::query!(
             "INSERT INTO event_stream (id, source, started_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, started_at = excluded.started_at",
@@ -516,18 +518,39 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("clubgate.db")
 }
 
-/// Inserts events into the `events` table within a transaction.
+/// A store that follows a ledger takes its events only from that ledger's log (the SLO
+/// picture and the signing gate read them): an import or a replay would replace or mix them.
+async fn refuse_if_following(tx: &mut sqlx::SqliteConnection) -> Result<Result<()>, sqlx::Error> {
+    let url = sqlx::query_scalar!("SELECT url FROM ledger_cursor WHERE id = 1").fetch_optional(&mut *tx).await?;
+    Ok(match url {
+        Some(url) => Err(Error::Refused(format!(
+            "this store follows the ledger {url}: its events come only from there; import or replay in a store of its own"
+        ))),
+        None => Ok(()),
+    })
+}
+
+/// Rows per multi-row `INSERT` (5 columns each, well under SQLite's 32,766 variables): a
+/// catch-up inserts 1,000-record pages, and one statement per row costs more in sqlx's
+/// worker round trips than SQLite's own work.
+pub(crate) const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts events into the `events` table within a transaction, many rows per statement.
 pub(crate) async fn insert_events(tx: &mut sqlx::SqliteConnection, events: &[clubgate_core::events::Event]) -> Result<(), sqlx::Error> {
-    for event in events {
-        let seq = i64::try_from(event.seq)
-            .map_err(|_| sqlx::Error::Encode(format!("event seq {} is beyond what the store can hold", event.seq).into()))?;
-        let id = clubgate_core::events::format_uuid(event.id);
-        let at = event.at.to_string();
-        let line = event.to_json();
-        let kind = line.split("\"kind\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_owned();
-        sqlx::query!("INSERT INTO events (seq, id, at, kind, line) VALUES (?, ?, ?, ?, ?)", seq, id, at, kind, line)
-            .execute(&mut *tx)
-            .await?;
+    for batch in events.chunks(ROWS_PER_INSERT) {
+        let mut rows = Vec::with_capacity(batch.len());
+        for event in batch {
+            let seq = i64::try_from(event.seq)
+                .map_err(|_| sqlx::Error::Encode(format!("event seq {} is beyond what the store can hold", event.seq).into()))?;
+            let line = event.to_json();
+            let kind = line.split("\"kind\":\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("").to_owned();
+            rows.push((seq, clubgate_core::events::format_uuid(event.id), event.at.to_string(), kind, line));
+        }
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO events (seq, id, at, kind, line) ");
+        insert.push_values(rows, |mut row, (seq, id, at, kind, line)| {
+            row.push_bind(seq).push_bind(id).push_bind(at).push_bind(kind).push_bind(line);
+        });
+        insert.build().execute(&mut *tx).await?;
     }
     Ok(())
 }

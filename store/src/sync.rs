@@ -133,19 +133,13 @@ impl Store {
             }
             Some(_) => {}
         }
-        for record in records {
-            let seq = to_i64(record.seq)?;
-            sqlx::query!(
-                "INSERT INTO ledger_records (seq, kind, body, prev, hash) VALUES (?, ?, ?, ?, ?)",
-                seq,
-                record.kind,
-                record.body,
-                record.prev,
-                record.hash
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| self.db_error(e))?;
+        for batch in records.chunks(crate::ROWS_PER_INSERT) {
+            let rows = batch.iter().map(|r| Ok((to_i64(r.seq)?, r))).collect::<Result<Vec<_>>>()?;
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO ledger_records (seq, kind, body, prev, hash) ");
+            insert.push_values(rows, |mut row, (seq, record)| {
+                row.push_bind(seq).push_bind(&record.kind).push_bind(&record.body).push_bind(&record.prev).push_bind(&record.hash);
+            });
+            insert.build().execute(&mut *tx).await.map_err(|e| self.db_error(e))?;
         }
         crate::insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
         for bundle in bundles {

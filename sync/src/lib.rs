@@ -6,13 +6,14 @@
 //! A break in the chain stops the sync, naming the seq; nothing of the broken page is
 //! applied.
 
+mod policy;
 mod reserve;
 
 pub use reserve::{workstation_name, SigningLedger};
 
 use clubgate_core::chain::{parse_hash, record_hash, GENESIS};
 use clubgate_core::events::{event_of_record, Event};
-use clubgate_store::{LedgerCursor, LedgerPolicy, PulledRecord, Store, StoredBundle};
+use clubgate_store::{LedgerCursor, PulledRecord, Store, StoredBundle};
 use jiff::Timestamp;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -237,8 +238,6 @@ pub struct VerifiedPage {
     pub bundles: Vec<StoredBundle>,
     /// Published bundles not taken, with why.
     pub skipped: Vec<String>,
-    /// Whether a `policy` record or a policy approval is among them.
-    pub policy_changed: bool,
 }
 
 /// Verifies served records against the chain from `cursor` (seq, `prev`, recomputed hash,
@@ -254,13 +253,11 @@ pub fn verify_page(cursor: &LedgerCursor, records: &[Value]) -> Result<VerifiedP
         let seq = cursor.seq + 1 + offset as u64;
         let (verified, event) = verify(record, seq, &prev)?;
         prev = parse_hash(&verified.hash).unwrap_or(prev);
-        match verified.kind.as_str() {
-            "bundle" => match published_bundle(&record["body"]["payload"], seq) {
+        if verified.kind == "bundle" {
+            match published_bundle(&record["body"]["payload"], seq) {
                 Ok(bundle) => page.bundles.push(bundle),
                 Err(why) => page.skipped.push(why),
-            },
-            "policy" | "approval" if record["body"]["payload"].get("bundle_hash").is_none() => page.policy_changed = true,
-            _ => {}
+            }
         }
         page.records.push(verified);
         page.events.extend(event);
@@ -284,8 +281,6 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
         None => LedgerCursor { url: client.url().to_owned(), seq: 0, hash: hex::encode(GENESIS) },
     };
     let mut pulled = Pulled { cursor: cursor.seq, ..Pulled::default() };
-    // A `policy` record or a policy approval may have changed the policy in force.
-    let mut policy_changed = store.ledger_policy().await?.is_none();
     loop {
         let url = format!("{}/v1/events?after={}&limit={PAGE}", client.url(), cursor.seq);
         let (status, page) = client.send(client.http.get(url)).await?;
@@ -299,14 +294,13 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
             if head > cursor.seq {
                 return Err(client.protocol(format!("an empty page after seq {} while the head is {head}", cursor.seq)));
             }
-            if policy_changed {
-                pulled.policy_version = fetch_policy(store, client).await?;
-            }
+            // Every pull ends with the policy in force, checked against the log: a change
+            // cannot be missed because an earlier fetch failed after its records were applied.
+            pulled.policy_version = fetch_policy(store, client).await?;
             return Ok(pulled);
         }
         let page = verify_page(&cursor, records)?;
         pulled.skipped.extend(page.skipped);
-        policy_changed |= page.policy_changed;
         let (batch, events, bundles) = (page.records, page.events, page.bundles);
         clubgate_crashpoint::hit("pull.before_apply");
         store.apply_pulled(client.url(), &cursor, &batch, &events, &bundles, Timestamp::now()).await?;
@@ -339,8 +333,10 @@ fn published_bundle(payload: &Value, seq: u64) -> Result<StoredBundle, String> {
     })
 }
 
-/// Fetches the ledger's policy in force (`GET /v1/policy`) into the store and binds the
-/// store to it (the ledger's quorum approved it); `None` before the ledger has a policy.
+/// Fetches the ledger's policy in force (`GET /v1/policy`), checks it against what the
+/// pulled log puts in force (the initial policy, then each version approved by a quorum of
+/// the one before — `policy.rs`), keeps it and binds the store to it; `None` before the
+/// ledger has a policy.
 pub async fn fetch_policy(store: &Store, client: &Client) -> Result<Option<u32>> {
     let (status, body) = client.send(client.http.get(format!("{}/v1/policy", client.url()))).await?;
     if status == 404 {
@@ -349,27 +345,23 @@ pub async fn fetch_policy(store: &Store, client: &Client) -> Result<Option<u32>>
     if status != 200 {
         return Err(client.protocol(format!("GET /v1/policy answered {status}: {}", error_message(&body))));
     }
-    let bad = |field: &str| client.protocol(format!("GET /v1/policy without a readable {field:?}: {body}"));
-    let policy = LedgerPolicy {
-        version: body["version"].as_u64().and_then(|v| u32::try_from(v).ok()).ok_or_else(|| bad("version"))?,
-        hash: body["hash"].as_str().ok_or_else(|| bad("hash"))?.to_owned(),
-        treasury: body["treasury"].as_str().ok_or_else(|| bad("treasury"))?.to_owned(),
-        in_force_seq: body["in_force_seq"].as_u64().ok_or_else(|| bad("in_force_seq"))?,
-    };
-    let treasury = clubgate_core::treasury::Treasury::from_toml(&policy.treasury)
-        .map_err(|e| client.protocol(format!("the ledger's policy version {} does not read as a treasury file: {e}", policy.version)))?;
-    if !treasury.fingerprint.eq_ignore_ascii_case(&policy.hash) {
+    let version = body["version"].as_u64().and_then(|v| u32::try_from(v).ok());
+    let hash = body["hash"].as_str().unwrap_or_default();
+    let logged = policy::policy_in_log(store).await.map_err(|why| {
+        client.protocol(format!("the ledger serves policy version {version:?} ({hash}), but its log does not show it in force: {why}"))
+    })?;
+    if Some(logged.version) != version || !logged.hash.eq_ignore_ascii_case(hash) {
         return Err(client.protocol(format!(
-            "the ledger's policy version {} has the hash {}, but its text hashes to {}",
-            policy.version, policy.hash, treasury.fingerprint
+            "the ledger serves policy version {version:?} ({hash}), but its log's approvals put version {} ({}) in force; not taken",
+            logged.version, logged.hash
         )));
     }
     let now = Timestamp::now();
-    store.keep_ledger_policy(&policy, now).await?;
+    store.keep_ledger_policy(&logged, now).await?;
     let reason =
-        format!("the ledger's policy version {}, in force at seq {} (approved by its quorum)", policy.version, policy.in_force_seq);
-    store.bind_policy(&treasury.fingerprint, "ledger", Some(&reason), now).await?;
-    Ok(Some(policy.version))
+        format!("the ledger's policy version {}, in force at seq {} (approved by its quorum)", logged.version, logged.in_force_seq);
+    store.bind_policy(&logged.hash, "ledger", Some(&reason), now).await?;
+    Ok(Some(logged.version))
 }
 
 /// Sends the outbox's pending commands in the order they were queued, each with its id (a

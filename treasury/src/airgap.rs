@@ -117,5 +117,6 @@ pub fn import_claim(policy: Policy<'_>, bundle: &PayoutBundle, document: &Value,
         expires_at_ms,
         reason: None,
         signer_name,
+        policy_hash: &policy.treasury.fingerprint,
     }))
 }

@@ -521,7 +521,7 @@ pub async fn review_chunk(store: &Store, policy: Policy<'_>, request: ReviewRequ
     .await?;
     let mut review = keep_review(store, &bundle.bundleId, chunk, replace, network, &built, reviewed_by, now).await?;
     let (_, wallet) = check_policy(policy, bundle)?;
-    review.gate = signing_gate(store, policy.launch, network, &wallet.id).await?.map(|gate| gate.explain());
+    review.gate = signing_gate(store, policy.launch, policy.treasury, network, &wallet.id).await?.map(|gate| gate.explain());
     Ok(review)
 }
 
@@ -551,17 +551,18 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     let SignRequest { bundle, approvals, chunk, review_hash, now, ledger } = request;
     check_binding(store, policy, "signer", now).await?;
     check_ledger_policy(store, policy).await?;
+    check_bundle_version(store, bundle).await?;
     let (network, wallet) = check_policy(policy, bundle)?;
     let bundle_hash = bundle.canonical_hash().to_string();
     // Following a ledger, the quorum is the approvals in its log (from any workstation).
     let logged;
     let approvals = if store.ledger_cursor().await?.is_some() {
-        logged = log_approvals(store, &bundle_hash).await?;
+        logged = log_approvals(store, &bundle_hash, policy.treasury).await?;
         logged.as_slice()
     } else {
         approvals
     };
-    let gate = signing_gate(store, policy.launch, network, &wallet.id).await?;
+    let gate = signing_gate(store, policy.launch, policy.treasury, network, &wallet.id).await?;
     if let Some(gate) = gate.as_ref().filter(|g| g.action == clubgate_core::plan::SigningGate::Block) {
         return Err(policy_error("slo_gate", format!("chunk {chunk} of bundle {}: {}", bundle.bundleId, gate.explain())));
     }
@@ -630,20 +631,38 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     sign_reserved(store, reservation, &bundle_hash, ledger, keys, wallet, &built, network, now).await
 }
 
-/// The approvals of a bundle hash in the pulled log (what a desk following a ledger counts).
-async fn log_approvals(store: &Store, bundle_hash: &str) -> Result<Vec<Approval>> {
-    Ok(store
-        .log_approvals(bundle_hash)
-        .await?
-        .into_iter()
-        .filter_map(|logged| {
-            // The ledger verified each approval; one it could not have is skipped here and
-            // the quorum check, which verifies every signature again, decides.
-            let approver = logged.approver.parse().ok()?;
-            let signature = hex::decode(logged.signature.trim_start_matches("0x")).ok()?;
-            Some(Approval { approver, signature })
-        })
-        .collect())
+/// The approvals of a bundle hash in the pulled log (what a desk following a ledger counts):
+/// the first of each approver, and only voting approvers of the policy — a repeated or
+/// stray approval in the log cannot spoil a quorum the others make. Each is verified again
+/// by the quorum check.
+async fn log_approvals(store: &Store, bundle_hash: &str, treasury: &Treasury) -> Result<Vec<Approval>> {
+    let voting: Vec<Address> = treasury.voting_approvers().map(|a| a.address.address()).collect();
+    let mut approvals: Vec<Approval> = Vec::new();
+    for logged in store.log_approvals(bundle_hash).await? {
+        let Ok(approver) = logged.approver.parse::<Address>() else { continue };
+        let Ok(signature) = hex::decode(logged.signature.trim_start_matches("0x")) else { continue };
+        if voting.contains(&approver) && !approvals.iter().any(|a| a.approver == approver) {
+            approvals.push(Approval { approver, signature });
+        }
+    }
+    Ok(approvals)
+}
+
+/// Following a ledger, a bundle is signed only under the policy version it was made and
+/// approved under: after a policy change it is made (and approved) again.
+async fn check_bundle_version(store: &Store, bundle: &PayoutBundle) -> Result<()> {
+    if let Some(policy) = store.ledger_policy().await? {
+        if bundle.policyVersion != policy.version {
+            return Err(policy_error(
+                "policy_changed",
+                format!(
+                    "bundle {} was made under policy version {}, but the ledger's policy in force is version {}; make the bundle again",
+                    bundle.bundleId, bundle.policyVersion, policy.version
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// While the store follows a ledger whose policy it fetched, the treasury file must be
@@ -665,6 +684,7 @@ async fn check_ledger_policy(store: &Store, policy: Policy<'_>) -> Result<()> {
 
 /// The chunk's `signature` command for the ledger.
 fn ledger_claim(reservation: &Reservation<'_>, bundle_hash: &str, built: &Built, signer_name: &str) -> LedgerClaim {
+    // The reservation carries the fingerprint of the treasury file it is signed under.
     let (nonce, expires_at_ms) = match &built.transfer {
         Unsigned::Erc20(transfer) => (Some(transfer.nonce), None),
         Unsigned::Trc20(_) => (None, Some(built.expiration_ms.unwrap_or_default())),
@@ -679,6 +699,7 @@ fn ledger_claim(reservation: &Reservation<'_>, bundle_hash: &str, built: &Built,
         expires_at_ms,
         reason: reservation.replacement,
         signer_name,
+        policy_hash: reservation.policy,
     })
 }
 
@@ -703,6 +724,9 @@ pub struct SignatureFacts<'a> {
     pub reason: Option<&'a str>,
     /// Who signs.
     pub signer_name: &'a str,
+    /// The policy signed under (the treasury file's fingerprint): the ledger refuses a
+    /// signature under a policy that is not in force.
+    pub policy_hash: &'a str,
 }
 
 /// The `signature` command of a chunk — the same for a desk signing online and for the
@@ -718,6 +742,7 @@ pub fn signature_claim(facts: &SignatureFacts<'_>) -> LedgerClaim {
         "signing_hash": facts.signing_hash,
         "signed_by": facts.signer_name,
         "reason": facts.reason,
+        "policy_hash": facts.policy_hash,
     });
     if let Some(nonce) = facts.nonce {
         payload["nonce"] = json!(nonce);

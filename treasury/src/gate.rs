@@ -7,14 +7,18 @@
 //! The picture is evaluated at the data clock — the latest event's instant + 1 ns — the
 //! instant the dashboard shows, so the review screen and the dashboard say the same thing.
 //! Safe-mode comes from the `safe_mode` commands in the pulled log and this desk's pending
-//! ones (a local switch holds at once): the latest switch of each scope wins.
+//! ones: the latest switch of each scope wins, except that a pending switch can only turn
+//! safe-mode on (a desk cannot lift the launch IC's switch before the ledger has its own),
+//! and a switch whose scope does not read counts as safe-mode on for everything (fails
+//! closed). A rollback recommendation for a wallet the treasury file does not know (the
+//! platform's wallet label) covers that wallet's network.
 
 use clubgate_core::events::Event;
 use clubgate_core::launch::Launch;
 use clubgate_core::ledger::{Ledger, Scope};
 use clubgate_core::plan::{Network, SigningGate};
 use clubgate_core::rollback::{describe, evaluate, Recommendation};
-use clubgate_core::treasury::{network_from_id, network_id};
+use clubgate_core::treasury::{network_from_id, network_id, Treasury};
 use clubgate_store::Store;
 use serde_json::Value;
 
@@ -68,14 +72,29 @@ fn covers(scope: &Scope, network: Network, wallet: &str) -> bool {
     }
 }
 
+/// A recommendation's scope as the treasury names things: a platform wallet label that is
+/// not a treasury wallet widens to its network (as the events place it), else everything.
+fn as_treasury_scope(scope: &Scope, ledger: &Ledger, treasury: &Treasury) -> Scope {
+    match scope {
+        Scope::Wallet(label) if treasury.wallet(label).is_err() => {
+            ledger.wallets.iter().find(|(id, _)| id == label).map_or(Scope::Global, |(_, network)| Scope::Network(*network))
+        }
+        other => other.clone(),
+    }
+}
+
 /// The safe-mode scopes switched on, each with its reason, latest switch per scope.
 pub async fn safe_mode(store: &Store) -> Result<Vec<(Scope, String)>> {
     let mut on: Vec<(Scope, String)> = Vec::new();
     for command in store.commands_of_kind("safe_mode").await? {
-        let Ok(payload) = serde_json::from_str::<Value>(&command.payload) else { continue };
-        let Some(scope) = switch_scope(&payload) else { continue };
+        let payload = serde_json::from_str::<Value>(&command.payload).unwrap_or(Value::Null);
+        let switched_on = payload["on"].as_bool() != Some(false);
+        if command.seq.is_none() && !switched_on {
+            continue;
+        }
+        let scope = switch_scope(&payload).unwrap_or(Scope::Global);
         on.retain(|(s, _)| *s != scope);
-        if payload["on"].as_bool() == Some(true) {
+        if switched_on {
             let why = payload["why"].as_str().unwrap_or("no reason given");
             let at = command.seq.map_or_else(|| "pending in this desk's outbox".to_owned(), |seq| format!("ledger seq {seq}"));
             on.push((scope, format!("{why} ({at})")));
@@ -85,7 +104,7 @@ pub async fn safe_mode(store: &Store) -> Result<Vec<(Scope, String)>> {
 }
 
 /// The gate on signing a chunk of `network` from `wallet` now, if any.
-pub async fn signing_gate(store: &Store, launch: &Launch, network: Network, wallet: &str) -> Result<Option<Gate>> {
+pub async fn signing_gate(store: &Store, launch: &Launch, treasury: &Treasury, network: Network, wallet: &str) -> Result<Option<Gate>> {
     let mut reasons = Vec::new();
     for (scope, why) in safe_mode(store).await? {
         if covers(&scope, network, wallet) {
@@ -104,7 +123,7 @@ pub async fn signing_gate(store: &Store, launch: &Launch, network: Network, wall
         let covered = match &evaluation.recommendation {
             Recommendation::None => false,
             Recommendation::Full => true,
-            Recommendation::Partial(scope) => covers(scope, network, wallet),
+            Recommendation::Partial(scope) => covers(&as_treasury_scope(scope, &ledger, treasury), network, wallet),
         };
         if covered {
             let scope = match &evaluation.recommendation {
