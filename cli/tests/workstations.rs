@@ -225,6 +225,21 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
         assert_eq!(logged_approvers(&desk.queue(), &bundle_id).len(), 2, "the quorum on {}", desk.dir.display());
     }
 
+    // Red team F9: approver A's approval sent again under another id (any approver token can)
+    // does not spoil the quorum — the desk counts each approver once.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let http = reqwest::Client::new();
+    let records: Value = runtime.block_on(async {
+        http.get(format!("{url}/v1/events?after=0&limit=1000")).bearer_auth(&desk_a.token).send().await.unwrap().json().await.unwrap()
+    });
+    let first = records["records"].as_array().unwrap().iter().find(|r| r["kind"] == "approval").expect("A's approval").clone();
+    let again = serde_json::json!({"id": "0badc0de-0000-4000-8000-000000000001", "kind": "approval", "payload": first["body"]["payload"]});
+    let status = runtime.block_on(async {
+        http.post(format!("{url}/v1/commands")).bearer_auth(&desk_b.token).json(&again).send().await.unwrap().status().as_u16()
+    });
+    assert_eq!(status, 201, "the ledger keeps a repeated bundle approval");
+    lead.sync(&url);
+
     // An approver's desk cannot sign: its token's role may not send a signature, so the
     // ledger refuses the reservation and the key is never opened.
     let approver_review = review(&desk_a, &bundle_id, "0", &[]);
@@ -438,6 +453,15 @@ fn the_slo_picture_from_the_ledger_gates_signing_in_its_scope() {
     assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode is on for network:erc20: RPC provider flapping"), "{reviewed}");
     let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
     assert_eq!(error_of(&refused)["error"]["code"], "quorum");
+    // Red team F3: the lead's own "off", pending in its outbox, does not lift the IC's switch
+    // (and the ledger refuses it from a treasury token).
+    lead.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "I am in a hurry", "--who", "lead", "--json"], "");
+    let reviewed = review(&lead, &erc2, "0", &[]);
+    assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode is on for network:erc20"), "{reviewed}");
+    let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
+    assert_eq!(error_of(&refused)["error"]["code"], "quorum", "a pending local switch lifts nothing");
+    let pushed = lead.sync(&url);
+    assert_eq!(pushed["pushed"]["refused"][0]["status"], 403, "{pushed}");
     ic.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "provider stable for 30 min", "--who", "Irina (IC)", "--json"], "");
     ic.sync(&url);
     lead.sync(&url);

@@ -145,3 +145,26 @@ async fn an_approval_is_queued_for_the_ledger_with_it_and_only_with_it() {
     assert_eq!(clubgate_store::approval_command_id(&hash.to_uppercase().replace("0X", "0x"), &approver.to_lowercase()), outbox[0].id);
     assert!(clubgate_core::events::parse_uuid(&outbox[0].id).is_ok());
 }
+
+/// Red team F4: a store that follows a ledger takes its events only from it — an import or a
+/// replay (which would empty or mix the events the SLO gate reads) is refused.
+#[tokio::test]
+async fn a_store_that_follows_a_ledger_refuses_imports_and_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("desk.db")).await.unwrap();
+    let genesis = "0".repeat(64);
+    store.start_stream("import:before.jsonl", Timestamp::now()).await.expect("no ledger yet: an import is fine");
+    let record = clubgate_store::PulledRecord {
+        seq: 1,
+        kind: "decision".to_owned(),
+        body: r#"{"id":"00000000-0000-4000-8000-000000000001","payload":{}}"#.to_owned(),
+        prev: genesis.clone(),
+        hash: "1".repeat(64),
+    };
+    let from = clubgate_store::LedgerCursor { url: "http://127.0.0.1:1".to_owned(), seq: 0, hash: genesis };
+    store.apply_pulled("http://127.0.0.1:1", &from, &[record], &[], &[], Timestamp::now()).await.unwrap();
+    let refused = store.start_stream("import:events.jsonl", Timestamp::now()).await;
+    assert!(matches!(&refused, Err(Error::Refused(m)) if m.contains("follows the ledger http://127.0.0.1:1")), "{refused:?}");
+    assert!(matches!(store.append_events(&[]).await, Err(Error::Refused(_))));
+    assert_eq!(store.stream_source().await.unwrap().as_deref(), Some("ledger:http://127.0.0.1:1"), "the stream stays the ledger's");
+}

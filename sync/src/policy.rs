@@ -93,3 +93,148 @@ pub(crate) async fn policy_in_log(store: &Store) -> Result<LedgerPolicy, String>
     }
     Ok(LedgerPolicy { version: current.version, hash: current.hash.to_string(), treasury: current.text.clone(), in_force_seq: seq })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clubgate_chain::signer::{DevKey, HashSigner, Profile};
+    use clubgate_core::chain::GENESIS;
+    use clubgate_store::{LedgerCursor, PulledRecord};
+    use serde_json::json;
+
+    fn key(byte: u8) -> DevKey {
+        DevKey::new(&hex::encode([byte; 32]), Profile::Dev).expect("dev key")
+    }
+
+    /// The example treasury file with A, B, C (quorum 2) as its approvers, `daily` as target.
+    fn treasury(a: &DevKey, b: &DevKey, c: &DevKey, daily: &str) -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/plans/treasury-example.toml"))
+            .expect("example")
+            .replace("0xA1A1a1a1A1A1A1A1A1a1a1a1a1a1A1A1a1A1a1a1", &a.address().to_checksum(None))
+            .replace("0xb2b2b2b2b2B2b2B2B2b2b2B2B2b2B2B2b2b2b2b2", &b.address().to_checksum(None))
+            .replace("0xc3c3c3c3c3c3c3c3c3C3C3c3C3C3C3c3C3C3c3c3", &c.address().to_checksum(None))
+            .replace("daily_target = \"2000000\"", &format!("daily_target = \"{daily}\""))
+    }
+
+    fn policy_record(text: &str, version: u32, initial: bool) -> (String, Value) {
+        let hash = Treasury::from_toml(text).expect("treasury").fingerprint;
+        (
+            "policy".to_owned(),
+            json!({"id": format!("p{version}"), "payload": {"treasury": text, "version": version, "hash": hash, "initial": initial}}),
+        )
+    }
+
+    fn approval(key: &DevKey, version: u32, text: &str, replaces: &str) -> (String, Value) {
+        let hash: B256 = Treasury::from_toml(text).expect("treasury").fingerprint.parse().expect("hash");
+        let signed = PolicyApproval { version, policyHash: hash, replacesHash: replaces.parse().expect("hash") }.signing_hash();
+        let signature = format!("0x{}", hex::encode(key.sign_prehash(&signed).expect("sign").as_bytes()));
+        let payload = json!({"policy_version": version, "policy_hash": hash.to_string(), "approver": key.address().to_string(), "signature": signature});
+        ("approval".to_owned(), json!({"id": format!("a{version}{}", key.address()), "payload": payload}))
+    }
+
+    /// Stores records as a pull would (their chain is not what is tested here).
+    async fn logged(records: &[(String, Value)]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("desk.db")).await.expect("store");
+        let pulled: Vec<PulledRecord> = records
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, body))| PulledRecord {
+                seq: i as u64 + 1,
+                kind: kind.clone(),
+                body: body.to_string(),
+                prev: hex::encode(if i == 0 { GENESIS } else { [i as u8; 32] }),
+                hash: hex::encode([i as u8 + 1; 32]),
+            })
+            .collect();
+        let from = LedgerCursor { url: "http://127.0.0.1:1".to_owned(), seq: 0, hash: hex::encode(GENESIS) };
+        store.apply_pulled("http://127.0.0.1:1", &from, &pulled, &[], &[], jiff::Timestamp::now()).await.expect("applied");
+        (dir, store)
+    }
+
+    /// The goal (red team F1): a ledger that serves a policy its approvers did not approve —
+    /// a proposal with no approvals, approvals by keys outside the policy in force, or one
+    /// approver twice — is not taken; a quorum of the voting approvers in force is, and so
+    /// is a later version approved by the approvers of the version before it.
+    #[tokio::test]
+    async fn only_a_quorum_of_the_approvers_in_force_puts_a_policy_in_force() {
+        let (a, b, c, d, e) = (key(0xa1), key(0xb2), key(0xc3), key(0xd4), key(0xe5));
+        let v1 = treasury(&a, &b, &c, "2000000");
+        let v1_hash = Treasury::from_toml(&v1).unwrap().fingerprint;
+        // v2 replaces the approvers with the thief's own keys.
+        let v2 = treasury(&d, &e, &c, "9000000");
+        let v2_hash = Treasury::from_toml(&v2).unwrap().fingerprint;
+
+        let no_log = logged(&[]).await;
+        assert!(policy_in_log(&no_log.1).await.is_err(), "no initial policy, nothing in force");
+
+        let cases: Vec<(&str, Vec<(String, Value)>, u32)> = vec![
+            ("a proposal without approvals", vec![policy_record(&v1, 1, true), policy_record(&v2, 2, false)], 1),
+            (
+                "approved by the keys it would add",
+                vec![
+                    policy_record(&v1, 1, true),
+                    policy_record(&v2, 2, false),
+                    approval(&d, 2, &v2, &v1_hash),
+                    approval(&e, 2, &v2, &v1_hash),
+                ],
+                1,
+            ),
+            (
+                "one approver in force twice",
+                vec![
+                    policy_record(&v1, 1, true),
+                    policy_record(&v2, 2, false),
+                    approval(&a, 2, &v2, &v1_hash),
+                    approval(&a, 2, &v2, &v1_hash),
+                ],
+                1,
+            ),
+            (
+                "signed for another transition",
+                vec![
+                    policy_record(&v1, 1, true),
+                    policy_record(&v2, 2, false),
+                    approval(&a, 2, &v2, &v2_hash),
+                    approval(&b, 2, &v2, &v2_hash),
+                ],
+                1,
+            ),
+            (
+                "a quorum of the approvers in force",
+                vec![
+                    policy_record(&v1, 1, true),
+                    policy_record(&v2, 2, false),
+                    approval(&a, 2, &v2, &v1_hash),
+                    approval(&c, 2, &v2, &v1_hash),
+                ],
+                2,
+            ),
+        ];
+        for (case, records, expected) in cases {
+            let (_dir, store) = logged(&records).await;
+            let policy = policy_in_log(&store).await.expect("an initial policy");
+            assert_eq!(policy.version, expected, "{case}");
+            let expected_hash = if expected == 1 { &v1_hash } else { &v2_hash };
+            assert_eq!(&policy.hash, expected_hash, "{case}");
+        }
+
+        // v3 must be approved by v2's approvers (D, E, C), not v1's.
+        let v3 = treasury(&a, &b, &c, "3000000");
+        let chain = |approvers: [&DevKey; 2]| {
+            vec![
+                policy_record(&v1, 1, true),
+                policy_record(&v2, 2, false),
+                approval(&a, 2, &v2, &v1_hash),
+                approval(&b, 2, &v2, &v1_hash),
+                policy_record(&v3, 3, false),
+                approval(approvers[0], 3, &v3, &v2_hash),
+                approval(approvers[1], 3, &v3, &v2_hash),
+            ]
+        };
+        let (_dir, store) = logged(&chain([&a, &b])).await;
+        assert_eq!(policy_in_log(&store).await.unwrap().version, 2, "v1's approvers no longer approve");
+        let (_dir, store) = logged(&chain([&d, &e])).await;
+        assert_eq!(policy_in_log(&store).await.unwrap().version, 3, "v2's approvers put v3 in force");
+    }
+}
