@@ -258,10 +258,13 @@ pub fn event_of_record(seq: u64, kind: &str, body: &serde_json::Map<String, serd
     if !KINDS.contains(&kind) {
         return None;
     }
-    let mut object = body.clone();
-    object.insert("seq".to_owned(), serde_json::Value::from(seq));
-    object.insert("kind".to_owned(), serde_json::Value::String(kind.to_owned()));
-    Some(Event::from_json(&serde_json::Value::Object(object).to_string()))
+    // The line is the body with `seq` and `kind` put first (the body has neither: the ledger
+    // refuses both), written once without copying the body.
+    let text = serde_json::to_string(body).ok()?;
+    let rest = text.strip_prefix('{').unwrap_or("}");
+    let separator = if rest == "}" { "" } else { "," };
+    let kind = serde_json::to_string(kind).ok()?;
+    Some(Event::from_json(&format!("{{\"seq\":{seq},\"kind\":{kind}{separator}{rest}")))
 }
 
 /// Formats 128 bits as a UUID.

@@ -220,7 +220,7 @@ fn verify(record: &Value, seq: u64, prev: &[u8; 32]) -> Result<(PulledRecord, Op
     let pulled = PulledRecord {
         seq,
         kind: kind.to_owned(),
-        body: Value::Object(body.clone()).to_string(),
+        body: serde_json::to_string(body).unwrap_or_default(),
         prev: prev_text.to_owned(),
         hash: hash_text.to_owned(),
     };
