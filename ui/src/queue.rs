@@ -16,6 +16,7 @@ use clubgate_ipc::{
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::time::Duration;
 
 use crate::i18n::{lang, pin_label, t};
 use crate::ipc;
@@ -165,6 +166,24 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         reviews: RwSignal::new(Vec::new()),
     };
     q.reload();
+    // Approvals, bundles and signatures made on other desks arrive through the ledger: the
+    // queue is read again every 2 s and redrawn only when it changed (so a PIN being typed
+    // is not wiped by an unchanged queue).
+    let poll = move || {
+        if q.busy.get_untracked() {
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(bundles) = ipc::payout_queue().await {
+                if q.bundles.with_untracked(|old| *old != bundles) {
+                    q.bundles.set(bundles);
+                }
+            }
+        });
+    };
+    if let Ok(handle) = set_interval_with_handle(poll, Duration::from_secs(2)) {
+        on_cleanup(move || handle.clear());
+    }
 
     let network = RwSignal::new("erc20".to_owned());
     let wallet = RwSignal::new(String::new());
