@@ -487,6 +487,9 @@ pub struct ApprovalView {
     /// not count towards the quorum until it is.
     #[serde(default)]
     pub pending: bool,
+    /// This desk's approval the ledger refused, with its code and words (it never counts).
+    #[serde(default)]
+    pub refused: Option<String>,
 }
 
 /// One chunk of a queued bundle.

@@ -25,6 +25,17 @@ use crate::error::{Error, Result};
 use crate::payouts::{decimal, why_batched};
 use crate::service::Service;
 
+/// Where an approval stands for this desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ApprovalState {
+    /// In the ledger's log (or local, without a ledger): it counts.
+    Counted,
+    /// This desk's, not back from the log yet.
+    Pending,
+    /// This desk's, refused by the ledger (its code and words).
+    Refused(String),
+}
+
 /// Moves the treasury file away from `<data dir>/treasury.toml`.
 pub const TREASURY_ENV: &str = "CLUBGATE_TREASURY";
 
@@ -169,9 +180,11 @@ impl Service {
         }
     }
 
-    /// A bundle's approvals, each marked pending while this desk follows a ledger whose log
-    /// does not hold it yet; only the others count towards the quorum.
-    async fn approvals_of(&self, stored: &StoredBundle) -> Result<Vec<(Approval, bool)>> {
+    /// A bundle's approvals: in the ledger's log (or local, when this desk follows no
+    /// ledger) — the ones that count — then this desk's own that the log does not hold yet
+    /// (pending), or that the ledger refused (with its words: the local approval stays,
+    /// reconciled, never silently dropped).
+    async fn approvals_of(&self, stored: &StoredBundle) -> Result<Vec<(Approval, ApprovalState)>> {
         let parse = |approver: &str, signature: &str| -> Result<Approval> {
             let approver = approver.parse().map_err(|_| refuse(format!("approver {approver:?} is not an address")))?;
             let signature = hex::decode(signature.trim_start_matches("0x")).map_err(|_| refuse("an approval is not hex"))?;
@@ -179,16 +192,26 @@ impl Service {
         };
         let local = self.store.approvals(&stored.bundle_id).await?;
         if self.store.ledger_cursor().await?.is_none() {
-            return local.iter().map(|(approver, signature)| Ok((parse(approver, signature)?, false))).collect();
+            return local.iter().map(|(approver, signature)| Ok((parse(approver, signature)?, ApprovalState::Counted))).collect();
         }
         let logged = self.store.log_approvals(&stored.hash).await?;
-        let mut approvals: Vec<(Approval, bool)> =
-            logged.iter().filter_map(|a| parse(&a.approver, &a.signature).ok()).map(|a| (a, false)).collect();
+        let mut approvals: Vec<(Approval, ApprovalState)> =
+            logged.iter().filter_map(|a| parse(&a.approver, &a.signature).ok()).map(|a| (a, ApprovalState::Counted)).collect();
+        let outbox = self.store.outbox(false).await?;
         for (approver, signature) in &local {
             let approval = parse(approver, signature)?;
-            if !approvals.iter().any(|(a, _)| a.approver == approval.approver) {
-                approvals.push((approval, true));
+            if approvals.iter().any(|(a, _)| a.approver == approval.approver) {
+                continue;
             }
+            let id = clubgate_store::approval_command_id(&stored.hash, approver);
+            let state = match outbox.iter().find(|c| c.id == id) {
+                Some(command) if command.state == "refused" => {
+                    let (code, message) = command.error.clone().unwrap_or_default();
+                    ApprovalState::Refused(format!("{code}: {message}"))
+                }
+                _ => ApprovalState::Pending,
+            };
+            approvals.push((approval, state));
         }
         Ok(approvals)
     }
@@ -230,7 +253,8 @@ impl Service {
     ) -> Result<BundleView> {
         let network = bundle::network_of(payout)?;
         let approvals = self.approvals_of(stored).await?;
-        let counted: Vec<Approval> = approvals.iter().filter(|(_, pending)| !pending).map(|(a, _)| a.clone()).collect();
+        let counted: Vec<Approval> =
+            approvals.iter().filter(|(_, state)| *state == ApprovalState::Counted).map(|(a, _)| a.clone()).collect();
         let approved = flow::check_approvals(treasury, payout, &counted).is_ok();
         let mut chunks = Vec::new();
         for (index, amount) in payout.chunks.iter().enumerate() {
@@ -273,14 +297,18 @@ impl Service {
             requested_by: stored.requested_by.clone(),
             approvals: approvals
                 .iter()
-                .map(|(a, pending)| ApprovalView {
+                .map(|(a, state)| ApprovalView {
                     name: treasury
                         .approvers
                         .iter()
                         .find(|p| p.address.address() == a.approver)
                         .map_or_else(|| "unregistered".to_owned(), |p| p.name.clone()),
                     address: a.approver.to_checksum(None),
-                    pending: *pending,
+                    pending: *state == ApprovalState::Pending,
+                    refused: match state {
+                        ApprovalState::Refused(why) => Some(why.clone()),
+                        _ => None,
+                    },
                 })
                 .collect(),
             quorum: treasury.quorum,

@@ -8,7 +8,8 @@
 //!     say "offline since HH:MM:SS, 3 actions waiting"; the ledger started again on the same
 //!     database and port, the strip returns to online with outbox 0, and the ledger's log
 //!     holds exactly those three `checklist` commands once each, in the order they were taken;
-//! (c) the token is in none of the app's files and not in its standard error;
+//! (c) the token is in none of the app's files, not in its standard error, and not in the
+//!     webview (the answers of its read commands and the page);
 //! (d) once the ledger revokes the token, the strip says "token refused" with the login command.
 //! Also: a ledger URL without a port is refused in Settings, naming the value.
 //!
@@ -365,6 +366,23 @@ async fn the_window_follows_the_ledger_offline_and_back() {
     assert!(refused.contains(&format!("clubgate ledger login --url {url}")), "{refused}");
     assert!(!text(&client, "#sync-strip").await.contains(&desk_token));
     screenshot(&client, "sync-04-token-refused").await;
+
+    // The webview's side: the answers of the app's read commands (what its IPC carries) and
+    // the whole page hold no token.
+    let seen = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const invoke = window.__TAURI__.core.invoke;
+               Promise.all(["sync_status", "overview", "dashboard", "payout_queue", "treasury"].map((c) =>
+                   invoke(c).then((v) => JSON.stringify(v), (e) => "refused: " + JSON.stringify(e))))
+                 .then((answers) => done(answers.join("\n") + "\n" + document.documentElement.outerHTML));"#,
+            vec![],
+        )
+        .await
+        .expect("read the webview");
+    let seen = seen.as_str().expect("text").to_owned();
+    assert!(seen.contains("token refused"), "the answers and the page were read: {}", &seen[..seen.len().min(300)]);
+    assert!(!seen.contains(&desk_token) && !seen.contains(&desk_token[4..20]), "the token reached the webview");
 
     client.close().await.expect("close the session");
     drop(harness);

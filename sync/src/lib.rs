@@ -325,7 +325,7 @@ fn published_bundle(payload: &Value, seq: u64) -> Result<StoredBundle, String> {
         return Err(format!("the bundle published at seq {seq} has the hash {actual}, not the {hash:?} it was published under; not taken"));
     }
     Ok(StoredBundle {
-        bundle_id: bundle.bundleId.clone(),
+        bundle_id: bundle.bundleId,
         hash: actual,
         document: payload["document"].to_string(),
         requested_by: payload["requested_by"].as_str().unwrap_or("the ledger").to_owned(),

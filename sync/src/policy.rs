@@ -102,6 +102,9 @@ mod tests {
     use clubgate_store::{LedgerCursor, PulledRecord};
     use serde_json::json;
 
+    /// Log records as (kind, body).
+    type Records = Vec<(String, Value)>;
+
     fn key(byte: u8) -> DevKey {
         DevKey::new(&hex::encode([byte; 32]), Profile::Dev).expect("dev key")
     }
@@ -168,7 +171,7 @@ mod tests {
         let no_log = logged(&[]).await;
         assert!(policy_in_log(&no_log.1).await.is_err(), "no initial policy, nothing in force");
 
-        let cases: Vec<(&str, Vec<(String, Value)>, u32)> = vec![
+        let cases: Vec<(&str, Records, u32)> = vec![
             ("a proposal without approvals", vec![policy_record(&v1, 1, true), policy_record(&v2, 2, false)], 1),
             (
                 "approved by the keys it would add",

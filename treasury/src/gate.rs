@@ -138,5 +138,5 @@ pub async fn signing_gate(store: &Store, launch: &Launch, treasury: &Treasury, n
             ));
         }
     }
-    Ok((!reasons.is_empty()).then(|| Gate { action: launch.plan.rollback.signing_gate, reasons }))
+    Ok((!reasons.is_empty()).then_some(Gate { action: launch.plan.rollback.signing_gate, reasons }))
 }

@@ -119,6 +119,7 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "slo_gate" => ("SLO gate", "SLO-гейт"),
         "ledger_signed" => ("in the ledger: signed", "в леджере: подписан"),
         "pending_ledger" => ("pending — not in the ledger yet", "ожидает — ещё не в леджере"),
+        "refused_ledger" => ("refused by the ledger", "отклонено леджером"),
         "quorum_met" => ("quorum met", "кворум собран"),
         "quorum_missing" => ("quorum not met", "кворума нет"),
         "chain_fields" => ("Chain fields for signing", "Параметры сети для подписи"),

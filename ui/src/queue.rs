@@ -527,14 +527,20 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl Into
             <p class="why">{b.why.clone()}</p>
             <p class="muted mono">{format!("EIP-712 hash {} · requested by {}", b.hash, b.requested_by)}</p>
             <p class="approvals">
-                {format!("{}: {} of {} — {}", t("approvals", language.get_untracked()), b.approvals.iter().filter(|a| !a.pending).count(), b.quorum,
+                {format!("{}: {} of {} — {}", t("approvals", language.get_untracked()), b.approvals.iter().filter(|a| !a.pending && a.refused.is_none()).count(), b.quorum,
                     if b.approved { t("quorum_met", language.get_untracked()) } else { t("quorum_missing", language.get_untracked()) })}
                 {b.approvals.iter().map(|a| {
                     let pending = a.pending;
+                    let refused = a.refused.clone();
+                    let is_refused = refused.is_some();
                     let name = a.name.clone();
                     view! {
-                        <span class="tag approval" class:pending=pending data-pending=pending.to_string()>
-                            {move || if pending { format!("{name} ({})", t("pending_ledger", language.get())) } else { name.clone() }}
+                        <span class="tag approval" class:pending=pending class:bad=is_refused data-pending=pending.to_string() data-refused=is_refused.to_string()>
+                            {move || match (&refused, pending) {
+                                (Some(why), _) => format!("{name} ({}: {why})", t("refused_ledger", language.get())),
+                                (None, true) => format!("{name} ({})", t("pending_ledger", language.get())),
+                                (None, false) => name.clone(),
+                            }}
                         </span>
                     }
                 }).collect_view()}

@@ -23,7 +23,7 @@ mod setup;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Runs a command, echoing it, and fails with its name if it fails.
 pub(crate) fn run(command: &mut Command) -> Result<(), String> {
@@ -127,10 +127,16 @@ struct LiveLedger {
     desk_token: String,
     server: std::process::Child,
     simulator: Option<std::process::Child>,
+    /// The other desks' payout traffic (see [`payout_traffic`]), stopped on drop.
+    traffic: Option<(std::sync::Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
 }
 
 impl Drop for LiveLedger {
     fn drop(&mut self) {
+        if let Some((stop, thread)) = self.traffic.take() {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = thread.join();
+        }
         for child in self.simulator.iter_mut().chain(std::iter::once(&mut self.server)) {
             let _ = child.kill();
             let _ = child.wait();
@@ -175,7 +181,7 @@ impl LiveLedger {
             let _ = server.wait();
             return Err(format!("the ledger did not start (first line {line:?}); see {}", data.join("ledger.log").display()));
         };
-        let mut live = Self { url, desk_token, server, simulator: None };
+        let mut live = Self { url, desk_token, server, simulator: None, traffic: None };
         eprintln!("xtask: the demo ledger listens on {} ({db})", live.url);
         let simulate_log = log("simulate.log")?;
         let simulate_err = simulate_log.try_clone().map_err(|e| format!("simulate.log: {e}"))?;
@@ -187,7 +193,118 @@ impl LiveLedger {
             .map_err(|e| format!("cannot start clubgate-ledger simulate: {e}"))?;
         live.simulator = Some(simulator);
         eprintln!("xtask: feeding it a pilot day at 60× real time from now (progress in {})", data.join("simulate.log").display());
+        let desks = [("lead-2", "treasury_lead"), ("approver-a", "approver"), ("approver-b", "approver")]
+            .into_iter()
+            .map(|(name, role)| Ok((name, output(&["token", "issue", "--name", &format!("demo-{name}"), "--role", role])?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, url, dir) = (stop.clone(), live.url.clone(), data.to_owned());
+        let thread = std::thread::spawn(move || payout_traffic(&dir, &url, &desks, &flag));
+        live.traffic = Some((stop, thread));
+        eprintln!("xtask: other desks publish and approve a payout a minute (log in {})", data.join("desks.log").display());
         Ok(live)
+    }
+}
+
+/// The demo's other workstations, through the CLI: a second treasury lead publishes a small
+/// ERC-20 payout bundle about once a minute and two approvers approve it on their own desks
+/// (their demo PINs typed on standard input), so the app's payout queue moves through the
+/// ledger — bundle, pending, approved — for the app's treasury lead to review and sign.
+fn payout_traffic(data: &Path, url: &str, desks: &[(&str, String)], stop: &std::sync::atomic::AtomicBool) {
+    let clubgate = target_dir().join("debug").join("clubgate");
+    let log = std::fs::File::create(data.join("desks.log")).ok();
+    let say = |line: &str| {
+        if let Some(mut file) = log.as_ref() {
+            let _ = std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes());
+        }
+    };
+    let desk = |name: &str, args: &[&str], stdin: &str| -> Option<String> {
+        let token = desks.iter().find(|(n, _)| *n == name).map(|(_, t)| t.as_str())?;
+        let mut child = Command::new(&clubgate)
+            .args(args)
+            .env("CLUBGATE_DATA_DIR", data.join("desks").join(name))
+            .env("CLUBGATE_LEDGER_TOKEN", token)
+            .env("SOFTHSM2_CONF", data.join("softhsm2.conf"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        let _ = std::io::Write::write_all(child.stdin.as_mut()?, stdin.as_bytes());
+        let out = child.wait_with_output().ok()?;
+        say(&format!(
+            "{name}: clubgate {} → {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout).trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    // A JSON string field's value, by its name (the CLI's --json output).
+    let field = |text: &str, name: &str| -> Option<String> {
+        let rest = &text[text.find(&format!("\"{name}\": \""))? + name.len() + 5..];
+        Some(rest[..rest.find('"')?].to_owned())
+    };
+    let t0 =
+        Command::new("date").args(["-d", "+3 days", "+%FT10:00"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let treasury = data.join("treasury.toml").display().to_string();
+    let validated = desk("lead-2", &["treasury", "validate", &treasury, "--json"], "").unwrap_or_default();
+    let source = validated.find("\"hot-erc20-1\"").and_then(|at| field(&validated[at..], "address"));
+    let (Ok(t0), Some(source)) = (t0, source) else {
+        say("no T0 or no hot-erc20-1 wallet: no payout traffic");
+        return;
+    };
+    for (name, _) in desks {
+        let _ = desk(name, &["launch", "set", "--t0", &t0, "--who", name, "--json"], "");
+        let _ = desk(name, &["sync", "--url", url, "--once", "--json"], "");
+    }
+    let pause = |seconds: u64| {
+        for _ in 0..seconds {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        true
+    };
+    let mut round = 0u32;
+    while pause(if round == 0 { 15 } else { 60 }) {
+        round += 1;
+        let out = data.join("desks").join(format!("bundle-{round}.json")).display().to_string();
+        let amount = (1_000 + 137 * round).to_string();
+        let made = desk(
+            "lead-2",
+            &[
+                "payout",
+                "bundle",
+                "--network",
+                "erc20",
+                "--token",
+                "USDT",
+                "--source",
+                &source,
+                "--to",
+                "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                "--amount",
+                &amount,
+                "--out",
+                &out,
+                "--json",
+            ],
+            "",
+        );
+        let Some(bundle_id) = made.and_then(|m| field(&m, "bundle_id")) else { continue };
+        let _ = desk("lead-2", &["sync", "--once", "--json"], "");
+        for (name, key, pin) in [("approver-a", "approver-a", "1111"), ("approver-b", "approver-b", "2222")] {
+            if !pause(10) {
+                return;
+            }
+            let signer = format!("pkcs11:clubgate-{key}/{key}");
+            let _ = desk(name, &["sync", "--once", "--json"], "");
+            let _ = desk(name, &["approve", "--bundle-id", &bundle_id, "--signer", &signer, "--json"], &format!("{pin}\n"));
+            let _ = desk(name, &["sync", "--once", "--json"], "");
+        }
     }
 }
 
