@@ -398,7 +398,14 @@ async fn review_then_sign(client: &Client, card: &str, chunk: u32, replace: Opti
         Some(reason) => click(client, &format!("{row} .replace[data-reason='{reason}']")).await,
     }
     let review_row = format!("{row} + tr.review-row");
-    wait_for(client, &review_row).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.find(Locator::Css(&review_row)).await.is_err() {
+        if let Ok(error) = client.find(Locator::Css("#queue-error")).await {
+            panic!("the review of chunk {chunk} of {card} was refused: {:?}", error.text().await);
+        }
+        assert!(std::time::Instant::now() < deadline, "{review_row} did not appear");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(attr(client, &review_row, "data-replace").await.unwrap_or_default(), replace.unwrap_or(""));
     let hash = text(client, &format!("{review_row} .review-hash")).await;
     assert_eq!(attr(client, &review_row, "data-review-hash").await.as_deref(), Some(hash.as_str()));

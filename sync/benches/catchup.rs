@@ -1,6 +1,7 @@
 //! Benchmarks of the desk's side of the sync (issue 10 targets, 2-core machine):
 //! - catch-up of 1,000,000 records into a fresh desk store, chain verified record by record
-//!   (the pull's own work: `verify_page` + `Store::apply_pulled`, pages of 1,000, no HTTP)
+//!   (the pull's own work: `verify_page` + `Store::apply_pulled`, in the pull's catch-up
+//!   pages of 5,000, no HTTP)
 //!   — target ≥ 100,000 records/s; printed once as `catch-up: …`;
 //! - the dashboard's update after a batch of 1,000 live records: the sync's part (verify the
 //!   chain, read the events: `live/verify_1000_records`) and the core time (apply them to
@@ -93,7 +94,8 @@ fn records(events: &[Event], prev: &mut [u8; 32]) -> Vec<Value> {
 fn catch_up(runtime: &tokio::runtime::Runtime) {
     let total: usize = std::env::var("CLUBGATE_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     let mut prev = GENESIS;
-    let served: Vec<Vec<Value>> = traffic(total, 1, T0_NS, 7 * DAY_NS).chunks(1_000).map(|page| records(page, &mut prev)).collect();
+    let served: Vec<Vec<Value>> =
+        traffic(total, 1, T0_NS, 7 * DAY_NS).chunks(clubgate_sync::CATCH_UP_PAGE as usize).map(|page| records(page, &mut prev)).collect();
     let dir = tempfile::tempdir().expect("temp dir");
     runtime.block_on(async {
         let store = Store::open(&dir.path().join("desk.db")).await.expect("fresh store");

@@ -29,6 +29,10 @@ pub const CRASH_POINTS: [&str; 4] = ["pull.before_apply", "pull.after_apply", "p
 /// Records asked for per page.
 pub const PAGE: u32 = 1_000;
 
+/// Records asked for per page while far behind (a catch-up): fewer transactions, each
+/// still one page (the protocol allows 10,000).
+pub const CATCH_UP_PAGE: u32 = 5_000;
+
 /// Why a sync failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -282,7 +286,9 @@ pub async fn pull(store: &Store, client: &Client) -> Result<Pulled> {
     };
     let mut pulled = Pulled { cursor: cursor.seq, ..Pulled::default() };
     loop {
-        let url = format!("{}/v1/events?after={}&limit={PAGE}", client.url(), cursor.seq);
+        let behind = pulled.head.saturating_sub(cursor.seq);
+        let limit = if behind > 2 * u64::from(PAGE) { CATCH_UP_PAGE } else { PAGE };
+        let url = format!("{}/v1/events?after={}&limit={limit}", client.url(), cursor.seq);
         let (status, page) = client.send(client.http.get(url)).await?;
         if status != 200 {
             return Err(client.protocol(format!("GET /v1/events answered {status}: {}", error_message(&page))));

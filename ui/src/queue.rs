@@ -58,6 +58,9 @@ struct Queue {
     /// The latest review of each chunk reviewed and not yet signed: at most one per
     /// (bundle, chunk), so "Sign" always names the last bytes shown for that chunk.
     reviews: RwSignal<Vec<ReviewView>>,
+    /// Bumped by every command, so a background read that started before one never
+    /// overwrites what the command answered.
+    generation: RwSignal<u64>,
 }
 
 impl Queue {
@@ -87,6 +90,7 @@ impl Queue {
         F: std::future::Future<Output = Result<Vec<BundleView>, CommandError>> + 'static,
     {
         self.busy.set(true);
+        self.generation.update(|g| *g += 1);
         spawn_local(async move {
             match call.await {
                 Ok(bundles) => {
@@ -118,6 +122,7 @@ impl Queue {
         self.forget_review(&bundle_id, chunk);
         let request = ChunkRequest { bundle_id, chunk, chain: self.chain(), replace: replace.to_owned(), review_hash: String::new() };
         self.busy.set(true);
+        self.generation.update(|g| *g += 1);
         spawn_local(async move {
             match ipc::review_chunk(&request).await {
                 Ok(review) => {
@@ -164,18 +169,22 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         ref_bytes: RwSignal::new(String::new()),
         ref_hash: RwSignal::new(String::new()),
         reviews: RwSignal::new(Vec::new()),
+        generation: RwSignal::new(0),
     };
     q.reload();
     // Approvals, bundles and signatures made on other desks arrive through the ledger: the
     // queue is read again every 2 s and redrawn only when it changed (so a PIN being typed
-    // is not wiped by an unchanged queue).
+    // is not wiped by an unchanged queue) — never while a command runs or a review is
+    // shown, and never with an answer older than a command's.
     let poll = move || {
-        if q.busy.get_untracked() {
+        if q.busy.get_untracked() || q.reviews.with_untracked(|r| !r.is_empty()) {
             return;
         }
+        let started = q.generation.get_untracked();
         spawn_local(async move {
             if let Ok(bundles) = ipc::payout_queue().await {
-                if q.bundles.with_untracked(|old| *old != bundles) {
+                let current = !q.busy.get_untracked() && q.generation.get_untracked() == started;
+                if current && q.bundles.with_untracked(|old| *old != bundles) {
                     q.bundles.set(bundles);
                 }
             }
@@ -254,6 +263,7 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                                 q.forget_review(&wallet, 0);
                                 let request = CanaryRequest { wallet, chain: q.chain(), review_hash: String::new() };
                                 q.busy.set(true);
+                                q.generation.update(|g| *g += 1);
                                 spawn_local(async move {
                                     match ipc::review_canary(&request).await {
                                         Ok(review) => {
@@ -271,6 +281,7 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
                                 let Some(reviewed) = q.review_of(&sign_wallet, 0) else { return };
                                 let request = CanaryRequest { wallet: sign_wallet.clone(), chain: q.chain(), review_hash: reviewed.review_hash };
                                 q.busy.set(true);
+                                q.generation.update(|g| *g += 1);
                                 spawn_local(async move {
                                     match ipc::sign_canary(&request).await {
                                         Ok(view) => {
