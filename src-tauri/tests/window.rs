@@ -16,149 +16,17 @@
 //! Needs `tauri-driver` (on PATH or in ~/.cargo/bin), `WebKitWebDriver` and `Xvfb`;
 //! `cargo xtask test` installs them. The app embeds `ui/dist`, which `cargo xtask` builds.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use jiff::ToSpan;
-
-const WAIT: Duration = Duration::from_secs(40);
+use support::{attr, click, decoded_rows, eval, field, screenshot, text, type_into, wait_for, Harness, WAIT};
 
 /// 250,000 USDT-units transfer on chain 31337, nonce 7, signed with anvil's dev key (the same
 /// bytes `cast mktx` makes, see chain/tests/erc20.rs).
 const RAW_ERC20: &str = "0x02f8b2827a69078459682f008506fc23ac0082fde8945fbdb2315678afecb367f032d93f642f64180aa380b844a9059cbb0000000000000000000000005aaeb6053f3e94c9b9a09f33669435e7ef1beaed0000000000000000000000000000000000000000000000000000003a35294400c080a0f1b42ec97cdddfc053fbded5bd3a92307154bc7cb6f9b6363b98506f621ff696a02da95a06576c11a6ebd238e5730c4491fea175075d8eabefcd75f0524780490f";
-
-/// The processes behind a WebDriver session; stopped on drop (tauri-driver with SIGTERM,
-/// so that it stops WebKitWebDriver too and frees its port).
-struct Harness {
-    xvfb: Option<Child>,
-    driver: Child,
-    port: u16,
-    data_dir: tempfile::TempDir,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        // SAFETY: sending a signal to a child process we own.
-        unsafe {
-            libc::kill(self.driver.id() as i32, libc::SIGTERM);
-        }
-        let _ = self.driver.wait();
-        if let Some(xvfb) = &mut self.xvfb {
-            let _ = xvfb.kill();
-            let _ = xvfb.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
-}
-
-fn tauri_driver() -> PathBuf {
-    let on_path =
-        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
-    on_path.unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
-}
-
-impl Harness {
-    fn start() -> Self {
-        let (xvfb, display) = match std::env::var("DISPLAY") {
-            Ok(display) if !display.is_empty() => (None, display),
-            _ => {
-                let number = (100..300).find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists()).expect("a free X display");
-                let display = format!(":{number}");
-                let child = Command::new("Xvfb")
-                    .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("Xvfb is installed (cargo xtask setup)");
-                std::thread::sleep(Duration::from_millis(800));
-                (Some(child), display)
-            }
-        };
-        let data_dir = tempfile::tempdir().expect("temp data dir");
-        // The payout queue signs with keys in a SoftHSM2 token: the demo token and its
-        // treasury file, as `cargo xtask demo` makes them. No keychain runs here: the
-        // wallets' PIN comes from the environment; approvers' PINs never do — the test types
-        // them into the window.
-        let demo = clubgate_treasury::demo::softhsm_demo(data_dir.path(), "/usr/lib/softhsm/libsofthsm2.so").expect("the demo token");
-        let port = free_port();
-        let native_port = free_port();
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("DISPLAY", &display)
-            .env("CLUBGATE_DATA_DIR", data_dir.path())
-            .env("SOFTHSM2_CONF", &demo.softhsm_conf)
-            .env("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver is installed (cargo xtask setup)");
-        std::thread::sleep(Duration::from_millis(800));
-        Self { xvfb, driver, port, data_dir }
-    }
-
-    /// Starts the app in a new WebDriver session and waits for its first render.
-    async fn open_app(&self) -> Client {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_clubgate-desk") }));
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let mut last_error = None;
-        for _ in 0..20 {
-            match ClientBuilder::new(connector.clone())
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{}", self.port))
-                .await
-            {
-                Ok(client) => {
-                    wait_for(&client, "#header-t0").await;
-                    return client;
-                }
-                Err(error) => {
-                    last_error = Some(error);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
-        }
-        panic!("no WebDriver session: {last_error:?}");
-    }
-}
-
-async fn wait_for(client: &Client, css: &str) -> Element {
-    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-}
-
-/// The text of the first element matching `css`. Leptos re-renders a list when its data
-/// changes, so an element found a moment ago can be gone: look it up again then.
-async fn text(client: &Client, css: &str) -> String {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.text().await {
-            Ok(text) => return text,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("text of {css}: {last_error:?}")
-}
-
-async fn click(client: &Client, css: &str) {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.click().await {
-            Ok(()) => return,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("click {css}: {last_error:?}")
-}
 
 /// Waits until the text of `css` contains `needle`, and returns it.
 async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
@@ -180,40 +48,6 @@ async fn wait_gone(client: &Client, css: &str) {
         assert!(std::time::Instant::now() < deadline, "{css} is still there");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// An attribute of the first element matching `css`, looked up again if it went stale.
-async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.attr(name).await {
-            Ok(value) => return value,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} of {css}: {last_error:?}")
-}
-
-async fn type_into(client: &Client, css: &str, value: &str) {
-    let element = wait_for(client, css).await;
-    element.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
-    // WebDriver refuses to send no keys: an empty value is the cleared field.
-    if !value.is_empty() {
-        element.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
-    }
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
-    std::fs::create_dir_all(&dir).expect("target/e2e");
-    dir
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "a PNG");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
 /// Marks an item through its row's form and waits for the row to show the new state.
@@ -262,12 +96,6 @@ async fn scroll_to(client: &Client, css: &str) {
 async fn chain_fields(client: &Client) {
     type_into(client, "#chain-ref-bytes", "4b2f").await;
     type_into(client, "#chain-ref-hash", "0102030405060708").await;
-}
-
-/// Runs `script` in the page and returns its JSON value: one atomic read of the DOM, so a
-/// Leptos re-render cannot leave a stale element in between.
-async fn eval(client: &Client, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
-    client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}"))
 }
 
 /// The ids of the bundles in the queue, oldest first.
@@ -349,22 +177,6 @@ async fn assert_pin_fields_empty(client: &Client, card: &str) {
     assert!(!values.is_empty() && values.iter().all(String::is_empty), "PIN fields keep {} characters", values.concat().len());
 }
 
-/// A decoded table as (label, value) rows.
-async fn decoded_rows(client: &Client, css: &str) -> Vec<(String, String)> {
-    wait_for(client, css).await;
-    let rows = eval(
-        client,
-        "return Array.from(document.querySelector(arguments[0]).rows).map(r => [r.cells[0].innerText.trim(), r.cells[1].innerText.trim()]);",
-        vec![serde_json::json!(css)],
-    )
-    .await;
-    serde_json::from_value(rows).expect("decoded rows")
-}
-
-fn field(rows: &[(String, String)], label: &str) -> String {
-    rows.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no {label:?} in {rows:?}"))
-}
-
 /// "2000000000 wei" as a number.
 fn wei(text: &str) -> u128 {
     text.trim_end_matches(" wei").parse().unwrap_or_else(|_| panic!("{text:?} is not wei"))
@@ -441,7 +253,19 @@ async fn review_then_sign(client: &Client, card: &str, chunk: u32, replace: Opti
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_launch_ic_walks_the_real_window() {
-    let harness = Harness::start();
+    let data_dir = tempfile::tempdir().expect("temp data dir");
+    // The payout queue signs with keys in a SoftHSM2 token: the demo token and its
+    // treasury file, as `cargo xtask demo` makes them. No keychain runs here: the
+    // wallets' PIN comes from the environment; approvers' PINs never do — the test types
+    // them into the window.
+    let demo = clubgate_treasury::demo::softhsm_demo(data_dir.path(), "/usr/lib/softhsm/libsofthsm2.so").expect("the demo token");
+    let data = data_dir.path().display().to_string();
+    let conf = demo.softhsm_conf.display().to_string();
+    let harness = Harness::start(
+        100..300,
+        &[("CLUBGATE_DATA_DIR", &data), ("SOFTHSM2_CONF", &conf), ("CLUBGATE_PKCS11_PIN", clubgate_treasury::demo::DEMO_PIN)],
+        None,
+    );
     let client = harness.open_app().await;
 
     // First start: the embedded default plan with a T0 a few days ahead.
@@ -761,5 +585,5 @@ async fn the_launch_ic_walks_the_real_window() {
     let later_day = jiff::civil::Date::strptime("%Y-%m-%d", &later[..10]).unwrap().strftime("%d %b %Y 10:00").to_string();
     wait_text(&client, "#header-t0", &later_day).await;
     client.close().await.expect("close the app");
-    assert!(harness.data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
+    assert!(data_dir.path().join("clubgate.db").exists(), "the store is in the given data dir");
 }

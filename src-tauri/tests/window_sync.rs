@@ -16,211 +16,16 @@
 //! Needs what `tests/window.rs` needs (tauri-driver, WebKitWebDriver, Xvfb) and the ledger
 //! binary next to the test (`cargo build -p clubgate-ledger`; `cargo test --workspace` builds it).
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Client;
+use support::{click, free_port, ledger_cli, screenshot, text, type_into, wait_for, wait_until, Harness, Ledger, WAIT};
 
-const WAIT: Duration = Duration::from_secs(40);
 /// Long enough for the worker's backoff (30 s at most) after the ledger comes back.
 const RECONNECT_WAIT: Duration = Duration::from_secs(75);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
-}
-
-fn tauri_driver() -> PathBuf {
-    let on_path =
-        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
-    on_path.unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
-}
-
-/// The ledger binary next to this test's executable (target/debug/clubgate-ledger).
-fn ledger_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target/debug").join("clubgate-ledger");
-    assert!(binary.is_file(), "{} is missing: build it with `cargo build -p clubgate-ledger`", binary.display());
-    binary
-}
-
-/// A `clubgate-ledger serve` on a fixed port; killed on drop.
-struct Ledger {
-    child: Child,
-}
-
-impl Ledger {
-    fn serve(db: &str, port: u16) -> Self {
-        let mut child = Command::new(ledger_binary())
-            .args(["--db", db, "serve", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .env_remove("CLUBGATE_CRASHPOINT")
-            .spawn()
-            .expect("start clubgate-ledger");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read stdout");
-        assert_eq!(line.trim(), format!("listening on http://127.0.0.1:{port}"));
-        Self { child }
-    }
-
-    fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Ledger {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ledger_cli(db: &str, args: &[&str]) -> String {
-    let output = Command::new(ledger_binary()).args(["--db", db]).args(args).output().expect("clubgate-ledger");
-    assert!(output.status.success(), "clubgate-ledger {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
-}
-
-/// Xvfb (when there is no display) and tauri-driver, whose standard error — where the app's
-/// goes — is kept in a file; stopped on drop.
-struct Harness {
-    xvfb: Option<Child>,
-    driver: Child,
-    port: u16,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        // SAFETY: sending a signal to a child process we own.
-        unsafe {
-            libc::kill(self.driver.id() as i32, libc::SIGTERM);
-        }
-        let _ = self.driver.wait();
-        if let Some(xvfb) = &mut self.xvfb {
-            let _ = xvfb.kill();
-            let _ = xvfb.wait();
-        }
-    }
-}
-
-impl Harness {
-    fn start(env: &[(&str, &str)], stderr_log: &Path) -> Self {
-        let (xvfb, display) = match std::env::var("DISPLAY") {
-            Ok(display) if !display.is_empty() => (None, display),
-            _ => {
-                let number = (300..500).find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists()).expect("a free X display");
-                let display = format!(":{number}");
-                let child = Command::new("Xvfb")
-                    .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("Xvfb is installed (cargo xtask setup)");
-                std::thread::sleep(Duration::from_millis(800));
-                (Some(child), display)
-            }
-        };
-        let port = free_port();
-        let native_port = free_port();
-        let log = std::fs::File::create(stderr_log).expect("stderr log");
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("DISPLAY", &display)
-            .envs(env.iter().copied())
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("tauri-driver is installed (cargo xtask setup)");
-        std::thread::sleep(Duration::from_millis(800));
-        Self { xvfb, driver, port }
-    }
-
-    async fn open_app(&self) -> Client {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_clubgate-desk") }));
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let mut last_error = None;
-        for _ in 0..20 {
-            match ClientBuilder::new(connector.clone())
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{}", self.port))
-                .await
-            {
-                Ok(client) => {
-                    wait_for(&client, "#header-t0").await;
-                    return client;
-                }
-                Err(error) => {
-                    last_error = Some(error);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
-        }
-        panic!("no WebDriver session: {last_error:?}");
-    }
-}
-
-async fn wait_for(client: &Client, css: &str) -> Element {
-    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-}
-
-async fn text(client: &Client, css: &str) -> String {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.text().await {
-            Ok(text) => return text,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("text of {css}: {last_error:?}")
-}
-
-async fn click(client: &Client, css: &str) {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.click().await {
-            Ok(()) => return,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("click {css}: {last_error:?}")
-}
-
-async fn type_into(client: &Client, css: &str, value: &str) {
-    let element = wait_for(client, css).await;
-    element.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
-    if !value.is_empty() {
-        element.send_keys(value).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
-    }
-}
-
-/// Polls the text of `css` until `wanted` accepts it (or the deadline passes); returns it.
-async fn wait_until(client: &Client, css: &str, within: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + within;
-    loop {
-        let current = text(client, css).await;
-        if wanted(&current) {
-            return current;
-        }
-        assert!(std::time::Instant::now() < deadline, "{css} never showed {what}; it shows {current:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
-    std::fs::create_dir_all(&dir).expect("target/e2e");
-    let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-}
 
 async fn sign_off(client: &Client, item: &str, evidence: &str) {
     let row = format!("#item-{item}");
@@ -264,7 +69,7 @@ async fn the_window_follows_the_ledger_offline_and_back() {
     let db = format!("sqlite://{}", work.path().join("ledger.db").display());
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let ledger = Ledger::serve(&db, port);
+    let ledger = Ledger::serve(&db, Some(port));
     let platform = ledger_cli(&db, &["token", "issue", "--name", "platform", "--role", "platform"]);
     let desk_token = ledger_cli(&db, &["token", "issue", "--name", "desk", "--role", "treasury_lead"]);
     // Platform events before the app starts: an hour of the pilot day, as fast as possible.
@@ -292,8 +97,12 @@ async fn the_window_follows_the_ledger_offline_and_back() {
 
     let stderr_log = work.path().join("app-stderr.log");
     let data = data_dir.display().to_string();
-    let harness =
-        Harness::start(&[("CLUBGATE_DATA_DIR", &data), ("CLUBGATE_LEDGER_URL", &url), ("CLUBGATE_LEDGER_TOKEN", &desk_token)], &stderr_log);
+    // tauri-driver's standard error — where the app's goes — is kept in a file.
+    let harness = Harness::start(
+        300..500,
+        &[("CLUBGATE_DATA_DIR", &data), ("CLUBGATE_LEDGER_URL", &url), ("CLUBGATE_LEDGER_TOKEN", &desk_token)],
+        Some(&stderr_log),
+    );
     let client = harness.open_app().await;
 
     // (a) Online at the ledger's head; the dashboard counts the pulled events.
@@ -327,7 +136,7 @@ async fn the_window_follows_the_ledger_offline_and_back() {
     screenshot(&client, "sync-02-offline").await;
 
     // Back online on the same database and port: the outbox drains, the cursor is the head.
-    let ledger = Ledger::serve(&db, port);
+    let ledger = Ledger::serve(&db, Some(port));
     let back = format!("online · cursor {} · lag 0 · outbox 0", head + 3);
     wait_until(&client, "#sync-text", RECONNECT_WAIT, &back, |t| t == back).await;
     screenshot(&client, "sync-03-back-online").await;

@@ -18,90 +18,22 @@
 //! binaries next to the test: `cargo build -p clubgate-ledger` and `cargo test -p
 //! clubgate-cli --no-run` (the CLI with its test features).
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PIN};
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::Value;
+use support::{
+    attr, cli_binary, click, decoded_rows, eval, field, ledger_cli, screenshot, text, wait_for, wait_until, Harness, Ledger, WAIT,
+};
 
-const WAIT: Duration = Duration::from_secs(40);
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// The `$USER` the app is started with, so that its workstation name is known here.
 const APP_USER: &str = "treasury-window";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
-}
-
-fn tauri_driver() -> PathBuf {
-    let on_path =
-        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("tauri-driver")).find(|p| p.exists()));
-    on_path.unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin/tauri-driver"))
-}
-
-/// A binary of the workspace next to this test's executable (target/debug/NAME).
-fn sibling_binary(name: &str, how: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let binary = exe.parent().and_then(|deps| deps.parent()).expect("target/debug").join(name);
-    assert!(binary.is_file(), "{} is missing: build it with `{how}`", binary.display());
-    binary
-}
-
-fn ledger_binary() -> PathBuf {
-    sibling_binary("clubgate-ledger", "cargo build -p clubgate-ledger")
-}
-
-/// The CLI as its own tests build it (with the test features); there is no
-/// `CARGO_BIN_EXE_clubgate` in this package.
-fn cli_binary() -> PathBuf {
-    sibling_binary("clubgate", "cargo test -p clubgate-cli --no-run")
-}
-
-/// A `clubgate-ledger serve` on a free loopback port; killed on drop.
-struct Ledger {
-    child: Child,
-    db: String,
-    url: String,
-}
-
-impl Ledger {
-    fn serve(db: &str) -> Self {
-        let mut child = Command::new(ledger_binary())
-            .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .env_remove("CLUBGATE_CRASHPOINT")
-            .spawn()
-            .expect("start clubgate-ledger");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read stdout");
-        let url = line.strip_prefix("listening on ").unwrap_or_else(|| panic!("not a listening line: {line:?}")).trim().to_owned();
-        Self { child, db: db.to_owned(), url }
-    }
-
-    /// A new token of `role` under `name`.
-    fn token(&self, name: &str, role: &str) -> String {
-        ledger_cli(&self.db, &["token", "issue", "--name", name, "--role", role])
-    }
-}
-
-impl Drop for Ledger {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ledger_cli(db: &str, args: &[&str]) -> String {
-    let output = Command::new(ledger_binary()).args(["--db", db]).args(args).output().expect("clubgate-ledger");
-    assert!(output.status.success(), "clubgate-ledger {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
-}
 
 /// One CLI workstation: its own data directory (store) and its own ledger token.
 struct Desk {
@@ -199,152 +131,6 @@ fn app_workstation_name() -> String {
     }
 }
 
-/// Xvfb (when there is no display) and tauri-driver; stopped on drop.
-struct Harness {
-    xvfb: Option<Child>,
-    driver: Child,
-    port: u16,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        // SAFETY: sending a signal to a child process we own.
-        unsafe {
-            libc::kill(self.driver.id() as i32, libc::SIGTERM);
-        }
-        let _ = self.driver.wait();
-        if let Some(xvfb) = &mut self.xvfb {
-            let _ = xvfb.kill();
-            let _ = xvfb.wait();
-        }
-    }
-}
-
-impl Harness {
-    fn start(env: &[(&str, &str)]) -> Self {
-        let (xvfb, display) = match std::env::var("DISPLAY") {
-            Ok(display) if !display.is_empty() => (None, display),
-            _ => {
-                let number = (500..700).find(|n| !Path::new(&format!("/tmp/.X{n}-lock")).exists()).expect("a free X display");
-                let display = format!(":{number}");
-                let child = Command::new("Xvfb")
-                    .args([display.as_str(), "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("Xvfb is installed (cargo xtask setup)");
-                std::thread::sleep(Duration::from_millis(800));
-                (Some(child), display)
-            }
-        };
-        let port = free_port();
-        let native_port = free_port();
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("DISPLAY", &display)
-            .envs(env.iter().copied())
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver is installed (cargo xtask setup)");
-        std::thread::sleep(Duration::from_millis(800));
-        Self { xvfb, driver, port }
-    }
-
-    async fn open_app(&self) -> Client {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_clubgate-desk") }));
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let mut last_error = None;
-        for _ in 0..20 {
-            match ClientBuilder::new(connector.clone())
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{}", self.port))
-                .await
-            {
-                Ok(client) => {
-                    wait_for(&client, "#header-t0").await;
-                    return client;
-                }
-                Err(error) => {
-                    last_error = Some(error);
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
-        }
-        panic!("no WebDriver session: {last_error:?}");
-    }
-}
-
-async fn wait_for(client: &Client, css: &str) -> Element {
-    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-}
-
-/// The text of the first element matching `css`, looked up again if it went stale.
-async fn text(client: &Client, css: &str) -> String {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.text().await {
-            Ok(text) => return text,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("text of {css}: {last_error:?}")
-}
-
-async fn click(client: &Client, css: &str) {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.click().await {
-            Ok(()) => return,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("click {css}: {last_error:?}")
-}
-
-/// An attribute of the first element matching `css`, looked up again if it went stale.
-async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
-    let mut last_error = None;
-    for _ in 0..20 {
-        match wait_for(client, css).await.attr(name).await {
-            Ok(value) => return value,
-            Err(error) => last_error = Some(error),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} of {css}: {last_error:?}")
-}
-
-/// Runs `script` in the page and returns its JSON value: one atomic read of the DOM.
-async fn eval(client: &Client, script: &str, args: Vec<Value>) -> Value {
-    client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}"))
-}
-
-/// Polls the text of `css` until `wanted` accepts it (or the deadline passes); returns it.
-async fn wait_until(client: &Client, css: &str, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let current = text(client, css).await;
-        if wanted(&current) {
-            return current;
-        }
-        assert!(std::time::Instant::now() < deadline, "{css} never showed {what}; it shows {current:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e");
-    std::fs::create_dir_all(&dir).expect("target/e2e");
-    let png = client.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "a PNG");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-}
-
 /// Opens the Payouts page afresh: the queue is read from the store when the page mounts
 /// (it does not poll), so what the sync worker pulled shows after leaving and coming back.
 async fn reopen_payouts(client: &Client) {
@@ -396,22 +182,6 @@ async fn wait_for_card(client: &Client, bundle_id: &str, what: &str, wanted: imp
     }
 }
 
-/// A decoded table as (label, value) rows.
-async fn decoded_rows(client: &Client, css: &str) -> Vec<(String, String)> {
-    wait_for(client, css).await;
-    let rows = eval(
-        client,
-        "return Array.from(document.querySelector(arguments[0]).rows).map(r => [r.cells[0].innerText.trim(), r.cells[1].innerText.trim()]);",
-        vec![serde_json::json!(css)],
-    )
-    .await;
-    serde_json::from_value(rows).expect("decoded rows")
-}
-
-fn field(rows: &[(String, String)], label: &str) -> String {
-    rows.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no {label:?} in {rows:?}"))
-}
-
 /// "… signed by WHO at seq N" → (WHO, N).
 fn signed_by_and_seq(shown: &str) -> (String, u64) {
     let rest = shown.split("signed by ").nth(1).unwrap_or_else(|| panic!("no signer in {shown:?}"));
@@ -426,7 +196,7 @@ async fn the_window_signs_as_one_workstation_and_a_cli_desk_is_refused_naming_it
     let db = format!("sqlite://{}", work.path().join("ledger.db").display());
     let policy = demo.treasury_file.display().to_string();
     ledger_cli(&db, &["policy", "init", &policy]);
-    let ledger = Ledger::serve(&db);
+    let ledger = Ledger::serve(&db, None);
     let url = ledger.url.clone();
     let app_token = ledger.token("app-lead", "treasury_lead");
     let lead = Desk::new(work.path(), "lead-2", ledger.token("lead-2", "treasury_lead"), &demo.softhsm_conf, &url);
@@ -438,16 +208,20 @@ async fn the_window_signs_as_one_workstation_and_a_cli_desk_is_refused_naming_it
     std::fs::create_dir_all(&app_dir).expect("app data dir");
     let app_data = app_dir.display().to_string();
     let conf = demo.softhsm_conf.display().to_string();
-    let harness = Harness::start(&[
-        ("CLUBGATE_DATA_DIR", &app_data),
-        ("CLUBGATE_LEDGER_URL", &url),
-        ("CLUBGATE_LEDGER_TOKEN", &app_token),
-        ("SOFTHSM2_CONF", &conf),
-        ("CLUBGATE_PKCS11_PIN", DEMO_PIN),
-        ("USER", APP_USER),
-    ]);
+    let harness = Harness::start(
+        500..700,
+        &[
+            ("CLUBGATE_DATA_DIR", &app_data),
+            ("CLUBGATE_LEDGER_URL", &url),
+            ("CLUBGATE_LEDGER_TOKEN", &app_token),
+            ("SOFTHSM2_CONF", &conf),
+            ("CLUBGATE_PKCS11_PIN", DEMO_PIN),
+            ("USER", APP_USER),
+        ],
+        None,
+    );
     let client = harness.open_app().await;
-    wait_until(&client, "#sync-text", "online", |t| t.starts_with("online · ")).await;
+    wait_until(&client, "#sync-text", WAIT, "online", |t| t.starts_with("online · ")).await;
 
     // (a) The rules are the ledger's policy: the demo's wallets, though the app has no file.
     let hot_erc20 = wallet_address(&demo.treasury_file, "hot-erc20-1");
