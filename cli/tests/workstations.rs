@@ -270,6 +270,52 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
     let local = other_lead.queue();
     assert_ne!(chunk_of(&local, &bundle_id, 0)["local"]["state"], "signed", "desk 2 signed nothing");
 
+    // Red team F8: the day's phase cap (Canary before T0: 30 % of the 2,000,000 USDT target =
+    // 600,000) holds across desks — lead-1's 400,000 bundle counts on lead-2's desk.
+    let lead2_bundle = |amount: &str| -> String {
+        let out = s.root.join(format!("lead2-{amount}.json"));
+        let source = wallet_address(&s.treasury, "hot-erc20-1");
+        let made = other_lead.ok(
+            &[
+                "payout",
+                "bundle",
+                "--network",
+                "erc20",
+                "--token",
+                "USDT",
+                "--source",
+                &source,
+                "--to",
+                DEMO_PARTNER_ERC20,
+                "--amount",
+                amount,
+                "--out",
+                out.to_str().unwrap(),
+                "--json",
+            ],
+            "",
+        );
+        let id = made["bundle_id"].as_str().unwrap().to_owned();
+        other_lead.sync(&url);
+        for (desk, key) in [(&desk_a, "approver-a"), (&desk_b, "approver-b")] {
+            desk.sync(&url);
+            let approved = approve(desk, &id, key);
+            assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
+            desk.sync(&url);
+        }
+        other_lead.sync(&url);
+        id
+    };
+    let over = lead2_bundle("300000");
+    let reviewed = review(&other_lead, &over, "0", &[]);
+    let refused = sign(&other_lead, &over, "0", reviewed["review_hash"].as_str().unwrap(), "lead-2@desk-2");
+    let error = error_of(&refused);
+    assert_eq!(error["error"]["code"], "volume_cap", "400,000 elsewhere + 300,000 here > 600,000: {error}");
+    let fits = lead2_bundle("150000");
+    let reviewed = review(&other_lead, &fits, "0", &[]);
+    let signed = sign(&other_lead, &fits, "0", reviewed["review_hash"].as_str().unwrap(), "lead-2@desk-2");
+    assert!(signed.status.success(), "400,000 + 150,000 fits: {}", String::from_utf8_lossy(&signed.stderr));
+
     // The first desk cannot sign it twice either (its own registry), and the signature shows
     // on every desk, naming who signed.
     let again = sign(&lead, &bundle_id, "0", &review_hash, "lead-1@desk-1");

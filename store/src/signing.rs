@@ -55,6 +55,9 @@ pub struct VolumeClaim {
     pub amount: u128,
     /// The governing phase's cap of the day (base units); `None` counts without a cap.
     pub cap: Option<u128>,
+    /// The day's volume other desks signed, as the ledger's log shows it (base units; 0 for a
+    /// desk that follows no ledger): the cap holds across workstations.
+    pub elsewhere: u128,
 }
 
 /// The ERC-20 nonce a chunk is reviewed with: the allocation must give exactly it.
@@ -301,7 +304,8 @@ impl Store {
             // The bundle's whole amount was reserved with its first chunk.
             return Ok(());
         }
-        let signed = self.volume_in(&mut *tx, claim.day_start, claim.day_end).await?;
+        let local = self.volume_in(&mut *tx, claim.day_start, claim.day_end).await?;
+        let signed = local.checked_add(claim.elsewhere).ok_or(Error::VolumeOverflow { signed: local, amount: claim.elsewhere })?;
         if let Some(cap) = claim.cap {
             let total = signed.checked_add(claim.amount).ok_or(Error::VolumeOverflow { signed, amount: claim.amount })?;
             if total > cap {
@@ -344,6 +348,15 @@ impl Store {
                 detail: "volume overflows".to_owned(),
             })
         })
+    }
+
+    /// The bundles (and canary ids) whose volume this store reserved in `[from, to)`.
+    pub async fn volume_bundles(&self, from: Timestamp, to: Timestamp) -> Result<Vec<String>> {
+        let (from, to) = (instant_ns(from)?, instant_ns(to)?);
+        sqlx::query_scalar!("SELECT bundle_id FROM volume_reservations WHERE reserved_at_ns >= ? AND reserved_at_ns < ?", from, to)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))
     }
 
     /// The volume (base units) reserved in `[from, to)` — bundles whose first chunk was

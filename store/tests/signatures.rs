@@ -22,6 +22,7 @@ fn day() -> VolumeClaim {
         day_end: "2026-12-07T23:00:00Z".parse().unwrap(),
         amount: 250_000_000_000,
         cap: Some(600_000_000_000),
+        elsewhere: 0,
     }
 }
 
@@ -399,4 +400,22 @@ async fn a_broadcast_mark_is_queued_for_the_ledger_with_it() {
     let payload: serde_json::Value = serde_json::from_str(&queued[0].payload).unwrap();
     assert_eq!((payload["bundle_id"].as_str(), payload["chunk"].as_u64(), payload["attempt"].as_u64()), (Some("b-1"), Some(0), Some(0)));
     assert_eq!(payload["tx_hash"], "0xaaa");
+}
+
+/// Red team F8: the day's cap holds across workstations — the volume other desks signed
+/// (from the ledger's log, given as `elsewhere`) counts with this store's own.
+#[tokio::test]
+async fn the_cap_counts_what_other_desks_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("d.db")).await.unwrap();
+    // 250,000 here + 400,000 elsewhere > 600,000: refused, by 50,000, and nothing reserved.
+    let over = Reservation { volume: Some(VolumeClaim { elsewhere: 400_000_000_000, ..day() }), ..reservation("b-1", 0, "c") };
+    match store.reserve_signature(over).await {
+        Err(Error::VolumeCap { signed, excess, .. }) => assert_eq!((signed, excess), (400_000_000_000, 50_000_000_000)),
+        other => panic!("expected the cap, got {other:?}"),
+    }
+    assert!(store.attempts("b-1", 0).await.unwrap().is_empty(), "nothing reserved");
+    // 250,000 + 350,000 = 600,000 exactly: within the cap.
+    let fits = Reservation { volume: Some(VolumeClaim { elsewhere: 350_000_000_000, ..day() }), ..reservation("b-1", 0, "c") };
+    store.reserve_signature(fits).await.unwrap();
 }

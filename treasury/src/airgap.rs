@@ -118,5 +118,6 @@ pub fn import_claim(policy: Policy<'_>, bundle: &PayoutBundle, document: &Value,
         reason: None,
         signer_name,
         policy_hash: &policy.treasury.fingerprint,
+        volume: None,
     }))
 }

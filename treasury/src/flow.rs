@@ -604,7 +604,8 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
             let (_, _, cap, _) =
                 phase_headroom(&policy.launch.plan, &policy.launch.table, now, policy.treasury.daily_target.base_units(), 0)?;
             let whole = u128::try_from(bundle.amount).map_err(|_| Error::Refused("bundle amount overflows".to_owned()))?;
-            Some(VolumeClaim { day_start, day_end, amount: whole, cap: Some(cap) })
+            let elsewhere = volume_elsewhere(store, &bundle_hash, day_start, day_end).await?;
+            Some(VolumeClaim { day_start, day_end, amount: whole, cap: Some(cap), elsewhere })
         }
     };
     let source_text = source.to_string();
@@ -665,6 +666,36 @@ async fn check_bundle_version(store: &Store, bundle: &PayoutBundle) -> Result<()
     Ok(())
 }
 
+/// The business day's volume other desks signed, from the `signature` commands in the
+/// pulled log: each bundle's whole amount once (its first signature of the day, not a
+/// replacement), leaving out this bundle and the bundles this store reserved itself (they
+/// are in its own count). 0 for a store that follows no ledger.
+async fn volume_elsewhere(store: &Store, bundle_hash: &str, day_start: Timestamp, day_end: Timestamp) -> Result<u128> {
+    if store.ledger_cursor().await?.is_none() {
+        return Ok(0);
+    }
+    let own = store.volume_bundles(day_start, day_end).await?;
+    let day = day_start.to_string();
+    let mut counted: Vec<String> = vec![bundle_hash.to_lowercase()];
+    let mut total: u128 = 0;
+    for command in store.commands_of_kind("signature").await? {
+        let Ok(payload) = serde_json::from_str::<Value>(&command.payload) else { continue };
+        let hash = payload["bundle_hash"].as_str().unwrap_or_default().to_lowercase();
+        let bundle_id = payload["bundle_id"].as_str().unwrap_or_default();
+        if payload["business_day"].as_str() != Some(day.as_str())
+            || !payload["reason"].is_null()
+            || counted.contains(&hash)
+            || own.iter().any(|b| b == bundle_id)
+        {
+            continue;
+        }
+        let Some(amount) = payload["bundle_amount"].as_str().and_then(|a| a.parse::<u128>().ok()) else { continue };
+        counted.push(hash);
+        total = total.checked_add(amount).ok_or_else(|| Error::Refused("the day's volume on the ledger overflows".to_owned()))?;
+    }
+    Ok(total)
+}
+
 /// While the store follows a ledger whose policy it fetched, the treasury file must be
 /// that policy: the rules of the last quorum-approved version, on every desk.
 async fn check_ledger_policy(store: &Store, policy: Policy<'_>) -> Result<()> {
@@ -700,6 +731,7 @@ fn ledger_claim(reservation: &Reservation<'_>, bundle_hash: &str, built: &Built,
         reason: reservation.replacement,
         signer_name,
         policy_hash: reservation.policy,
+        volume: reservation.volume.filter(|v| v.cap.is_some()).map(|v| (v.amount, v.day_start)),
     })
 }
 
@@ -727,6 +759,9 @@ pub struct SignatureFacts<'a> {
     /// The policy signed under (the treasury file's fingerprint): the ledger refuses a
     /// signature under a policy that is not in force.
     pub policy_hash: &'a str,
+    /// The bundle's whole amount and the first instant of its business day, when this
+    /// signature claims the bundle's volume (other desks count it against the day's cap).
+    pub volume: Option<(u128, Timestamp)>,
 }
 
 /// The `signature` command of a chunk — the same for a desk signing online and for the
@@ -744,6 +779,10 @@ pub fn signature_claim(facts: &SignatureFacts<'_>) -> LedgerClaim {
         "reason": facts.reason,
         "policy_hash": facts.policy_hash,
     });
+    if let Some((amount, day_start)) = facts.volume {
+        payload["bundle_amount"] = json!(amount.to_string());
+        payload["business_day"] = json!(day_start.to_string());
+    }
     if let Some(nonce) = facts.nonce {
         payload["nonce"] = json!(nonce);
     }
@@ -1034,7 +1073,13 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
         replacement: None,
         review_hash: &review.review_hash,
         policy: &policy.treasury.fingerprint,
-        volume: Some(VolumeClaim { day_start: parts.day_start, day_end: parts.day_end, amount: CANARY_AMOUNT_BASE_UNITS, cap: None }),
+        volume: Some(VolumeClaim {
+            day_start: parts.day_start,
+            day_end: parts.day_end,
+            amount: CANARY_AMOUNT_BASE_UNITS,
+            cap: None,
+            elsewhere: 0,
+        }),
         nonce,
         at: now,
     };
