@@ -60,6 +60,15 @@ impl Desk {
     fn queue(&self) -> Value {
         self.ok(&["payout", "queue", "--json"], "")
     }
+
+    /// Makes a USDT bundle from a wallet of the treasury file to `to` under the ledger's
+    /// policy (written to `out`, into the queue and the outbox); answers its id.
+    fn make_bundle(&self, treasury: &Path, network: &str, wallet: &str, to: &str, amount: &str, out: &Path) -> String {
+        let source = wallet_address(treasury, wallet);
+        let args = ["payout", "bundle", "--network", network, "--token", "USDT", "--source", &source, "--to", to, "--amount", amount];
+        let made = self.ok(&[&args[..], &["--out", out.to_str().unwrap(), "--json"]].concat(), "");
+        made["bundle_id"].as_str().unwrap().to_owned()
+    }
 }
 
 /// The JSON error the CLI printed last on standard error.
@@ -154,27 +163,7 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
     // The treasury lead makes the bundle under the ledger's policy (no treasury file given)
     // and publishes it with the next sync.
     let out = s.root.join("bundle.json");
-    let made = lead.ok(
-        &[
-            "payout",
-            "bundle",
-            "--network",
-            "erc20",
-            "--token",
-            "USDT",
-            "--source",
-            &wallet_address(&s.treasury, "hot-erc20-1"),
-            "--to",
-            DEMO_PARTNER_ERC20,
-            "--amount",
-            "400000",
-            "--out",
-            out.to_str().unwrap(),
-            "--json",
-        ],
-        "",
-    );
-    let bundle_id = made["bundle_id"].as_str().unwrap().to_owned();
+    let bundle_id = lead.make_bundle(&s.treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "400000", &out);
     assert_eq!(lead.sync(&url)["pushed"]["acked"], 1, "the bundle went to the ledger");
 
     // Approver A approves on desk A: the bundle came from the log.
@@ -274,28 +263,7 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
     // 600,000) holds across desks — lead-1's 400,000 bundle counts on lead-2's desk.
     let lead2_bundle = |amount: &str| -> String {
         let out = s.root.join(format!("lead2-{amount}.json"));
-        let source = wallet_address(&s.treasury, "hot-erc20-1");
-        let made = other_lead.ok(
-            &[
-                "payout",
-                "bundle",
-                "--network",
-                "erc20",
-                "--token",
-                "USDT",
-                "--source",
-                &source,
-                "--to",
-                DEMO_PARTNER_ERC20,
-                "--amount",
-                amount,
-                "--out",
-                out.to_str().unwrap(),
-                "--json",
-            ],
-            "",
-        );
-        let id = made["bundle_id"].as_str().unwrap().to_owned();
+        let id = other_lead.make_bundle(&s.treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, amount, &out);
         other_lead.sync(&url);
         for (desk, key) in [(&desk_a, "approver-a"), (&desk_b, "approver-b")] {
             desk.sync(&url);
@@ -414,27 +382,7 @@ fn the_slo_picture_from_the_ledger_gates_signing_in_its_scope() {
 
     let bundle = |network: &str, wallet: &str, to: &str| -> String {
         let out = s.root.join(format!("{network}-{}.json", lines.len()));
-        let made = lead.ok(
-            &[
-                "payout",
-                "bundle",
-                "--network",
-                network,
-                "--token",
-                "USDT",
-                "--source",
-                &wallet_address(&s.treasury, wallet),
-                "--to",
-                to,
-                "--amount",
-                "100",
-                "--out",
-                out.to_str().unwrap(),
-                "--json",
-            ],
-            "",
-        );
-        made["bundle_id"].as_str().unwrap().to_owned()
+        lead.make_bundle(&s.treasury, network, wallet, to, "100", &out)
     };
     let approve_by = |bundle_id: &str, keys: &[&str]| {
         lead.sync(&url);
@@ -528,27 +476,7 @@ fn an_air_gapped_signature_is_recorded_on_import_and_a_second_one_is_refused() {
     let lead = s.desk("lead", "treasury_lead");
     let treasury = s.treasury.to_str().unwrap().to_owned();
     let out = s.root.join("bundle.json");
-    let made = lead.ok(
-        &[
-            "payout",
-            "bundle",
-            "--network",
-            "erc20",
-            "--token",
-            "USDT",
-            "--source",
-            &wallet_address(&s.treasury, "hot-erc20-1"),
-            "--to",
-            DEMO_PARTNER_ERC20,
-            "--amount",
-            "400000",
-            "--out",
-            out.to_str().unwrap(),
-            "--json",
-        ],
-        "",
-    );
-    let bundle_id = made["bundle_id"].as_str().unwrap().to_owned();
+    let bundle_id = lead.make_bundle(&s.treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "400000", &out);
     lead.sync(&url);
 
     // Two vault desks with no ledger: approvals as files, signing by the local registry only.

@@ -430,7 +430,7 @@ impl Store {
 
     /// Records an approval of a bundle (one per approver) and, in the same transaction,
     /// queues it for the ledger as an `approval` command
-    /// `{"bundle_hash","approver","signature","bundle_id"}`. The command's id is derived
+    /// `{"bundle_hash","approver","signature","bundle_id"[,"policy_version"]}`. The command's id is derived
     /// from the bundle hash and the approver, so the same approval queued on two
     /// workstations is one command to the ledger.
     pub async fn add_approval(&self, bundle_id: &str, approver: &str, signature: &str, at: Timestamp) -> Result<()> {
@@ -455,14 +455,21 @@ impl Store {
             }
             Err(other) => return Err(self.db_error(other)),
         }
-        let hash = sqlx::query_scalar!("SELECT hash FROM payout_bundles WHERE bundle_id = ?", bundle_id)
+        let bundle = sqlx::query!("SELECT hash, document FROM payout_bundles WHERE bundle_id = ?", bundle_id)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| self.db_error(e))?;
-        let id = approval_command_id(&hash, approver);
+        let id = approval_command_id(&bundle.hash, approver);
         let signature = if signature.starts_with("0x") { signature.to_owned() } else { format!("0x{signature}") };
-        let payload =
-            serde_json::json!({"bundle_hash": hash, "approver": approver, "signature": signature, "bundle_id": bundle_id}).to_string();
+        let mut payload =
+            serde_json::json!({"bundle_hash": bundle.hash, "approver": approver, "signature": signature, "bundle_id": bundle_id});
+        // The policy version the bundle was made under: the ledger refuses the approval once
+        // another version is in force (422 `policy_changed`).
+        let document: serde_json::Value = serde_json::from_str(&bundle.document).unwrap_or_default();
+        if let Some(version) = document["policy_version"].as_u64() {
+            payload["policy_version"] = serde_json::Value::from(version);
+        }
+        let payload = payload.to_string();
         sqlx::query!(
             "INSERT INTO outbox (id, kind, payload, created_at, state) VALUES (?, 'approval', ?, ?, 'pending') ON CONFLICT (id) DO NOTHING",
             id,

@@ -144,6 +144,19 @@ async fn an_approval_is_queued_for_the_ledger_with_it_and_only_with_it() {
     // The id is the same for another spelling of the same approver and hash.
     assert_eq!(clubgate_store::approval_command_id(&hash.to_uppercase().replace("0X", "0x"), &approver.to_lowercase()), outbox[0].id);
     assert!(clubgate_core::events::parse_uuid(&outbox[0].id).is_ok());
+    // A bundle made under a policy version: its approvals name it, so the ledger refuses them
+    // once another version is in force.
+    let versioned = clubgate_store::StoredBundle {
+        bundle_id: "b-2".to_owned(),
+        hash: format!("0x{}", "cd".repeat(32)),
+        document: r#"{"policy_version":3}"#.to_owned(),
+        ..bundle
+    };
+    store.insert_bundle(&versioned).await.unwrap();
+    store.add_approval("b-2", approver, &"11".repeat(65), now).await.unwrap();
+    let queued = store.outbox(true).await.unwrap().into_iter().find(|c| c.kind == "approval" && c.payload.contains("b-2")).unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&queued.payload).unwrap();
+    assert_eq!(payload["policy_version"], 3);
 }
 
 /// Red team F4: a store that follows a ledger takes its events only from it — an import or a
