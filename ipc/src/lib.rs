@@ -80,6 +80,10 @@ pub struct ItemView {
     pub state: String,
     /// The change that set the state, if any.
     pub last: Option<ChangeView>,
+    /// This desk's latest sign-off of it waits for the ledger (read-your-writes: it stays
+    /// shown, marked pending, until its record comes back in the pulled log).
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// A checkpoint.

@@ -129,7 +129,8 @@ impl Service {
         let launch = settings.launch()?;
         let history = self.store.history(settings.launch_id).await?;
         let gate = go_no_go(&launch.plan, &history);
-        Ok(views::overview(&settings, &launch, &history, &gate, now))
+        let pending = self.store.pending_checklist_items().await?;
+        Ok(views::overview(&settings, &launch, &history, &pending, &gate, now))
     }
 
     /// Records new launch settings after checking them.

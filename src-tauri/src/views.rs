@@ -47,7 +47,14 @@ fn kind(kind: FreezeKind) -> String {
 }
 
 /// The overview of a launch at `now`.
-pub(crate) fn overview(settings: &LaunchSettings, launch: &Launch, history: &[ItemChange], gate: &Gate, now: Timestamp) -> Overview {
+pub(crate) fn overview(
+    settings: &LaunchSettings,
+    launch: &Launch,
+    history: &[ItemChange],
+    pending: &[String],
+    gate: &Gate,
+    now: Timestamp,
+) -> Overview {
     let plan = &launch.plan;
     let table = &launch.table;
     let tz = table.t0.time_zone().clone();
@@ -60,6 +67,7 @@ pub(crate) fn overview(settings: &LaunchSettings, launch: &Launch, history: &[It
             owner: item.owner.clone(),
             state: last.map_or(ItemState::Open, |c| c.state).as_str().to_owned(),
             last: last.map(|c| change(c, &tz)),
+            pending: pending.contains(&item.id),
         }
     };
     let freeze_status = status_at(table, now);

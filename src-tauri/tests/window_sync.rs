@@ -5,7 +5,8 @@
 //! (a) the status strip shows online with the cursor at the ledger's head, and the SLO page
 //!     counts the pulled events (the dashboard took them without an import);
 //! (b) with the ledger stopped, three checklist sign-offs taken in the window make the strip
-//!     say "offline since HH:MM:SS, 3 actions waiting"; the ledger started again on the same
+//!     say "offline since HH:MM:SS, 3 actions waiting" and stay shown, marked pending (gone
+//!     once the ledger has them); the ledger started again on the same
 //!     database and port, the strip returns to online with outbox 0, and the ledger's log
 //!     holds exactly those three `checklist` commands once each, in the order they were taken;
 //! (c) the token is in none of the app's files, not in its standard error, and not in the
@@ -21,7 +22,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fantoccini::Client;
+use fantoccini::{Client, Locator};
 use support::{click, free_port, ledger_cli, screenshot, text, type_into, wait_for, wait_until, Harness, Ledger, WAIT};
 
 /// Long enough for the worker's backoff (30 s at most) after the ledger comes back.
@@ -133,12 +134,25 @@ async fn the_window_follows_the_ledger_offline_and_back() {
     let offline = wait_until(&client, "#sync-text", WAIT, "3 actions waiting", |t| t.ends_with(", 3 actions waiting")).await;
     let since = offline.strip_prefix("offline since ").expect(&offline);
     assert!(is_clock(since) && since.len() == ", 3 actions waiting".len() + 8, "{offline}");
+    // Read-your-writes: each sign-off stays shown, marked pending until the ledger has it.
+    for item in items {
+        wait_for(&client, &format!("#item-{item}[data-state=\"done\"] .item-pending")).await;
+    }
     screenshot(&client, "sync-02-offline").await;
 
-    // Back online on the same database and port: the outbox drains, the cursor is the head.
+    // Back online on the same database and port: the outbox drains, the cursor is the head,
+    // and the pending marks go (the sign-offs stay done).
     let ledger = Ledger::serve(&db, Some(port));
     let back = format!("online · cursor {} · lag 0 · outbox 0", head + 3);
     wait_until(&client, "#sync-text", RECONNECT_WAIT, &back, |t| t == back).await;
+    for item in items {
+        let deadline = std::time::Instant::now() + WAIT;
+        while client.find(Locator::Css(&format!("#item-{item} .item-pending"))).await.is_ok() {
+            assert!(std::time::Instant::now() < deadline, "{item} is still marked pending after the ledger took it");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        wait_for(&client, &format!("#item-{item}[data-state=\"done\"]")).await;
+    }
     screenshot(&client, "sync-03-back-online").await;
 
     // The ledger holds exactly the three commands, once each, in the order taken.

@@ -376,6 +376,18 @@ impl Store {
         Ok(commands)
     }
 
+    /// The checklist items whose latest sign-off on this desk waits in the outbox (not in the
+    /// ledger's log yet): shown as pending (read-your-writes).
+    pub async fn pending_checklist_items(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query_scalar!(
+            r#"SELECT DISTINCT json_extract(payload, '$.item_id') AS "item: String" FROM outbox WHERE kind = 'checklist' AND state = 'pending'"#
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
     /// Keeps a policy version fetched from the ledger (a version already kept is left as it
     /// was: the ledger never changes a version).
     pub async fn keep_ledger_policy(&self, policy: &LedgerPolicy, at: Timestamp) -> Result<()> {

@@ -168,6 +168,7 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
         <li class="item" id=format!("item-{}", item.id) data-state=item.state>
             <div class="item-main">
                 <span class=state_class>{item.state.clone()}</span>
+                {item.pending.then(|| view! { <span class="tag pending item-pending">{move || t("pending_ledger", lang().get())}</span> })}
                 <div class="item-text">
                     <div class="item-title">{move || pick(&title, language.get())}</div>
                     <div class="item-meta">

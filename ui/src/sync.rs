@@ -15,15 +15,24 @@ use crate::ipc;
 #[derive(Clone, Copy)]
 pub(crate) struct SyncState(pub(crate) RwSignal<Option<SyncStatusView>>);
 
-/// Provides the status signal and polls the shell each second.
+/// Provides the status signal and polls the shell each second. When the cursor moves or the
+/// outbox shrinks, the overview is read again, so a sign-off marked pending loses the mark
+/// as soon as its record is back from the ledger.
 pub(crate) fn provide_sync_state() {
     let status = RwSignal::new(None::<SyncStatusView>);
     provide_context(SyncState(status));
+    let app = crate::app::state();
     let poll = move || {
         spawn_local(async move {
             if let Ok(latest) = ipc::sync_status().await {
+                let moved = status.with_untracked(|old| {
+                    old.as_ref().is_some_and(|old| old.cursor != latest.cursor || old.outbox_pending != latest.outbox_pending)
+                });
                 if status.with_untracked(|old| old.as_ref() != Some(&latest)) {
                     status.set(Some(latest));
+                }
+                if moved {
+                    app.reload();
                 }
             }
         });
