@@ -375,17 +375,7 @@ impl Store {
     async fn add_bundle(&self, bundle: &StoredBundle, publish: bool) -> Result<()> {
         let created_at = bundle.created_at.to_string();
         let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
-        let inserted = sqlx::query!(
-            "INSERT INTO payout_bundles (bundle_id, hash, document, requested_by, created_at) VALUES (?, ?, ?, ?, ?)",
-            bundle.bundle_id,
-            bundle.hash,
-            bundle.document,
-            bundle.requested_by,
-            created_at
-        )
-        .execute(&mut *tx)
-        .await;
-        match inserted {
+        match insert_bundle_row(&mut tx, bundle).await {
             Ok(_) => {}
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 return Err(Error::Refused(format!(
@@ -523,6 +513,22 @@ pub fn default_data_dir_override() -> Option<PathBuf> {
 /// The database file inside a data directory.
 pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("clubgate.db")
+}
+
+/// Inserts a bundle into the payout queue (a bundle id once: a second is a unique violation).
+pub(crate) async fn insert_bundle_row(tx: &mut sqlx::SqliteConnection, bundle: &StoredBundle) -> Result<(), sqlx::Error> {
+    let created_at = bundle.created_at.to_string();
+    sqlx::query!(
+        "INSERT INTO payout_bundles (bundle_id, hash, document, requested_by, created_at) VALUES (?, ?, ?, ?, ?)",
+        bundle.bundle_id,
+        bundle.hash,
+        bundle.document,
+        bundle.requested_by,
+        created_at
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// A store that follows a ledger takes its events only from that ledger's log (the SLO

@@ -143,19 +143,11 @@ impl Store {
         }
         crate::insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
         for bundle in bundles {
-            let created_at = bundle.created_at.to_string();
-            sqlx::query!(
-                "INSERT INTO payout_bundles (bundle_id, hash, document, requested_by, created_at) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT (bundle_id) DO NOTHING",
-                bundle.bundle_id,
-                bundle.hash,
-                bundle.document,
-                bundle.requested_by,
-                created_at
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| self.db_error(e))?;
+            // A bundle id already in the queue keeps its bundle.
+            match crate::insert_bundle_row(&mut tx, bundle).await {
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
+                other => other.map_err(|e| self.db_error(e))?,
+            }
         }
         let (seq, synced_at) = (to_i64(last.seq)?, at.to_string());
         sqlx::query!(
