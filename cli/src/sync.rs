@@ -92,7 +92,7 @@ fn summary(pushed: &Pushed, pulled: &Pulled, store_counts: clubgate_store::Outbo
         "pushed": {"acked": pushed.acked, "pending": pushed.pending, "refused": pushed.refused.iter().map(|r| json!({
             "id": r.id, "kind": r.kind, "status": r.status, "code": r.code, "message": r.message,
         })).collect::<Vec<_>>()},
-        "pulled": {"records": pulled.records, "events": pulled.events},
+        "pulled": {"records": pulled.records, "events": pulled.events, "bundles": pulled.bundles, "skipped": pulled.skipped},
         "cursor": pulled.cursor,
         "head": pulled.head,
         "outbox": {"pending": store_counts.pending, "acked": store_counts.acked, "refused": store_counts.refused},
@@ -133,6 +133,9 @@ pub(crate) async fn run_sync(store: &Store, args: &SyncArgs, json_out: bool) -> 
         );
         for refusal in &pushed.refused {
             println!("  refused {} {}: {} {}", refusal.kind, refusal.id, refusal.code, refusal.message);
+        }
+        for skipped in &pulled.skipped {
+            println!("  not taken: {skipped}");
         }
         return Ok(());
     }

@@ -166,8 +166,27 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
     let bundle_id = lead.make_bundle(&s.treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "400000", &out);
     assert_eq!(lead.sync(&url)["pushed"]["acked"], 1, "the bundle went to the ledger");
 
+    // A bundle published with a document changed after it was made (a bigger amount under
+    // the approved hash) is not taken by another desk, and is reported.
+    let mut forged: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    forged["amount"] = Value::from(900_000_000_000u64);
+    let hash = forged["hash"].clone();
+    let command = serde_json::json!({"id": "0badc0de-0000-4000-8000-000000000002", "kind": "bundle",
+        "payload": {"bundle_id": bundle_id, "bundle_hash": hash, "document": forged, "requested_by": "lead-1"}});
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new().post(format!("{url}/v1/commands")).bearer_auth(&lead.token).json(&command).send().await.unwrap().status()
+    });
+    assert_eq!(status.as_u16(), 201);
+
     // Approver A approves on desk A: the bundle came from the log.
-    desk_a.sync(&url);
+    let pulled = desk_a.sync(&url);
+    let skipped = pulled["pulled"]["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{pulled}");
+    assert!(skipped[0].as_str().unwrap().contains("does not match its fields"), "{pulled}");
+    let queued = desk_a.queue();
+    assert_eq!(queued["bundles"].as_array().unwrap().len(), 1, "only the real bundle: {queued}");
+    assert_eq!(queued["bundles"][0]["bundle_id"], bundle_id.as_str());
     let approved = approve(&desk_a, &bundle_id, "approver-a");
     assert!(approved.status.success(), "{}", String::from_utf8_lossy(&approved.stderr));
     let before_sync = desk_a.queue();
@@ -216,7 +235,6 @@ fn two_approvers_on_two_desks_one_signature_per_chunk_worldwide() {
 
     // Red team F9: approver A's approval sent again under another id (any approver token can)
     // does not spoil the quorum — the desk counts each approver once.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let http = reqwest::Client::new();
     let records: Value = runtime.block_on(async {
         http.get(format!("{url}/v1/events?after=0&limit=1000")).bearer_auth(&desk_a.token).send().await.unwrap().json().await.unwrap()

@@ -237,6 +237,9 @@ impl LedgerSync {
             };
             match round.await {
                 Ok((pushed, pulled)) => {
+                    for skipped in &pulled.skipped {
+                        eprintln!("clubgate-desk: {skipped}");
+                    }
                     if pulled.records > 0 {
                         if let Err(error) = self.live.catch_up().await {
                             eprintln!("clubgate-desk: the dashboard could not take the pulled events: {error}");
