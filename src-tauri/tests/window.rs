@@ -397,9 +397,15 @@ async fn the_launch_ic_walks_the_real_window() {
     client
         .wait()
         .at_most(Duration::from_secs(90))
-        .for_element(Locator::Css("#slo-recommendation[data-recommendation=\"none\"]"))
+        .for_element(Locator::Css("#slo-replay[data-scenario=\"pilot-day\"][data-done=\"true\"]"))
         .await
-        .expect("the pilot day recommends no rollback");
+        .expect("the pilot day is replayed to its end");
+    assert!(client.find(Locator::Css("#slo-error")).await.is_err(), "the replay started without an error");
+    assert_eq!(
+        attr(&client, "#slo-recommendation", "data-recommendation").await.as_deref(),
+        Some("none"),
+        "the pilot day recommends no rollback"
+    );
 
     // Payouts: 600,000 USDT on ERC-20 is batched into three transactions under the cap; the
     // bytes of a transaction are reviewed as decoded, not as requested.

@@ -121,6 +121,14 @@ impl Store {
         Ok(Self { pool, path: path.to_owned() })
     }
 
+    /// A write transaction. IMMEDIATE takes the write lock at BEGIN, so what it reads before
+    /// writing cannot go stale under another connection's commit: a DEFERRED one upgrading
+    /// from read to write after such a commit fails at once with "database is locked"
+    /// instead of waiting on the busy timeout.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))
+    }
+
     fn db_error(&self, source: sqlx::Error) -> Error {
         Error::Database { path: self.path.display().to_string(), source }
     }
@@ -178,7 +186,7 @@ impl Store {
         }
         let changed_at = new.changed_at.to_string();
         let changed_by = new.changed_by.trim();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let existing = sqlx::query_scalar!(r#"SELECT id AS "id!" FROM launches ORDER BY id DESC LIMIT 1"#)
             .fetch_optional(&mut *tx)
             .await
@@ -215,7 +223,7 @@ impl Store {
     pub async fn record_change(&self, launch_id: i64, change: &ItemChange) -> Result<i64> {
         let state = change.state.as_str();
         let at = change.at.to_string();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let id = sqlx::query_scalar!(
             r#"INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
             launch_id,
@@ -269,7 +277,7 @@ impl Store {
 
     /// Appends events (already validated against the stream) in one transaction.
     pub async fn append_events(&self, events: &[clubgate_core::events::Event]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         refuse_if_following(&mut tx).await.map_err(|e| self.db_error(e))??;
         insert_events(&mut tx, events).await.map_err(|e| self.db_error(e))?;
         tx.commit().await.map_err(|e| self.db_error(e))
@@ -284,7 +292,7 @@ impl Store {
     /// Starts a new event stream: forgets the stored events and records the new source.
     pub async fn start_stream(&self, source: &str, started_at: Timestamp) -> Result<()> {
         let started = started_at.to_string();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         refuse_if_following(&mut tx).await.map_err(|e| self.db_error(e))??;
         sqlx::query!("DELETE FROM events").execute(&mut *tx).await.map_err(|e| self.db_error(e))?;
         sqlx::query!(
@@ -306,7 +314,7 @@ impl Store {
     /// Records that the latest signed attempt of a chunk was broadcast; returns the attempt.
     pub async fn mark_broadcast(&self, bundle_id: &str, chunk: u32, by: &str, at: Timestamp) -> Result<u32> {
         let chunk_number = i64::from(chunk);
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let latest = sqlx::query!(
             r#"SELECT attempt AS "attempt!", tx_hash FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' ORDER BY attempt DESC LIMIT 1"#,
             bundle_id,
@@ -374,7 +382,7 @@ impl Store {
 
     async fn add_bundle(&self, bundle: &StoredBundle, publish: bool) -> Result<()> {
         let created_at = bundle.created_at.to_string();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         match insert_bundle_row(&mut tx, bundle).await {
             Ok(_) => {}
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
@@ -425,7 +433,7 @@ impl Store {
     /// workstations is one command to the ledger.
     pub async fn add_approval(&self, bundle_id: &str, approver: &str, signature: &str, at: Timestamp) -> Result<()> {
         let approved_at = at.to_string();
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let inserted = sqlx::query!(
             "INSERT INTO payout_approvals (bundle_id, approver, signature, approved_at) VALUES (?, ?, ?, ?)",
             bundle_id,

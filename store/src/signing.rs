@@ -181,7 +181,7 @@ impl Store {
         let refuse_with = |reason: String| Error::SignRefused { bundle_id: r.bundle_id.to_owned(), chunk: r.chunk, reason };
         // IMMEDIATE: every check below and the writes that consume what it checked happen
         // under one write lock; a concurrent signer waits on the busy timeout.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let attempts = sqlx::query!(
             r#"SELECT attempt AS "attempt!", state, reserved_at_ns, bundle_hash, content FROM signatures
                WHERE bundle_id = ? AND chunk = ? ORDER BY attempt"#,
@@ -370,7 +370,7 @@ impl Store {
     /// was ever signed for the chunk, its ERC-20 nonce is released for the retry.
     pub async fn abandon_signature(&self, bundle_id: &str, chunk: u32, attempt: u32, reason: &str, at: Timestamp) -> Result<()> {
         let at_ns = instant_ns(at)?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let done =
             abandon_in(&mut tx, bundle_id, chunk_i64(chunk), i64::from(attempt), reason, at_ns).await.map_err(|e| self.db_error(e))?;
         if !done {
@@ -455,7 +455,7 @@ impl Store {
     /// The nonce [`Self::allocate_nonce`] would give the chunk now, without allocating it
     /// (for the review of the unsigned bytes).
     pub async fn peek_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64) -> Result<u64> {
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let nonce = next_nonce(&mut tx, wallet, bundle_id, chunk_i64(chunk), first).await.map_err(|e| self.db_error(e))?;
         tx.rollback().await.map_err(|e| self.db_error(e))?;
         Ok(nonce.0)
@@ -466,7 +466,7 @@ impl Store {
     /// above its highest allocation, or `first` (the chain's pending nonce) for a wallet new
     /// to this store. A nonce is never held by two chunks.
     pub async fn allocate_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64, at: Timestamp) -> Result<u64> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let nonce = allocate_in(&mut tx, wallet, bundle_id, chunk_i64(chunk), first, at).await.map_err(|e| self.db_error(e))?;
         tx.commit().await.map_err(|e| self.db_error(e))?;
         Ok(nonce)
@@ -532,7 +532,7 @@ impl Store {
     pub async fn bind_policy(&self, fingerprint: &str, who: &str, reason: Option<&str>, at: Timestamp) -> Result<()> {
         let at_ns = instant_ns(at)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let bound = sqlx::query_scalar!("SELECT fingerprint FROM policy_bindings ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await

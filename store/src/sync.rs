@@ -98,7 +98,7 @@ impl Store {
     ) -> Result<()> {
         let (Some(first), Some(last)) = (records.first(), records.last()) else { return Ok(()) };
         assert!(first.seq == from.seq + 1 && first.prev == from.hash, "a page continues the cursor");
-        let mut tx = self.pool.begin().await.map_err(|e| self.db_error(e))?;
+        let mut tx = self.write().await?;
         let current = sqlx::query!(r#"SELECT url, seq AS "seq!: i64", hash FROM ledger_cursor WHERE id = 1"#)
             .fetch_optional(&mut *tx)
             .await

@@ -90,7 +90,11 @@ pub(crate) fn SloPage() -> impl IntoView {
                         <span class="mono" id="slo-clock">{d.clock.as_ref().map(|c| c.local.clone()).unwrap_or_else(|| "—".to_owned())}</span>
                         <span id="slo-events" data-events=d.events.to_string()>{format!("{} {}", d.events, t("events", language.get()))}</span>
                         <span class="muted">{d.source.clone().unwrap_or_default()}</span>
-                        {d.replay.as_ref().map(|r| view! { <span class="badge">{format!("{} ×{} · {}/{}", r.scenario, r.speed, r.released, r.total)}</span> })}
+                        {d.replay.as_ref().map(|r| view! {
+                            <span class="badge" id="slo-replay" data-scenario=r.scenario.clone() data-done=(r.released == r.total).to_string()>
+                                {format!("{} ×{} · {}/{}", r.scenario, r.speed, r.released, r.total)}
+                            </span>
+                        })}
                     </div>
                 </section>
             }
