@@ -101,6 +101,24 @@ impl LedgerDevice {
         approval_from_device(bundle, signature, self.address())
     }
 
+    /// Signs a warroom decision as EIP-712 typed data the device shows; the signature must
+    /// recover to the decision's author.
+    pub async fn sign_decision(&self, decision: &crate::decision::Decision) -> Result<Vec<u8>> {
+        let signature = self
+            .signer
+            .sign_typed_data(decision, &crate::decision::domain())
+            .await
+            .map_err(|e| device_error(&self.path, "the Ledger did not sign", e))?;
+        match crate::approval::recover(&decision.hash(), &signature.as_bytes()) {
+            Ok(signer) if signer == decision.author => Ok(signature.as_bytes().to_vec()),
+            Ok(signer) => Err(crate::error::Error::Sign(format!(
+                "the Ledger at {} signed as {signer}, not the author {}",
+                self.path, decision.author
+            ))),
+            Err(why) => Err(crate::error::Error::Sign(why)),
+        }
+    }
+
     /// Signs an ERC-20 transfer as a whole EIP-1559 transaction on the device.
     pub async fn sign_erc20(&self, transfer: &Transfer) -> Result<SignedTransfer> {
         let tx = transfer.transaction()?;

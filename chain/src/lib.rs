@@ -10,6 +10,7 @@
 //!   even when the process is already logged in (approvals).
 
 pub mod approval;
+pub mod decision;
 pub mod erc20;
 pub mod error;
 pub mod ledger;

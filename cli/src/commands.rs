@@ -65,6 +65,11 @@ enum Command {
     Keychain(KeychainCommand),
     /// Approve a payout bundle with an approver's key.
     Approve(crate::bundle::ApproveArgs),
+    /// Take a warroom decision, signed by the launch IC's key, into the decision log.
+    Decide(crate::decide::DecideArgs),
+    /// The decision log: show (verified), verify, export.
+    #[command(subcommand)]
+    Log(crate::decide::LogCommand),
     /// Review a chunk: the exact unsigned bytes it would be signed with, under their hash.
     Review(crate::bundle::ReviewArgs),
     /// Sign a reviewed chunk of an approved bundle: policy, quorum, review, cap, never twice.
@@ -91,6 +96,16 @@ enum Command {
     /// Signatures made elsewhere: import an air-gapped desk's signed chunk.
     #[command(subcommand)]
     Signature(SignatureCommand),
+    /// Exports for other tools: Grafana dashboards over the ledger's PostgreSQL log.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Write the Executive, Treasury, Trust and Webhooks dashboards (Grafana JSON) whose
+    /// panels query the ledger's PostgreSQL tables with the desk's metric definitions.
+    Grafana(crate::grafana::GrafanaArgs),
 }
 
 #[derive(Subcommand)]
@@ -369,6 +384,9 @@ pub(crate) enum Error {
     /// The sync with the ledger failed (unreachable, token refused, chain broken).
     #[error(transparent)]
     Sync(clubgate_sync::Error),
+    /// The decision log does not verify (`clubgate log verify`): every break, by entry.
+    #[error("{0}")]
+    Broken(String),
 }
 
 impl Error {
@@ -378,7 +396,7 @@ impl Error {
             Self::Flow(error) if error.is_refusal() => 2,
             Self::Store(error) if clubgate_treasury::store_error_code(error) != "storage" => 2,
             Self::Sync(clubgate_sync::Error::Usage(_)) => 2,
-            Self::Store(_) | Self::Output(_) | Self::Flow(_) | Self::Sync(_) => 1,
+            Self::Store(_) | Self::Output(_) | Self::Flow(_) | Self::Sync(_) | Self::Broken(_) => 1,
         }
     }
 
@@ -398,6 +416,7 @@ impl Error {
             Self::Sync(clubgate_sync::Error::ChainBroken { .. }) => "chain_broken",
             Self::Sync(clubgate_sync::Error::Usage(_)) => "invalid_input",
             Self::Sync(_) => "ledger_protocol",
+            Self::Broken(_) => "log_broken",
         }
     }
 }
@@ -521,11 +540,14 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         }
         Command::Payout(PayoutCommand::Bundle(args)) => crate::bundle::run_bundle(&args, json, cli.db.as_deref()).await,
         Command::Payout(PayoutCommand::Queue) => crate::bundle::run_queue(json, cli.db.as_deref()).await,
+        Command::Export(ExportCommand::Grafana(args)) => crate::grafana::run(&args, json, cli.db.as_deref()).await,
         Command::Signature(SignatureCommand::Import(args)) => crate::bundle::run_import(&args, json, cli.db.as_deref()).await,
         Command::SafeMode(args) => crate::switches::run_safe_mode(&args, json, cli.db.as_deref()).await,
         Command::VolumeLevel(args) => crate::switches::run_volume(&args, json, cli.db.as_deref()).await,
         Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,
         Command::Approve(args) => crate::bundle::run_approve(&args, json, cli.db.as_deref()).await,
+        Command::Decide(args) => crate::decide::run_decide(&args, json, cli.db.as_deref()).await,
+        Command::Log(command) => crate::decide::run_log(&command, json, cli.db.as_deref()).await,
         Command::Keychain(KeychainCommand::SetPin { token, treasury }) => {
             if let Some(path) = treasury {
                 wallet_token_only(&crate::bundle::read_treasury(&path)?, &token)?;

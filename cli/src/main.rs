@@ -5,7 +5,9 @@
 mod bundle;
 mod canary;
 mod commands;
+mod decide;
 mod decode;
+mod grafana;
 mod metrics;
 mod output;
 mod payout;

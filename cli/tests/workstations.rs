@@ -462,16 +462,24 @@ fn the_slo_picture_from_the_ledger_gates_signing_in_its_scope() {
     assert_eq!(ic.sync(&url)["pushed"]["acked"], 1);
     lead.sync(&url);
     let reviewed = review(&lead, &erc2, "0", &[]);
-    assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode is on for network:erc20: RPC provider flapping"), "{reviewed}");
+    let gate = reviewed["gate"].as_str().unwrap();
+    assert!(
+        gate.contains("signing is blocked (safe-mode)")
+            && gate.contains("safe-mode is on for network:erc20")
+            && gate.contains("RPC provider flapping"),
+        "{reviewed}"
+    );
+    // Safe-mode freezes the network's payouts (seed §10): even a third approval does not sign.
+    approve_by(&erc2, &["approver-c"]);
     let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
-    assert_eq!(error_of(&refused)["error"]["code"], "quorum");
+    assert_eq!(error_of(&refused)["error"]["code"], "slo_gate");
     // Red team F3: the lead's own "off", pending in its outbox, does not lift the IC's switch
     // (and the ledger refuses it from a treasury token).
     lead.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "I am in a hurry", "--who", "lead", "--json"], "");
     let reviewed = review(&lead, &erc2, "0", &[]);
     assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode is on for network:erc20"), "{reviewed}");
     let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
-    assert_eq!(error_of(&refused)["error"]["code"], "quorum", "a pending local switch lifts nothing");
+    assert_eq!(error_of(&refused)["error"]["code"], "slo_gate", "a pending local switch lifts nothing");
     let pushed = lead.sync(&url);
     assert_eq!(pushed["pushed"]["refused"][0]["status"], 403, "{pushed}");
     ic.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "provider stable for 30 min", "--who", "Irina (IC)", "--json"], "");

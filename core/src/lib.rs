@@ -9,18 +9,25 @@
 //! - [`schedule`]: the date table — every phase boundary, checkpoint and freeze as an
 //!   instant in the plan's time zone, following the DST rules of PRODUCT.md "Time".
 //! - [`checklist`]: item states with their history and the Go/No-Go gate.
+//! - [`comms`]: partner and warroom messages in RU/EN from the plan's templates, filled
+//!   from live figures; what the decision log keeps of a sent one.
 //! - [`freeze`]: which freezes are active at an instant and how a change request fares.
+//! - [`oncall`]: the people of each role, the on-call rota of the warroom hours and the
+//!   rule that the on-call confirmation is done only over a rota without gaps.
 //! - [`payout`], [`treasury`]: payout types and guardrails; the wallets, tokens, approvers
 //!   and allow-list of the treasury configuration.
 
 pub mod chain;
+pub mod decision;
 pub mod checklist;
+pub mod comms;
 pub mod error;
 pub mod events;
 pub mod freeze;
 pub mod launch;
 pub mod ledger;
 pub mod offset;
+pub mod oncall;
 pub mod payout;
 pub mod plan;
 pub mod report;

@@ -100,6 +100,8 @@ pub enum ApproverRole {
     Approver,
     /// Prepares bundles, runs canary payouts and signs with the hot wallets; never approves.
     TreasuryLead,
+    /// The launch IC: signs the warroom's decisions (issue 11); never approves payouts.
+    LaunchIc,
 }
 
 impl ApproverRole {
@@ -108,6 +110,7 @@ impl ApproverRole {
         match self {
             Self::Approver => "approver",
             Self::TreasuryLead => "treasury_lead",
+            Self::LaunchIc => "launch_ic",
         }
     }
 }

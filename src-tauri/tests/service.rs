@@ -119,7 +119,7 @@ async fn the_payout_queue_approves_with_each_approvers_pin_signs_the_reviewed_by
 
     let treasury = service.treasury_view().await.unwrap();
     assert_eq!(treasury.error, None);
-    assert_eq!((treasury.quorum, treasury.approvers.len(), treasury.wallets.len()), (2, 4, 4));
+    assert_eq!((treasury.quorum, treasury.approvers.len(), treasury.wallets.len()), (2, 5, 4));
     assert_eq!(treasury.headroom.as_deref(), Some("600000"), "30% of the 2,000,000 daily target");
     let hot = |network: &str| treasury.wallets.iter().find(|w| w.kind == "hot" && w.network == network).unwrap().address.clone();
 

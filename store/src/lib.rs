@@ -4,7 +4,10 @@
 //! compile time against `migrations/` (offline data in `.sqlx/`). Settings and checklist
 //! changes are append-only: rows are only ever inserted, and triggers refuse the rest.
 
+mod decisions;
+pub use decisions::Command as DecisionCommand;
 mod error;
+mod oncall;
 mod signing;
 mod sync;
 
@@ -19,6 +22,7 @@ use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use error::{Error, Result};
+pub use oncall::TeamMember;
 pub use signing::{
     instant_ns, Attempt, NonceClaim, Reservation, Reserved, SignatureKind, StoredReview, VolumeClaim, MAX_ATTEMPTS, STALE_RESERVATION_NS,
 };
@@ -224,6 +228,11 @@ impl Store {
         let state = change.state.as_str();
         let at = change.at.to_string();
         let mut tx = self.write().await?;
+        // Issue 11: the on-call confirmation is done only while the rota covers every role
+        // over the warroom span, read in this transaction (store/src/oncall.rs).
+        if clubgate_core::oncall::requires_cover(&change.item_id, change.state) {
+            self.refuse_uncovered(&mut tx, launch_id).await?;
+        }
         let id = sqlx::query_scalar!(
             r#"INSERT INTO item_changes (launch_id, item_id, state, who, at, evidence) VALUES (?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
             launch_id,

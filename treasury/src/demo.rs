@@ -17,8 +17,8 @@ pub const DEMO_TOKEN: &str = "clubgate-demo";
 pub const DEMO_PIN: &str = "1234";
 /// The keys of the demo: the approvers' on their own tokens ([`DEMO_APPROVERS`]), the rest
 /// on the workstation's token [`DEMO_TOKEN`].
-pub const DEMO_KEYS: [&str; 8] =
-    ["approver-a", "approver-b", "approver-c", "treasury-lead", "hot-erc20", "hot-trc20", "canary-erc20", "canary-trc20"];
+pub const DEMO_KEYS: [&str; 9] =
+    ["approver-a", "approver-b", "approver-c", "treasury-lead", "hot-erc20", "hot-trc20", "canary-erc20", "canary-trc20", "launch-ic"];
 /// Each demo approver's own token and PIN (key label, token label, PIN): approving needs
 /// that approver's PIN, typed at the moment, so one person cannot approve as two.
 pub const DEMO_APPROVERS: [(&str, &str, &str); 3] = [
@@ -27,9 +27,17 @@ pub const DEMO_APPROVERS: [(&str, &str, &str); 3] = [
     ("approver-c", "clubgate-approver-c", "3333"),
 ];
 
+/// The launch IC's key, on a token of its own (key label, token label, PIN): signing a
+/// decision needs that PIN, typed at the moment.
+pub const DEMO_LAUNCH_IC: (&str, &str, &str) = ("launch-ic", "clubgate-launch-ic", "4444");
+
 /// The token and PIN that hold a demo key.
 pub fn demo_token_of(key: &str) -> (&'static str, &'static str) {
-    DEMO_APPROVERS.iter().find(|(k, _, _)| *k == key).map_or((DEMO_TOKEN, DEMO_PIN), |(_, token, pin)| (*token, *pin))
+    DEMO_APPROVERS
+        .iter()
+        .chain(std::iter::once(&DEMO_LAUNCH_IC))
+        .find(|(k, _, _)| *k == key)
+        .map_or((DEMO_TOKEN, DEMO_PIN), |(_, token, pin)| (*token, *pin))
 }
 /// The allow-listed partner destination on ERC-20 in the demo file.
 pub const DEMO_PARTNER_ERC20: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
@@ -85,13 +93,18 @@ pub fn softhsm_demo(dir: &Path, module: &str) -> Result<Demo> {
     let treasury_file = dir.join("treasury.toml");
     let io = |e: std::io::Error| Error::Refused(format!("{}: {e}", dir.display()));
     if conf.exists() && treasury_file.exists() {
-        return Ok(Demo { softhsm_conf: conf, treasury_file });
+        let current = std::fs::read_to_string(&treasury_file).map_err(io)?;
+        // A demo made before the launch IC had a key (issue 11) is made again.
+        if current.contains("role = \"launch_ic\"") {
+            return Ok(Demo { softhsm_conf: conf, treasury_file });
+        }
+        let _ = std::fs::remove_dir_all(&tokens);
     }
     std::fs::create_dir_all(&tokens).map_err(io)?;
     std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()))
         .map_err(io)?;
     let mut labels = vec![(DEMO_TOKEN, DEMO_PIN)];
-    labels.extend(DEMO_APPROVERS.iter().map(|(_, token, pin)| (*token, *pin)));
+    labels.extend(DEMO_APPROVERS.iter().chain(std::iter::once(&DEMO_LAUNCH_IC)).map(|(_, token, pin)| (*token, *pin)));
     for (token, pin) in labels {
         run(Command::new("softhsm2-util").env("SOFTHSM2_CONF", &conf).args([
             "--init-token",
@@ -180,6 +193,12 @@ role = "treasury_lead"
 address = "{lead}"
 signer = "{slead}"
 
+[[approvers]]
+name = "Launch IC"
+role = "launch_ic"
+address = "{ic}"
+signer = "{sic}"
+
 [[wallets]]
 id = "hot-erc20-1"
 kind = "hot"
@@ -247,6 +266,8 @@ address = "TTpKHSFUdoi9j2zacMcRx522rztL61ojFS"
         scanary_erc20 = signer(DEMO_KEYS[6]),
         canary_trc20 = TronAddress::from_account(addresses[7]),
         scanary_trc20 = signer(DEMO_KEYS[7]),
+        ic = eth(8),
+        sic = signer(DEMO_KEYS[8]),
     );
     clubgate_core::treasury::Treasury::from_toml(&text)?;
     std::fs::write(&treasury_file, text).map_err(io)?;

@@ -601,8 +601,13 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
         Some(_) => None,
         None => {
             let (_, day_start, day_end) = business_day(policy.launch, now)?;
-            let (_, _, cap, _) =
-                phase_headroom(&policy.launch.plan, &policy.launch.table, now, policy.treasury.daily_target.base_units(), 0)?;
+            let daily_target = policy.treasury.daily_target.base_units();
+            let (_, _, phase_cap, _) = phase_headroom(&policy.launch.plan, &policy.launch.table, now, daily_target, 0)?;
+            // The launch IC's volume level (issue 11) lowers the cap, never raises it.
+            let cap = match crate::gate::volume_level(store, &policy.launch.plan).await? {
+                Some((_, percent, _)) => phase_cap.min(daily_target.saturating_mul(u128::from(percent)) / 100),
+                None => phase_cap,
+            };
             let whole = u128::try_from(bundle.amount).map_err(|_| Error::Refused("bundle amount overflows".to_owned()))?;
             let elsewhere = volume_elsewhere(store, &bundle_hash, day_start, day_end).await?;
             Some(VolumeClaim { day_start, day_end, amount: whole, cap: Some(cap), elsewhere })

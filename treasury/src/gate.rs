@@ -2,7 +2,8 @@
 //! (the ledger's live events, or an imported stream), recommends a rollback that covers a
 //! chunk's scope — its hot wallet, its network, or everything — or safe-mode is on for it,
 //! signing the chunk needs what the plan's `rollback.signing_gate` says: `block` (no
-//! signature) or `extra_approval` (the policy's quorum + 1 distinct approvers).
+//! signature) or `extra_approval` (the policy's quorum + 1 distinct approvers). Safe-mode
+//! (issue 11, seed §10: payouts frozen for its scope) always blocks.
 //!
 //! The picture is evaluated at the data clock — the latest event's instant + 1 ns — the
 //! instant the dashboard shows, so the review screen and the dashboard say the same thing.
@@ -31,6 +32,8 @@ pub struct Gate {
     pub action: SigningGate,
     /// Why, in words: each recommendation or safe-mode switch that covers the chunk.
     pub reasons: Vec<String>,
+    /// Whether safe-mode covers the chunk (then it blocks, whatever the plan says).
+    pub safe_mode: bool,
 }
 
 impl Gate {
@@ -40,6 +43,9 @@ impl Gate {
             SigningGate::Block => "signing is blocked".to_owned(),
             SigningGate::ExtraApproval => "signing needs the quorum + 1 approvers".to_owned(),
         };
+        if self.safe_mode {
+            return format!("{needs} (safe-mode): {}", self.reasons.join("; "));
+        }
         format!("{needs} (plan rollback.signing_gate = {}): {}", self.action.id(), self.reasons.join("; "))
     }
 }
@@ -103,12 +109,42 @@ pub async fn safe_mode(store: &Store) -> Result<Vec<(Scope, String)>> {
     Ok(on)
 }
 
+/// The volume level in force (issue 11): the latest `volume_level` switch — in the pulled
+/// log, or pending on this desk when it lowers the level (a desk cannot raise the launch IC's
+/// level before the ledger has it) — as `(level, percent of the daily target, why)`. A level
+/// is a phase id of the plan (its cap) or a whole percent 0–100; one that does not read
+/// counts as 0 % (fails closed). `None`: no switch, the phase cap alone holds.
+pub async fn volume_level(store: &Store, plan: &clubgate_core::plan::Plan) -> Result<Option<(String, u8, String)>> {
+    let mut level: Option<(String, u8, String)> = None;
+    for command in store.commands_of_kind("volume_level").await? {
+        let payload = serde_json::from_str::<Value>(&command.payload).unwrap_or(Value::Null);
+        let name = payload["level"].as_str().unwrap_or("").trim().to_owned();
+        let percent = level_percent(plan, &name).unwrap_or(0);
+        if command.seq.is_none() && level.as_ref().is_some_and(|(_, current, _)| percent >= *current) {
+            continue;
+        }
+        let why = payload["why"].as_str().unwrap_or("no reason given").to_owned();
+        let at = command.seq.map_or_else(|| "pending in this desk's outbox".to_owned(), |seq| format!("ledger seq {seq}"));
+        level = Some((name, percent, format!("{why} ({at})")));
+    }
+    Ok(level)
+}
+
+/// The percent a volume level allows: a phase id's cap, or a whole percent 0–100.
+pub fn level_percent(plan: &clubgate_core::plan::Plan, level: &str) -> Option<u8> {
+    clubgate_core::decision::level_percent(plan, level).or_else(|| level.parse::<u8>().ok().filter(|p| *p <= 100))
+}
+
 /// The gate on signing a chunk of `network` from `wallet` now, if any.
 pub async fn signing_gate(store: &Store, launch: &Launch, treasury: &Treasury, network: Network, wallet: &str) -> Result<Option<Gate>> {
     let mut reasons = Vec::new();
+    // Safe-mode freezes the payouts of its scope (seed §10: "EOD off / payouts frozen per
+    // network"): it blocks, whatever the plan's gate for a mere recommendation says.
+    let mut frozen = false;
     for (scope, why) in safe_mode(store).await? {
         if covers(&scope, network, wallet) {
-            reasons.push(format!("safe-mode is on for {}: {why}", scope.label()));
+            frozen = true;
+            reasons.push(format!("safe-mode is on for {} — payouts there are frozen: {why}", scope.label()));
         }
     }
     // The picture the dashboard shows: every stored event the core ledger takes, in order;
@@ -140,5 +176,6 @@ pub async fn signing_gate(store: &Store, launch: &Launch, treasury: &Treasury, n
             ));
         }
     }
-    Ok((!reasons.is_empty()).then_some(Gate { action: launch.plan.rollback.signing_gate, reasons }))
+    let action = if frozen { SigningGate::Block } else { launch.plan.rollback.signing_gate };
+    Ok((!reasons.is_empty()).then_some(Gate { action, reasons, safe_mode: frozen }))
 }

@@ -16,6 +16,7 @@
 
 pub mod airgap;
 pub mod bundle;
+pub mod decisions;
 pub mod demo;
 mod error;
 pub mod flow;

@@ -117,6 +117,36 @@ pub fn open_pkcs11_verified(token: &str, key: &str, pin: &str) -> Result<Signer>
     Ok(Box::new(Locked { address: signer.address(), inner: Mutex::new(signer) }))
 }
 
+/// Signs a warroom decision with its author's own credential, at this moment — as an
+/// approval is signed: a Ledger shows the typed data; a PKCS#11 key signs only after a
+/// login with `pin`, the PIN of the launch IC's token typed now (never the keychain's).
+pub async fn sign_decision_with(
+    spec: &str,
+    profile: Profile,
+    decision: &clubgate_chain::decision::Decision,
+    pin: Option<&str>,
+) -> Result<Vec<u8>> {
+    match SignerSpec::parse(spec, profile)? {
+        SignerSpec::Ledger { path } => Ok(LedgerDevice::connect(&path, None).await?.sign_decision(decision).await?),
+        SignerSpec::Pkcs11 { token, key } => {
+            let pin = pin.filter(|p| !p.is_empty()).ok_or_else(|| {
+                Error::Credential(format!(
+                    "signing a decision with pkcs11:{token}/{key} needs the PIN of token {token:?}, typed by the launch IC now; it is never taken from the keychain"
+                ))
+            })?;
+            forget_pin(&token);
+            let signer = open_pkcs11_verified(&token, &key, pin)?;
+            Ok(signer.sign_prehash(&decision.hash())?.as_bytes().to_vec())
+        }
+        // The caller checks that the signature recovers to the decision's author.
+        #[allow(unreachable_patterns)]
+        _ => {
+            let signer = open_signer(spec, profile)?;
+            Ok(signer.sign_prehash(&decision.hash())?.as_bytes().to_vec())
+        }
+    }
+}
+
 /// Approves a bundle with the approver's own credential, at this moment: a Ledger signs the
 /// EIP-712 typed data after the approver confirms on the device; a PKCS#11 key signs only
 /// after a login with `pin` — the PIN of that approver's token, typed now (never the
