@@ -408,6 +408,8 @@ pub struct Plan {
     pub kpis: Vec<Kpi>,
     /// Communication templates.
     pub communications: Vec<Communication>,
+    /// Message templates in RU/EN, filled from live figures (`crate::comms`).
+    pub comms_templates: Vec<crate::comms::Template>,
 }
 
 /// Which list of a plan an item belongs to.
@@ -506,6 +508,8 @@ mod file {
         pub(super) kpis: Vec<Kpi>,
         #[serde(default)]
         pub(super) communications: Vec<Communication>,
+        #[serde(default)]
+        pub(super) comms_templates: Vec<crate::comms::TemplateFile>,
     }
 
     fn default_zone() -> Spanned<String> {
@@ -830,6 +834,15 @@ impl Validator<'_> {
                 return Err(self.invalid(format!("communications[{n}].languages"), whole, format!("language {lang:?} is not en or ru")));
             }
         }
+        let refs = crate::comms::PlanRefs { checkpoints: &checkpoints, communications: &file.communications, procedure: &rollback.procedure };
+        let mut comms_templates = Vec::with_capacity(file.comms_templates.len());
+        for (n, template) in file.comms_templates.into_iter().enumerate() {
+            let field = format!("comms_templates[{n}]");
+            let template_id = self.new_id(&format!("{field}.id"), &template.id)?;
+            let template = crate::comms::template_from_file(&field, template_id, template, &refs)
+                .map_err(|(path, span, message)| self.invalid(path, span, message))?;
+            comms_templates.push(template);
+        }
 
         Ok(Plan {
             id,
@@ -853,6 +866,7 @@ impl Validator<'_> {
             rollback,
             kpis: file.kpis,
             communications: file.communications,
+            comms_templates,
         })
     }
 
