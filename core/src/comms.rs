@@ -1112,33 +1112,57 @@ pub fn fill(plan: &Plan, template_id: &str, figures: &Figures, language: Languag
 pub struct SentText {
     /// Its language.
     pub language: Language,
-    /// SHA-256 (lower-case hex) of [`Message::text`], the exact UTF-8 bytes sent.
+    /// SHA-256 (lower-case hex) of [`Message::text`], the exact UTF-8 bytes of this language.
     pub sha256: String,
 }
 
-/// What the decision log keeps of a sent message: the template, who it went to, and each
-/// language's exact text by its hash.
+/// What the decision log keeps of a sent message (the `comms_sent` decision): the template,
+/// who it went to, its languages and the hash of the exact text sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentRecord {
     /// The template's id.
     pub template: String,
     /// Its audience.
     pub audience: Audience,
-    /// The texts sent, in the order given.
+    /// The languages sent, in the order given.
+    pub languages: Vec<Language>,
+    /// SHA-256 (lower-case hex) of [`sent_text`] of the same messages: the exact UTF-8 text
+    /// sent, both languages in one message when both went out.
+    pub sha256: String,
+    /// Each language's own text by its hash, in the same order.
     pub texts: Vec<SentText>,
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn check_one_template(messages: &[Message]) -> &Message {
+    let first = messages.first().expect("a sent message has at least one language");
+    for (index, message) in messages.iter().enumerate() {
+        assert_eq!(message.template, first.template, "one sent message holds one template");
+        assert!(!messages[..index].iter().any(|m| m.language == message.language), "language {} given twice", message.language);
+    }
+    first
+}
+
+/// The exact text of a message sent in the given languages: each language's
+/// [`Message::text`] in the order given, an empty line between them. This is what the app
+/// copies and exports as the message.
+pub fn sent_text(messages: &[Message]) -> String {
+    check_one_template(messages);
+    messages.iter().map(Message::text).collect::<Vec<_>>().join("\n")
 }
 
 /// The log entry of one message sent in one or more languages. `messages` are the filled
 /// languages of one template, each at most once (a caller passing anything else has a bug).
 pub fn sent_record(messages: &[Message]) -> SentRecord {
-    let first = messages.first().expect("a sent message has at least one language");
-    for (index, message) in messages.iter().enumerate() {
-        assert_eq!(message.template, first.template, "one sent record holds one template");
-        assert!(!messages[..index].iter().any(|m| m.language == message.language), "language {} given twice", message.language);
+    let first = check_one_template(messages);
+    SentRecord {
+        template: first.template.clone(),
+        audience: first.audience,
+        languages: messages.iter().map(|m| m.language).collect(),
+        sha256: sha256_hex(&sent_text(messages)),
+        texts: messages.iter().map(|message| SentText { language: message.language, sha256: sha256_hex(&message.text()) }).collect(),
     }
-    let texts = messages
-        .iter()
-        .map(|message| SentText { language: message.language, sha256: hex::encode(Sha256::digest(message.text().as_bytes())) })
-        .collect();
-    SentRecord { template: first.template.clone(), audience: first.audience, texts }
 }

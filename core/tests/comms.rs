@@ -355,10 +355,18 @@ fn a_sent_record_names_the_template_and_hashes_each_exact_text() {
         assert_eq!(text.sha256, hex(&Sha256::digest(exact.as_bytes())));
     }
     assert_ne!(record.texts[0].sha256, record.texts[1].sha256);
+    // The decision log's one hash: both texts as sent in one message, EN first, an empty
+    // line between.
+    assert_eq!(record.languages, [Language::En, Language::Ru]);
+    let both = format!("{}\n{}", en.text(), ru.text());
+    assert_eq!(clubgate_core::comms::sent_text(&[en.clone(), ru.clone()]), both);
+    assert_eq!(record.sha256, hex(&Sha256::digest(both.as_bytes())));
+    let english_only = sent_record(&[en.clone()]);
+    assert_eq!(english_only.sha256, record.texts[0].sha256, "one language: its own text");
     // Another instant, another text, another hash.
     let (later, _) = figures_at(Scenario::RpcDegradationTrc20, 5 * 60 + 15, None, Some(30), None);
     let en_later = fill(&plan, "rollback-notice", &later, Language::En).expect("en");
-    assert_ne!(sent_record(&[en_later]).texts[0].sha256, record.texts[0].sha256);
+    assert_ne!(sent_record(&[en_later]).sha256, english_only.sha256);
 }
 
 fn hex(bytes: &[u8]) -> String {
