@@ -406,7 +406,7 @@ impl World {
                     }
                 }
                 "volume.cap_percent" | "volume.cap" | "volume.cap_used" => {
-                    let percent = self.phases.iter().rev().find(|(start, _)| *start <= to - 1).map(|(_, p)| *p)?;
+                    let percent = self.phases.iter().rev().find(|(start, _)| *start < to).map(|(_, p)| *p)?;
                     let cap = DAILY_TARGET * u128::from(percent) / 100;
                     match name {
                         "volume.cap_percent" => Some(i128::from(percent)),
