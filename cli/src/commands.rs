@@ -65,6 +65,9 @@ enum Command {
     Keychain(KeychainCommand),
     /// Approve a payout bundle with an approver's key.
     Approve(crate::bundle::ApproveArgs),
+    /// The team: people per plan role with contacts, the on-call rota of the warroom hours.
+    #[command(subcommand)]
+    Team(crate::oncall::TeamCommand),
     /// Take a warroom decision, signed by the launch IC's key, into the decision log.
     Decide(crate::decide::DecideArgs),
     /// The decision log: show (verified), verify, export.
@@ -546,6 +549,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::VolumeLevel(args) => crate::switches::run_volume(&args, json, cli.db.as_deref()).await,
         Command::Review(args) => crate::bundle::run_review(&args, json, cli.db.as_deref()).await,
         Command::Approve(args) => crate::bundle::run_approve(&args, json, cli.db.as_deref()).await,
+        Command::Team(command) => crate::oncall::run(command, json, cli.db.as_deref()).await,
         Command::Decide(args) => crate::decide::run_decide(&args, json, cli.db.as_deref()).await,
         Command::Log(command) => crate::decide::run_log(&command, json, cli.db.as_deref()).await,
         Command::Keychain(KeychainCommand::SetPin { token, treasury }) => {
@@ -758,6 +762,8 @@ async fn checklist(store: &Store, command: ChecklistCommand, json: bool) -> Resu
             }
             let history = store.history(settings.launch_id).await?;
             let states = current_states(&history);
+            // Each owner role resolves to who is on call at the item's due instant (issue 11).
+            let (rota, now) = (store.rota().await?, Timestamp::now());
             let mut rows = Vec::new();
             for (kind, point, item) in plan.items() {
                 let group = match (kind, point) {
@@ -770,7 +776,8 @@ async fn checklist(store: &Store, command: ChecklistCommand, json: bool) -> Resu
                     continue;
                 }
                 let latest = states.get(item.id.as_str());
-                rows.push((group, item, latest.copied()));
+                let on_call = crate::oncall::owner_on_call(&launch, &rota, point, &item.owner, now);
+                rows.push((group, item, latest.copied(), on_call));
             }
             if let Some(wanted) = &checkpoint {
                 if rows.is_empty() && owner.is_none() {
@@ -782,7 +789,7 @@ async fn checklist(store: &Store, command: ChecklistCommand, json: bool) -> Resu
             if json {
                 let items: Vec<serde_json::Value> = rows
                     .iter()
-                    .map(|(group, item, latest)| {
+                    .map(|(group, item, latest, (on_call_at, on_call))| {
                         serde_json::json!({
                             "group": group,
                             "id": item.id,
@@ -793,14 +800,18 @@ async fn checklist(store: &Store, command: ChecklistCommand, json: bool) -> Resu
                             "who": latest.map(|c| c.who.clone()),
                             "at": latest.map(|c| c.at.to_string()),
                             "evidence": latest.map(|c| c.evidence.clone()),
+                            "on_call": on_call,
+                            "on_call_at": on_call_at,
                         })
                     })
                     .collect();
                 return print_json(&serde_json::json!({ "items": items }));
             }
-            for (group, item, latest) in rows {
+            for (group, item, latest, (on_call_at, on_call)) in rows {
                 let state = latest.map_or(ItemState::Open, |c| c.state);
                 println!("{group:<10} {:<8} {:<22} [{}] {}", state.as_str(), item.id, item.owner, item.title.en);
+                let names = if on_call.is_empty() { "nobody".to_owned() } else { on_call.join(", ") };
+                println!("{:<19} on call at {on_call_at}: {names}", "");
                 if let Some(change) = latest {
                     println!("{:<19} by {} at {}: {}", "", change.who, change.at, change.evidence);
                 }

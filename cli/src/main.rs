@@ -9,6 +9,7 @@ mod decide;
 mod decode;
 mod grafana;
 mod metrics;
+mod oncall;
 mod output;
 mod payout;
 mod secret;
