@@ -79,7 +79,7 @@ impl Service {
     }
 
     /// The rules: the policy of the ledger this desk follows, else the treasury file.
-    async fn treasury(&self) -> Result<Treasury> {
+    pub(crate) async fn treasury(&self) -> Result<Treasury> {
         if let Some(policy) = self.store.ledger_policy().await? {
             return Treasury::from_toml(&policy.treasury)
                 .map_err(|e| refuse(format!("the ledger's policy version {}: {e}", policy.version)));
@@ -94,7 +94,7 @@ impl Service {
         Treasury::from_toml(&text).map_err(|e| refuse(format!("{}: {e}", path.display())))
     }
 
-    async fn launch(&self) -> Result<Launch> {
+    pub(crate) async fn launch(&self) -> Result<Launch> {
         Ok(self.store.require_settings().await?.launch()?)
     }
 
