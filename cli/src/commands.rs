@@ -48,6 +48,8 @@ enum Command {
     Freeze(FreezeCommand),
     /// Write simulated launch traffic as JSON Lines.
     Simulate(crate::metrics::SimulateArgs),
+    /// A launch report (warroom, daily, kpi, postmortem) as KIND.md, KIND.csv and SVG charts.
+    Report(crate::report::ReportArgs),
     /// SLOs and KPIs over an events file.
     #[command(subcommand)]
     Slo(SloCommand),
@@ -529,6 +531,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
+        Command::Report(args) => crate::report::run(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),

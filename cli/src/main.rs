@@ -13,6 +13,7 @@ mod oncall;
 mod output;
 mod payout;
 mod secret;
+mod report;
 mod switches;
 mod sync;
 mod tx;

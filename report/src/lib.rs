@@ -94,6 +94,23 @@ pub struct DecisionLine {
     pub verified: bool,
 }
 
+impl DecisionLine {
+    /// The line of a decision-log payload (the `decision` command's: `at`, `kind`, `text`,
+    /// `author_name`, `author`) with whether it verified; `None` when its `at` does not read
+    /// as an instant (such an entry cannot be placed on the timeline; the log's own view
+    /// names it).
+    pub fn from_payload(payload: &serde_json::Value, verified: bool) -> Option<Self> {
+        let text = |name: &str| payload[name].as_str().unwrap_or_default().trim().to_owned();
+        let at = text("at").parse().ok()?;
+        let author = match (text("author_name"), text("author")) {
+            (name, address) if name.is_empty() => address,
+            (name, address) if address.is_empty() => name,
+            (name, address) => format!("{name} ({address})"),
+        };
+        Some(Self { at, kind: text("kind"), summary: text("text"), author, verified })
+    }
+}
+
 /// What a report is made from.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
