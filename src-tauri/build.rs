@@ -24,6 +24,7 @@ fn main() {
         "import_approval",
         "sync_status",
         "set_ledger_url",
+        "report",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -690,3 +690,34 @@ pub struct LedgerUrlUpdate {
     /// `http(s)://HOST:PORT`, or empty.
     pub url: String,
 }
+
+/// A report the Reports page asks for (issue 11 point 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRequest {
+    /// `warroom`, `daily`, `kpi` or `postmortem`.
+    pub kind: String,
+    /// The report's instant: a plan-zone wall clock (`2026-12-07T11:00`) or RFC 3339; empty
+    /// for the data clock (the minute after the latest event).
+    pub at: String,
+}
+
+/// A report as the window shows it: the same files `clubgate report` writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    /// The kind.
+    pub kind: String,
+    /// The report's instant.
+    pub at: Instant,
+    /// The period's start.
+    pub from: Instant,
+    /// The period's end (exclusive).
+    pub to: Instant,
+    /// `KIND.md`.
+    pub markdown: String,
+    /// The Markdown rendered as HTML (no images, no raw HTML from the data).
+    pub html: String,
+    /// `KIND.csv`.
+    pub csv: String,
+    /// The charts: `id` is the file name (`KIND-NAME.svg`), `svg` its markup.
+    pub charts: Vec<ChartView>,
+}

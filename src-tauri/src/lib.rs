@@ -10,6 +10,7 @@ mod ledger_sync;
 mod live;
 mod payouts;
 mod queue;
+mod reports;
 mod service;
 mod views;
 
@@ -52,6 +53,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::import_approval,
             commands::ledger::sync_status,
             commands::ledger::set_ledger_url,
+            commands::report::report,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

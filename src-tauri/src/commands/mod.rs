@@ -5,4 +5,5 @@ pub(crate) mod checklist;
 pub(crate) mod launch;
 pub(crate) mod ledger;
 pub(crate) mod payout;
+pub(crate) mod report;
 pub(crate) mod slo;
