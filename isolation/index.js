@@ -24,6 +24,9 @@ const ALLOWED_COMMANDS = new Set([
   "import_approval",
   "sync_status",
   "set_ledger_url",
+  "comms_templates",
+  "comms_preview",
+  "comms_export",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

@@ -24,6 +24,9 @@ fn main() {
         "import_approval",
         "sync_status",
         "set_ledger_url",
+        "comms_templates",
+        "comms_preview",
+        "comms_export",
         "report",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);

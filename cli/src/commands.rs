@@ -75,6 +75,9 @@ enum Command {
     /// The decision log: show (verified), verify, export.
     #[command(subcommand)]
     Log(crate::decide::LogCommand),
+    /// Partner and warroom messages in RU/EN: the plan's templates, filled from live figures.
+    #[command(subcommand)]
+    Comms(crate::comms::CommsCommand),
     /// Review a chunk: the exact unsigned bytes it would be signed with, under their hash.
     Review(crate::bundle::ReviewArgs),
     /// Sign a reviewed chunk of an approved bundle: policy, quorum, review, cap, never twice.
@@ -555,6 +558,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Team(command) => crate::oncall::run(command, json, cli.db.as_deref()).await,
         Command::Decide(args) => crate::decide::run_decide(&args, json, cli.db.as_deref()).await,
         Command::Log(command) => crate::decide::run_log(&command, json, cli.db.as_deref()).await,
+        Command::Comms(command) => crate::comms::run(&command, json, cli.db.as_deref()).await,
         Command::Keychain(KeychainCommand::SetPin { token, treasury }) => {
             if let Some(path) = treasury {
                 wallet_token_only(&crate::bundle::read_treasury(&path)?, &token)?;

@@ -5,6 +5,7 @@
 mod bundle;
 mod canary;
 mod commands;
+mod comms;
 mod decide;
 mod decode;
 mod grafana;

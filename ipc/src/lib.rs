@@ -721,3 +721,68 @@ pub struct ReportView {
     /// The charts: `id` is the file name (`KIND-NAME.svg`), `svg` its markup.
     pub charts: Vec<ChartView>,
 }
+
+/// A message template of the plan, as the Comms page lists it (issue 11 point 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsTemplateView {
+    /// Stable id, e.g. `start-in-2h`.
+    pub id: String,
+    /// `pilots`, `partners` or `warroom`.
+    pub audience: String,
+    /// The languages it goes out in (`en`, `ru`).
+    pub languages: Vec<String>,
+    /// The checkpoint whose checklist asks for it (`T-2h`), if any.
+    pub checkpoint: Option<String>,
+    /// The §9 rule it follows, if any.
+    pub communication: Option<String>,
+    /// The rollback procedure step that sends it, if any.
+    pub rollback_step: Option<String>,
+    /// The figures it names, without braces.
+    pub placeholders: Vec<String>,
+}
+
+/// One language of a filled message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsMessageView {
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// The exact text copied and exported: subject, an empty line, body, a final newline.
+    pub text: String,
+    /// SHA-256 (hex) of `text`.
+    pub sha256: String,
+}
+
+/// A template filled from the live figures, both languages side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsPreview {
+    /// The template.
+    pub template: String,
+    /// Its audience.
+    pub audience: String,
+    /// The languages it goes out in.
+    pub languages: Vec<String>,
+    /// The instant of the figures.
+    pub at: Instant,
+    /// The partner's zone the times are written in.
+    pub zone: String,
+    /// English, when it goes out in English and every figure has a value.
+    pub en: Option<CommsMessageView>,
+    /// Russian, likewise.
+    pub ru: Option<CommsMessageView>,
+    /// Each figure without a value: `{name} has no value: why`. Nothing is filled then.
+    pub missing: Vec<String>,
+    /// SHA-256 (hex) of the exact text sent in all its languages (the decision log's
+    /// `comms_sent` hash), when it is filled.
+    pub sent_sha256: Option<String>,
+}
+
+/// Where an export wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsExport {
+    /// The data directory's `comms/` folder.
+    pub dir: String,
+    /// The files written, one per language.
+    pub files: Vec<String>,
+}

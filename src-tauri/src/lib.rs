@@ -53,6 +53,9 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::import_approval,
             commands::ledger::sync_status,
             commands::ledger::set_ledger_url,
+            commands::comms::comms_templates,
+            commands::comms::comms_preview,
+            commands::comms::comms_export,
             commands::report::report,
         ])
         .setup(|app| {

@@ -68,6 +68,7 @@ enum Page {
     Gate,
     Slo,
     Payouts,
+    Comms,
 }
 
 /// The root component.
@@ -131,6 +132,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-gate", Page::Gate, "gate")}
                 {tab("nav-slo", Page::Slo, "slo")}
                 {tab("nav-payouts", Page::Payouts, "payouts")}
+                {tab("nav-comms", Page::Comms, "comms")}
             </nav>
             <SyncStrip />
             <Show when=move || state.error.get().is_some()>
@@ -143,6 +145,7 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Gate => view! { <GatePage /> }.into_any(),
                     Page::Slo => view! { <SloPage /> }.into_any(),
                     Page::Payouts => view! { <PayoutsPage /> }.into_any(),
+                    Page::Comms => view! { <crate::comms::CommsPage /> }.into_any(),
                 }}
             </main>
             <Show when=move || settings_open.get()>

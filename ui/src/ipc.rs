@@ -164,3 +164,18 @@ pub(crate) async fn set_ledger_url(update: &LedgerUrlUpdate) -> Result<SyncStatu
 pub(crate) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+/// The plan's message templates (issue 11 point 3).
+pub(crate) async fn comms_templates() -> Result<Vec<clubgate_ipc::CommsTemplateView>, CommandError> {
+    call("comms_templates", &NoArgs {}).await
+}
+
+/// A template filled from the live figures; `args`: `template`, `zone`, `network`, `nextUpdateMinutes`.
+pub(crate) async fn comms_preview(args: &impl Serialize) -> Result<clubgate_ipc::CommsPreview, CommandError> {
+    call("comms_preview", args).await
+}
+
+/// Writes the filled template into the data directory's `comms/` folder; the same arguments.
+pub(crate) async fn comms_export(args: &impl Serialize) -> Result<clubgate_ipc::CommsExport, CommandError> {
+    call("comms_export", args).await
+}

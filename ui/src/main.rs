@@ -4,6 +4,7 @@
 
 mod app;
 mod checklists;
+mod comms;
 mod gate;
 mod i18n;
 mod ipc;

@@ -2,6 +2,7 @@
 //! [`crate::Service`]; `build.rs` generates an `allow-<command>` permission for each.
 
 pub(crate) mod checklist;
+pub(crate) mod comms;
 pub(crate) mod launch;
 pub(crate) mod ledger;
 pub(crate) mod payout;
