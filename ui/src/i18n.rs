@@ -190,6 +190,22 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "comms_en_only" => ("This template goes out in English only (seed §9).", "Этот шаблон отправляется только на английском (§9)."),
         "comms_figures_at" => ("Figures at", "Показатели на"),
         "comms_sent_hash" => ("sha256 of the text sent (decision log)", "sha256 отправляемого текста (журнал решений)"),
+        "reports" => ("Reports", "Отчёты"),
+        "report_warroom" => ("Warroom report (T+1h)", "Отчёт warroom (T+1h)"),
+        "report_daily" => ("Daily report", "Ежедневный отчёт"),
+        "report_kpi" => ("KPI report", "Отчёт по KPI"),
+        "report_postmortem" => ("Postmortem draft (T+7d)", "Черновик постмортема (T+7d)"),
+        "report_at" => ("Report at", "Отчёт на"),
+        "report_period" => ("period", "период"),
+        "report_at_hint" => (
+            "Instant: 2026-12-07T11:00 (plan zone) or RFC 3339; empty: the data clock",
+            "Момент: 2026-12-07T11:00 (пояс плана) или RFC 3339; пусто — часы данных",
+        ),
+        "report_run" => ("Make the report", "Сформировать отчёт"),
+        "report_files_hint" => (
+            "The same Markdown, CSV and SVG charts as `clubgate report KIND --at T --out DIR`.",
+            "Те же Markdown, CSV и SVG-графики, что и `clubgate report KIND --at T --out DIR`.",
+        ),
         _ => ("?", "?"),
     };
     match lang {

@@ -179,3 +179,8 @@ pub(crate) async fn comms_preview(args: &impl Serialize) -> Result<clubgate_ipc:
 pub(crate) async fn comms_export(args: &impl Serialize) -> Result<clubgate_ipc::CommsExport, CommandError> {
     call("comms_export", args).await
 }
+
+/// A report (warroom, daily, kpi, postmortem) at an instant, over the current events.
+pub(crate) async fn report(request: &clubgate_ipc::ReportRequest) -> Result<clubgate_ipc::ReportView, CommandError> {
+    call("report", &RequestArgs { request }).await
+}

@@ -10,6 +10,7 @@ mod i18n;
 mod ipc;
 mod payouts;
 mod queue;
+mod reports;
 mod settings;
 mod slo;
 mod sync;
