@@ -33,7 +33,6 @@ use crate::ledger::{instant, ns, p95, window_start, Ledger, Scope, MINUTE_NS};
 use crate::offset::Offset;
 use crate::plan::{Checkpoint, Communication, Item, Network, Plan, Text};
 use crate::rollback::{evaluate, Recommendation};
-use crate::schedule::rfc3339;
 
 /// The longest subject or body a template may have, in characters.
 const MAX_TEMPLATE_CHARS: usize = 4_000;
@@ -647,7 +646,7 @@ pub fn figures(launch: &Launch, ledger: &Ledger, at: Timestamp, context: &Contex
     let plan = &launch.plan;
     let tz = launch.t0.zoned().time_zone().clone();
     let at_ns = ns(at);
-    let when = |nanos: i64| rfc3339(&instant(nanos).to_zoned_datetime(tz.clone()));
+    let when = |nanos: i64| moment(instant(nanos), &tz);
     let phase_figure = |index: usize| {
         let (phase, dates) = (&plan.phases[index], &launch.table.phases[index]);
         PhaseFigure {
@@ -663,7 +662,7 @@ pub fn figures(launch: &Launch, ledger: &Ledger, at: Timestamp, context: &Contex
             "no phase has started at {}: the first, {}, starts at {}",
             when(at_ns),
             plan.phases[0].id,
-            rfc3339(&launch.table.phases[0].start)
+            moment(launch.table.phases[0].start.timestamp(), &tz)
         )),
     };
     let next_phase = match launch.table.phases.iter().position(|p| p.start.timestamp() > at) {
@@ -733,7 +732,7 @@ pub fn figures(launch: &Launch, ledger: &Ledger, at: Timestamp, context: &Contex
 
     let next_update = match context.next_update {
         Some(next) if next > at => Ok(next),
-        Some(next) => Err(format!("the next update {} is not after {}", rfc3339(&next.to_zoned_datetime(tz.clone())), when(at_ns))),
+        Some(next) => Err(format!("the next update {} is not after {}", moment(next, &tz), when(at_ns))),
         None => Err("no next update time was given; set when the next update goes out (e.g. in 30 minutes)".to_owned()),
     };
 
@@ -777,6 +776,11 @@ pub fn figures(launch: &Launch, ledger: &Ledger, at: Timestamp, context: &Contex
         next_update,
         incident,
     }
+}
+
+/// An instant in a reason: RFC 3339 to the second, with the zone's offset.
+fn moment(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
 /// The EOD of the business day of the latest cut-off at or before `at`.
@@ -935,7 +939,7 @@ impl Figures {
             Language::Ru => text.ru.clone(),
         };
         let percent = |p: u8| format!("{p}%");
-        let when = |t: Timestamp| rfc3339(&t.to_zoned_datetime(zone.clone()));
+        let when = |t: Timestamp| moment(t, zone);
         let eod_settled = |eod: &EodFigure| -> Result<EodFigure, String> {
             if eod.settled_total() == 0 {
                 Err(format!("no EOD session with its cut-off on {} was settled before {}", eod.day, when(self.at)))
