@@ -54,6 +54,22 @@ pub struct Chart<'a> {
     pub markers: bool,
 }
 
+/// A y label: one decimal under a thousand, else `12.5k`, `60M`, `1.2G`.
+fn compact(value: f64) -> String {
+    let magnitude = value.abs();
+    let (scaled, suffix) = if magnitude >= 1e9 {
+        (value / 1e9, "G")
+    } else if magnitude >= 1e6 {
+        (value / 1e6, "M")
+    } else if magnitude >= 1e3 {
+        (value / 1e3, "k")
+    } else {
+        return format!("{value:.1}");
+    };
+    let text = format!("{scaled:.1}");
+    format!("{}{suffix}", text.strip_suffix(".0").unwrap_or(&text))
+}
+
 /// A line chart as SVG; `label_x` formats an x value (hours from the start) as a local time.
 /// The SLO dashboard's charts (no markers).
 pub fn line_chart(
@@ -93,6 +109,7 @@ pub fn draw(spec: &Chart<'_>) -> Result<String, String> {
             .x_labels(8)
             .y_labels(6)
             .x_label_formatter(&|x| (spec.label_x)(*x))
+            .y_label_formatter(&|y| compact(*y))
             .draw()
             .map_err(|e| e.to_string())?;
         for threshold in spec.thresholds {

@@ -113,7 +113,7 @@ fn eod(doc: &mut Doc, ctx: &Ctx<'_>, from: i64, to: i64) {
     let either = partial.zip(next_day).map(|(p, n)| p + n);
     let rows = vec![
         vec![
-            "sessions with their cut-off today".to_owned(),
+            "sessions with their cut-off this day".to_owned(),
             doc.figure(over(section, "eod.cut_off_sessions", "global", from, to, Unit::Count), sessions),
         ],
         vec!["p95 EOD of those settled".to_owned(), doc.figure(over(section, "eod.cut_off_p95", "global", from, to, Unit::Seconds), p95)],
@@ -121,7 +121,7 @@ fn eod(doc: &mut Doc, ctx: &Ctx<'_>, from: i64, to: i64) {
             "of them not settled".to_owned(),
             doc.figure(over(section, "eod.cut_off_unsettled", "global", from, to, Unit::Count), unsettled),
         ],
-        vec!["settlements today".to_owned(), doc.figure(over(section, "eod.settled", "global", from, to, Unit::Count), settled)],
+        vec!["settlements this day".to_owned(), doc.figure(over(section, "eod.settled", "global", from, to, Unit::Count), settled)],
         vec!["full".to_owned(), doc.figure(over(section, "eod.settled_full", "global", from, to, Unit::Count), full)],
         vec!["partial".to_owned(), doc.figure(over(section, "eod.settled_partial", "global", from, to, Unit::Count), partial)],
         vec!["T+1".to_owned(), doc.figure(over(section, "eod.settled_next_day", "global", from, to, Unit::Count), next_day)],

@@ -168,7 +168,7 @@ fn daily_charts(doc: &mut Doc, ctx: &Ctx<'_>, from: i64, to: i64) -> Result<()> 
     }
     let x = |at: i64| views::hours(start, at);
     let minutes = |nanos: i128| nanos as f64 / MINUTE_NS as f64;
-    let label = views::clock_label(ctx, start, "%d %b");
+    let label = views::clock_label(ctx, start, "%d %b %H:%M");
     // Each day's point sits at its end.
     let per_day =
         |value: &dyn Fn(i64, i64) -> Option<f64>| -> Vec<(f64, Option<f64>)> { days.iter().map(|&(s, e)| (x(e), value(s, e))).collect() };
