@@ -358,10 +358,10 @@ fn a_sent_record_names_the_template_and_hashes_each_exact_text() {
     // The decision log's one hash: both texts as sent in one message, EN first, an empty
     // line between.
     assert_eq!(record.languages, [Language::En, Language::Ru]);
+    let english_only = sent_record(std::slice::from_ref(&en));
     let both = format!("{}\n{}", en.text(), ru.text());
-    assert_eq!(clubgate_core::comms::sent_text(&[en.clone(), ru.clone()]), both);
+    assert_eq!(clubgate_core::comms::sent_text(&[en, ru]), both);
     assert_eq!(record.sha256, hex(&Sha256::digest(both.as_bytes())));
-    let english_only = sent_record(&[en.clone()]);
     assert_eq!(english_only.sha256, record.texts[0].sha256, "one language: its own text");
     // Another instant, another text, another hash.
     let (later, _) = figures_at(Scenario::RpcDegradationTrc20, 5 * 60 + 15, None, Some(30), None);
