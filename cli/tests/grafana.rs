@@ -385,24 +385,27 @@ impl Drop for PgLedger {
 
 // ---- What the core says ----------------------------------------------------------------------
 
-/// A scenario's events as `clubgate simulate` writes them, and the core's view of them.
+/// A scenario's events as `clubgate simulate` writes them, and the core's ledger of them.
 struct Simulated {
     jsonl: String,
     ledger: Ledger,
-    report: Report,
 }
 
-fn simulate(scenario: &str, dir: &Path, plan: &Plan, from_ns: i64, to_ns: i64) -> Simulated {
+/// The core's report over `[from_ns, to_ns)` in the plan's windows.
+fn core_report(ledger: &Ledger, plan: &Plan, from_ns: i64, to_ns: i64) -> Report {
+    let tz = time_zone(&plan.time_zone).unwrap();
+    let period = Period { from: from_ns, to: to_ns, window_minutes: plan.slos.window_minutes, t0: None };
+    report(ledger, plan, &tz, period).expect("the core's report")
+}
+
+fn simulate(scenario: &str, dir: &Path) -> Simulated {
     let file = dir.join(format!("{scenario}.jsonl"));
     let output = run(&["simulate", "--scenario", scenario, "--t0", T0, "--hours", "24", "--out", file.to_str().unwrap()]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let jsonl = std::fs::read_to_string(&file).unwrap();
     let (ledger, errors) = parse_jsonl(&jsonl);
     assert!(errors.is_empty(), "{errors:?}");
-    let tz = time_zone(&plan.time_zone).unwrap();
-    let period = Period { from: from_ns, to: to_ns, window_minutes: plan.slos.window_minutes, t0: None };
-    let report = report(&ledger, plan, &tz, period).expect("the core's report");
-    Simulated { jsonl, ledger, report }
+    Simulated { jsonl, ledger }
 }
 
 /// psql's `timestamptz` text (UTC) as ns since the epoch: `2026-12-07 09:15:00+00`.
@@ -488,8 +491,9 @@ fn series_by_metric(rows: &Rows, value: &str) -> BTreeMap<(i64, String), String>
 }
 
 /// Checks every figure the dashboards share with the core, for one scenario.
-fn check_against_the_core(dashboards: &Dashboards<'_>, simulated: &Simulated, plan: &Plan, from_ns: i64, to_ns: i64) -> usize {
-    let report = &simulated.report;
+fn check_against_the_core(dashboards: &Dashboards<'_>, simulated: &Simulated, plan: &Plan) -> usize {
+    let (from_ns, to_ns) = (dashboards.from_s * NS_PER_S, dashboards.to_s * NS_PER_S);
+    let report = &core_report(&simulated.ledger, plan, from_ns, to_ns);
     let ledger = &simulated.ledger;
     let tz = time_zone(&plan.time_zone).unwrap();
     let mut figures = 0;
@@ -502,7 +506,7 @@ fn check_against_the_core(dashboards: &Dashboards<'_>, simulated: &Simulated, pl
         .filter(|w| w.scope == Scope::Global)
         .filter_map(|w| w.pass_through_p95.map(|p| (w.start, p.to_string())))
         .collect();
-    assert!(expected.len() > 50, "the day has p95 windows");
+    assert!(!expected.is_empty(), "the range has p95 windows");
     assert_eq!(global, expected, "global p95 pass-through per window");
     figures += expected.len();
     let last_complete = dashboards.rows("executive", "p95 pass-through — last complete 15-min window", "A");
@@ -676,32 +680,44 @@ fn every_query_runs_on_the_ledgers_postgresql_and_gives_the_cores_figures() {
     let dashboards = export(&dir.path().join("dashboards"));
     let queries = queries(&dashboards);
     let plan = Plan::from_toml(DEFAULT_PLAN_TOML).unwrap();
-    // The range: from 7 min 13 s after T0 − 1 h to 5 min after T0 + 25 h — whole seconds, as
-    // Grafana gives them, off the window grid so that the windows' wall-clock alignment counts.
+    // The range: from 22 min 13 s after T0 − 1 h to 5 min after T0 + 25 h — whole seconds, as
+    // Grafana gives them, off the window grid (and off the hour) so that the windows' wall-clock alignment counts.
     let t0_ns = ns("2026-12-07T09:00:00Z".parse::<Timestamp>().unwrap());
-    let (from_s, to_s) = (t0_ns / NS_PER_S - 3_600 + 433, t0_ns / NS_PER_S + 25 * 3_600 + 300);
+    let (from_s, to_s) = (t0_ns / NS_PER_S - 3_600 + 1_333, t0_ns / NS_PER_S + 25 * 3_600 + 300);
     let (from_ns, to_ns) = (from_s * NS_PER_S, to_s * NS_PER_S);
     let cluster = Cluster::start();
     let mut checked = 0;
     for scenario in ["webhook-outage", "sev1", "rpc-degradation-trc20", "eod-stuck"] {
-        let simulated = simulate(scenario, dir.path(), &plan, from_ns, to_ns);
+        let simulated = simulate(scenario, dir.path());
         let database = scenario.replace('-', "_");
         let ledger = PgLedger::start(&cluster.create_database(&database));
         ledger.append(&ledger.token("platform"), &simulated.jsonl);
-        let view = Dashboards { cluster: &cluster, database, queries: queries.clone(), from_s, to_s };
+        let view = Dashboards { cluster: &cluster, database: database.clone(), queries: queries.clone(), from_s, to_s };
         let ran = view.run_all();
-        let figures = check_against_the_core(&view, &simulated, &plan, from_ns, to_ns);
+        let figures = check_against_the_core(&view, &simulated, &plan);
         eprintln!("grafana: {scenario}: {ran} queries ran, {figures} figures equal to the core's");
         checked += figures;
+        // The scenarios reach what they are meant to show, so the checks compare something:
+        // dead letters, a partial settlement and a SEV1, a TRC-20 backlog, a stuck session.
+        let report = core_report(&simulated.ledger, &plan, from_ns, to_ns);
         match scenario {
-            // The scenarios reach what they are meant to show, so the checks above compare
-            // something: dead letters, a partial settlement, a TRC-20 backlog, an unsettled day.
-            "webhook-outage" => assert!(simulated.report.windows.iter().any(|w| w.dead_letter_depth_end.is_some_and(|d| d > 0))),
-            "sev1" => assert!(simulated.report.kpi.settlements.1 > 0 && simulated.report.kpi.incidents[0] == 1),
+            "webhook-outage" => assert!(report.windows.iter().any(|w| w.dead_letter_depth_end.is_some_and(|d| d > 0))),
+            "sev1" => assert!(report.kpi.settlements.1 > 0 && report.kpi.incidents[0] == 1),
             "rpc-degradation-trc20" => {
-                assert!(simulated.report.windows.iter().any(|w| w.scope == Scope::Network(Network::Trc20) && w.queue_depth_end > 20))
+                assert!(report.windows.iter().any(|w| w.scope == Scope::Network(Network::Trc20) && w.queue_depth_end > 20))
             }
-            _ => assert!(simulated.ledger.sessions.iter().any(|s| s.settled.is_none_or(|(at, _)| at - s.cut_off > 90 * MINUTE_NS))),
+            _ => {
+                // A range that ends 2 h after the stuck session's cut-off, while it is still
+                // unsettled: the EOD figures at `to` (unsettled, p95 over the settled ones).
+                let stuck = simulated.ledger.sessions.iter().find(|s| s.settled.is_none_or(|(at, _)| at - s.cut_off > 3 * 60 * MINUTE_NS));
+                let stuck = stuck.expect("a session unsettled for hours");
+                let to_s = (stuck.cut_off + 120 * MINUTE_NS) / NS_PER_S + 17;
+                let report = core_report(&simulated.ledger, &plan, from_ns, to_s * NS_PER_S);
+                assert!(report.eod.iter().any(|d| d.unsettled > 0), "{:?}", report.eod);
+                let view = Dashboards { cluster: &cluster, database, queries: queries.clone(), from_s, to_s };
+                view.run_all();
+                checked += check_against_the_core(&view, &simulated, &plan);
+            }
         }
     }
     assert!(checked > 2_000, "{checked} figures");
