@@ -24,9 +24,14 @@ const ALLOWED_COMMANDS = new Set([
   "import_approval",
   "sync_status",
   "set_ledger_url",
+  "warroom",
+  "decide",
   "comms_templates",
   "comms_preview",
   "comms_export",
+  "team",
+  "add_person",
+  "add_shift",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {

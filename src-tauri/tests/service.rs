@@ -275,3 +275,40 @@ async fn the_payout_queue_approves_with_each_approvers_pin_signs_the_reviewed_by
     let imported = queue.iter().find(|b| b.bundle_id == i1.bundle_id).unwrap();
     assert_eq!(imported.approvals.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Approver C"]);
 }
+
+/// Issue 11: the warroom view of a fresh desk — no decision, no stream, the policy's launch
+/// IC named — and a decision refused by name (a kind that does not exist), nothing logged.
+#[tokio::test]
+async fn the_warroom_of_a_fresh_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = clubgate_treasury::demo::softhsm_demo(dir.path(), "/usr/lib/softhsm/libsofthsm2.so").unwrap();
+    assert!(demo.treasury_file.starts_with(dir.path()));
+    let service = Service::start(dir.path()).await.unwrap();
+    let view = tokio::time::timeout(std::time::Duration::from_secs(20), service.warroom()).await.expect("the warroom answers").unwrap();
+    let events = dir.path().join("events.jsonl");
+    let launch = clubgate_core::launch::Launch::new(clubgate_core::DEFAULT_PLAN_TOML, &service.overview().await.unwrap().t0_wall, None).unwrap();
+    let simulated = clubgate_core::simulate::simulate(&clubgate_core::simulate::Simulation {
+        scenario: clubgate_core::simulate::Scenario::RpcDegradationTrc20,
+        t0: launch.t0_instant(),
+        tz: launch.t0.zoned().time_zone().clone(),
+        seed: 1,
+        hours: 6,
+    });
+    std::fs::write(&events, simulated.iter().map(|e| e.to_json() + "\n").collect::<String>()).unwrap();
+    service.import_events(events.to_str().unwrap()).await.unwrap();
+    let started = std::time::Instant::now();
+    let degraded = tokio::time::timeout(std::time::Duration::from_secs(60), service.warroom()).await.expect("the warroom answers").unwrap();
+    eprintln!("warroom over {} events: {:?} {}", simulated.len(), started.elapsed(), degraded.recommendation);
+    assert!(view.intact && view.entries.is_empty() && view.rollbacks.is_empty());
+    assert_eq!(view.recommendation, "none");
+    assert!(view.launch_ic.as_ref().is_ok_and(|ic| ic.starts_with("Launch IC")), "{:?}", view.launch_ic);
+    let request = clubgate_ipc::warroom::DecideRequest {
+        kind: "launch".into(),
+        details: Default::default(),
+        text: "go".into(),
+        pin: "4444".into(),
+    };
+    let (code, message) = code_and_message(&service.decide(&request).await.unwrap_err());
+    assert!(message.contains("\"launch\""), "{code}: {message}");
+    assert!(service.warroom().await.unwrap().entries.is_empty());
+}

@@ -57,38 +57,64 @@ impl Cli {
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&output.stdout)))
     }
 
-    /// A USDT bundle in the store's queue, approved by `approvers` (each with its own PIN).
+    /// A USDT bundle in the store's queue and its approvals as files (a desk that follows no
+    /// ledger signs with approval files), one per approver, each made with its own PIN.
     fn approved_bundle(
         &self,
         treasury: &clubgate_core::treasury::Treasury,
         network: &str,
         wallet: &str,
         to: &str,
+        amount: &str,
         approvers: &[&str],
-    ) -> String {
+    ) -> (String, Vec<String>) {
         let source = treasury.wallet(wallet).unwrap().address.to_string();
+        let out = format!("{}/bundle-{network}-{amount}.json", self.data);
         let made = self.ok(
-            &["payout", "bundle", "--network", network, "--token", "USDT", "--source", &source, "--to", to, "--amount", "1000", "--json"],
+            &[
+                "payout",
+                "bundle",
+                "--network",
+                network,
+                "--token",
+                "USDT",
+                "--source",
+                &source,
+                "--to",
+                to,
+                "--amount",
+                amount,
+                "--out",
+                &out,
+                "--json",
+            ],
             "",
         );
         let id = made["bundle_id"].as_str().expect("a bundle id").to_owned();
+        let mut files = Vec::new();
         for key in approvers {
             let (token, pin) = demo_token_of(key);
-            self.ok(&["approve", "--bundle-id", &id, "--signer", &format!("pkcs11:{token}/{key}"), "--json"], &format!("{pin}\n"));
+            let file = format!("{}/approval-{network}-{amount}-{key}.json", self.data);
+            let signer = format!("pkcs11:{token}/{key}");
+            self.ok(&["approve", "--bundle-id", &id, "--signer", &signer, "--out", &file, "--json"], &format!("{pin}\n"));
+            files.push(file);
         }
-        id
+        (id, files)
     }
 
     /// Reviews chunk 0 and signs it: the review's gate and the signing's output.
-    fn review_and_sign(&self, bundle_id: &str, network: &str) -> (Value, Output) {
+    fn review_and_sign(&self, (bundle_id, approvals): &(String, Vec<String>), network: &str) -> (Value, Output) {
         let mut args = vec!["review", "--bundle-id", bundle_id, "--chunk", "0", "--who", "the treasury lead", "--json"];
         if network == "trc20" {
             args.extend(["--ref-block-bytes", "0a0b", "--ref-block-hash", "0102030405060708"]);
         }
         let reviewed = self.ok(&args, "");
         let hash = reviewed["review_hash"].as_str().unwrap().to_owned();
-        let signed =
-            self.run(&["sign", "--bundle-id", bundle_id, "--chunk", "0", "--review", &hash, "--who", "the treasury lead", "--json"], "");
+        let mut args = vec!["sign", "--bundle-id", bundle_id, "--chunk", "0", "--review", &hash, "--who", "the treasury lead", "--json"];
+        for file in approvals {
+            args.extend(["--approval", file.as_str()]);
+        }
+        let signed = self.run(&args, "");
         (reviewed, signed)
     }
 }
@@ -124,6 +150,16 @@ fn degraded_until_partial_trc20(launch: &Launch) -> String {
 async fn step_done(client: &Client, step: &str) -> String {
     let css = format!(".rollback[data-open='true'] .step[data-step='{step}'][data-done='true'] .step-done");
     wait_until(client, &css, WAIT, &format!("step {step} done"), |_| true).await
+}
+
+/// Waits for `css` on the warroom page; a refusal shown meanwhile fails the test with its words.
+async fn wait_warroom(client: &Client, css: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.find(Locator::Css(css)).await.is_err() {
+        no_error(client).await;
+        assert!(std::time::Instant::now() < deadline, "{css} did not appear");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 async fn no_error(client: &Client) {
@@ -166,12 +202,15 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     wait_for(&client, "#slo-recommendation[data-recommendation='partial'][data-scope='network:trc20']").await;
 
     // Before any decision the recommendation alone asks TRC-20 for the quorum + 1.
-    let trc = cli.approved_bundle(&treasury, "trc20", "hot-trc20-1", DEMO_PARTNER_TRC20, &["approver-a", "approver-b", "approver-c"]);
-    let erc = cli.approved_bundle(&treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, &["approver-a", "approver-b"]);
+    let trc =
+        cli.approved_bundle(&treasury, "trc20", "hot-trc20-1", DEMO_PARTNER_TRC20, "1000", &["approver-a", "approver-b", "approver-c"]);
+    let erc = cli.approved_bundle(&treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "1000", &["approver-a", "approver-b"]);
+    // 210,000 more fits the Canary cap (30 % of 2,000,000 a day) but not the pilot's (10 %).
+    let big = cli.approved_bundle(&treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "210000", &["approver-a", "approver-b"]);
 
     // The warroom: declare the rollback the rules recommend, signed with the IC's key.
     click(&client, "#nav-warroom").await;
-    wait_for(&client, "#warroom-recommendation[data-recommendation='partial'][data-scope='network:trc20']").await;
+    wait_warroom(&client, "#warroom-recommendation[data-recommendation='partial'][data-scope='network:trc20']").await;
     let ic = text(&client, "#warroom-ic").await;
     assert!(ic.contains("Launch IC"), "{ic}");
     type_into(&client, "#decide-why", "TRC-20 p95 pass-through above 30 min in consecutive windows").await;
@@ -183,7 +222,7 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     assert!(client.find(Locator::Css(".decision")).await.is_err(), "nothing was logged");
     type_into(&client, "#ic-pin", DEMO_LAUNCH_IC.2).await;
     click(&client, "#declare-rollback").await;
-    wait_for(&client, ".rollback[data-open='true'][data-scope='network:trc20']").await;
+    wait_warroom(&client, ".rollback[data-open='true'][data-scope='network:trc20']").await;
     no_error(&client).await;
 
     // The procedure, step by step.
@@ -209,6 +248,9 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     click(&client, ".step[data-step='volume-down'] .step-run").await;
     assert!(step_done(&client, "volume-down").await.contains("pilot"));
     wait_until(&client, "#warroom-volume-level", WAIT, "the level", |t| t.contains("pilot (10%)")).await;
+    // The day's cap at the signature follows: 1,000 signed + 210,000 > 200,000.
+    let (_, signed) = cli.review_and_sign(&big, "erc20");
+    assert_eq!(error_code(&signed), "volume_cap", "{}", String::from_utf8_lossy(&signed.stderr));
 
     type_into(&client, ".step[data-step='rca'] .step-evidence", "RPC provider failover misconfigured; fixed in ops-142").await;
     click(&client, ".step[data-step='rca'] .step-run").await;

@@ -64,6 +64,7 @@ pub(crate) fn WarroomPage() -> impl IntoView {
             return;
         }
         busy.set(true);
+        error.set(None);
         let request = DecideRequest { kind, details, text, pin: pin.get_untracked() };
         spawn_local(async move {
             match ipc::decide(&request).await {
