@@ -32,6 +32,7 @@ const ALLOWED_COMMANDS = new Set([
   "team",
   "add_person",
   "add_shift",
+  "report",
 ]);
 
 window.__TAURI_ISOLATION_HOOK__ = (payload) => {
