@@ -211,6 +211,20 @@ pub async fn decide(store: &Store, policy: Policy<'_>, snapshot: Value, request:
     if text.is_empty() {
         return Err(Error::Refused(format!("decision {}: say why (the text is empty)", request.kind)));
     }
+    // Go only through a GO gate: every entry criterion done (seed §3).
+    if let Details::GoNoGo { go: true } = details {
+        let settings = store.require_settings().await?;
+        let gate = clubgate_core::checklist::go_no_go(&policy.launch.plan, &store.history(settings.launch_id).await?);
+        if !gate.blockers.is_empty() {
+            let blockers: Vec<String> = gate.blockers.iter().map(|b| format!("{} ({}, owner {})", b.item_id, b.state, b.owner)).collect();
+            return Err(Error::Refused(format!(
+                "go_no_go: the gate is NO-GO ({}/{} entry criteria done; open: {}); a Go needs every entry criterion done",
+                gate.done,
+                gate.total,
+                blockers.join(", ")
+            )));
+        }
+    }
     let log = read_log(store, policy.treasury, &policy.launch.plan).await?;
     if let Some(rollback) = details.rollback() {
         let open = log.procedures.iter().find(|p| p.rollback == rollback).ok_or_else(|| {

@@ -46,6 +46,18 @@ async fn the_decision_log_is_signed_chained_and_every_tamper_is_named() {
     let tz = jiff::tz::TimeZone::get("Europe/Warsaw").unwrap();
     let t0 = (Timestamp::now() + jiff::SignedDuration::from_hours(6)).to_zoned_datetime(tz).strftime("%Y-%m-%dT%H:%M").to_string();
     let launch = Launch::new(clubgate_core::DEFAULT_PLAN_TOML, &t0, None).unwrap();
+    let settings = store
+        .configure(&clubgate_store::NewSettings {
+            plan_source: "embedded",
+            plan_toml: clubgate_core::DEFAULT_PLAN_TOML,
+            t0: &t0,
+            time_zone: None,
+            changed_by: "Irina (IC)",
+            changed_at: Timestamp::now(),
+            reason: None,
+        })
+        .await
+        .unwrap();
     let policy = Policy { treasury: &treasury, launch: &launch };
     let (_, _, ic_pin) = DEMO_LAUNCH_IC;
     let mut at = Timestamp::now();
@@ -68,16 +80,36 @@ async fn the_decision_log_is_signed_chained_and_every_tamper_is_named() {
     };
 
     // The IC's PIN is needed, typed now: none, or a wrong one, signs nothing.
-    let refused = take("go_no_go", json!({"verdict": "go"}), None, None).await.unwrap_err();
+    let refused = take("go_no_go", json!({"verdict": "no_go"}), None, None).await.unwrap_err();
     assert_eq!(refused.code(), "credential", "{refused}");
-    let refused = take("go_no_go", json!({"verdict": "go"}), Some("0000"), None).await.unwrap_err();
+    let refused = take("go_no_go", json!({"verdict": "no_go"}), Some("0000"), None).await.unwrap_err();
     assert_eq!(refused.code(), "login_refused", "{refused}");
     // Another key — an approver's, with its own right PIN — is not the IC's.
     let approver_a = format!("pkcs11:{}/approver-a", demo_token_of("approver-a").0);
     let refused =
-        take("go_no_go", json!({"verdict": "go"}), Some(demo_token_of("approver-a").1), Some(approver_a.clone())).await.unwrap_err();
+        take("go_no_go", json!({"verdict": "no_go"}), Some(demo_token_of("approver-a").1), Some(approver_a.clone())).await.unwrap_err();
     assert_eq!(refused.code(), "role", "{refused}");
     assert!(store.decision_log().await.unwrap().is_empty(), "nothing refused was recorded");
+
+    // Go only through a GO gate: refused, naming an open entry criterion, until every one is done.
+    let refused = take("go_no_go", json!({"verdict": "go"}), Some(ic_pin), None).await.unwrap_err();
+    assert!(refused.to_string().contains("NO-GO") && refused.to_string().contains("entry-"), "{refused}");
+    let criteria: Vec<String> = launch
+        .plan
+        .items()
+        .filter(|(kind, _, _)| *kind == clubgate_core::plan::ItemKind::EntryCriterion)
+        .map(|(_, _, item)| item.id.clone())
+        .collect();
+    for item_id in criteria {
+        let change = clubgate_core::checklist::ItemChange {
+            item_id,
+            state: clubgate_core::checklist::ItemState::Done,
+            who: "QA lead".to_owned(),
+            at: Timestamp::now(),
+            evidence: "signed off".to_owned(),
+        };
+        store.record_change(settings.launch_id, &change).await.unwrap();
+    }
 
     // The procedure: declare, freeze TRC-20 payouts, lower the volume, step, exception, stand down.
     let go = take("go_no_go", json!({"verdict": "go"}), Some(ic_pin), None).await.unwrap();
