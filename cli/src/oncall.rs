@@ -283,7 +283,7 @@ pub(crate) fn owner_on_call(
     owner: &str,
     now: Timestamp,
 ) -> (String, Vec<String>) {
-    let due = point.and_then(|p| launch.t0.at(p.offset).ok()).map_or(now, |z| z.timestamp());
+    let due = oncall::item_due(launch, point, now);
     let names = oncall::on_call_for(rota, owner, ns(due)).into_iter().map(str::to_owned).collect();
     (oncall::display(ns(due), launch.t0.zoned().time_zone()), names)
 }

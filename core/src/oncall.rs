@@ -17,7 +17,7 @@ use crate::checklist::ItemState;
 use crate::launch::Launch;
 use crate::ledger::{instant, ns};
 use crate::offset::Offset;
-use crate::plan::Plan;
+use crate::plan::{Checkpoint, Plan};
 use crate::schedule::rfc3339;
 
 /// The item that confirms the on-call roles: the T-2h checkpoint's "Warroom open; on-call
@@ -445,6 +445,12 @@ pub fn on_call_at(rota: &[Shift], at_ns: i64) -> Vec<&Shift> {
 /// The names of the people on call as `role` at `at_ns`.
 pub fn on_call_for<'a>(rota: &'a [Shift], role: &str, at_ns: i64) -> Vec<&'a str> {
     rota.iter().filter(|s| s.role == role && s.contains(at_ns)).map(|s| s.person.as_str()).collect()
+}
+
+/// The instant a checklist item's owner is resolved to a person at: its checkpoint's
+/// instant, or `now` for an item without one (entry criteria, onboarding).
+pub fn item_due(launch: &Launch, point: Option<&Checkpoint>, now: Timestamp) -> Timestamp {
+    point.and_then(|p| launch.t0.at(p.offset).ok()).map_or(now, |z| z.timestamp())
 }
 
 /// Whether recording `state` for `item_id` needs the rota to cover the warroom span: only

@@ -786,3 +786,121 @@ pub struct CommsExport {
     /// The files written, one per language.
     pub files: Vec<String>,
 }
+
+/// A person of the team (issue 11 point 5): a plan role and the contacts the warroom
+/// reaches them by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    /// The name; it names the person in shifts.
+    pub name: String,
+    /// The plan role id.
+    pub role: String,
+    /// International phone number (`+48601234567`).
+    pub phone: Option<String>,
+    /// Telegram handle (`@name`).
+    pub telegram: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+}
+
+/// A shift of the on-call rota, `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftView {
+    /// Its id.
+    pub id: i64,
+    /// The person on call.
+    pub person: String,
+    /// The role they are on call for.
+    pub role: String,
+    /// Start (inclusive).
+    pub start: Instant,
+    /// End (exclusive).
+    pub end: Instant,
+}
+
+/// An interval of the warroom span in which a role has nobody on call, `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapView {
+    /// The role.
+    pub role: String,
+    /// Start (inclusive).
+    pub start: Instant,
+    /// End (exclusive).
+    pub end: Instant,
+}
+
+/// A plan role on the Team page: its people, who is on call now, its shifts and gaps in
+/// the warroom span.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRoleView {
+    /// The role id.
+    pub id: String,
+    /// Its name.
+    pub name: Bilingual,
+    /// The people holding it.
+    pub people: Vec<PersonView>,
+    /// Who is on call for it now.
+    pub on_call_now: Vec<String>,
+    /// Its shifts that meet the warroom span, by start.
+    pub shifts: Vec<ShiftView>,
+    /// Where nobody is on call for it in the warroom span.
+    pub gaps: Vec<GapView>,
+}
+
+/// Who is on call for a checklist item's owner role at the item's due instant (a
+/// checkpoint's instant; now for entry criteria and onboarding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemOnCallView {
+    /// The item.
+    pub item_id: String,
+    /// Its owner role.
+    pub owner: String,
+    /// The instant it was resolved at.
+    pub at: Instant,
+    /// The names on call then (empty: nobody).
+    pub on_call: Vec<String>,
+}
+
+/// The Team page: the warroom's hours, each role's people, rota and gaps, and each
+/// checklist item's owner resolved to a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    /// The warroom channel's name (`#launch-warroom`).
+    pub channel: String,
+    /// When the warroom opens (T-1d).
+    pub opens: Instant,
+    /// When it closes (T+2d).
+    pub closes: Instant,
+    /// The instant this view was computed at.
+    pub now: Instant,
+    /// The plan's roles, in plan order.
+    pub roles: Vec<TeamRoleView>,
+    /// Every role is on call for the whole warroom span (the T-2h confirmation can be done).
+    pub covered: bool,
+    /// Every checklist item's owner on call at its due instant.
+    pub items: Vec<ItemOnCallView>,
+}
+
+/// A person to add, as the window's form sends it: one contact, a phone (`+48…`), a
+/// Telegram handle (`@name`) or an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRequest {
+    /// The name.
+    pub name: String,
+    /// The plan role id.
+    pub role: String,
+    /// The contact.
+    pub contact: String,
+}
+
+/// A shift to add for a person, in their own role; instants as an offset from T0
+/// (`T-1d`), a plan-zone wall clock (`2026-12-06T10:00`) or RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftRequest {
+    /// The person's name.
+    pub person: String,
+    /// Start (inclusive).
+    pub from: String,
+    /// End (exclusive).
+    pub to: String,
+}

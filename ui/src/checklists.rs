@@ -2,7 +2,7 @@
 //! (or blocked / n/a with a reason), and read its history. `ItemRow` is shared with the
 //! Go/No-Go page.
 
-use clubgate_ipc::{ChangeView, ItemUpdate, ItemView, Overview};
+use clubgate_ipc::{ChangeView, ItemOnCallView, ItemUpdate, ItemView, Overview, TeamView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,6 +17,14 @@ pub(crate) fn Checklists() -> impl IntoView {
     let language = lang();
     let group_filter = RwSignal::new(String::from("all"));
     let owner_filter = RwSignal::new(String::from("all"));
+    // Each owner resolves to who is on call at the item's due instant (issue 11, the shell's
+    // Team view); the page works without it.
+    let team = RwSignal::new(None::<TeamView>);
+    spawn_local(async move {
+        if let Ok(view) = ipc::team().await {
+            team.set(Some(view));
+        }
+    });
 
     let filters = move || {
         state.overview.get().map(|overview| {
@@ -69,7 +77,13 @@ pub(crate) fn Checklists() -> impl IntoView {
                 }
                 let done = items.iter().filter(|i| i.state == "done").count();
                 let total = items.len();
-                let rows = items.into_iter().map(|item| view! { <ItemRow item=item /> }).collect_view();
+                let rows = items
+                    .into_iter()
+                    .map(|item| {
+                        let on_call = team.with(|t| t.as_ref().and_then(|t| t.items.iter().find(|o| o.item_id == item.id).cloned()));
+                        view! { <ItemRow item=item on_call=on_call /> }
+                    })
+                    .collect_view();
                 Some(view! {
                     <section class="card group" id=format!("group-{key}")>
                         <header class="group-head">
@@ -107,9 +121,10 @@ fn item_groups(overview: &Overview) -> Vec<(String, String, String, Vec<ItemView
     groups
 }
 
-/// One item: its state, title, owner and last change; a form to change it and its history.
+/// One item: its state, title, owner (and who is on call for it, when known) and last
+/// change; a form to change it and its history.
 #[component]
-pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
+pub(crate) fn ItemRow(item: ItemView, #[prop(optional_no_strip)] on_call: Option<ItemOnCallView>) -> impl IntoView {
     let state = state();
     let language = lang();
     let editing = RwSignal::new(false);
@@ -173,6 +188,14 @@ pub(crate) fn ItemRow(item: ItemView) -> impl IntoView {
                     <div class="item-title">{move || pick(&title, language.get())}</div>
                     <div class="item-meta">
                         <span class="owner">{move || state.overview.with(|o| o.as_ref().map(|o| role_name(&o.roles, &owner, language.get())).unwrap_or_default())}</span>
+                        {on_call.map(|o| {
+                            let names = o.on_call.join(", ");
+                            view! {
+                                <span class="item-oncall" data-at=o.at.rfc3339>
+                                    {move || format!("{} {}: {}", t("team_on_call_at", lang().get()), o.at.local, if names.is_empty() { t("team_nobody", lang().get()).to_owned() } else { names.clone() })}
+                                </span>
+                            }
+                        })}
                         <span class="mono muted">{item.id.clone()}</span>
                         {last.map(|c| view! {
                             <span class="last-change">{format!("{} · {} · {}", c.who, c.at.local, c.evidence)}</span>

@@ -184,3 +184,18 @@ pub(crate) async fn comms_export(args: &impl Serialize) -> Result<clubgate_ipc::
 pub(crate) async fn report(request: &clubgate_ipc::ReportRequest) -> Result<clubgate_ipc::ReportView, CommandError> {
     call("report", &RequestArgs { request }).await
 }
+
+/// The Team page: roles, people, the on-call rota and its gaps (issue 11 point 5).
+pub(crate) async fn team() -> Result<clubgate_ipc::TeamView, CommandError> {
+    call("team", &NoArgs {}).await
+}
+
+/// Adds a person to a role with one contact.
+pub(crate) async fn add_person(request: &clubgate_ipc::PersonRequest) -> Result<clubgate_ipc::TeamView, CommandError> {
+    call("add_person", &RequestArgs { request }).await
+}
+
+/// Puts a person on call in their role over [from, to).
+pub(crate) async fn add_shift(request: &clubgate_ipc::ShiftRequest) -> Result<clubgate_ipc::TeamView, CommandError> {
+    call("add_shift", &RequestArgs { request }).await
+}

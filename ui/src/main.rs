@@ -14,6 +14,7 @@ mod reports;
 mod settings;
 mod slo;
 mod sync;
+mod team;
 mod timeline;
 
 fn main() {

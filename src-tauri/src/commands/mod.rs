@@ -8,3 +8,4 @@ pub(crate) mod ledger;
 pub(crate) mod payout;
 pub(crate) mod report;
 pub(crate) mod slo;
+pub(crate) mod team;
