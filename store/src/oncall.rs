@@ -6,6 +6,13 @@
 //! `clubgate_core::oncall`'s; every write checks them against the launch's plan inside its
 //! own `BEGIN IMMEDIATE` transaction, and `record_change` checks the on-call confirmation
 //! against the rota in the transaction that records it.
+//!
+//! Every way an item is set done on this desk ends in `Store::record_change` (the CLI's
+//! `checklist set`, the window's `set_item_state`), so the rule holds for all of them. The
+//! ledger pull (`apply_pulled`) does not write `item_changes`: another desk's `checklist`
+//! sign-off stays in `ledger_records` and never ticks an item here, so it needs no check on
+//! this desk — its author desk checked it against its own rota when it recorded it. The
+//! team and the rota are this desk's own (they are not sent to the ledger).
 
 use clubgate_core::launch::Launch;
 use clubgate_core::ledger::ns;
