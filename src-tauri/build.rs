@@ -24,13 +24,15 @@ fn main() {
         "import_approval",
         "sync_status",
         "set_ledger_url",
-        "team",
-        "add_person",
-        "add_shift",
+        "report",
         "comms_templates",
         "comms_preview",
         "comms_export",
-        "report",
+        "team",
+        "add_person",
+        "add_shift",
+        "warroom",
+        "decide",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);
     if let Err(error) = tauri_build::try_build(attributes) {

@@ -531,10 +531,10 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             freeze(&store, command, json).await
         }
         Command::Simulate(args) => crate::metrics::run_simulate(&args, json),
+        Command::Report(args) => crate::report::run(&args, json, cli.db.as_deref()).await,
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
-        Command::Report(args) => crate::report::run(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),

@@ -294,15 +294,13 @@ impl Details {
 }
 
 /// Checks what the plan says of a decision taken at `at`: a volume level is a phase of the
-/// plan; a freeze exception is one of the config freeze's exceptions, inside the change
-/// window, while the config freeze is on.
+/// plan; a freeze exception is one of the config freeze's exceptions, decided and made inside
+/// the change window.
 pub fn check_against_plan(details: &Details, plan: &Plan, table: &DateTable, at: Timestamp) -> Result<(), String> {
     match details {
-        Details::VolumeLevel { level, .. } => {
-            if !plan.phases.iter().any(|p| &p.id == level) {
-                let ids: Vec<&str> = plan.phases.iter().map(|p| p.id.as_str()).collect();
-                return Err(format!("volume level {level:?} is not a phase of the plan ({})", ids.join(", ")));
-            }
+        Details::VolumeLevel { level, .. } if !plan.phases.iter().any(|p| &p.id == level) => {
+            let ids: Vec<&str> = plan.phases.iter().map(|p| p.id.as_str()).collect();
+            return Err(format!("volume level {level:?} is not a phase of the plan ({})", ids.join(", ")));
         }
         Details::FreezeException { area, when, .. } => {
             let exceptions = &plan.freeze.config.exceptions;

@@ -18,9 +18,9 @@
 //!   and allow-list of the treasury configuration.
 
 pub mod chain;
-pub mod decision;
 pub mod checklist;
 pub mod comms;
+pub mod decision;
 pub mod error;
 pub mod events;
 pub mod freeze;

@@ -834,7 +834,8 @@ impl Validator<'_> {
                 return Err(self.invalid(format!("communications[{n}].languages"), whole, format!("language {lang:?} is not en or ru")));
             }
         }
-        let refs = crate::comms::PlanRefs { checkpoints: &checkpoints, communications: &file.communications, procedure: &rollback.procedure };
+        let refs =
+            crate::comms::PlanRefs { checkpoints: &checkpoints, communications: &file.communications, procedure: &rollback.procedure };
         let mut comms_templates = Vec::with_capacity(file.comms_templates.len());
         for (n, template) in file.comms_templates.into_iter().enumerate() {
             let field = format!("comms_templates[{n}]");

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod warroom;
+
 /// A text in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bilingual {
@@ -691,102 +693,6 @@ pub struct LedgerUrlUpdate {
     pub url: String,
 }
 
-/// A report the Reports page asks for (issue 11 point 4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportRequest {
-    /// `warroom`, `daily`, `kpi` or `postmortem`.
-    pub kind: String,
-    /// The report's instant: a plan-zone wall clock (`2026-12-07T11:00`) or RFC 3339; empty
-    /// for the data clock (the minute after the latest event).
-    pub at: String,
-}
-
-/// A report as the window shows it: the same files `clubgate report` writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportView {
-    /// The kind.
-    pub kind: String,
-    /// The report's instant.
-    pub at: Instant,
-    /// The period's start.
-    pub from: Instant,
-    /// The period's end (exclusive).
-    pub to: Instant,
-    /// `KIND.md`.
-    pub markdown: String,
-    /// The Markdown rendered as HTML (no images, no raw HTML from the data).
-    pub html: String,
-    /// `KIND.csv`.
-    pub csv: String,
-    /// The charts: `id` is the file name (`KIND-NAME.svg`), `svg` its markup.
-    pub charts: Vec<ChartView>,
-}
-
-/// A message template of the plan, as the Comms page lists it (issue 11 point 3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommsTemplateView {
-    /// Stable id, e.g. `start-in-2h`.
-    pub id: String,
-    /// `pilots`, `partners` or `warroom`.
-    pub audience: String,
-    /// The languages it goes out in (`en`, `ru`).
-    pub languages: Vec<String>,
-    /// The checkpoint whose checklist asks for it (`T-2h`), if any.
-    pub checkpoint: Option<String>,
-    /// The §9 rule it follows, if any.
-    pub communication: Option<String>,
-    /// The rollback procedure step that sends it, if any.
-    pub rollback_step: Option<String>,
-    /// The figures it names, without braces.
-    pub placeholders: Vec<String>,
-}
-
-/// One language of a filled message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommsMessageView {
-    /// The subject.
-    pub subject: String,
-    /// The body.
-    pub body: String,
-    /// The exact text copied and exported: subject, an empty line, body, a final newline.
-    pub text: String,
-    /// SHA-256 (hex) of `text`.
-    pub sha256: String,
-}
-
-/// A template filled from the live figures, both languages side by side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommsPreview {
-    /// The template.
-    pub template: String,
-    /// Its audience.
-    pub audience: String,
-    /// The languages it goes out in.
-    pub languages: Vec<String>,
-    /// The instant of the figures.
-    pub at: Instant,
-    /// The partner's zone the times are written in.
-    pub zone: String,
-    /// English, when it goes out in English and every figure has a value.
-    pub en: Option<CommsMessageView>,
-    /// Russian, likewise.
-    pub ru: Option<CommsMessageView>,
-    /// Each figure without a value: `{name} has no value: why`. Nothing is filled then.
-    pub missing: Vec<String>,
-    /// SHA-256 (hex) of the exact text sent in all its languages (the decision log's
-    /// `comms_sent` hash), when it is filled.
-    pub sent_sha256: Option<String>,
-}
-
-/// Where an export wrote a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommsExport {
-    /// The data directory's `comms/` folder.
-    pub dir: String,
-    /// The files written, one per language.
-    pub files: Vec<String>,
-}
-
 /// A person of the team (issue 11 point 5): a plan role and the contacts the warroom
 /// reaches them by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -903,4 +809,100 @@ pub struct ShiftRequest {
     pub from: String,
     /// End (exclusive).
     pub to: String,
+}
+
+/// A message template of the plan, as the Comms page lists it (issue 11 point 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsTemplateView {
+    /// Stable id, e.g. `start-in-2h`.
+    pub id: String,
+    /// `pilots`, `partners` or `warroom`.
+    pub audience: String,
+    /// The languages it goes out in (`en`, `ru`).
+    pub languages: Vec<String>,
+    /// The checkpoint whose checklist asks for it (`T-2h`), if any.
+    pub checkpoint: Option<String>,
+    /// The §9 rule it follows, if any.
+    pub communication: Option<String>,
+    /// The rollback procedure step that sends it, if any.
+    pub rollback_step: Option<String>,
+    /// The figures it names, without braces.
+    pub placeholders: Vec<String>,
+}
+
+/// One language of a filled message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsMessageView {
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// The exact text copied and exported: subject, an empty line, body, a final newline.
+    pub text: String,
+    /// SHA-256 (hex) of `text`.
+    pub sha256: String,
+}
+
+/// A template filled from the live figures, both languages side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsPreview {
+    /// The template.
+    pub template: String,
+    /// Its audience.
+    pub audience: String,
+    /// The languages it goes out in.
+    pub languages: Vec<String>,
+    /// The instant of the figures.
+    pub at: Instant,
+    /// The partner's zone the times are written in.
+    pub zone: String,
+    /// English, when it goes out in English and every figure has a value.
+    pub en: Option<CommsMessageView>,
+    /// Russian, likewise.
+    pub ru: Option<CommsMessageView>,
+    /// Each figure without a value: `{name} has no value: why`. Nothing is filled then.
+    pub missing: Vec<String>,
+    /// SHA-256 (hex) of the exact text sent in all its languages (the decision log's
+    /// `comms_sent` hash), when it is filled.
+    pub sent_sha256: Option<String>,
+}
+
+/// Where an export wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommsExport {
+    /// The data directory's `comms/` folder.
+    pub dir: String,
+    /// The files written, one per language.
+    pub files: Vec<String>,
+}
+
+/// A report the Reports page asks for (issue 11 point 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRequest {
+    /// `warroom`, `daily`, `kpi` or `postmortem`.
+    pub kind: String,
+    /// The report's instant: a plan-zone wall clock (`2026-12-07T11:00`) or RFC 3339; empty
+    /// for the data clock (the minute after the latest event).
+    pub at: String,
+}
+
+/// A report as the window shows it: the same files `clubgate report` writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportView {
+    /// The kind.
+    pub kind: String,
+    /// The report's instant.
+    pub at: Instant,
+    /// The period's start.
+    pub from: Instant,
+    /// The period's end (exclusive).
+    pub to: Instant,
+    /// `KIND.md`.
+    pub markdown: String,
+    /// The Markdown rendered as HTML (no images, no raw HTML from the data).
+    pub html: String,
+    /// `KIND.csv`.
+    pub csv: String,
+    /// The charts: `id` is the file name (`KIND-NAME.svg`), `svg` its markup.
+    pub charts: Vec<ChartView>,
 }

@@ -13,6 +13,7 @@ mod queue;
 mod reports;
 mod service;
 mod views;
+mod warroom;
 
 use std::path::PathBuf;
 
@@ -53,13 +54,15 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::import_approval,
             commands::ledger::sync_status,
             commands::ledger::set_ledger_url,
-            commands::team::team,
-            commands::team::add_person,
-            commands::team::add_shift,
+            commands::report::report,
             commands::comms::comms_templates,
             commands::comms::comms_preview,
             commands::comms::comms_export,
-            commands::report::report,
+            commands::team::team,
+            commands::team::add_person,
+            commands::team::add_shift,
+            commands::warroom::warroom,
+            commands::warroom::decide,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

@@ -286,7 +286,8 @@ async fn the_warroom_of_a_fresh_desk() {
     let service = Service::start(dir.path()).await.unwrap();
     let view = tokio::time::timeout(std::time::Duration::from_secs(20), service.warroom()).await.expect("the warroom answers").unwrap();
     let events = dir.path().join("events.jsonl");
-    let launch = clubgate_core::launch::Launch::new(clubgate_core::DEFAULT_PLAN_TOML, &service.overview().await.unwrap().t0_wall, None).unwrap();
+    let launch =
+        clubgate_core::launch::Launch::new(clubgate_core::DEFAULT_PLAN_TOML, &service.overview().await.unwrap().t0_wall, None).unwrap();
     let simulated = clubgate_core::simulate::simulate(&clubgate_core::simulate::Simulation {
         scenario: clubgate_core::simulate::Scenario::RpcDegradationTrc20,
         t0: launch.t0_instant(),
@@ -302,12 +303,8 @@ async fn the_warroom_of_a_fresh_desk() {
     assert!(view.intact && view.entries.is_empty() && view.rollbacks.is_empty());
     assert_eq!(view.recommendation, "none");
     assert!(view.launch_ic.as_ref().is_ok_and(|ic| ic.starts_with("Launch IC")), "{:?}", view.launch_ic);
-    let request = clubgate_ipc::warroom::DecideRequest {
-        kind: "launch".into(),
-        details: Default::default(),
-        text: "go".into(),
-        pin: "4444".into(),
-    };
+    let request =
+        clubgate_ipc::warroom::DecideRequest { kind: "launch".into(), details: Default::default(), text: "go".into(), pin: "4444".into() };
     let (code, message) = code_and_message(&service.decide(&request).await.unwrap_err());
     assert!(message.contains("\"launch\""), "{code}: {message}");
     assert!(service.warroom().await.unwrap().entries.is_empty());

@@ -149,7 +149,8 @@ fn degraded_until_partial_trc20(launch: &Launch) -> String {
 
 async fn step_done(client: &Client, step: &str) -> String {
     let css = format!(".rollback[data-open='true'] .step[data-step='{step}'][data-done='true'] .step-done");
-    wait_until(client, &css, WAIT, &format!("step {step} done"), |_| true).await
+    wait_warroom(client, &css).await;
+    text(client, &css).await
 }
 
 /// Waits for `css` on the warroom page; a refusal shown meanwhile fails the test with its words.
@@ -252,13 +253,36 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     let (_, signed) = cli.review_and_sign(&big, "erc20");
     assert_eq!(error_code(&signed), "volume_cap", "{}", String::from_utf8_lossy(&signed.stderr));
 
+    // The partner message, previewed side by side in both languages from the live figures,
+    // then logged as sent under the hash of its exact text.
+    click(&client, ".step[data-step='notify-partners'] .comms-preview-run").await;
+    let en = wait_until(&client, ".comms-side-by-side .comms-en .body", WAIT, "the EN message", |t| !t.is_empty()).await;
+    let ru = text(&client, ".comms-side-by-side .comms-ru .body").await;
+    let subject_en = text(&client, ".comms-side-by-side .comms-en .subject").await;
+    let subject_ru = text(&client, ".comms-side-by-side .comms-ru .subject").await;
+    assert!(subject_en.contains("paused") && subject_ru.contains("приостановлены"), "{subject_en} / {subject_ru}");
+    assert!(subject_en.contains("TRC-20") || subject_en.contains("Tron"), "the affected network: {subject_en}");
+    assert!(en.contains("p95 payout pass-through") && en.contains("Next update"), "{en}");
+    assert!(!en.contains('{') && !ru.contains('{') && !ru.is_empty(), "every placeholder filled: {en}\n{ru}");
+    let sha = attr(&client, ".comms-side-by-side", "data-sha256").await.unwrap_or_default();
+    assert_eq!(sha.len(), 64, "{sha}");
+    // The button sits at the page's foot: centre it first, as a user scrolls to it.
+    client
+        .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", vec![Value::from(".comms-sent-run")])
+        .await
+        .expect("scroll");
+    click(&client, ".step[data-step='notify-partners'] .comms-sent-run").await;
+    let done = step_done(&client, "notify-partners").await;
+    assert!(done.contains(&sha) && done.contains("en+ru"), "{done}");
+    screenshot(&client, "warroom-02-partner-message").await;
+
     type_into(&client, ".step[data-step='rca'] .step-evidence", "RPC provider failover misconfigured; fixed in ops-142").await;
     click(&client, ".step[data-step='rca'] .step-run").await;
     step_done(&client, "rca").await;
     click(&client, ".rollback[data-open='true'] .stand-down").await;
     wait_for(&client, ".rollback[data-open='false'] .stood-down").await;
     no_error(&client).await;
-    screenshot(&client, "warroom-02-stood-down").await;
+    screenshot(&client, "warroom-03-stood-down").await;
 
     // The log: every step, signed by the IC, verified and chained.
     let rows = client.find_all(Locator::Css("#decision-log .decision")).await.unwrap();
@@ -267,11 +291,14 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
         kinds.push(row.attr("data-kind").await.unwrap().unwrap_or_default());
         assert_eq!(row.attr("data-verified").await.unwrap().as_deref(), Some("true"));
     }
-    assert_eq!(kinds, ["rollback_declared", "rollback_step", "safe_mode", "volume_level", "rollback_step", "rollback_stood_down"]);
+    assert_eq!(
+        kinds,
+        ["rollback_declared", "rollback_step", "safe_mode", "volume_level", "comms_sent", "rollback_step", "rollback_stood_down"]
+    );
     assert_eq!(attr(&client, "#decision-log-state", "data-intact").await.as_deref(), Some("true"));
     // The CLI reads the same log from the same store and verifies it.
     let verified = cli.ok(&["log", "verify", "--json"], "");
-    assert_eq!((verified["intact"].as_bool(), verified["entries"].as_u64()), (Some(true), Some(6)), "{verified}");
+    assert_eq!((verified["intact"].as_bool(), verified["entries"].as_u64()), (Some(true), Some(7)), "{verified}");
     let shown = cli.ok(&["log", "show", "--json"], "");
     assert_eq!(shown["entries"][0]["decision"]["author_name"], "Launch IC");
     assert_eq!(shown["entries"][0]["decision"]["details"]["scope"], "network:trc20");

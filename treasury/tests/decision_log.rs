@@ -62,7 +62,7 @@ async fn the_decision_log_is_signed_chained_and_every_tamper_is_named() {
     let (_, _, ic_pin) = DEMO_LAUNCH_IC;
     let mut at = Timestamp::now();
     let mut take = |kind: &'static str, details: Value, pin: Option<&'static str>, signer: Option<String>| {
-        at = at + jiff::SignedDuration::from_secs(60);
+        at += jiff::SignedDuration::from_secs(60);
         let (store, launch, at) = (&store, &launch, at);
         async move {
             let snapshot = snapshot(store, launch).await.unwrap();

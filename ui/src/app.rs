@@ -68,8 +68,9 @@ enum Page {
     Gate,
     Slo,
     Payouts,
-    Team,
     Reports,
+    Team,
+    Warroom,
     Comms,
 }
 
@@ -134,8 +135,9 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-gate", Page::Gate, "gate")}
                 {tab("nav-slo", Page::Slo, "slo")}
                 {tab("nav-payouts", Page::Payouts, "payouts")}
-                {tab("nav-team", Page::Team, "team")}
                 {tab("nav-reports", Page::Reports, "reports")}
+                {tab("nav-team", Page::Team, "team")}
+                {tab("nav-warroom", Page::Warroom, "warroom")}
                 {tab("nav-comms", Page::Comms, "comms")}
             </nav>
             <SyncStrip />
@@ -149,8 +151,9 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Gate => view! { <GatePage /> }.into_any(),
                     Page::Slo => view! { <SloPage /> }.into_any(),
                     Page::Payouts => view! { <PayoutsPage /> }.into_any(),
-                    Page::Team => view! { <crate::team::TeamPage /> }.into_any(),
                     Page::Reports => view! { <crate::reports::ReportsPage /> }.into_any(),
+                    Page::Team => view! { <crate::team::TeamPage /> }.into_any(),
+                    Page::Warroom => view! { <crate::warroom::WarroomPage /> }.into_any(),
                     Page::Comms => view! { <crate::comms::CommsPage /> }.into_any(),
                 }}
             </main>

@@ -165,6 +165,31 @@ pub(crate) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// The warroom: the decision log (verified), its rollbacks, the SLO picture now.
+pub(crate) async fn warroom() -> Result<clubgate_ipc::warroom::WarroomView, CommandError> {
+    call("warroom", &NoArgs {}).await
+}
+
+/// Takes a decision signed by the launch IC's key (the PIN typed now).
+pub(crate) async fn decide(request: &clubgate_ipc::warroom::DecideRequest) -> Result<clubgate_ipc::warroom::WarroomView, CommandError> {
+    call("decide", &RequestArgs { request }).await
+}
+
+/// The Team page: roles, people, the on-call rota and its gaps (issue 11 point 5).
+pub(crate) async fn team() -> Result<clubgate_ipc::TeamView, CommandError> {
+    call("team", &NoArgs {}).await
+}
+
+/// Adds a person to a role with one contact.
+pub(crate) async fn add_person(request: &clubgate_ipc::PersonRequest) -> Result<clubgate_ipc::TeamView, CommandError> {
+    call("add_person", &RequestArgs { request }).await
+}
+
+/// Puts a person on call in their role over [from, to).
+pub(crate) async fn add_shift(request: &clubgate_ipc::ShiftRequest) -> Result<clubgate_ipc::TeamView, CommandError> {
+    call("add_shift", &RequestArgs { request }).await
+}
+
 /// The plan's message templates (issue 11 point 3).
 pub(crate) async fn comms_templates() -> Result<Vec<clubgate_ipc::CommsTemplateView>, CommandError> {
     call("comms_templates", &NoArgs {}).await
@@ -183,19 +208,4 @@ pub(crate) async fn comms_export(args: &impl Serialize) -> Result<clubgate_ipc::
 /// A report (warroom, daily, kpi, postmortem) at an instant, over the current events.
 pub(crate) async fn report(request: &clubgate_ipc::ReportRequest) -> Result<clubgate_ipc::ReportView, CommandError> {
     call("report", &RequestArgs { request }).await
-}
-
-/// The Team page: roles, people, the on-call rota and its gaps (issue 11 point 5).
-pub(crate) async fn team() -> Result<clubgate_ipc::TeamView, CommandError> {
-    call("team", &NoArgs {}).await
-}
-
-/// Adds a person to a role with one contact.
-pub(crate) async fn add_person(request: &clubgate_ipc::PersonRequest) -> Result<clubgate_ipc::TeamView, CommandError> {
-    call("add_person", &RequestArgs { request }).await
-}
-
-/// Puts a person on call in their role over [from, to).
-pub(crate) async fn add_shift(request: &clubgate_ipc::ShiftRequest) -> Result<clubgate_ipc::TeamView, CommandError> {
-    call("add_shift", &RequestArgs { request }).await
 }

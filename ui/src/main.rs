@@ -16,6 +16,7 @@ mod slo;
 mod sync;
 mod team;
 mod timeline;
+mod warroom;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -15,6 +15,28 @@ use leptos::task::spawn_local;
 use crate::i18n::{lang, Lang};
 use crate::ipc;
 
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PreviewArgs<'a> {
+    template: &'a str,
+    zone: &'a str,
+    network: &'a str,
+    next_update_minutes: Option<u32>,
+}
+
+/// The partner message of a rollback: the plan's template for the `notify-partners` step,
+/// filled from the live figures (both languages), ready to be logged as sent.
+async fn partner_message(scope: &str) -> Result<clubgate_ipc::CommsPreview, String> {
+    let templates = ipc::comms_templates().await.map_err(|e| e.message)?;
+    let template = templates
+        .iter()
+        .find(|t| t.rollback_step.as_deref() == Some("notify-partners"))
+        .ok_or_else(|| "the plan has no message template for the notify-partners step".to_owned())?;
+    let network = scope.strip_prefix("network:").unwrap_or("");
+    let args = PreviewArgs { template: &template.id, zone: "", network, next_update_minutes: Some(30) };
+    ipc::comms_preview(&args).await.map_err(|e| e.message)
+}
+
 fn w(en: &'static str, ru: &'static str, language: Lang) -> &'static str {
     match language {
         Lang::En => en,
@@ -171,13 +193,66 @@ pub(crate) fn WarroomPage() -> impl IntoView {
                     }
                     _ => w("Done", "Готово", language.get()).to_owned(),
                 };
-                let needs_evidence = !matches!(step.step.as_str(), "safe-mode" | "volume-down");
+                let needs_evidence = !matches!(step.step.as_str(), "safe-mode" | "volume-down" | "notify-partners");
+                // notify-partners: the message previewed in both languages, then logged as sent.
+                let message = RwSignal::new(None::<clubgate_ipc::CommsPreview>);
+                let preview = {
+                    let scope = r.scope.clone();
+                    move |_| {
+                        let scope = scope.clone();
+                        spawn_local(async move {
+                            match partner_message(&scope).await {
+                                Ok(preview) if preview.missing.is_empty() => {
+                                    error.set(None);
+                                    message.set(Some(preview));
+                                }
+                                Ok(preview) => error.set(Some(preview.missing.join("; "))),
+                                Err(why) => error.set(Some(why)),
+                            }
+                        });
+                    }
+                };
+                let sent = {
+                    let rollback = r.rollback.clone();
+                    move |_| {
+                        let Some(preview) = message.get_untracked() else { return };
+                        let mut map = BTreeMap::new();
+                        map.insert("rollback".to_owned(), rollback.clone());
+                        map.insert("template".to_owned(), preview.template.clone());
+                        map.insert("languages".to_owned(), preview.languages.join(","));
+                        map.insert("sha256".to_owned(), preview.sent_sha256.unwrap_or_default());
+                        act("comms_sent".to_owned(), map, why.get_untracked());
+                    }
+                };
+                let is_notify = step.step == "notify-partners";
                 view! {
                     <li class="step" data-step=step.step.clone() data-done=is_done>
                         <strong>{title}</strong>
                         <span class="muted">{format!(" · {}", step.owner)}</span>
                         {match done {
                             Some(done) => view! { <div class="step-done mono">{done}</div> }.into_any(),
+                            None if open && is_notify => view! {
+                                <div class="step-act">
+                                    <button class="button comms-preview-run" on:click=preview>{w("Preview the partner message", "Предпросмотр сообщения партнёрам", language.get())}</button>
+                                    {move || message.get().map(|m| {
+                                        let side = |class: &'static str, text: Option<clubgate_ipc::CommsMessageView>| view! {
+                                            <div class=class>
+                                                <div class="subject"><strong>{text.as_ref().map(|t| t.subject.clone()).unwrap_or_default()}</strong></div>
+                                                <pre class="body">{text.map(|t| t.body).unwrap_or_default()}</pre>
+                                            </div>
+                                        };
+                                        view! {
+                                            <div class="comms-side-by-side" data-template=m.template.clone() data-sha256=m.sent_sha256.unwrap_or_default()>
+                                                {side("comms-en", m.en.clone())}
+                                                {side("comms-ru", m.ru.clone())}
+                                            </div>
+                                        }
+                                    })}
+                                    <button class="button comms-sent-run" disabled=move || busy.get() || message.with(Option::is_none) on:click=sent>
+                                        {w("Sent to partners — log it", "Отправлено партнёрам — записать", language.get())}
+                                    </button>
+                                </div>
+                            }.into_any(),
                             None if open => view! {
                                 <div class="step-act">
                                     <Show when=move || needs_evidence>

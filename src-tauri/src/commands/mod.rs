@@ -9,3 +9,4 @@ pub(crate) mod payout;
 pub(crate) mod report;
 pub(crate) mod slo;
 pub(crate) mod team;
+pub(crate) mod warroom;
