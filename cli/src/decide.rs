@@ -36,9 +36,6 @@ pub(crate) struct DecideArgs {
     /// The treasury file naming the launch IC (default: the policy of the ledger the store follows).
     #[arg(long)]
     treasury: Option<PathBuf>,
-    /// When (RFC 3339; default now). Signed as given; never before the log's last entry.
-    #[arg(long)]
-    at: Option<String>,
 }
 
 /// `clubgate log`.
@@ -109,15 +106,10 @@ fn entry_json(entry: &clubgate_treasury::decisions::LogEntry) -> Value {
 /// `clubgate decide KIND --set K=V … --why TEXT`.
 pub(crate) async fn run_decide(args: &DecideArgs, json_out: bool, db: Option<&Path>) -> Result<()> {
     let store = open_store(db).await?;
-    let at = match &args.at {
-        Some(text) => text.parse::<Timestamp>().map_err(|e| Error::Input(format!("--at {text:?} is not an RFC 3339 instant: {e}")))?,
-        None => Timestamp::now(),
-    };
+    // A decision is taken now: its instant is signed, and a freeze exception is judged by it.
+    let at = Timestamp::now();
     let details = details_of(&args.kind, &args.set)?;
-    let (treasury, launch, log) = launch_and_log(&store, args.treasury.as_deref()).await?;
-    if let Some(last) = log.entries.last().and_then(|e| e.text("at").parse::<Timestamp>().ok()).filter(|last| *last > at) {
-        return Err(Error::Input(format!("--at {at} is before the log's last decision ({last}); a decision is never back-dated")));
-    }
+    let (treasury, launch, _) = launch_and_log(&store, args.treasury.as_deref()).await?;
     let spec = args
         .signer
         .clone()
@@ -128,7 +120,7 @@ pub(crate) async fn run_decide(args: &DecideArgs, json_out: bool, db: Option<&Pa
         }
         _ => None,
     };
-    let snapshot = snapshot(&store, &launch).await?;
+    let snapshot = snapshot(&store, &launch, Some(&treasury)).await?;
     let request = DecideRequest {
         kind: &args.kind,
         details: &details,

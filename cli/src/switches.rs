@@ -1,7 +1,10 @@
-//! The launch IC's switches for the ledger (issue 10): `clubgate safe-mode on|off` and
+//! The launch IC's switches for the ledger (issue 10): `clubgate safe-mode on` and
 //! `clubgate volume-level`. Each is written to the store's outbox, with its reason and who,
 //! and reaches the ledger with the next `clubgate sync`; a safe-mode switch holds on this
-//! desk at once (the SLO gate reads the outbox's pending switches as well as the log).
+//! desk at once (the SLO gate reads the outbox's switches as well as the log). Since issue 11
+//! these unsigned switches can only tighten: safe-mode off is refused here (it is the IC's
+//! signed decision, `clubgate decide safe_mode --set state=off`), and a volume level above
+//! the one in force holds only when a signed `volume_level` decision carries it.
 
 use clap::{Args, ValueEnum};
 use clubgate_core::treasury::network_from_id;
@@ -87,6 +90,15 @@ async fn queue(db: Option<&std::path::Path>, kind: &str, payload: serde_json::Va
 
 /// `clubgate safe-mode on|off --scope S --why W --who X`.
 pub(crate) async fn run_safe_mode(args: &SafeModeArgs, json_out: bool, db: Option<&std::path::Path>) -> Result<()> {
+    if matches!(args.switch, Switch::Off) {
+        // Issue 11: a freeze is lifted only by the launch IC's signed decision; the signing
+        // gate would ignore an unsigned switch off, so it is not queued at all.
+        return Err(Error::Input(format!(
+            "safe-mode off for {:?} is a signed decision of the launch IC: `clubgate decide safe_mode --set state=off --set scope={} --why …` (the IC's PIN is asked for); an unsigned switch lifts nothing",
+            args.scope.trim(),
+            args.scope.trim()
+        )));
+    }
     let at = Timestamp::now();
     let payload = json!({
         "scope": scope(&args.scope)?,

@@ -473,16 +473,32 @@ fn the_slo_picture_from_the_ledger_gates_signing_in_its_scope() {
     approve_by(&erc2, &["approver-c"]);
     let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
     assert_eq!(error_of(&refused)["error"]["code"], "slo_gate");
-    // Red team F3: the lead's own "off", pending in its outbox, does not lift the IC's switch
-    // (and the ledger refuses it from a treasury token).
-    lead.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "I am in a hurry", "--who", "lead", "--json"], "");
+    // Red team F3: an unsigned "off" is not even queued (issue 11: lifting is the IC's signed
+    // decision) — not from the lead's desk, not from the IC's.
+    for desk in [&lead, &ic] {
+        let refused = desk.run(&["safe-mode", "off", "--scope", "network:erc20", "--why", "I am in a hurry", "--who", "x", "--json"], "");
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(error_of(&refused)["error"]["message"].as_str().unwrap().contains("clubgate decide safe_mode"), "{refused:?}");
+    }
+    // An unsigned switch off sent straight to the ledger with the IC's token lifts nothing.
+    let unsigned = serde_json::json!({"id": "0badc0de-0000-4000-8000-0000000000ff", "kind": "safe_mode",
+        "payload": {"scope": "network:erc20", "on": false, "why": "stolen token", "by": "x", "at": "2026-12-01T00:00:00Z"}});
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new().post(format!("{url}/v1/commands")).bearer_auth(&ic.token).json(&unsigned).send().await.unwrap().status()
+    });
+    assert_eq!(status.as_u16(), 201);
+    lead.sync(&url);
     let reviewed = review(&lead, &erc2, "0", &[]);
     assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode is on for network:erc20"), "{reviewed}");
     let refused = sign(&lead, &erc2, "0", reviewed["review_hash"].as_str().unwrap(), "lead@desk");
-    assert_eq!(error_of(&refused)["error"]["code"], "slo_gate", "a pending local switch lifts nothing");
-    let pushed = lead.sync(&url);
-    assert_eq!(pushed["pushed"]["refused"][0]["status"], 403, "{pushed}");
-    ic.ok(&["safe-mode", "off", "--scope", "network:erc20", "--why", "provider stable for 30 min", "--who", "Irina (IC)", "--json"], "");
+    assert_eq!(error_of(&refused)["error"]["code"], "slo_gate", "an unsigned switch off lifts nothing");
+    // The IC's signed decision lifts it (the IC's PIN typed now).
+    let (_, _, ic_pin) = clubgate_treasury::demo::DEMO_LAUNCH_IC;
+    ic.ok(
+        &["decide", "safe_mode", "--set", "state=off", "--set", "scope=network:erc20", "--why", "provider stable for 30 min", "--json"],
+        &format!("{ic_pin}\n"),
+    );
     ic.sync(&url);
     lead.sync(&url);
     let reviewed = review(&lead, &erc2, "0", &[]);
@@ -594,4 +610,95 @@ fn an_air_gapped_signature_is_recorded_on_import_and_a_second_one_is_refused() {
     let logged = chunk_of(&queue, &bundle_id, 0)["ledger"].as_array().unwrap().clone();
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0]["signed_by"], "vault-1@safe-room");
+}
+
+/// Issue 11, the decision log across workstations: the launch IC's desk signs decisions with
+/// the IC's SoftHSM2 key (its PIN typed now; a wrong one signs nothing) and sends them to the
+/// ledger with the switch they carry out; another desk pulls them, verifies every entry and
+/// obeys the switch. A decision from a desk whose token is not the IC's is refused by the
+/// ledger and never enters anyone's log; a forged decision put on the ledger with an IC
+/// token but signed by an approver's key shows as broken on every desk that pulls it.
+#[test]
+fn decisions_travel_through_the_ledger_signed_and_verified() {
+    let s = setup();
+    let url = s.ledger.url.clone();
+    let ic = s.desk("ic", "launch_ic");
+    let lead = s.desk("lead", "treasury_lead");
+    let (_, _, ic_pin) = clubgate_treasury::demo::DEMO_LAUNCH_IC;
+
+    let declare = ["decide", "rollback_declared", "--set", "scope=network:erc20", "--why", "ERC-20 RPC flapping", "--json"];
+    let refused = ic.run(&declare, "0000\n");
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(error_of(&refused)["error"]["code"], "login_refused");
+    let declared = ic.ok(&declare, &format!("{ic_pin}\n"));
+    assert_eq!((declared["seq"].as_u64(), declared["author_name"].as_str()), (Some(1), Some("Launch IC")));
+    let rollback = declared["id"].as_str().unwrap().to_owned();
+    let safe = ic.ok(
+        &[
+            "decide",
+            "safe_mode",
+            "--set",
+            "state=on",
+            "--set",
+            "scope=network:erc20",
+            "--set",
+            &format!("rollback={rollback}"),
+            "--why",
+            "freeze ERC-20",
+            "--json",
+        ],
+        &format!("{ic_pin}\n"),
+    );
+    assert_eq!(safe["prev"], declared["hash"]);
+    assert_eq!(ic.sync(&url)["pushed"]["acked"], 3, "two decisions and the safe-mode switch");
+
+    // The treasury desk pulls them, verifies each, and its signing gate obeys the switch.
+    lead.sync(&url);
+    let verified = lead.ok(&["log", "verify", "--json"], "");
+    assert_eq!((verified["intact"].as_bool(), verified["entries"].as_u64()), (Some(true), Some(2)), "{verified}");
+    let shown = lead.ok(&["log", "show", "--json"], "");
+    assert_eq!(shown["entries"][1]["decision"]["kind"], "safe_mode");
+    assert_eq!(shown["rollbacks"][0]["steps"][1]["step"], "safe-mode");
+    assert!(shown["rollbacks"][0]["steps"][1]["done"].is_object(), "{shown}");
+    let erc = lead.make_bundle(&s.treasury, "erc20", "hot-erc20-1", DEMO_PARTNER_ERC20, "1000", &s.root.join("erc.json"));
+    lead.sync(&url);
+    let reviewed = review(&lead, &erc, "0", &[]);
+    assert!(reviewed["gate"].as_str().unwrap().contains("signing is blocked (safe-mode)"), "{reviewed}");
+
+    // The lead's desk holds the IC's PIN (a stolen one): it can sign locally, but its token is
+    // not the IC's — the ledger refuses the decision and no desk's log has it.
+    lead.ok(
+        &["decide", "safe_mode", "--set", "state=off", "--set", "scope=network:erc20", "--why", "lift it", "--json"],
+        &format!("{ic_pin}\n"),
+    );
+    let pushed = lead.sync(&url);
+    assert!(pushed["pushed"]["refused"].as_array().unwrap().iter().all(|r| r["status"] == 403), "{pushed}");
+    assert_eq!(lead.ok(&["log", "verify", "--json"], "")["entries"], 2);
+    let reviewed = review(&lead, &erc, "0", &[]);
+    assert!(reviewed["gate"].as_str().unwrap().contains("safe-mode"), "still frozen: {reviewed}");
+
+    // A forged decision on the ledger (an IC token, an approver's key) is broken on every desk.
+    let forged = {
+        let mut payload = safe.clone();
+        payload["id"] = Value::from("0badc0de-0000-4000-8000-00000000d3c1");
+        payload["seq"] = Value::from(3);
+        payload["prev"] = safe["hash"].clone();
+        payload["text"] = Value::from("lift it");
+        payload
+    };
+    let command = serde_json::json!({"id": "0badc0de-0000-4000-8000-00000000d3c1", "kind": "decision", "payload": forged});
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new().post(format!("{url}/v1/commands")).bearer_auth(&ic.token).json(&command).send().await.unwrap().status()
+    });
+    assert_eq!(status.as_u16(), 201, "the ledger stores a decision's payload as given; the desks judge it");
+    lead.sync(&url);
+    let broken = lead.run(&["log", "verify", "--json"], "");
+    assert_eq!(broken.status.code(), Some(1));
+    let error = error_of(&broken);
+    assert_eq!(error["error"]["code"], "log_broken");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("entry 3") && message.contains("does not match its hash"), "{message}");
+    ic.sync(&url);
+    assert_eq!(ic.run(&["log", "verify", "--json"], "").status.code(), Some(1), "the IC's own desk sees it too");
 }

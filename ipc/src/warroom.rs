@@ -95,8 +95,8 @@ pub struct WarroomView {
     pub launch_ic: Result<String, String>,
 }
 
-/// A decision to take, from the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A decision to take, from the window. Its `Debug` never shows the PIN.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecideRequest {
     /// The kind.
     pub kind: String,
@@ -106,4 +106,15 @@ pub struct DecideRequest {
     pub text: String,
     /// The PIN of the launch IC's token, typed now (wiped by the shell after use).
     pub pin: String,
+}
+
+impl std::fmt::Debug for DecideRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecideRequest")
+            .field("kind", &self.kind)
+            .field("details", &self.details)
+            .field("text", &self.text)
+            .field("pin", &"…")
+            .finish()
+    }
 }

@@ -25,7 +25,7 @@ impl Service {
         let launch = self.launch().await?;
         let tz = launch.t0.zoned().time_zone().clone();
         let treasury = self.treasury().await;
-        let now = snapshot(&self.store, &launch).await?;
+        let now = snapshot(&self.store, &launch, treasury.as_ref().ok()).await?;
         let phase = governing_phase(&launch.plan, &launch.table, Timestamp::now()).map(|p| p.id.clone());
         let texts = |value: &Value| -> Vec<String> {
             value.as_array().map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect()).unwrap_or_default()
@@ -127,7 +127,7 @@ impl Service {
             details.insert(key.clone(), value);
         }
         let details = Value::Object(details);
-        let snapshot = snapshot(&self.store, &launch).await?;
+        let snapshot = snapshot(&self.store, &launch, Some(&treasury)).await?;
         let decision = Request {
             kind: request.kind.trim(),
             details: &details,

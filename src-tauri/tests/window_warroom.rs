@@ -163,6 +163,13 @@ async fn wait_warroom(client: &Client, css: &str) {
     }
 }
 
+/// Types the launch IC's PIN and presses `css`: the PIN is typed for each decision (the
+/// field is emptied as a decision is sent).
+async fn sign_with_pin(client: &Client, css: &str) {
+    type_into(client, "#ic-pin", DEMO_LAUNCH_IC.2).await;
+    click(client, css).await;
+}
+
 async fn no_error(client: &Client) {
     if let Ok(error) = client.find(Locator::Css("#warroom-error")).await {
         panic!("the warroom refused: {:?}", error.text().await);
@@ -221,16 +228,17 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     let refusal = wait_until(&client, "#warroom-error", WAIT, "a refusal", |t| !t.is_empty()).await;
     assert!(refusal.to_lowercase().contains("pin") || refusal.contains("login"), "{refusal}");
     assert!(client.find(Locator::Css(".decision")).await.is_err(), "nothing was logged");
-    type_into(&client, "#ic-pin", DEMO_LAUNCH_IC.2).await;
-    click(&client, "#declare-rollback").await;
+    sign_with_pin(&client, "#declare-rollback").await;
     wait_warroom(&client, ".rollback[data-open='true'][data-scope='network:trc20']").await;
     no_error(&client).await;
+    let pin_left = client.execute("return document.querySelector('#ic-pin').value", vec![]).await.expect("the PIN field");
+    assert_eq!(pin_left, Value::from(""), "the PIN is not kept for the next decision");
 
     // The procedure, step by step.
     type_into(&client, ".step[data-step='announce'] .step-evidence", "#launch-warroom message 14:05").await;
-    click(&client, ".step[data-step='announce'] .step-run").await;
+    sign_with_pin(&client, ".step[data-step='announce'] .step-run").await;
     assert!(step_done(&client, "announce").await.contains("#launch-warroom message 14:05"));
-    click(&client, ".step[data-step='safe-mode'] .step-run").await;
+    sign_with_pin(&client, ".step[data-step='safe-mode'] .step-run").await;
     assert!(step_done(&client, "safe-mode").await.contains("network:trc20"));
     wait_until(&client, "#warroom-safe-mode", WAIT, "safe-mode on", |t| t.contains("network:trc20")).await;
     screenshot(&client, "warroom-01-safe-mode").await;
@@ -246,7 +254,7 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     // Volume down to the previous phase's level: the pilot's 10 % of the daily target.
     let button = text(&client, ".step[data-step='volume-down'] .step-run").await;
     assert!(button.contains("pilot"), "{button}");
-    click(&client, ".step[data-step='volume-down'] .step-run").await;
+    sign_with_pin(&client, ".step[data-step='volume-down'] .step-run").await;
     assert!(step_done(&client, "volume-down").await.contains("pilot"));
     wait_until(&client, "#warroom-volume-level", WAIT, "the level", |t| t.contains("pilot (10%)")).await;
     // The day's cap at the signature follows: 1,000 signed + 210,000 > 200,000.
@@ -271,15 +279,15 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
         .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", vec![Value::from(".comms-sent-run")])
         .await
         .expect("scroll");
-    click(&client, ".step[data-step='notify-partners'] .comms-sent-run").await;
+    sign_with_pin(&client, ".step[data-step='notify-partners'] .comms-sent-run").await;
     let done = step_done(&client, "notify-partners").await;
     assert!(done.contains(&sha) && done.contains("en+ru"), "{done}");
     screenshot(&client, "warroom-02-partner-message").await;
 
     type_into(&client, ".step[data-step='rca'] .step-evidence", "RPC provider failover misconfigured; fixed in ops-142").await;
-    click(&client, ".step[data-step='rca'] .step-run").await;
+    sign_with_pin(&client, ".step[data-step='rca'] .step-run").await;
     step_done(&client, "rca").await;
-    click(&client, ".rollback[data-open='true'] .stand-down").await;
+    sign_with_pin(&client, ".rollback[data-open='true'] .stand-down").await;
     wait_for(&client, ".rollback[data-open='false'] .stood-down").await;
     no_error(&client).await;
     screenshot(&client, "warroom-03-stood-down").await;

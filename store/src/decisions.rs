@@ -32,7 +32,7 @@ async fn log_view(conn: &mut SqliteConnection) -> sqlx::Result<Vec<String>> {
     let waiting = sqlx::query_scalar!(
         r#"SELECT payload FROM outbox WHERE kind = 'decision' AND state IN ('pending', 'acked')
            AND id NOT IN (SELECT json_extract(body, '$.id') FROM ledger_records WHERE kind = 'decision')
-           ORDER BY created_at, rowid"#
+           ORDER BY rowid"#
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -346,9 +346,9 @@ impl Store {
             .collect())
     }
 
-    /// The commands of a kind: those in the pulled log in log order, then this store's
-    /// pending ones of that kind in the order they were queued (a local switch counts at
-    /// once, before the ledger has it).
+    /// The commands of a kind: those in the pulled log in log order, then this store's own of
+    /// that kind not in the pulled log yet — waiting, or acknowledged and not pulled back — in
+    /// the order they were queued (a local switch counts at once, before the ledger has it).
     pub async fn commands_of_kind(&self, kind: &str) -> Result<Vec<KindCommand>> {
         let logged = sqlx::query!(
             r#"SELECT seq AS "seq!: i64", json_extract(body, '$.payload') AS "payload: String"
@@ -358,10 +358,17 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.db_error(e))?;
-        let pending = sqlx::query!("SELECT payload FROM outbox WHERE kind = ? AND state = 'pending' ORDER BY created_at, rowid", kind)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| self.db_error(e))?;
+        // Waiting, or acknowledged but not pulled back yet: a switch this desk sent must not
+        // vanish between the ledger's answer and the next successful pull.
+        let pending = sqlx::query!(
+            "SELECT payload FROM outbox WHERE kind = ? AND state IN ('pending', 'acked') \
+             AND id NOT IN (SELECT json_extract(body, '$.id') FROM ledger_records WHERE kind = ?) ORDER BY rowid",
+            kind,
+            kind
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))?;
         let mut commands: Vec<KindCommand> =
             logged.into_iter().filter_map(|row| Some(KindCommand { seq: Some(seq_of(row.seq)), payload: row.payload? })).collect();
         commands.extend(pending.into_iter().map(|row| KindCommand { seq: None, payload: row.payload }));

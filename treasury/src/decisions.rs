@@ -126,6 +126,17 @@ pub async fn read_log(store: &Store, treasury: &Treasury, plan: &clubgate_core::
     for broken in verify_log(&parsed, &launch_ics(treasury)) {
         entries[broken.position - 1].problems.push(broken.problem);
     }
+    // Time runs forward in the log: an entry dated before the one above it was back-dated.
+    let mut latest: Option<Timestamp> = None;
+    for entry in &mut entries {
+        match entry.text("at").parse::<Timestamp>() {
+            Ok(at) if latest.is_some_and(|l| at < l) => {
+                entry.problems.push(format!("it is dated {at}, before the entry above it ({}): back-dated", latest.unwrap_or(at)))
+            }
+            Ok(at) => latest = Some(at),
+            Err(_) => entry.problems.push(format!("its instant {:?} does not read", entry.text("at"))),
+        }
+    }
     let instants: Vec<Timestamp> = entries.iter().map(|e| e.text("at").parse().unwrap_or(Timestamp::UNIX_EPOCH)).collect();
     let logged: Vec<Logged<'_>> = entries
         .iter()
@@ -139,7 +150,10 @@ pub async fn read_log(store: &Store, treasury: &Treasury, plan: &clubgate_core::
 
 /// The SLO/rollback picture a decision is taken on — what the dashboard shows at the data
 /// clock over the store's events — with the safe-mode switches and the volume level in force.
-pub async fn snapshot(store: &Store, launch: &clubgate_core::launch::Launch) -> Result<Value> {
+///
+/// `treasury` verifies the decisions a lifting switch must carry; without one (no policy on
+/// this desk) no lift counts, so the picture can only show more frozen than it is.
+pub async fn snapshot(store: &Store, launch: &clubgate_core::launch::Launch, treasury: Option<&Treasury>) -> Result<Value> {
     let mut ledger = Ledger::default();
     let lines = store.event_lines().await?;
     for line in &lines {
@@ -148,9 +162,16 @@ pub async fn snapshot(store: &Store, launch: &clubgate_core::launch::Launch) -> 
         }
     }
     let source = store.stream_source().await?;
-    let safe_mode: Vec<Value> =
-        crate::gate::safe_mode(store).await?.into_iter().map(|(scope, why)| json!({"scope": scope.label(), "why": why})).collect();
-    let level = crate::gate::volume_level(store, &launch.plan)
+    let decisions = match treasury {
+        Some(treasury) => crate::gate::signed_decisions(store, treasury, &launch.plan).await?,
+        None => Vec::new(),
+    };
+    let safe_mode: Vec<Value> = crate::gate::safe_mode(store, &decisions)
+        .await?
+        .into_iter()
+        .map(|(scope, why)| json!({"scope": scope.label(), "why": why}))
+        .collect();
+    let level = crate::gate::volume_level(store, &launch.plan, &decisions)
         .await?
         .map(|(level, percent, why)| json!({"level": level, "percent": percent, "why": why}));
     let Some(latest) = ledger.latest else {
@@ -226,6 +247,12 @@ pub async fn decide(store: &Store, policy: Policy<'_>, snapshot: Value, request:
         }
     }
     let log = read_log(store, policy.treasury, &policy.launch.plan).await?;
+    if let Some(last) = log.entries.last().and_then(|e| e.text("at").parse::<Timestamp>().ok()).filter(|last| *last > request.at) {
+        return Err(Error::Refused(format!(
+            "decision {}: its instant {} is before the log's last decision ({last}); a decision is never back-dated",
+            request.kind, request.at
+        )));
+    }
     if let Some(rollback) = details.rollback() {
         let open = log.procedures.iter().find(|p| p.rollback == rollback).ok_or_else(|| {
             Error::Refused(format!(

@@ -604,7 +604,8 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
             let daily_target = policy.treasury.daily_target.base_units();
             let (_, _, phase_cap, _) = phase_headroom(&policy.launch.plan, &policy.launch.table, now, daily_target, 0)?;
             // The launch IC's volume level (issue 11) lowers the cap, never raises it.
-            let cap = match crate::gate::volume_level(store, &policy.launch.plan).await? {
+            let decisions = crate::gate::signed_decisions(store, policy.treasury, &policy.launch.plan).await?;
+            let cap = match crate::gate::volume_level(store, &policy.launch.plan, &decisions).await? {
                 Some((_, percent, _)) => phase_cap.min(daily_target.saturating_mul(u128::from(percent)) / 100),
                 None => phase_cap,
             };
@@ -1052,6 +1053,13 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
     check_binding(store, policy, "signer", now).await?;
     check_ledger_policy(store, policy).await?;
     let parts = canary_parts(policy, wallet, token, now)?;
+    // Safe-mode freezes the canary too (its one token is still a payout); a rollback merely
+    // recommended does not stop the health check.
+    if let Some(gate) =
+        signing_gate(store, policy.launch, policy.treasury, parts.wallet.network, &parts.wallet.id).await?.filter(|g| g.safe_mode)
+    {
+        return Err(policy_error("slo_gate", format!("the canary payout of {}: {}", parts.wallet.id, gate.explain())));
+    }
     let (review, reviewed) = review_in_force(store, &parts.bundle_id, 0, review_hash, now).await?;
     let built = build_canary(store, policy, &parts, Variable::Reviewed(&reviewed)).await?;
     if built.hash.to_string() != review.review_hash || built.bytes != reviewed {

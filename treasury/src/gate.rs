@@ -14,10 +14,11 @@
 //! closed). A rollback recommendation for a wallet the treasury file does not know (the
 //! platform's wallet label) covers that wallet's network.
 
+use clubgate_core::decision::Details;
 use clubgate_core::events::Event;
 use clubgate_core::launch::Launch;
 use clubgate_core::ledger::{Ledger, Scope};
-use clubgate_core::plan::{Network, SigningGate};
+use clubgate_core::plan::{Network, Plan, SigningGate};
 use clubgate_core::rollback::{describe, evaluate, Recommendation};
 use clubgate_core::treasury::{network_from_id, network_id, Treasury};
 use clubgate_store::Store;
@@ -89,43 +90,75 @@ fn as_treasury_scope(scope: &Scope, ledger: &Ledger, treasury: &Treasury) -> Sco
     }
 }
 
-/// The safe-mode scopes switched on, each with its reason, latest switch per scope.
-pub async fn safe_mode(store: &Store) -> Result<Vec<(Scope, String)>> {
+/// The verified entries of the decision log, `(id, details)`: what may lift a freeze or raise
+/// the volume level. A switch naming none of them lifts or raises nothing.
+pub async fn signed_decisions(store: &Store, treasury: &Treasury, plan: &Plan) -> Result<Vec<(String, Details)>> {
+    let log = crate::decisions::read_log(store, treasury, plan).await?;
+    Ok(log
+        .entries
+        .into_iter()
+        .filter(|e| e.verified())
+        .filter_map(|e| {
+            let id = e.text("id").to_owned();
+            e.details.map(|d| (id, d))
+        })
+        .collect())
+}
+
+fn signed_by(decisions: &[(String, Details)], payload: &Value, wanted: impl Fn(&Details) -> bool) -> bool {
+    let id = payload["decision"].as_str().unwrap_or_default();
+    !id.is_empty() && decisions.iter().any(|(d, details)| d == id && wanted(details))
+}
+
+fn origin(seq: Option<u64>) -> String {
+    seq.map_or_else(|| "this desk's, not in the ledger's log yet".to_owned(), |seq| format!("ledger seq {seq}"))
+}
+
+/// The safe-mode scopes switched on, each with its reason, latest switch per scope. A switch
+/// on counts wherever it comes from (the log, this desk's outbox), and one whose scope does
+/// not read freezes everything. A switch off lifts its scope only from the ledger's log and
+/// only when it carries a verified decision of the launch IC switching that very scope off
+/// (issue 11): an unsigned switch — `clubgate safe-mode off` of older desks, a stolen
+/// launch_ic token — lifts nothing.
+pub async fn safe_mode(store: &Store, decisions: &[(String, Details)]) -> Result<Vec<(Scope, String)>> {
     let mut on: Vec<(Scope, String)> = Vec::new();
     for command in store.commands_of_kind("safe_mode").await? {
         let payload = serde_json::from_str::<Value>(&command.payload).unwrap_or(Value::Null);
-        let switched_on = payload["on"].as_bool() != Some(false);
-        if command.seq.is_none() && !switched_on {
+        if payload["on"].as_bool() != Some(false) {
+            let scope = switch_scope(&payload).unwrap_or(Scope::Global);
+            let why = payload["why"].as_str().unwrap_or("no reason given");
+            on.retain(|(s, _)| *s != scope);
+            on.push((scope, format!("{why} ({})", origin(command.seq))));
             continue;
         }
-        let scope = switch_scope(&payload).unwrap_or(Scope::Global);
-        on.retain(|(s, _)| *s != scope);
-        if switched_on {
-            let why = payload["why"].as_str().unwrap_or("no reason given");
-            let at = command.seq.map_or_else(|| "pending in this desk's outbox".to_owned(), |seq| format!("ledger seq {seq}"));
-            on.push((scope, format!("{why} ({at})")));
+        let Some(scope) = switch_scope(&payload).filter(|_| command.seq.is_some()) else { continue };
+        if signed_by(decisions, &payload, |d| matches!(d, Details::SafeMode { on: false, scope: s, .. } if *s == scope)) {
+            on.retain(|(s, _)| *s != scope);
         }
     }
     Ok(on)
 }
 
-/// The volume level in force (issue 11): the latest `volume_level` switch — in the pulled
-/// log, or pending on this desk when it lowers the level (a desk cannot raise the launch IC's
-/// level before the ledger has it) — as `(level, percent of the daily target, why)`. A level
-/// is a phase id of the plan (its cap) or a whole percent 0–100; one that does not read
-/// counts as 0 % (fails closed). `None`: no switch, the phase cap alone holds.
-pub async fn volume_level(store: &Store, plan: &clubgate_core::plan::Plan) -> Result<Option<(String, u8, String)>> {
+/// The volume level in force (issue 11): the latest `volume_level` switch as `(level,
+/// percent of the daily target, why)`. A switch that lowers the level counts wherever it
+/// comes from; one that raises it counts only from the ledger's log and only with a verified
+/// decision of the launch IC setting that level. A level is a phase id of the plan (its cap)
+/// or a whole percent 0–100; one that does not read counts as 0 % (fails closed). `None`: no
+/// switch, the phase cap alone holds.
+pub async fn volume_level(store: &Store, plan: &Plan, decisions: &[(String, Details)]) -> Result<Option<(String, u8, String)>> {
     let mut level: Option<(String, u8, String)> = None;
     for command in store.commands_of_kind("volume_level").await? {
         let payload = serde_json::from_str::<Value>(&command.payload).unwrap_or(Value::Null);
         let name = payload["level"].as_str().unwrap_or("").trim().to_owned();
         let percent = level_percent(plan, &name).unwrap_or(0);
-        if command.seq.is_none() && level.as_ref().is_some_and(|(_, current, _)| percent >= *current) {
+        let raises = level.as_ref().is_some_and(|(_, current, _)| percent > *current);
+        let signed =
+            command.seq.is_some() && signed_by(decisions, &payload, |d| matches!(d, Details::VolumeLevel { level: l, .. } if *l == name));
+        if raises && !signed {
             continue;
         }
         let why = payload["why"].as_str().unwrap_or("no reason given").to_owned();
-        let at = command.seq.map_or_else(|| "pending in this desk's outbox".to_owned(), |seq| format!("ledger seq {seq}"));
-        level = Some((name, percent, format!("{why} ({at})")));
+        level = Some((name, percent, format!("{why} ({})", origin(command.seq))));
     }
     Ok(level)
 }
@@ -138,15 +171,6 @@ pub fn level_percent(plan: &clubgate_core::plan::Plan, level: &str) -> Option<u8
 /// The gate on signing a chunk of `network` from `wallet` now, if any.
 pub async fn signing_gate(store: &Store, launch: &Launch, treasury: &Treasury, network: Network, wallet: &str) -> Result<Option<Gate>> {
     let mut reasons = Vec::new();
-    // Safe-mode freezes the payouts of its scope (seed §10: "EOD off / payouts frozen per
-    // network"): it blocks, whatever the plan's gate for a mere recommendation says.
-    let mut frozen = false;
-    for (scope, why) in safe_mode(store).await? {
-        if covers(&scope, network, wallet) {
-            frozen = true;
-            reasons.push(format!("safe-mode is on for {} — payouts there are frozen: {why}", scope.label()));
-        }
-    }
     // The picture the dashboard shows: every stored event the core ledger takes, in order;
     // one it refuses (a replay's or an import's out-of-order line) is left out there too.
     let mut ledger = Ledger::default();
@@ -154,6 +178,17 @@ pub async fn signing_gate(store: &Store, launch: &Launch, treasury: &Treasury, n
         let event = Event::from_json(line)
             .map_err(|detail| Error::Store(clubgate_store::Error::Corrupt { table: "events", row: index as i64 + 1, detail }))?;
         let _ = ledger.apply(&event);
+    }
+    // Safe-mode freezes the payouts of its scope (seed §10: "EOD off / payouts frozen per
+    // network"): it blocks, whatever the plan's gate for a mere recommendation says. A
+    // wallet the treasury does not know (the platform's label) widens to its network.
+    let decisions = signed_decisions(store, treasury, &launch.plan).await?;
+    let mut frozen = false;
+    for (scope, why) in safe_mode(store, &decisions).await? {
+        if covers(&as_treasury_scope(&scope, &ledger, treasury), network, wallet) {
+            frozen = true;
+            reasons.push(format!("safe-mode is on for {} — payouts there are frozen: {why}", scope.label()));
+        }
     }
     if let Some(latest) = ledger.latest {
         let tz = launch.t0.zoned().time_zone().clone();

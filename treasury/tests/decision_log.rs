@@ -63,9 +63,9 @@ async fn the_decision_log_is_signed_chained_and_every_tamper_is_named() {
     let mut at = Timestamp::now();
     let mut take = |kind: &'static str, details: Value, pin: Option<&'static str>, signer: Option<String>| {
         at += jiff::SignedDuration::from_secs(60);
-        let (store, launch, at) = (&store, &launch, at);
+        let (store, launch, treasury, at) = (&store, &launch, &treasury, at);
         async move {
-            let snapshot = snapshot(store, launch).await.unwrap();
+            let snapshot = snapshot(store, launch, Some(treasury)).await.unwrap();
             let request = DecideRequest {
                 kind,
                 details: &details,
@@ -185,9 +185,40 @@ async fn the_decision_log_is_signed_chained_and_every_tamper_is_named() {
         .unwrap()
         .is_none());
     assert_eq!(
-        clubgate_treasury::gate::volume_level(&store, &launch.plan).await.unwrap().map(|l| (l.0, l.1)),
+        clubgate_treasury::gate::volume_level(
+            &store,
+            &launch.plan,
+            &clubgate_treasury::gate::signed_decisions(&store, &treasury, &launch.plan).await.unwrap()
+        )
+        .await
+        .unwrap()
+        .map(|l| (l.0, l.1)),
         Some(("canary".to_owned(), 30))
     );
+    // Unsigned switches only tighten: a raise back to 100 % and a safe-mode off queued on this
+    // desk without a decision change nothing; a lower level counts at once.
+    let level = |store: &Store| {
+        let (store, launch, treasury) = (store.clone(), &launch, &treasury);
+        async move {
+            let decisions = clubgate_treasury::gate::signed_decisions(&store, treasury, &launch.plan).await.unwrap();
+            clubgate_treasury::gate::volume_level(&store, &launch.plan, &decisions).await.unwrap().map(|l| (l.0, l.1))
+        }
+    };
+    store.enqueue_command("raise-1", "volume_level", r#"{"level":"100","why":"all good"}"#, Timestamp::now()).await.unwrap();
+    store
+        .enqueue_command("lift-1", "safe_mode", r#"{"scope":"network:trc20","on":false,"why":"all good"}"#, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(level(&store).await, Some(("canary".to_owned(), 30)), "an unsigned raise counts for nothing");
+    assert!(
+        clubgate_treasury::gate::signing_gate(&store, &launch, &treasury, clubgate_core::plan::Network::Trc20, "hot-trc20-1")
+            .await
+            .unwrap()
+            .is_some(),
+        "an unsigned switch off lifts nothing"
+    );
+    store.enqueue_command("lower-1", "volume_level", r#"{"level":"pilot","why":"tighter"}"#, Timestamp::now()).await.unwrap();
+    assert_eq!(level(&store).await, Some(("pilot".to_owned(), 10)), "a lower level counts at once");
     // Each entry carries its snapshot, under the hash it was signed with.
     let first: Value = serde_json::from_str(&store.decision_log().await.unwrap()[0]).unwrap();
     assert_eq!(first["snapshot"]["recommendation"], "none");

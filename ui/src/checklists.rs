@@ -80,8 +80,7 @@ pub(crate) fn Checklists() -> impl IntoView {
                 let rows = items
                     .into_iter()
                     .map(|item| {
-                        let on_call = team.with(|t| t.as_ref().and_then(|t| t.items.iter().find(|o| o.item_id == item.id).cloned()));
-                        view! { <ItemRow item=item on_call=on_call /> }
+                        view! { <ItemRow item=item team=Some(team) /> }
                     })
                     .collect_view();
                 Some(view! {
@@ -124,7 +123,13 @@ fn item_groups(overview: &Overview) -> Vec<(String, String, String, Vec<ItemView
 /// One item: its state, title, owner (and who is on call for it, when known) and last
 /// change; a form to change it and its history.
 #[component]
-pub(crate) fn ItemRow(item: ItemView, #[prop(optional_no_strip)] on_call: Option<ItemOnCallView>) -> impl IntoView {
+pub(crate) fn ItemRow(item: ItemView, #[prop(optional_no_strip)] team: Option<RwSignal<Option<TeamView>>>) -> impl IntoView {
+    // Read inside the row, so the Team view arriving later fills this line without rebuilding
+    // the list (an open form stays open).
+    let item_id = item.id.clone();
+    let on_call = move || -> Option<ItemOnCallView> {
+        team?.with(|t| t.as_ref().and_then(|t| t.items.iter().find(|o| o.item_id == item_id).cloned()))
+    };
     let state = state();
     let language = lang();
     let editing = RwSignal::new(false);
@@ -188,7 +193,7 @@ pub(crate) fn ItemRow(item: ItemView, #[prop(optional_no_strip)] on_call: Option
                     <div class="item-title">{move || pick(&title, language.get())}</div>
                     <div class="item-meta">
                         <span class="owner">{move || state.overview.with(|o| o.as_ref().map(|o| role_name(&o.roles, &owner, language.get())).unwrap_or_default())}</span>
-                        {on_call.map(|o| {
+                        {move || on_call().map(|o| {
                             let names = o.on_call.join(", ");
                             view! {
                                 <span class="item-oncall" data-at=o.at.rfc3339>

@@ -87,7 +87,9 @@ pub(crate) fn WarroomPage() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
+        // The PIN is typed for this decision only: the field is emptied at once.
         let request = DecideRequest { kind, details, text, pin: pin.get_untracked() };
+        pin.set(String::new());
         spawn_local(async move {
             match ipc::decide(&request).await {
                 Ok(view) => {
