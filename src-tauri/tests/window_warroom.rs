@@ -167,6 +167,10 @@ async fn wait_warroom(client: &Client, css: &str) {
 /// field is emptied as a decision is sent).
 async fn sign_with_pin(client: &Client, css: &str) {
     type_into(client, "#ic-pin", DEMO_LAUNCH_IC.2).await;
+    // The PIN field is at the top and the buttons run down the page: centre the button, as a
+    // user scrolls to it (WebKitWebDriver's own scrolling leaves one at the foot unclickable).
+    wait_for(client, css).await;
+    client.execute("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", vec![Value::from(css)]).await.expect("scroll");
     click(client, css).await;
 }
 
@@ -274,11 +278,6 @@ async fn the_launch_ic_carries_a_partial_rollback_through_the_warroom() {
     assert!(!en.contains('{') && !ru.contains('{') && !ru.is_empty(), "every placeholder filled: {en}\n{ru}");
     let sha = attr(&client, ".comms-side-by-side", "data-sha256").await.unwrap_or_default();
     assert_eq!(sha.len(), 64, "{sha}");
-    // The button sits at the page's foot: centre it first, as a user scrolls to it.
-    client
-        .execute("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", vec![Value::from(".comms-sent-run")])
-        .await
-        .expect("scroll");
     sign_with_pin(&client, ".step[data-step='notify-partners'] .comms-sent-run").await;
     let done = step_done(&client, "notify-partners").await;
     assert!(done.contains(&sha) && done.contains("en+ru"), "{done}");
