@@ -93,6 +93,8 @@ pub struct WarroomView {
     pub volume_level: Option<String>,
     /// Who signs decisions here (the policy's launch IC), or why no one can.
     pub launch_ic: Result<String, String>,
+    /// The kinds of decision there are (the form's choices).
+    pub kinds: Vec<String>,
 }
 
 /// A decision to take, from the window. Its `Debug` never shows the PIN.

@@ -155,3 +155,19 @@ pub fn draw(spec: &Chart<'_>) -> Result<String, String> {
     }
     Ok(svg)
 }
+
+/// The p95 pass-through chart's lines: the SLO and the rollback threshold of the plan.
+pub fn pass_through_thresholds(plan: &clubgate_core::plan::Plan) -> [Threshold; 2] {
+    [
+        Threshold {
+            name: format!("SLO {} min", plan.slos.pass_through_p95_max_minutes),
+            color: SLO,
+            value: f64::from(plan.slos.pass_through_p95_max_minutes),
+        },
+        Threshold {
+            name: format!("rollback > {} min", plan.rollback.pass_through.p95_above_minutes),
+            color: ROLLBACK,
+            value: f64::from(plan.rollback.pass_through.p95_above_minutes),
+        },
+    ]
+}

@@ -358,18 +358,7 @@ pub(crate) fn window_charts(doc: &mut Doc, ctx: &Ctx<'_>, kind: &str, windows: &
         &Chart {
             title: "p95 pass-through per window (min)",
             series: &pass,
-            thresholds: &[
-                Threshold {
-                    name: format!("SLO {} min", plan.slos.pass_through_p95_max_minutes),
-                    color: SLO,
-                    value: f64::from(plan.slos.pass_through_p95_max_minutes),
-                },
-                Threshold {
-                    name: format!("rollback > {} min", plan.rollback.pass_through.p95_above_minutes),
-                    color: ROLLBACK,
-                    value: f64::from(plan.rollback.pass_through.p95_above_minutes),
-                },
-            ],
+            thresholds: &crate::chart::pass_through_thresholds(plan),
             x_hours: x(end),
             y_range: (0.0, pass_max * 1.1),
             label_x: label,

@@ -355,18 +355,7 @@ fn charts(report: &clubgate_core::report::Report, ledger: &Ledger, plan: &clubga
         line_chart(
             "p95 pass-through per window (min)",
             &pass,
-            &[
-                Threshold {
-                    name: format!("SLO {} min", plan.slos.pass_through_p95_max_minutes),
-                    color: SLO,
-                    value: f64::from(plan.slos.pass_through_p95_max_minutes),
-                },
-                Threshold {
-                    name: format!("rollback > {} min", plan.rollback.pass_through.p95_above_minutes),
-                    color: ROLLBACK,
-                    value: f64::from(plan.rollback.pass_through.p95_above_minutes),
-                },
-            ],
+            &clubgate_report::chart::pass_through_thresholds(plan),
             span,
             (0.0, pass_max * 1.1),
             &label,

@@ -47,6 +47,7 @@ impl Service {
                 .unwrap_or_default(),
             volume_level: now["volume_level"]["level"].as_str().map(|l| format!("{l} ({}%)", now["volume_level"]["percent"])),
             launch_ic: Err(String::new()),
+            kinds: clubgate_core::decision::KINDS.iter().map(|k| (*k).to_owned()).collect(),
         };
         let treasury = match treasury {
             Ok(treasury) => treasury,

@@ -13,13 +13,14 @@ use wasm_bindgen::JsCast;
 use crate::i18n::{lang, t};
 use crate::ipc;
 
+/// The arguments of `comms_preview` / `comms_export` (also the warroom's partner message).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PreviewArgs<'a> {
-    template: &'a str,
-    zone: &'a str,
-    network: &'a str,
-    next_update_minutes: Option<u32>,
+pub(crate) struct PreviewArgs<'a> {
+    pub(crate) template: &'a str,
+    pub(crate) zone: &'a str,
+    pub(crate) network: &'a str,
+    pub(crate) next_update_minutes: Option<u32>,
 }
 
 /// What the form asks for.

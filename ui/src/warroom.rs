@@ -15,15 +15,6 @@ use leptos::task::spawn_local;
 use crate::i18n::{lang, Lang};
 use crate::ipc;
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PreviewArgs<'a> {
-    template: &'a str,
-    zone: &'a str,
-    network: &'a str,
-    next_update_minutes: Option<u32>,
-}
-
 /// The partner message of a rollback: the plan's template for the `notify-partners` step,
 /// filled from the live figures (both languages), ready to be logged as sent.
 async fn partner_message(scope: &str) -> Result<clubgate_ipc::CommsPreview, String> {
@@ -33,7 +24,7 @@ async fn partner_message(scope: &str) -> Result<clubgate_ipc::CommsPreview, Stri
         .find(|t| t.rollback_step.as_deref() == Some("notify-partners"))
         .ok_or_else(|| "the plan has no message template for the notify-partners step".to_owned())?;
     let network = scope.strip_prefix("network:").unwrap_or("");
-    let args = PreviewArgs { template: &template.id, zone: "", network, next_update_minutes: Some(30) };
+    let args = crate::comms::PreviewArgs { template: &template.id, zone: "", network, next_update_minutes: Some(30) };
     ipc::comms_preview(&args).await.map_err(|e| e.message)
 }
 
@@ -43,18 +34,6 @@ fn w(en: &'static str, ru: &'static str, language: Lang) -> &'static str {
         Lang::Ru => ru,
     }
 }
-
-const KINDS: [&str; 9] = [
-    "go_no_go",
-    "rollback_declared",
-    "rollback_stood_down",
-    "safe_mode",
-    "volume_level",
-    "freeze_exception",
-    "rollback_step",
-    "comms_sent",
-    "other",
-];
 
 /// The warroom page.
 #[component]
@@ -356,7 +335,10 @@ pub(crate) fn WarroomPage() -> impl IntoView {
             <h2>{move || w("Decide", "Решение", language.get())}</h2>
             <div class="control-row">
                 <select id="decide-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    {KINDS.map(|k| view! { <option value=k selected=move || kind.get() == k>{k}</option> })}
+                    {move || data.with(|d| d.as_ref().map(|d| d.kinds.clone()).unwrap_or_default()).into_iter().map(|k| {
+                        let (value, label) = (k.clone(), k.clone());
+                        view! { <option value=k selected=move || kind.get() == value>{label}</option> }
+                    }).collect_view()}
                 </select>
                 <textarea id="decide-details" rows="3" placeholder="verdict=go" prop:value=move || details.get() on:input=move |ev| details.set(event_target_value(&ev))></textarea>
                 <button id="decide-run" class="button primary" disabled=move || busy.get() on:click=submit>{move || w("Sign and log", "Подписать и записать", language.get())}</button>
