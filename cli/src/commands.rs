@@ -56,6 +56,9 @@ enum Command {
     /// The rollback rules over an events file.
     #[command(subcommand)]
     Rollback(RollbackCommand),
+    /// EOD of the trust pairs over an events file: the settlement plan at an instant.
+    #[command(subcommand)]
+    Eod(crate::eod::EodCommand),
     /// Payouts: batching under the per-tx cap and the phase volume headroom.
     #[command(subcommand)]
     Payout(PayoutCommand),
@@ -534,6 +537,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => crate::report::run(&args, json, cli.db.as_deref()).await,
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
+        Command::Eod(command) => crate::eod::run(&command, json),
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),

@@ -8,6 +8,7 @@ mod commands;
 mod comms;
 mod decide;
 mod decode;
+mod eod;
 mod grafana;
 mod metrics;
 mod oncall;

@@ -61,6 +61,25 @@ impl Amount {
     }
 }
 
+/// An absolute balance in base units: like [`Amount`], but `"0"` is a balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Balance(u128);
+
+impl Balance {
+    /// Reads a base-unit balance: digits only, no sign, no decimals, fits u128; zero allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("balance {text:?} is not a whole number of base units (write 1500000 for 1.5 USDT, 0 for none)"));
+        }
+        text.parse().map(Self).map_err(|_| format!("balance {text:?} overflows"))
+    }
+
+    /// The balance in base units.
+    pub fn base_units(self) -> u128 {
+        self.0
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
@@ -133,6 +152,32 @@ pub enum EventKind {
         session_id: String,
         /// Full, partial or T+1.
         mode: SettleMode,
+    },
+    /// What one partner of a trust pair owes the other within an open EOD session.
+    TrustObligation {
+        /// Session id (opened and not settled).
+        session_id: String,
+        /// The partner who owes.
+        payer: String,
+        /// The partner owed.
+        payee: String,
+        /// Network.
+        network: Network,
+        /// Token.
+        token: Token,
+        /// Amount in base units.
+        amount: Amount,
+    },
+    /// A partner's absolute balance on a network and token (replaces the previous one whole).
+    PartnerBalance {
+        /// Partner.
+        partner: String,
+        /// Network.
+        network: Network,
+        /// Token.
+        token: Token,
+        /// Balance in base units; zero allowed.
+        amount: Balance,
     },
     /// An incident opened.
     IncidentOpened {
@@ -212,10 +257,12 @@ struct RawEvent<'a> {
     sev: Option<u8>,
     title: Option<String>,
     deal_id: Option<String>,
+    payer: Option<String>,
+    payee: Option<String>,
 }
 
 /// The event kinds, as written in the `kind` field.
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 15] = [
     "payout.accepted",
     "payout.confirmed",
     "payout.failed",
@@ -224,6 +271,8 @@ pub const KINDS: [&str; 13] = [
     "webhook.replayed",
     "eod.session_opened",
     "eod.settled",
+    "trust.obligation",
+    "partner.balance",
     "incident.opened",
     "incident.resolved",
     "deal.offered",
@@ -312,6 +361,20 @@ impl Event {
             "eod.settled" => {
                 EventKind::EodSettled { session_id: required(raw.session_id, "session_id", k)?, mode: required(raw.mode, "mode", k)? }
             }
+            "trust.obligation" => EventKind::TrustObligation {
+                session_id: required(raw.session_id, "session_id", k)?,
+                payer: required(raw.payer, "payer", k)?,
+                payee: required(raw.payee, "payee", k)?,
+                network: required(raw.network, "network", k)?,
+                token: required(raw.token, "token", k)?,
+                amount: Amount::parse(&required(raw.amount, "amount", k)?)?,
+            },
+            "partner.balance" => EventKind::PartnerBalance {
+                partner: required(raw.partner, "partner", k)?,
+                network: required(raw.network, "network", k)?,
+                token: required(raw.token, "token", k)?,
+                amount: Balance::parse(&required(raw.amount, "amount", k)?)?,
+            },
             "incident.opened" => {
                 let sev = required(raw.sev, "sev", k)?;
                 if !(1..=3).contains(&sev) {
@@ -391,6 +454,22 @@ impl Event {
                 put("kind", "eod.settled".into());
                 put("session_id", session_id.as_str().into());
                 put("mode", serde_json::to_value(mode).unwrap_or_default());
+            }
+            EventKind::TrustObligation { session_id, payer, payee, network, token, amount } => {
+                put("kind", "trust.obligation".into());
+                put("session_id", session_id.as_str().into());
+                put("payer", payer.as_str().into());
+                put("payee", payee.as_str().into());
+                put("network", serde_json::to_value(network).unwrap_or_default());
+                put("token", serde_json::to_value(token).unwrap_or_default());
+                put("amount", amount.to_string().into());
+            }
+            EventKind::PartnerBalance { partner, network, token, amount } => {
+                put("kind", "partner.balance".into());
+                put("partner", partner.as_str().into());
+                put("network", serde_json::to_value(network).unwrap_or_default());
+                put("token", serde_json::to_value(token).unwrap_or_default());
+                put("amount", amount.base_units().to_string().into());
             }
             EventKind::IncidentOpened { incident_id, sev, title } => {
                 put("kind", "incident.opened".into());

@@ -192,6 +192,8 @@ pub struct Ledger {
     /// EOD sessions.
     pub sessions: Vec<Session>,
     session_index: HashMap<String, u32>,
+    /// Trust obligations and partner balances, in log order (`crate::eod` reads them).
+    pub trust: crate::eod::TrustBook,
     /// Incidents.
     pub incidents: Vec<Incident>,
     incident_index: HashMap<String, u32>,
@@ -312,6 +314,35 @@ impl Ledger {
                     return Err(format!("EOD session {session_id:?} was already settled"));
                 }
                 session.settled = Some((at, *mode));
+            }
+            EventKind::TrustObligation { session_id, payer, payee, network, token, amount } => {
+                let index = *self
+                    .session_index
+                    .get(session_id)
+                    .ok_or_else(|| format!("EOD session {session_id:?} is unknown: no eod.session_opened before this trust.obligation"))?;
+                let session = &self.sessions[index as usize];
+                if session.settled.is_some() {
+                    return Err(format!("EOD session {session_id:?} is already settled: an obligation needs an open session"));
+                }
+                let obligation = crate::eod::Obligation {
+                    session: index,
+                    payer: payer.clone(),
+                    payee: payee.clone(),
+                    network: *network,
+                    token: *token,
+                    amount: amount.base_units(),
+                };
+                self.trust.add_obligation(&session.trust_pair, obligation)?;
+            }
+            EventKind::PartnerBalance { partner, network, token, amount } => {
+                self.trust.balances.push(crate::eod::PartnerBalance {
+                    seq: event.seq,
+                    at,
+                    partner: partner.clone(),
+                    network: *network,
+                    token: *token,
+                    amount: amount.base_units(),
+                });
             }
             EventKind::IncidentOpened { incident_id, sev, title } => {
                 if self.incident_index.contains_key(incident_id) {

@@ -21,6 +21,7 @@ pub mod chain;
 pub mod checklist;
 pub mod comms;
 pub mod decision;
+pub mod eod;
 pub mod error;
 pub mod events;
 pub mod freeze;
