@@ -324,6 +324,13 @@ impl Ledger {
                 if session.settled.is_some() {
                     return Err(format!("EOD session {session_id:?} is already settled: an obligation needs an open session"));
                 }
+                if at >= session.cut_off {
+                    return Err(format!(
+                        "EOD session {session_id:?} closed at its cut-off {}: an obligation at {} belongs to the pair's next session",
+                        instant(session.cut_off),
+                        event.at
+                    ));
+                }
                 let obligation = crate::eod::Obligation {
                     session: index,
                     payer: payer.clone(),

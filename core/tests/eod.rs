@@ -266,12 +266,15 @@ fn obligations_need_an_open_session_of_the_pair_and_its_two_partners() {
         r#"{"seq":10,"id":"00000000-0000-0000-0000-00000000000a","at":"2026-12-10T09:00:00Z","kind":"partner.balance","partner":"A","network":"trc20","token":"USDT","amount":"1.5"}"#,
         r#"{"seq":11,"id":"00000000-0000-0000-0000-00000000000b","at":"2026-12-10T09:00:00Z","kind":"partner.balance","partner":"A","network":"trc20","token":"USDT"}"#,
         r#"{"seq":12,"id":"00000000-0000-0000-0000-00000000000c","at":"2026-12-10T09:00:00Z","kind":"trust.obligation","session_id":"s1","payee":"A","network":"trc20","token":"USDT","amount":"1"}"#,
+        r#"{"seq":13,"id":"00000000-0000-0000-0000-00000000000d","at":"2026-12-11T08:00:00Z","kind":"eod.session_opened","session_id":"s2","trust_pair":"p","cut_off_at":"2026-12-11T17:00:00Z"}"#,
+        r#"{"seq":14,"id":"00000000-0000-0000-0000-00000000000e","at":"2026-12-11T17:00:00Z","kind":"trust.obligation","session_id":"s2","payer":"B","payee":"A","network":"trc20","token":"USDT","amount":"1"}"#,
+        r#"{"seq":15,"id":"00000000-0000-0000-0000-00000000000f","at":"2026-12-11T16:59:59Z","kind":"trust.obligation","session_id":"s2","payer":"B","payee":"A","network":"trc20","token":"USDT","amount":"1"}"#,
     ]
     .join("\n");
     let (ledger, errors) = parse_jsonl(&text);
     let refused: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.reason.as_str())).collect();
     let lines: Vec<usize> = refused.iter().map(|(line, _)| *line).collect();
-    assert_eq!(lines, vec![3, 4, 5, 6, 8, 10, 11, 12], "{refused:?}");
+    assert_eq!(lines, vec![3, 4, 5, 6, 8, 10, 11, 12, 14], "{refused:?}");
     assert!(refused[0].1.contains("\"s9\" is unknown"), "{refused:?}");
     assert!(refused[1].1.contains("names another partner"), "{refused:?}");
     assert!(refused[2].1.contains("to itself"), "{refused:?}");
@@ -280,7 +283,9 @@ fn obligations_need_an_open_session_of_the_pair_and_its_two_partners() {
     assert!(refused[5].1.contains("\"1.5\""), "{refused:?}");
     assert!(refused[6].1.contains("\"amount\""), "{refused:?}");
     assert!(refused[7].1.contains("\"payer\""), "{refused:?}");
-    assert_eq!(ledger.trust.obligations.len(), 1);
+    // At the cut-off the session is closed (the one a second before is taken).
+    assert!(refused[8].1.contains("closed at its cut-off 2026-12-11T17:00:00Z"), "{refused:?}");
+    assert_eq!(ledger.trust.obligations.len(), 2);
     assert_eq!(ledger.trust.balances.len(), 1);
     assert_eq!(ledger.trust.balances[0].amount, 0);
 }
