@@ -95,6 +95,8 @@ pub struct WarroomView {
     pub launch_ic: Result<String, String>,
     /// The kinds of decision there are (the form's choices).
     pub kinds: Vec<String>,
+    /// This desk's decisions the ledger refused, in words (they are in no log).
+    pub refused: Vec<String>,
 }
 
 /// A decision to take, from the window. Its `Debug` never shows the PIN.

@@ -48,6 +48,21 @@ impl Service {
             volume_level: now["volume_level"]["level"].as_str().map(|l| format!("{l} ({}%)", now["volume_level"]["percent"])),
             launch_ic: Err(String::new()),
             kinds: clubgate_core::decision::KINDS.iter().map(|k| (*k).to_owned()).collect(),
+            refused: self
+                .store
+                .outbox(false)
+                .await?
+                .into_iter()
+                .filter(|c| c.kind == "decision" && c.state == "refused")
+                .map(|c| {
+                    let kind = serde_json::from_str::<Value>(&c.payload)
+                        .ok()
+                        .and_then(|p| p["kind"].as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    let (code, message) = c.error.unwrap_or_default();
+                    format!("{kind} decision {} refused by the ledger: {code}: {message}", c.id)
+                })
+                .collect(),
         };
         let treasury = match treasury {
             Ok(treasury) => treasury,

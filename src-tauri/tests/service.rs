@@ -308,4 +308,17 @@ async fn the_warroom_of_a_fresh_desk() {
     let (code, message) = code_and_message(&service.decide(&request).await.unwrap_err());
     assert!(message.contains("\"launch\""), "{code}: {message}");
     assert!(service.warroom().await.unwrap().entries.is_empty());
+    // A decision the ledger refused (a desk whose token is not the IC's) is said on the page
+    // with the ledger's words; an entry that does not read is flagged, not hidden.
+    let store = clubgate_store::Store::open(&clubgate_store::database_path(dir.path())).await.unwrap();
+    store.record_decision("d-1", r#"{"kind":"other"}"#, None, &[], jiff::Timestamp::now()).await.unwrap();
+    store.refuse_command("d-1", "forbidden", "role treasury_lead may not send decision commands").await.unwrap();
+    let view = service.warroom().await.unwrap();
+    assert_eq!(view.refused.len(), 1);
+    assert!(
+        view.refused[0].contains("other decision d-1") && view.refused[0].contains("forbidden: role treasury_lead"),
+        "{:?}",
+        view.refused
+    );
+    assert!(!view.intact && !view.entries[0].verified, "{:?}", view.entries);
 }

@@ -329,6 +329,11 @@ pub(crate) fn WarroomPage() -> impl IntoView {
                 <input id="decide-why" type="text" class="wide-input" prop:value=move || why.get() on:input=move |ev| why.set(event_target_value(&ev)) />
             </div>
         </section>
+        {move || data.with(|d| d.as_ref().filter(|d| !d.refused.is_empty()).map(|d| view! {
+            <div class="alert error" id="warroom-refused">
+                <ul class="plain">{d.refused.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
+            </div>
+        }))}
         {header}
         {rollbacks}
         <section class="card controls">

@@ -163,7 +163,13 @@ impl LiveLedger {
         };
         // Tokens are printed by the ledger and passed on, never echoed here.
         let simulator_token = output(&["token", "issue", "--name", "simulator", "--role", "platform"])?;
-        let desk_token = output(&["token", "issue", "--name", "demo-desk", "--role", "treasury_lead"])?;
+        // The app's workstation is the treasury lead's, or the launch IC's with
+        // CLUBGATE_DEMO_ROLE=launch_ic (the ledger takes decisions only from an IC's token).
+        let role = std::env::var("CLUBGATE_DEMO_ROLE").unwrap_or_else(|_| "treasury_lead".to_owned());
+        if !["treasury_lead", "launch_ic", "approver", "viewer"].contains(&role.as_str()) {
+            return Err(format!("CLUBGATE_DEMO_ROLE={role:?} is not treasury_lead, launch_ic, approver or viewer"));
+        }
+        let desk_token = output(&["token", "issue", "--name", "demo-desk", "--role", &role])?;
         let treasury = data.join("treasury.toml");
         eprintln!("xtask: {}", output(&["policy", "init", &treasury.display().to_string()])?);
         let log = |name: &str| std::fs::File::create(data.join(name)).map_err(|e| format!("cannot create {name}: {e}"));
