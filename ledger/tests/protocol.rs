@@ -66,6 +66,7 @@ on_both_back_ends!(
     a_token_over_its_rate_gets_429_with_retry_after,
     requests_are_logged_with_their_id_and_never_a_token_or_a_signature,
     a_server_refuses_to_start_on_a_signature_or_policy_it_cannot_read_back,
+    trust_obligations_and_partner_balances_are_checked_by_the_core_rules,
 );
 
 /// A running ledger on a temporary SQLite file or a database of its own PostgreSQL cluster.
@@ -1438,4 +1439,35 @@ async fn a_server_refuses_to_start_on_a_signature_or_policy_it_cannot_read_back(
     let verify = ledger.cli(&["verify"]);
     assert_eq!(verify.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&verify.stdout).starts_with("chain broken at seq 2"));
+}
+
+/// The EOD events of issue 12: a `trust.obligation` needs an open session of its pair (known,
+/// not settled, before its cut-off) and the pair's two partners; a `partner.balance` of "0"
+/// is a balance. The ledger refuses the rest naming the line, and appends nothing of it.
+async fn trust_obligations_and_partner_balances_are_checked_by_the_core_rules(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let platform = ledger.token("platform", "platform");
+    let session = json!({"id": uuid(1), "at": "2026-12-01T08:00:00Z", "kind": "eod.session_opened", "session_id": "s1",
+                         "trust_pair": "pair-s-m", "cut_off_at": "2026-12-01T17:00:00Z"});
+    let owe = |n: u64, at: &str, session: &str, payer: &str, payee: &str| {
+        json!({"id": uuid(n), "at": at, "kind": "trust.obligation", "session_id": session, "payer": payer, "payee": payee,
+               "network": "trc20", "token": "USDT", "amount": "2500000"})
+    };
+    let balance = json!({"id": uuid(3), "at": "2026-12-01T09:00:00Z", "kind": "partner.balance", "partner": "partner-s",
+                         "network": "trc20", "token": "USDT", "amount": "0"});
+    let batch = [session, owe(2, "2026-12-01T09:00:00Z", "s1", "partner-s", "partner-m"), balance];
+    let (status, body) = ledger.post("/v1/events", &platform, jsonl(&batch)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"appended": 3, "duplicates": 0, "head": 3})));
+    let cases = [
+        (owe(4, "2026-12-01T09:00:00Z", "s9", "partner-s", "partner-m"), "\"s9\" is unknown"),
+        (owe(5, "2026-12-01T09:00:00Z", "s1", "partner-s", "partner-l"), "names another partner"),
+        (owe(6, "2026-12-01T17:00:00Z", "s1", "partner-m", "partner-s"), "closed at its cut-off"),
+    ];
+    for (line, fragment) in cases {
+        let (status, body) =
+            ledger.post("/v1/events", &platform, jsonl(&[owe(7, "2026-12-01T10:00:00Z", "s1", "partner-m", "partner-s"), line])).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_event", "line 2");
+        assert!(body["error"]["message"].as_str().unwrap().contains(fragment), "{body}");
+    }
+    assert_eq!(ledger.head().await, 3);
 }
