@@ -11,6 +11,8 @@
 //! - [`checklist`]: item states with their history and the Go/No-Go gate.
 //! - [`comms`]: partner and warroom messages in RU/EN from the plan's templates, filled
 //!   from live figures; what the decision log keeps of a sent one.
+//! - [`eod`]: the EOD settlement plan of the trust pairs at an instant — netting with
+//!   carries, balances spent in entry order, full / partial / t+1, blocked before Canary.
 //! - [`freeze`]: which freezes are active at an instant and how a change request fares.
 //! - [`oncall`]: the people of each role, the on-call rota of the warroom hours and the
 //!   rule that the on-call confirmation is done only over a rota without gaps.
