@@ -59,6 +59,9 @@ enum Command {
     /// EOD of the trust pairs over an events file: the settlement plan at an instant.
     #[command(subcommand)]
     Eod(crate::eod::EodCommand),
+    /// Hot and canary wallets: balances per asset from `wallet.balance` events against the
+    /// treasury file's thresholds, with the top-up of each one below.
+    Wallets(crate::wallets::WalletsArgs),
     /// Payouts: batching under the per-tx cap and the phase volume headroom.
     #[command(subcommand)]
     Payout(PayoutCommand),
@@ -538,6 +541,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Eod(command) => crate::eod::run(&command, json),
+        Command::Wallets(args) => crate::wallets::run(&args, json),
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),

@@ -19,6 +19,7 @@ mod secret;
 mod switches;
 mod sync;
 mod tx;
+mod wallets;
 
 use std::process::ExitCode;
 

@@ -24,6 +24,64 @@ pub enum Token {
     Usdc,
 }
 
+/// An asset a hot or canary wallet holds, as written in `wallet.balance` events: the two
+/// stablecoins (6 decimals), ETH in wei (18 decimals), TRX in sun (6 decimals) and Tron
+/// energy in units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum WalletAsset {
+    /// Tether, 6 decimals.
+    #[serde(rename = "USDT")]
+    Usdt,
+    /// USD Coin, 6 decimals.
+    #[serde(rename = "USDC")]
+    Usdc,
+    /// Ether for gas on Ethereum, in wei.
+    #[serde(rename = "ETH")]
+    Eth,
+    /// TRX on Tron, in sun.
+    #[serde(rename = "TRX")]
+    Trx,
+    /// Tron energy, in units.
+    #[serde(rename = "ENERGY")]
+    Energy,
+}
+
+impl WalletAsset {
+    /// Every asset, in display order.
+    pub const ALL: [Self; 5] = [Self::Usdt, Self::Usdc, Self::Eth, Self::Trx, Self::Energy];
+
+    /// The asset as written in events (`USDT`, `ETH`, `ENERGY`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Usdt => "USDT",
+            Self::Usdc => "USDC",
+            Self::Eth => "ETH",
+            Self::Trx => "TRX",
+            Self::Energy => "ENERGY",
+        }
+    }
+
+    /// The base unit of the asset's amounts (`micro-USDT`, `wei`, `sun`, `energy`).
+    pub fn base_unit(self) -> &'static str {
+        match self {
+            Self::Usdt => "micro-USDT",
+            Self::Usdc => "micro-USDC",
+            Self::Eth => "wei",
+            Self::Trx => "sun",
+            Self::Energy => "energy",
+        }
+    }
+
+    /// The network the asset lives on, if only one (ETH on Ethereum, TRX and energy on Tron).
+    pub fn only_network(self) -> Option<Network> {
+        match self {
+            Self::Usdt | Self::Usdc => None,
+            Self::Eth => Some(Network::Erc20),
+            Self::Trx | Self::Energy => Some(Network::Trc20),
+        }
+    }
+}
+
 /// How an EOD session was settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SettleMode {
@@ -179,6 +237,17 @@ pub enum EventKind {
         /// Balance in base units; zero allowed.
         amount: Balance,
     },
+    /// A hot or canary wallet's absolute balance of one asset (replaces the previous one whole).
+    WalletBalance {
+        /// Wallet name (as in the treasury file).
+        wallet: String,
+        /// Network.
+        network: Network,
+        /// Asset: USDT, USDC, ETH (Ethereum), TRX or ENERGY (Tron).
+        asset: WalletAsset,
+        /// Balance in the asset's base units; zero allowed.
+        amount: Balance,
+    },
     /// An incident opened.
     IncidentOpened {
         /// Incident id.
@@ -259,10 +328,11 @@ struct RawEvent<'a> {
     deal_id: Option<String>,
     payer: Option<String>,
     payee: Option<String>,
+    asset: Option<WalletAsset>,
 }
 
 /// The event kinds, as written in the `kind` field.
-pub const KINDS: [&str; 15] = [
+pub const KINDS: [&str; 16] = [
     "payout.accepted",
     "payout.confirmed",
     "payout.failed",
@@ -273,6 +343,7 @@ pub const KINDS: [&str; 15] = [
     "eod.settled",
     "trust.obligation",
     "partner.balance",
+    "wallet.balance",
     "incident.opened",
     "incident.resolved",
     "deal.offered",
@@ -375,6 +446,22 @@ impl Event {
                 token: required(raw.token, "token", k)?,
                 amount: Balance::parse(&required(raw.amount, "amount", k)?)?,
             },
+            "wallet.balance" => {
+                let wallet = required(raw.wallet, "wallet", k)?;
+                let network = required(raw.network, "network", k)?;
+                let asset = required(raw.asset, "asset", k)?;
+                if let Some(home) = asset.only_network() {
+                    if home != network {
+                        return Err(format!(
+                            "wallet.balance asset {} is held on {} only, not on {}: fix the field \"network\" or \"asset\"",
+                            asset.name(),
+                            home,
+                            network
+                        ));
+                    }
+                }
+                EventKind::WalletBalance { wallet, network, asset, amount: Balance::parse(&required(raw.amount, "amount", k)?)? }
+            }
             "incident.opened" => {
                 let sev = required(raw.sev, "sev", k)?;
                 if !(1..=3).contains(&sev) {
@@ -469,6 +556,13 @@ impl Event {
                 put("partner", partner.as_str().into());
                 put("network", serde_json::to_value(network).unwrap_or_default());
                 put("token", serde_json::to_value(token).unwrap_or_default());
+                put("amount", amount.base_units().to_string().into());
+            }
+            EventKind::WalletBalance { wallet, network, asset, amount } => {
+                put("kind", "wallet.balance".into());
+                put("wallet", wallet.as_str().into());
+                put("network", serde_json::to_value(network).unwrap_or_default());
+                put("asset", asset.name().into());
                 put("amount", amount.base_units().to_string().into());
             }
             EventKind::IncidentOpened { incident_id, sev, title } => {

@@ -194,6 +194,8 @@ pub struct Ledger {
     session_index: HashMap<String, u32>,
     /// Trust obligations and partner balances, in log order (`crate::eod` reads them).
     pub trust: crate::eod::TrustBook,
+    /// `wallet.balance` readings, in log order (`crate::wallets` picks the latest per wallet and asset).
+    pub wallet_balances: Vec<crate::wallets::BalanceReading>,
     /// Incidents.
     pub incidents: Vec<Incident>,
     incident_index: HashMap<String, u32>,
@@ -348,6 +350,22 @@ impl Ledger {
                     partner: partner.clone(),
                     network: *network,
                     token: *token,
+                    amount: amount.base_units(),
+                });
+            }
+            EventKind::WalletBalance { wallet, network, asset, amount } => {
+                if let Some(&index) = self.wallet_index.get(wallet) {
+                    let known = self.wallets[index as usize].1;
+                    if known != *network {
+                        return Err(format!("wallet {wallet:?} pays on {known}, not {network}: fix the field \"network\""));
+                    }
+                }
+                self.wallet_balances.push(crate::wallets::BalanceReading {
+                    seq: event.seq,
+                    at,
+                    wallet: wallet.clone(),
+                    network: *network,
+                    asset: *asset,
                     amount: amount.base_units(),
                 });
             }

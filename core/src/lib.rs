@@ -18,6 +18,8 @@
 //!   rule that the on-call confirmation is done only over a rota without gaps.
 //! - [`payout`], [`treasury`]: payout types and guardrails; the wallets, tokens, approvers
 //!   and allow-list of the treasury configuration.
+//! - [`wallets`]: each hot and canary wallet's latest balances per asset against the
+//!   treasury file's thresholds, with the top-up that restores each one.
 
 pub mod chain;
 pub mod checklist;
@@ -38,6 +40,7 @@ pub mod rollback;
 pub mod schedule;
 pub mod simulate;
 pub mod treasury;
+pub mod wallets;
 
 pub use error::{Error, Result};
 

@@ -183,6 +183,37 @@ pub struct Trc20Settings {
     pub expiration_s: i64,
 }
 
+/// The wallet thresholds (PRODUCT.md "Treasury and EOD" → Wallets), in base units; a
+/// threshold not written in the file is not checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Thresholds {
+    /// `min_hot_balance` per network and token (micro-token units).
+    pub min_hot_balance: Vec<(Network, Token, u128)>,
+    /// The ETH gas buffer of every Ethereum wallet (wei).
+    pub eth_gas_buffer_wei: Option<u128>,
+    /// The TRX buffer of every Tron wallet (sun).
+    pub trx_buffer_sun: Option<u128>,
+    /// The energy buffer of every Tron wallet (energy units).
+    pub energy_buffer: Option<u128>,
+}
+
+impl Thresholds {
+    /// The threshold of one asset on a network, if the file sets one (`None` for an asset
+    /// the network does not hold, e.g. ETH on Tron).
+    pub fn of(&self, network: Network, asset: crate::events::WalletAsset) -> Option<u128> {
+        use crate::events::WalletAsset;
+        let token = |token: Token| self.min_hot_balance.iter().find(|(n, t, _)| *n == network && *t == token).map(|(_, _, v)| *v);
+        match (asset, network) {
+            (WalletAsset::Usdt, _) => token(Token::Usdt),
+            (WalletAsset::Usdc, _) => token(Token::Usdc),
+            (WalletAsset::Eth, Network::Erc20) => self.eth_gas_buffer_wei,
+            (WalletAsset::Trx, Network::Trc20) => self.trx_buffer_sun,
+            (WalletAsset::Energy, Network::Trc20) => self.energy_buffer,
+            _ => None,
+        }
+    }
+}
+
 /// The validated treasury configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Treasury {
@@ -202,6 +233,8 @@ pub struct Treasury {
     pub erc20: Erc20Settings,
     /// TRC-20 settings.
     pub trc20: Trc20Settings,
+    /// Wallet balance thresholds (`min_hot_balance`, gas, TRX and energy buffers).
+    pub thresholds: Thresholds,
     /// keccak256 of the file's text (0x…): which policy a store signs under.
     pub fingerprint: String,
     testnet_tokens: Vec<(Network, Token, Destination)>,
@@ -264,6 +297,9 @@ mod file {
         pub(super) fee_mode: String,
         pub(super) base_fee_wei: String,
         pub(super) priority_fee_wei: String,
+        #[serde(default)]
+        pub(super) min_hot_balance: std::collections::BTreeMap<String, String>,
+        pub(super) gas_buffer_eth: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -273,6 +309,10 @@ mod file {
         pub(super) fee_limit_sun: i64,
         #[serde(default = "default_expiration")]
         pub(super) expiration_s: i64,
+        #[serde(default)]
+        pub(super) min_hot_balance: std::collections::BTreeMap<String, String>,
+        pub(super) trx_buffer: Option<String>,
+        pub(super) energy_buffer: Option<u64>,
     }
 
     fn default_expiration() -> i64 {
@@ -319,6 +359,31 @@ mod file {
 fn wei(field: &str, text: &str) -> Result<u128, TreasuryError> {
     let ok = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     ok.then(|| text.parse::<u128>().ok()).flatten().ok_or_else(|| TreasuryError::field(field, text, "is not a whole number of wei"))
+}
+
+/// A positive decimal threshold (`50000`, `0.25`) in base units of `decimals` decimals.
+fn threshold(field: &str, text: &str, decimals: u8) -> Result<u128, TreasuryError> {
+    TokenAmount::parse_decimal(text, decimals)
+        .map(TokenAmount::base_units)
+        .map_err(|e| TreasuryError::field(field, text, format!("{e} (a positive decimal with at most {decimals} decimals)")))
+}
+
+fn min_hot_balances(
+    network: Network,
+    table: &std::collections::BTreeMap<String, String>,
+    into: &mut Vec<(Network, Token, u128)>,
+) -> Result<(), TreasuryError> {
+    let section = network_id(network);
+    for (key, text) in table {
+        let field = format!("{section}.min_hot_balance.{key}");
+        let token = match key.as_str() {
+            "USDT" => Token::Usdt,
+            "USDC" => Token::Usdc,
+            _ => return Err(TreasuryError::field(field, text, "names no token; the keys are USDT and USDC")),
+        };
+        into.push((network, token, threshold(&field, text, TOKEN_DECIMALS)?));
+    }
+    Ok(())
 }
 
 fn address(field: &str, network: Network, text: &str) -> Result<Destination, TreasuryError> {
@@ -410,6 +475,17 @@ impl Treasury {
             allow.push((address(&format!("allow_list[{i}].address"), entry.network, &entry.address)?, entry.name));
         }
 
+        let mut thresholds = Thresholds::default();
+        min_hot_balances(Network::Erc20, &file.erc20.min_hot_balance, &mut thresholds.min_hot_balance)?;
+        min_hot_balances(Network::Trc20, &file.trc20.min_hot_balance, &mut thresholds.min_hot_balance)?;
+        thresholds.eth_gas_buffer_wei =
+            file.erc20.gas_buffer_eth.as_deref().map(|t| threshold("erc20.gas_buffer_eth", t, 18)).transpose()?;
+        thresholds.trx_buffer_sun = file.trc20.trx_buffer.as_deref().map(|t| threshold("trc20.trx_buffer", t, 6)).transpose()?;
+        if file.trc20.energy_buffer == Some(0) {
+            return Err(TreasuryError::field("trc20.energy_buffer", "0", "is zero; leave it out to check no energy buffer"));
+        }
+        thresholds.energy_buffer = file.trc20.energy_buffer.map(u128::from);
+
         let fee_mode = file.erc20.fee_mode.clone();
         if !matches!(fee_mode.as_str(), "normal" | "fast" | "urgent") {
             return Err(TreasuryError::field("erc20.fee_mode", fee_mode, "is not normal, fast or urgent"));
@@ -460,6 +536,7 @@ impl Treasury {
             allow_names: allow,
             erc20,
             trc20,
+            thresholds,
             fingerprint: alloy_primitives::keccak256(source.as_bytes()).to_string(),
             testnet_tokens,
         };

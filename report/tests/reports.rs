@@ -134,7 +134,7 @@ impl World {
                 EventKind::DealCompleted { deal_id, .. } => world.deals[deals[deal_id]].1 = Some((t, true)),
                 EventKind::DealCancelled { deal_id, .. } => world.deals[deals[deal_id]].1 = Some((t, false)),
                 // Trust obligations and partner balances feed the EOD plan, not the reports.
-                EventKind::TrustObligation { .. } | EventKind::PartnerBalance { .. } => {}
+                EventKind::TrustObligation { .. } | EventKind::PartnerBalance { .. } | EventKind::WalletBalance { .. } => {}
             }
         }
         world

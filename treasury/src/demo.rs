@@ -153,11 +153,17 @@ gas_limit = 100000
 fee_mode = "normal"
 base_fee_wei = "1000000000"
 priority_fee_wei = "1000000000"
+# Wallet thresholds (docs/wallets.md): a hot or canary wallet under one is alerted with its top-up.
+min_hot_balance.USDT = "100000"
+gas_buffer_eth = "0.5"
 
 [trc20]
 environment = "testnet"
 fee_limit_sun = 30000000
 expiration_s = 60
+min_hot_balance.USDT = "100000"
+trx_buffer = "500"
+energy_buffer = 130000
 
 [[testnet_tokens]]
 network = "erc20"
