@@ -3,28 +3,11 @@
 //! integers; T0 as a plan-zone wall clock or an RFC 3339 instant gives the same plan; bad
 //! input exits 2 with one line naming the value.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
+
+use support::{clubgate_in as clubgate, json_in as plan, refused_in as refused};
 
 use serde_json::{json, Value};
-
-fn clubgate(args: &[&str], data_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clubgate")).args(args).env("CLUBGATE_DATA_DIR", data_dir).output().expect("run clubgate")
-}
-
-fn plan(args: &[&str], data_dir: &Path) -> Value {
-    let output = clubgate(args, data_dir);
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("JSON output")
-}
-
-fn refused(args: &[&str], data_dir: &Path, names: &str) {
-    let output = clubgate(args, data_dir);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(names), "{stderr:?} names {names:?}");
-}
 
 fn line(seq: u32, at: &str, kind: &str, fields: Value) -> String {
     let mut object = json!({"seq": seq, "id": format!("00000000-0000-0000-0000-{seq:012x}"), "at": at, "kind": kind});

@@ -4,29 +4,14 @@
 //! bad kind, instant or events line with exit code 2 and one line naming it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+
+mod support;
+
+use support::{clubgate_in as clubgate, json_in as json, refused_in as refused};
 
 use serde_json::Value;
 
 const T0: &str = "2026-12-07T10:00";
-
-fn clubgate(args: &[&str], data_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clubgate")).args(args).env("CLUBGATE_DATA_DIR", data_dir).output().expect("run clubgate")
-}
-
-fn json(args: &[&str], data_dir: &Path) -> Value {
-    let output = clubgate(args, data_dir);
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("JSON output")
-}
-
-fn refused(args: &[&str], data_dir: &Path, names: &str) {
-    let output = clubgate(args, data_dir);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(names), "{stderr:?} names {names:?}");
-}
 
 fn files(document: &Value) -> Vec<String> {
     document["files"].as_array().expect("files").iter().map(|f| f.as_str().unwrap().to_owned()).collect()

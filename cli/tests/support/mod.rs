@@ -57,3 +57,24 @@ impl Drop for Ledger {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `clubgate` with its data directory at `data_dir`.
+pub(crate) fn clubgate_in(args: &[&str], data_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clubgate")).args(args).env("CLUBGATE_DATA_DIR", data_dir).output().expect("run clubgate")
+}
+
+/// Runs a command that must succeed and print one JSON document.
+pub(crate) fn json_in(args: &[&str], data_dir: &Path) -> serde_json::Value {
+    let output = clubgate_in(args, data_dir);
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+/// Runs a command that must be refused as bad input: exit code 2, one line naming `names`.
+pub(crate) fn refused_in(args: &[&str], data_dir: &Path, names: &str) {
+    let output = clubgate_in(args, data_dir);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(names), "{stderr:?} names {names:?}");
+}
