@@ -223,6 +223,20 @@ async fn the_decision_log_is_signed_chained_and_every_tamper_is_named() {
     let first: Value = serde_json::from_str(&store.decision_log().await.unwrap()[0]).unwrap();
     assert_eq!(first["snapshot"]["recommendation"], "none");
 
+    // Two desks (or processes) that signed on the same tip: the second is refused in the
+    // store's write transaction and nothing of it is written (no entry, no outbox command).
+    let tip: Value = serde_json::from_str(store.decision_log().await.unwrap().last().unwrap()).unwrap();
+    let stale = (tip["seq"].as_u64().unwrap() - 1, "0xstale");
+    let before = store.outbox(false).await.unwrap().len();
+    let raced = store
+        .record_decision("raced-1", r#"{"kind":"other"}"#, Some(stale), &[("raced-switch", "safe_mode", "{}")], Timestamp::now())
+        .await;
+    assert!(raced.unwrap_err().to_string().contains("decide again"));
+    let raced = store.record_decision("raced-2", r#"{"kind":"other"}"#, None, &[], Timestamp::now()).await;
+    assert!(raced.unwrap_err().to_string().contains("decide again"), "an empty-log signature on a log with entries");
+    assert_eq!(store.outbox(false).await.unwrap().len(), before, "a refused decision leaves nothing behind");
+    assert_eq!(store.decision_log().await.unwrap().len(), 7);
+
     // The app cannot change or remove an entry.
     let mut conn = {
         use sqlx::Connection;
