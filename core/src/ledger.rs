@@ -361,7 +361,7 @@ impl Ledger {
                     }
                 }
                 self.wallet_balances.push(crate::wallets::BalanceReading {
-                    seq: event.seq,
+                    origin: crate::wallets::Origin::Event { seq: event.seq },
                     at,
                     wallet: wallet.clone(),
                     network: *network,

@@ -10,12 +10,28 @@ use crate::ledger::Ledger;
 use crate::plan::Network;
 use crate::treasury::{Treasury, WalletKind};
 
-/// One `wallet.balance` event as the ledger keeps it.
+/// Where a balance reading comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A `wallet.balance` event of the ledger, with its seq.
+    Event {
+        /// The event's seq.
+        seq: u64,
+    },
+    /// Read from the network's node by this desk (the node's URL).
+    Chain {
+        /// The node that answered.
+        node: String,
+    },
+}
+
+/// One balance reading: a `wallet.balance` event as the ledger keeps it, or a balance this
+/// desk read from the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceReading {
-    /// The event's seq.
-    pub seq: u64,
-    /// The event's instant (ns since the epoch).
+    /// Where it comes from.
+    pub origin: Origin,
+    /// The reading's instant (ns since the epoch): the event's `at`, or when the node answered.
     pub at: i64,
     /// Wallet id.
     pub wallet: String,
@@ -47,6 +63,8 @@ pub struct AssetStatus {
     pub asset: WalletAsset,
     /// The latest balance at the instant; `None` = no reading (never read as 0).
     pub balance: Option<u128>,
+    /// The reading the balance comes from: its origin and instant (ns).
+    pub read: Option<(Origin, i64)>,
     /// The treasury file's threshold, if it sets one.
     pub threshold: Option<u128>,
 }
@@ -115,24 +133,45 @@ pub fn decimal(asset: WalletAsset, base_units: u128) -> String {
 }
 
 /// Every wallet of the treasury file (in file order) with its latest balance per asset at
-/// `at` (the reading with the latest event instant at or before `at`, the greater seq on a
-/// tie), its thresholds, shortfalls and no-data assets.
+/// `at` from the ledger's `wallet.balance` events; see [`status_of`].
 pub fn status(treasury: &Treasury, ledger: &Ledger, at: Timestamp) -> Vec<WalletStatus> {
+    status_of(treasury, &ledger.wallet_balances, at)
+}
+
+/// The order of two readings of one asset: the later instant wins; on a tie, an event with
+/// the greater seq, and a chain reading over an event (it was taken when the node answered).
+fn recency(reading: &BalanceReading) -> (i64, u64) {
+    match reading.origin {
+        Origin::Event { seq } => (reading.at, seq),
+        Origin::Chain { .. } => (reading.at, u64::MAX),
+    }
+}
+
+/// Every wallet of the treasury file (in file order) with its latest balance per asset at
+/// `at` among `readings` (events and chain readings alike: the latest instant at or before
+/// `at`, see [`recency`] on a tie), its thresholds, shortfalls and no-data assets.
+pub fn status_of(treasury: &Treasury, readings: &[BalanceReading], at: Timestamp) -> Vec<WalletStatus> {
     let cut = crate::ledger::ns(at);
     treasury
         .wallets
         .iter()
         .map(|wallet| {
             let latest = |asset: WalletAsset| {
-                ledger
-                    .wallet_balances
+                readings
                     .iter()
                     .filter(|r| r.wallet == wallet.id && r.network == wallet.network && r.asset == asset && r.at <= cut)
-                    .max_by_key(|r| (r.at, r.seq))
-                    .map(|r| r.amount)
+                    .max_by_key(|r| recency(r))
             };
             let assets: Vec<AssetStatus> = assets_of(wallet.network)
-                .map(|asset| AssetStatus { asset, balance: latest(asset), threshold: treasury.thresholds.of(wallet.network, asset) })
+                .map(|asset| {
+                    let reading = latest(asset);
+                    AssetStatus {
+                        asset,
+                        balance: reading.map(|r| r.amount),
+                        read: reading.map(|r| (r.origin.clone(), r.at)),
+                        threshold: treasury.thresholds.of(wallet.network, asset),
+                    }
+                })
                 .collect();
             let below = assets
                 .iter()
@@ -157,6 +196,9 @@ pub fn unknown_readings(treasury: &Treasury, ledger: &Ledger, at: Timestamp) -> 
         .wallet_balances
         .iter()
         .filter(|r| r.at <= cut && !treasury.wallets.iter().any(|w| w.id == r.wallet && w.network == r.network))
-        .map(|r| (r.seq, r.wallet.clone(), r.network))
+        .filter_map(|r| match r.origin {
+            Origin::Event { seq } => Some((seq, r.wallet.clone(), r.network)),
+            Origin::Chain { .. } => None,
+        })
         .collect()
 }

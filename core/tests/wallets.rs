@@ -7,7 +7,7 @@
 use clubgate_core::events::{parse_jsonl, Event, EventKind, WalletAsset};
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury, WalletKind};
-use clubgate_core::wallets::{decimal, status, unknown_readings, Shortfall, WalletStatus};
+use clubgate_core::wallets::{decimal, status, status_of, unknown_readings, BalanceReading, Origin, Shortfall, WalletStatus};
 use clubgate_core::EXAMPLE_TREASURY_TOML;
 use jiff::Timestamp;
 
@@ -253,4 +253,48 @@ fn decimals_are_exact() {
     assert_eq!(decimal(WalletAsset::Usdc, 20_000_000_000), "20000");
     assert_eq!(decimal(WalletAsset::Eth, 1), "0.000000000000000001");
     assert_eq!(decimal(WalletAsset::Energy, 65_000), "65000");
+}
+
+#[test]
+fn a_chain_reading_and_the_events_compete_by_instant_and_the_source_is_kept() {
+    let text = [
+        line(1, "2026-12-01T09:00:00Z", "hot-erc20-1", "erc20", "USDT", "60000000000"),
+        line(2, "2026-12-01T11:00:00Z", "hot-erc20-1", "erc20", "ETH", "100"),
+    ]
+    .join("\n");
+    let (ledger, errors) = parse_jsonl(&text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let ns = |text: &str| at(text).as_nanosecond() as i64;
+    let node = Origin::Chain { node: "http://127.0.0.1:8545".to_owned() };
+    let chain = |at: &str, asset: WalletAsset, amount: u128| BalanceReading {
+        origin: node.clone(),
+        at: ns(at),
+        wallet: "hot-erc20-1".to_owned(),
+        network: Network::Erc20,
+        asset,
+        amount,
+    };
+    let mut readings = ledger.wallet_balances.clone();
+    // The node read 45,000 USDT at 10:00, after the 09:00 event: the chain's reading wins.
+    readings.push(chain("2026-12-01T10:00:00Z", WalletAsset::Usdt, 45_000_000_000));
+    // The node read 1 ETH at 10:00, before the 11:00 event: the event wins.
+    readings.push(chain("2026-12-01T10:00:00Z", WalletAsset::Eth, 1_000_000_000_000_000_000));
+    // Same instant as an event: the chain's reading (taken when the node answered) wins.
+    readings.push(chain("2026-12-01T09:00:00Z", WalletAsset::Usdc, 5));
+    let all = status_of(&treasury(), &readings, Timestamp::MAX);
+    let hot = wallet(&all, "hot-erc20-1");
+    assert_eq!(hot.balance(WalletAsset::Usdt), Some(45_000_000_000));
+    assert_eq!(hot.balance(WalletAsset::Eth), Some(100));
+    assert_eq!(hot.balance(WalletAsset::Usdc), Some(5));
+    let read = |asset: WalletAsset| hot.assets.iter().find(|a| a.asset == asset).unwrap().read.clone().unwrap();
+    assert_eq!(read(WalletAsset::Usdt), (node.clone(), ns("2026-12-01T10:00:00Z")));
+    assert_eq!(read(WalletAsset::Eth), (Origin::Event { seq: 2 }, ns("2026-12-01T11:00:00Z")));
+    // 45,000 < 50,000 USDT: top up 5,000; 100 wei < 0.5 ETH.
+    assert_eq!(
+        hot.below[0],
+        Shortfall { asset: WalletAsset::Usdt, balance: 45_000_000_000, threshold: 50_000_000_000, top_up: 5_000_000_000 }
+    );
+    assert_eq!(hot.below.iter().map(|s| s.asset).collect::<Vec<_>>(), [WalletAsset::Usdt, WalletAsset::Usdc, WalletAsset::Eth]);
+    // Chain readings are never "unknown wallet" notes: only events are.
+    assert!(unknown_readings(&treasury(), &ledger, Timestamp::MAX).is_empty());
 }
