@@ -13,7 +13,7 @@ use std::str::FromStr;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use crate::events::{Amount, Event, EventKind, SettleMode, Token};
+use crate::events::{Amount, Event, EventKind, SettleMode, Token, WalletAsset};
 use crate::ledger::{instant, ns, MINUTE_NS};
 use crate::plan::Network;
 
@@ -34,11 +34,19 @@ pub enum Scenario {
     Sev1,
     /// Three TRC-20 payouts at T0+4h take over 30 minutes: one bad window, then healthy.
     Recovering,
+    /// A pilot day's traffic with the trust pairs' EOD history from T0 − 9d: each session's
+    /// `trust.obligation`s and the payer's `partner.balance` before its cut-off, settled as
+    /// the settlement plan says (PRODUCT.md "Treasury and EOD"), and the demo treasury's
+    /// hot and canary wallets' `wallet.balance`s. Before T0 − 3d every payer can pay in full;
+    /// from T0 − 3d (inside Canary, which starts at T0 − 7d) a liquidity deficit gives
+    /// partial and T+1 sessions whose carries go to the pair's next session.
+    EodDeficit,
 }
 
 impl Scenario {
     /// Every scenario's name.
-    pub const NAMES: [&'static str; 6] = ["pilot-day", "rpc-degradation-trc20", "webhook-outage", "eod-stuck", "sev1", "recovering"];
+    pub const NAMES: [&'static str; 7] =
+        ["pilot-day", "rpc-degradation-trc20", "webhook-outage", "eod-stuck", "sev1", "recovering", "eod-deficit"];
 
     /// The scenario's name.
     pub fn name(self) -> &'static str {
@@ -49,6 +57,7 @@ impl Scenario {
             Self::EodStuck => "eod-stuck",
             Self::Sev1 => "sev1",
             Self::Recovering => "recovering",
+            Self::EodDeficit => "eod-deficit",
         }
     }
 }
@@ -70,6 +79,7 @@ impl FromStr for Scenario {
             "eod-stuck" => Self::EodStuck,
             "sev1" => Self::Sev1,
             "recovering" => Self::Recovering,
+            "eod-deficit" => Self::EodDeficit,
             other => return Err(format!("scenario {other:?} is unknown; use one of {}", Self::NAMES.join(", "))),
         })
     }
@@ -326,7 +336,12 @@ pub fn simulate(simulation: &Simulation) -> Vec<Event> {
     // EOD sessions: one per trust pair per business day in the period, cut-off local time.
     let first_day = simulation.t0.to_zoned_datetime(simulation.tz.clone()).date();
     let days = i64::from(simulation.hours / 24 + 2);
-    for day_offset in 0..days {
+    if scenario == Scenario::EodDeficit {
+        for (at, kind) in trust_days(simulation, end) {
+            push(&mut drafts, at, kind);
+        }
+    }
+    for day_offset in (0..days).filter(|_| scenario != Scenario::EodDeficit) {
         let Ok(day) = first_day.checked_add(day_offset.days()) else { continue };
         for (pair, cut_off_hour) in TRUST_PAIRS {
             let Ok(cut_off) = day.at(cut_off_hour, 0, 0, 0).to_zoned_datetime(simulation.tz.clone()) else { continue };
@@ -421,4 +436,144 @@ pub fn simulate(simulation: &Simulation) -> Vec<Event> {
             Event { seq: index as u64 + 1, id, at: instant(draft.at), kind: draft.kind }
         })
         .collect()
+}
+
+/// The trust pairs of the EOD scenario: pair, cut-off (plan-zone hour), its two partners
+/// (the first in name order first), the network and token they settle in.
+pub const TRUST_PAIR_PARTNERS: [(&str, i8, &str, &str, Network, Token); 2] = [
+    ("pair-s-m", 18, "partner-m", "partner-s", Network::Trc20, Token::Usdt),
+    ("pair-l-xl", 20, "partner-l", "partner-xl", Network::Erc20, Token::Usdt),
+];
+
+/// The first day (offset from T0's plan-zone date) of the EOD scenario's history.
+pub const EOD_FIRST_DAY: i64 = -9;
+/// From this day (offset from T0's plan-zone date) on, the EOD scenario has liquidity
+/// deficits: inside Canary (T0 − 7d) for the simulator's T0, and still inside Canary for a
+/// desk whose T0 is up to four days later.
+pub const EOD_DEFICIT_FROM_DAY: i64 = -3;
+
+/// The hot and canary wallets of the demo treasury file (`clubgate treasury demo`) and what
+/// the EOD scenario says they hold at first: (wallet, network, asset, base units).
+const DEMO_WALLETS: [(&str, Network, WalletAsset, u128); 10] = [
+    ("hot-erc20-1", Network::Erc20, WalletAsset::Usdt, 2_000_000_000_000),
+    ("hot-erc20-1", Network::Erc20, WalletAsset::Eth, 5_000_000_000_000_000_000),
+    ("hot-trc20-1", Network::Trc20, WalletAsset::Usdt, 2_000_000_000_000),
+    ("hot-trc20-1", Network::Trc20, WalletAsset::Trx, 20_000_000_000),
+    ("hot-trc20-1", Network::Trc20, WalletAsset::Energy, 1_000_000),
+    ("canary-erc20", Network::Erc20, WalletAsset::Usdt, 150_000_000_000),
+    ("canary-erc20", Network::Erc20, WalletAsset::Eth, 1_000_000_000_000_000_000),
+    ("canary-trc20", Network::Trc20, WalletAsset::Usdt, 150_000_000_000),
+    ("canary-trc20", Network::Trc20, WalletAsset::Trx, 2_000_000_000),
+    ("canary-trc20", Network::Trc20, WalletAsset::Energy, 300_000),
+];
+
+/// The EOD scenario's trust traffic, from [`EOD_FIRST_DAY`] to the end of the simulation:
+/// per pair and day a session opened 10 h before its cut-off, two to five obligations
+/// either way, the payer's balance 30 minutes before the cut-off, and `eod.settled` 10–60
+/// minutes after it in the mode the settlement plan gives; the hot wallet of the pair's
+/// network pays what is settled (a `wallet.balance` at the settlement). Before
+/// [`EOD_DEFICIT_FROM_DAY`] the payer holds more than it owes (full); from it on, the day
+/// and the pair pick partial, T+1 or full in turn — every pair has one of each within three
+/// days. Its own generator, so the rest of the day is drawn as in a pilot day.
+fn trust_days(simulation: &Simulation, end: i64) -> Vec<(i64, EventKind)> {
+    let mut rng = Rng::new(simulation.seed ^ 0xE0D_DEF1C17);
+    let tz = &simulation.tz;
+    let hour = 60 * MINUTE_NS;
+    let token_units = 1_000_000u128;
+    let first_day = simulation.t0.to_zoned_datetime(tz.clone()).date();
+    let last_day = i64::from(simulation.hours / 24 + 1);
+    let mut out = Vec::new();
+    let mut hot: Vec<(&str, Network, WalletAsset, u128)> = DEMO_WALLETS.to_vec();
+    let opening = first_day.checked_add(EOD_FIRST_DAY.days()).ok().and_then(|d| d.at(6, 0, 0, 0).to_zoned_datetime(tz.clone()).ok());
+    let Some(opening) = opening.map(|z| ns(z.timestamp())) else { return out };
+    for (wallet, network, asset, amount) in &hot {
+        out.push((opening, wallet_balance(wallet, *network, *asset, *amount)));
+    }
+    // Per pair: what the pair's previous session carried, positive when the first partner owes.
+    let mut carries = [0i128; TRUST_PAIR_PARTNERS.len()];
+    for day_offset in EOD_FIRST_DAY..=last_day {
+        let Ok(day) = first_day.checked_add(day_offset.days()) else { continue };
+        for (index, (pair, cut_off_hour, first, second, network, token)) in TRUST_PAIR_PARTNERS.into_iter().enumerate() {
+            let Ok(cut_off) = day.at(cut_off_hour, 0, 0, 0).to_zoned_datetime(tz.clone()) else { continue };
+            let cut_off_ns = ns(cut_off.timestamp());
+            let opened = cut_off_ns - 10 * hour;
+            if opened >= end {
+                continue;
+            }
+            let session_id = format!("eod-{pair}-{day}");
+            out.push((
+                opened,
+                EventKind::EodSessionOpened {
+                    session_id: session_id.clone(),
+                    trust_pair: pair.to_owned(),
+                    cut_off_at: cut_off.timestamp(),
+                },
+            ));
+            let mut owed = carries[index];
+            for _ in 0..rng.between(2, 5) {
+                let amount = u128::from(rng.between(5_000, 80_000)) * token_units;
+                let first_owes = rng.unit() < 0.5;
+                let (payer, payee) = if first_owes { (first, second) } else { (second, first) };
+                let at = opened + (rng.between(5, 9 * 60) as i64) * MINUTE_NS;
+                if at >= end {
+                    continue;
+                }
+                owed += if first_owes { amount as i128 } else { -(amount as i128) };
+                out.push((
+                    at,
+                    EventKind::TrustObligation {
+                        session_id: session_id.clone(),
+                        payer: payer.to_owned(),
+                        payee: payee.to_owned(),
+                        network,
+                        token,
+                        amount: Amount::parse(&amount.to_string()).expect("a positive amount"),
+                    },
+                ));
+            }
+            let balance_at = cut_off_ns - 30 * MINUTE_NS;
+            if balance_at >= end {
+                continue;
+            }
+            let net = owed.unsigned_abs();
+            let payer = if owed > 0 { first } else { second };
+            // Partial, T+1, full in turn per pair from the deficit day on; full before.
+            let turn = if day_offset >= EOD_DEFICIT_FROM_DAY { (day_offset + index as i64).rem_euclid(3) } else { 2 };
+            let (balance, mode) = match turn {
+                _ if net == 0 => (0, SettleMode::Full),
+                0 if net > 1 => (net * u128::from(rng.between(20, 80)) / 100, SettleMode::Partial),
+                1 => (0, SettleMode::NextDay),
+                _ => (net + u128::from(rng.between(0, 50_000)) * token_units, SettleMode::Full),
+            };
+            let settle = net.min(balance);
+            if net > 0 {
+                let amount = crate::events::Balance::parse(&balance.to_string()).expect("a balance");
+                out.push((balance_at, EventKind::PartnerBalance { partner: payer.to_owned(), network, token, amount }));
+            }
+            let carried = (net - settle) as i128;
+            carries[index] = if owed > 0 { carried } else { -carried };
+            let settled = cut_off_ns + (rng.between(10, 60) as i64) * MINUTE_NS;
+            if settled >= end {
+                continue;
+            }
+            out.push((settled, EventKind::EodSettled { session_id, mode }));
+            if settle > 0 {
+                let wallet = hot.iter_mut().find(|(w, n, a, _)| w.starts_with("hot-") && *n == network && *a == WalletAsset::Usdt);
+                if let Some((wallet, network, asset, amount)) = wallet {
+                    *amount = amount.saturating_sub(settle);
+                    out.push((settled, wallet_balance(wallet, *network, *asset, *amount)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn wallet_balance(wallet: &str, network: Network, asset: WalletAsset, amount: u128) -> EventKind {
+    EventKind::WalletBalance {
+        wallet: wallet.to_owned(),
+        network,
+        asset,
+        amount: crate::events::Balance::parse(&amount.to_string()).expect("a balance"),
+    }
 }
