@@ -2,6 +2,8 @@
 //! back from those bytes (what you see is what you sign).
 //!
 //! - [`erc20`]: EIP-1559 `transfer(to, amount)` to the token contract, EIP-155 chain id.
+//! - [`evm_node`]: an Ethereum node over JSON-RPC — chain id check, pending nonce, balances,
+//!   the fee market, broadcast, receipts with confirmations.
 //! - [`signer`]: the signer shape of alloy's `Signer` — one required prehash method — with the
 //!   local development key (`dev:file:PATH`), which exists only with the `dev-signer` cargo
 //!   feature (tests and the demo, never a packaged build), only the `dev` profile accepts, and
@@ -13,6 +15,7 @@ pub mod approval;
 pub mod decision;
 pub mod erc20;
 pub mod error;
+pub mod evm_node;
 pub mod ledger;
 pub mod pkcs11;
 pub mod signer;

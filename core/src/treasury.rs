@@ -170,6 +170,16 @@ pub struct Erc20Settings {
     pub base_fee_wei: u128,
     /// The priority fee the fee mode works from (wei).
     pub priority_fee_wei: u128,
+    /// The node the desk reads nonces and fees from and broadcasts to (`http://…`); without
+    /// one the operator types the pending nonce and the fees are the file's.
+    pub rpc_url: Option<String>,
+    /// Confirmations after which a mined payout counts as confirmed (default 12).
+    pub confirmations: u64,
+    /// Seconds a broadcast transaction may stay pending before it is flagged stuck (default 180).
+    pub stuck_after_s: i64,
+    /// The ceiling of `max_fee_per_gas` that signing checks reviewed fees against (wei);
+    /// required with `rpc_url`. Without it the signed fees are exactly the file's.
+    pub max_fee_per_gas_wei: Option<u128>,
 }
 
 /// TRC-20 transaction settings.
@@ -300,6 +310,20 @@ mod file {
         #[serde(default)]
         pub(super) min_hot_balance: std::collections::BTreeMap<String, String>,
         pub(super) gas_buffer_eth: Option<String>,
+        pub(super) rpc_url: Option<String>,
+        #[serde(default = "default_confirmations")]
+        pub(super) confirmations: u64,
+        #[serde(default = "default_stuck_after")]
+        pub(super) stuck_after_s: i64,
+        pub(super) max_fee_per_gas_wei: Option<String>,
+    }
+
+    fn default_confirmations() -> u64 {
+        12
+    }
+
+    fn default_stuck_after() -> i64 {
+        180
     }
 
     #[derive(Deserialize)]
@@ -382,6 +406,43 @@ fn min_hot_balances(
             _ => return Err(TreasuryError::field(field, text, "names no token; the keys are USDT and USDC")),
         };
         into.push((network, token, threshold(&field, text, TOKEN_DECIMALS)?));
+    }
+    Ok(())
+}
+
+/// The node keys of `[erc20]`: a node needs the fee ceiling signing checks its fees against.
+fn erc20_node_settings(erc20: &Erc20Settings) -> Result<(), TreasuryError> {
+    if let Some(url) = &erc20.rpc_url {
+        if !url.starts_with("http://") {
+            return Err(TreasuryError::field(
+                "erc20.rpc_url",
+                url,
+                "is not an http:// URL; this build reaches nodes over plain HTTP (a local node, or a TLS proxy to it)",
+            ));
+        }
+        if erc20.max_fee_per_gas_wei.is_none() {
+            return Err(TreasuryError::field(
+                "erc20.max_fee_per_gas_wei",
+                "",
+                "is required with rpc_url: the fees come from the node, and signing refuses any above this ceiling",
+            ));
+        }
+    }
+    if let Some(ceiling) = erc20.max_fee_per_gas_wei {
+        let floor = erc20.base_fee_wei.saturating_add(erc20.priority_fee_wei);
+        if ceiling < floor {
+            return Err(TreasuryError::field(
+                "erc20.max_fee_per_gas_wei",
+                ceiling.to_string(),
+                format!("is below base_fee_wei + priority_fee_wei ({floor}): no transaction of this file could be signed"),
+            ));
+        }
+    }
+    if erc20.confirmations == 0 {
+        return Err(TreasuryError::field("erc20.confirmations", "0", "must be at least 1"));
+    }
+    if !(1..=86_400).contains(&erc20.stuck_after_s) {
+        return Err(TreasuryError::field("erc20.stuck_after_s", erc20.stuck_after_s.to_string(), "must be 1…86400 seconds"));
     }
     Ok(())
 }
@@ -504,7 +565,12 @@ impl Treasury {
             fee_mode,
             base_fee_wei: wei("erc20.base_fee_wei", &file.erc20.base_fee_wei)?,
             priority_fee_wei: wei("erc20.priority_fee_wei", &file.erc20.priority_fee_wei)?,
+            rpc_url: file.erc20.rpc_url.map(|u| u.trim().to_owned()),
+            confirmations: file.erc20.confirmations,
+            stuck_after_s: file.erc20.stuck_after_s,
+            max_fee_per_gas_wei: file.erc20.max_fee_per_gas_wei.as_deref().map(|t| wei("erc20.max_fee_per_gas_wei", t)).transpose()?,
         };
+        erc20_node_settings(&erc20)?;
         if !(1..=86_400).contains(&file.trc20.expiration_s) {
             return Err(TreasuryError::field(
                 "trc20.expiration_s",

@@ -112,3 +112,41 @@ fn tokens_parse_by_symbol() {
     assert_eq!(Token::parse("USDC").unwrap().symbol(), "USDC");
     assert!(Token::parse("DAI").unwrap_err().to_string().contains("\"DAI\" is not USDT or USDC"));
 }
+
+/// Issue 12: the node keys of `[erc20]` — defaults when absent (an existing file parses
+/// unchanged), a node only with the fee ceiling signing checks its fees against.
+#[test]
+fn erc20_node_keys_default_and_a_node_needs_the_fee_ceiling() {
+    let t = Treasury::from_toml(EXAMPLE_TREASURY_TOML).unwrap();
+    assert_eq!(
+        (t.erc20.rpc_url.as_deref(), t.erc20.confirmations, t.erc20.stuck_after_s, t.erc20.max_fee_per_gas_wei),
+        (None, 12, 180, None)
+    );
+    let with_node = example_with(
+        "fee_mode = \"normal\"",
+        "fee_mode = \"normal\"\nrpc_url = \"http://127.0.0.1:8545\"\nconfirmations = 3\nstuck_after_s = 60\nmax_fee_per_gas_wei = \"100000000000\"",
+    );
+    let t = Treasury::from_toml(&with_node).unwrap();
+    assert_eq!(t.erc20.rpc_url.as_deref(), Some("http://127.0.0.1:8545"));
+    assert_eq!((t.erc20.confirmations, t.erc20.stuck_after_s, t.erc20.max_fee_per_gas_wei), (3, 60, Some(100_000_000_000)));
+    let cases = [
+        (
+            example_with("fee_mode = \"normal\"", "fee_mode = \"normal\"\nrpc_url = \"http://127.0.0.1:8545\""),
+            "erc20.max_fee_per_gas_wei = \"\" is required with rpc_url",
+        ),
+        (
+            with_node.replace("http://127.0.0.1:8545", "https://node.example"),
+            "erc20.rpc_url = \"https://node.example\" is not an http:// URL",
+        ),
+        (
+            with_node.replace("max_fee_per_gas_wei = \"100000000000\"", "max_fee_per_gas_wei = \"1\""),
+            "erc20.max_fee_per_gas_wei = \"1\" is below",
+        ),
+        (with_node.replace("confirmations = 3", "confirmations = 0"), "erc20.confirmations = \"0\" must be at least 1"),
+        (with_node.replace("stuck_after_s = 60", "stuck_after_s = 0"), "erc20.stuck_after_s = \"0\" must be 1…86400"),
+    ];
+    for (toml, expected) in cases {
+        let message = refusal(&toml);
+        assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+    }
+}
