@@ -25,6 +25,8 @@ const ALLOWED_COMMANDS = new Set([
   "sync_status",
   "set_ledger_url",
   "warroom",
+  "wallets_view",
+  "refresh_wallets",
   "decide",
   "comms_templates",
   "comms_preview",

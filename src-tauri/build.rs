@@ -32,6 +32,8 @@ fn main() {
         "add_person",
         "add_shift",
         "warroom",
+        "wallets_view",
+        "refresh_wallets",
         "decide",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod wallets;
 pub mod warroom;
 
 /// A text in both languages.

@@ -13,6 +13,7 @@ mod queue;
 mod reports;
 mod service;
 mod views;
+mod wallets;
 mod warroom;
 
 use std::path::PathBuf;
@@ -63,6 +64,8 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::team::add_shift,
             commands::warroom::warroom,
             commands::warroom::decide,
+            commands::wallets::wallets_view,
+            commands::wallets::refresh_wallets,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

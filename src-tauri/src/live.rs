@@ -232,6 +232,13 @@ impl Live {
         Ok(())
     }
 
+    /// Runs `read` over the stream as it stands: the events taken so far and the data clock
+    /// (the replay's simulated instant, else the last event's; `None` before any event).
+    pub(crate) async fn read<T>(&self, read: impl FnOnce(&Ledger, Option<i64>) -> T) -> T {
+        let state = self.state.lock().await;
+        read(&state.ledger, state.clock())
+    }
+
     /// The dashboard at the data clock.
     pub(crate) async fn dashboard(&self, launch: &Launch) -> DashboardView {
         let state = self.state.lock().await;

@@ -25,7 +25,9 @@ const BUILTIN_PLAN: &str = "builtin:launch-plan-v1";
 pub struct Service {
     pub(crate) store: Store,
     pub(crate) data_dir: std::path::PathBuf,
-    live: Live,
+    pub(crate) live: Live,
+    /// The wallet balances of the last chain refresh (the Wallets page).
+    pub(crate) chain_readings: tokio::sync::Mutex<crate::wallets::ChainReadings>,
     sync: LedgerSync,
 }
 
@@ -56,7 +58,7 @@ impl Service {
         }
         let live = Live::load(store.clone()).await?;
         let sync = LedgerSync::new(store.clone(), live.clone(), data_dir);
-        Ok(Self { store, data_dir: data_dir.to_path_buf(), live, sync })
+        Ok(Self { store, data_dir: data_dir.to_path_buf(), live, chain_readings: Default::default(), sync })
     }
 
     /// Starts the ledger sync worker when a ledger URL is configured (`$CLUBGATE_LEDGER_URL`

@@ -22,5 +22,6 @@ mod error;
 pub mod flow;
 pub mod gate;
 pub mod signers;
+pub mod wallets;
 
 pub use error::{store_error_code, Error, Result};

@@ -68,6 +68,7 @@ enum Page {
     Gate,
     Slo,
     Payouts,
+    Wallets,
     Reports,
     Team,
     Warroom,
@@ -135,6 +136,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-gate", Page::Gate, "gate")}
                 {tab("nav-slo", Page::Slo, "slo")}
                 {tab("nav-payouts", Page::Payouts, "payouts")}
+                {tab("nav-wallets", Page::Wallets, "wallets")}
                 {tab("nav-reports", Page::Reports, "reports")}
                 {tab("nav-team", Page::Team, "team")}
                 {tab("nav-warroom", Page::Warroom, "warroom")}
@@ -151,6 +153,7 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Gate => view! { <GatePage /> }.into_any(),
                     Page::Slo => view! { <SloPage /> }.into_any(),
                     Page::Payouts => view! { <PayoutsPage /> }.into_any(),
+                    Page::Wallets => view! { <crate::wallets::WalletsPage /> }.into_any(),
                     Page::Reports => view! { <crate::reports::ReportsPage /> }.into_any(),
                     Page::Team => view! { <crate::team::TeamPage /> }.into_any(),
                     Page::Warroom => view! { <crate::warroom::WarroomPage /> }.into_any(),

@@ -175,6 +175,16 @@ pub(crate) async fn decide(request: &clubgate_ipc::warroom::DecideRequest) -> Re
     call("decide", &RequestArgs { request }).await
 }
 
+/// The Wallets page: every wallet against its thresholds (events and the last chain read).
+pub(crate) async fn wallets_view() -> Result<clubgate_ipc::wallets::WalletsView, CommandError> {
+    call("wallets_view", &NoArgs {}).await
+}
+
+/// Reads every wallet's balances from the networks' nodes now, then the Wallets page.
+pub(crate) async fn refresh_wallets() -> Result<clubgate_ipc::wallets::WalletsView, CommandError> {
+    call("refresh_wallets", &NoArgs {}).await
+}
+
 /// The Team page: roles, people, the on-call rota and its gaps (issue 11 point 5).
 pub(crate) async fn team() -> Result<clubgate_ipc::TeamView, CommandError> {
     call("team", &NoArgs {}).await

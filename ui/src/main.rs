@@ -16,6 +16,7 @@ mod slo;
 mod sync;
 mod team;
 mod timeline;
+mod wallets;
 mod warroom;
 
 fn main() {

@@ -9,4 +9,5 @@ pub(crate) mod payout;
 pub(crate) mod report;
 pub(crate) mod slo;
 pub(crate) mod team;
+pub(crate) mod wallets;
 pub(crate) mod warroom;
