@@ -10,6 +10,8 @@
 //!   which never signs for Ethereum mainnet or a mainnet token contract.
 //! - [`pkcs11`]: keys in PKCS#11 tokens; [`pkcs11::Pkcs11Signer::open_verified`] checks the PIN
 //!   even when the process is already logged in (approvals).
+//! - [`tron_http`]: a Tron full node's HTTP API — the reference block of a new transaction,
+//!   TRX/TRC-20 balances, energy, broadcast and receipts with confirmations.
 
 pub mod approval;
 pub mod decision;
@@ -20,5 +22,6 @@ pub mod ledger;
 pub mod pkcs11;
 pub mod signer;
 pub mod trc20;
+pub mod tron_http;
 
 pub use error::{Error, Result};

@@ -190,6 +190,35 @@ pub fn sign(transfer: &Transfer, signer: &dyn HashSigner, now_ms: i64) -> Result
     Ok(SignedTransfer { raw_data, txid: id, signature: bytes })
 }
 
+/// protocol.Transaction as sent to a node: the raw data (an embedded `Transaction.raw`,
+/// kept as its exact bytes) and the signatures. Field 5 (`ret`) is the node's, never sent.
+#[derive(Clone, PartialEq, Message)]
+pub struct Transaction {
+    /// The encoded `Transaction.raw` (the bytes the txID hashes).
+    #[prost(bytes = "vec", tag = "1")]
+    pub raw_data: Vec<u8>,
+    /// The 65-byte r ‖ s ‖ v signatures.
+    #[prost(bytes = "vec", repeated, tag = "2")]
+    pub signature: Vec<Vec<u8>>,
+}
+
+/// The serialized signed `protocol.Transaction` {raw_data, signature}: the body of
+/// `wallet/broadcasthex`.
+pub fn transaction_bytes(raw_data: &[u8], signature: &[u8; 65]) -> Vec<u8> {
+    Transaction { raw_data: raw_data.to_vec(), signature: vec![signature.to_vec()] }.encode_to_vec()
+}
+
+/// Reads a serialized signed transaction back: its raw data and its one 65-byte signature.
+pub fn decode_transaction(bytes: &[u8]) -> Result<(Vec<u8>, [u8; 65])> {
+    let transaction = Transaction::decode(bytes).map_err(|e| Error::Decode(format!("not a signed Tron transaction: {e}")))?;
+    let [signature] = transaction.signature.as_slice() else {
+        return Err(Error::Decode(format!("{} signatures; a payout has one", transaction.signature.len())));
+    };
+    let signature: [u8; 65] =
+        signature.as_slice().try_into().map_err(|_| Error::Decode(format!("the signature is {} bytes, not 65", signature.len())))?;
+    Ok((transaction.raw_data, signature))
+}
+
 /// What the raw data says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
