@@ -13,6 +13,9 @@
 //!   from live figures; what the decision log keeps of a sent one.
 //! - [`eod`]: the EOD settlement plan of the trust pairs at an instant — netting with
 //!   carries, balances spent in entry order, full / partial / t+1, blocked before Canary.
+//! - [`settlement`]: the settlement transfers of that plan (hot wallet → the payee's
+//!   allow-listed address, ids derived from session, network and token), the blocked
+//!   sessions' alerts, and the EOD view per session against the 60/90 min thresholds.
 //! - [`freeze`]: which freezes are active at an instant and how a change request fares.
 //! - [`oncall`]: the people of each role, the on-call rota of the warroom hours and the
 //!   rule that the on-call confirmation is done only over a rota without gaps.
@@ -38,6 +41,7 @@ pub mod plan;
 pub mod report;
 pub mod rollback;
 pub mod schedule;
+pub mod settlement;
 pub mod simulate;
 pub mod treasury;
 pub mod wallets;

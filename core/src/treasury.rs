@@ -248,6 +248,9 @@ pub struct Treasury {
     /// keccak256 of the file's text (0x…): which policy a store signs under.
     pub fingerprint: String,
     testnet_tokens: Vec<(Network, Token, Destination)>,
+    /// The trust pairs' own time zones (`[[trust_pairs]]`: `name`, `time_zone`), in file
+    /// order: the EOD view shows each session's cut-off in its pair's zone.
+    pub trust_pairs: Vec<(String, String)>,
 }
 
 /// Why a treasury file or a request against it was refused.
@@ -296,6 +299,15 @@ mod file {
         pub(super) wallets: Vec<Wallet>,
         #[serde(default)]
         pub(super) allow_list: Vec<Allowed>,
+        #[serde(default)]
+        pub(super) trust_pairs: Vec<TrustPair>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct TrustPair {
+        pub(super) name: String,
+        pub(super) time_zone: String,
     }
 
     #[derive(Deserialize)]
@@ -536,6 +548,18 @@ impl Treasury {
             allow.push((address(&format!("allow_list[{i}].address"), entry.network, &entry.address)?, entry.name));
         }
 
+        let mut trust_pairs: Vec<(String, String)> = Vec::new();
+        for (i, pair) in file.trust_pairs.into_iter().enumerate() {
+            if jiff::tz::TimeZone::get(&pair.time_zone).is_err() {
+                let reason = "is not in the tz database; use an IANA name such as Europe/Warsaw or America/New_York";
+                return Err(TreasuryError::field(format!("trust_pairs[{i}].time_zone"), pair.time_zone, reason));
+            }
+            if trust_pairs.iter().any(|(name, _)| *name == pair.name) {
+                return Err(TreasuryError::field(format!("trust_pairs[{i}].name"), pair.name, "is listed twice; a pair has one zone"));
+            }
+            trust_pairs.push((pair.name, pair.time_zone));
+        }
+
         let mut thresholds = Thresholds::default();
         min_hot_balances(Network::Erc20, &file.erc20.min_hot_balance, &mut thresholds.min_hot_balance)?;
         min_hot_balances(Network::Trc20, &file.trc20.min_hot_balance, &mut thresholds.min_hot_balance)?;
@@ -603,6 +627,7 @@ impl Treasury {
             erc20,
             trc20,
             thresholds,
+            trust_pairs,
             fingerprint: alloy_primitives::keccak256(source.as_bytes()).to_string(),
             testnet_tokens,
         };
@@ -668,6 +693,11 @@ impl Treasury {
     /// The addresses that count towards the quorum.
     pub fn voting_approvers(&self) -> impl Iterator<Item = &Approver> {
         self.approvers.iter().filter(|a| a.role == ApproverRole::Approver)
+    }
+
+    /// The time zone of a trust pair (`[[trust_pairs]]`), when the file names it.
+    pub fn trust_pair_zone(&self, pair: &str) -> Option<&str> {
+        self.trust_pairs.iter().find(|(name, _)| name == pair).map(|(_, zone)| zone.as_str())
     }
 
     /// The allow-list name of a destination.

@@ -43,6 +43,16 @@ pub fn demo_token_of(key: &str) -> (&'static str, &'static str) {
 pub const DEMO_PARTNER_ERC20: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 /// The allow-listed partner destination on TRC-20 in the demo file.
 pub const DEMO_PARTNER_TRC20: &str = "TVNZDWY6YpQcK8Y41ehav5W9mhW8HQGynR";
+/// The demo file's settlement address of `partner-s` (TRC-20), the simulator's trust-pair
+/// partner: EOD settlement transfers to it go there.
+pub const DEMO_SETTLE_PARTNER_S: &str = "TEdvoHEatmDKvTh3o9vBRB9VdtgUwdVuDN";
+/// The demo file's settlement address of `partner-m` (TRC-20).
+pub const DEMO_SETTLE_PARTNER_M: &str = "TGCAjMXComunWZEXCT1LPBdcYbJH8hKsha";
+/// The demo file's settlement address of `partner-l` (ERC-20; digits only, so its own
+/// EIP-55 checksum).
+pub const DEMO_SETTLE_PARTNER_L: &str = "0x4000000000000000000000000000000000000001";
+/// The demo file's settlement address of `partner-xl` (ERC-20).
+pub const DEMO_SETTLE_PARTNER_XL: &str = "0x4000000000000000000000000000000000000002";
 /// The ERC-20 token contract of the demo file: the first contract anvil's first account
 /// deploys (nonce 0), so an anvil-deployed test token has this address.
 pub const DEMO_ERC20_USDT: &str = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -94,8 +104,9 @@ pub fn softhsm_demo(dir: &Path, module: &str) -> Result<Demo> {
     let io = |e: std::io::Error| Error::Refused(format!("{}: {e}", dir.display()));
     if conf.exists() && treasury_file.exists() {
         let current = std::fs::read_to_string(&treasury_file).map_err(io)?;
-        // A demo made before the launch IC had a key (issue 11) is made again.
-        if current.contains("role = \"launch_ic\"") {
+        // A demo made before the launch IC had a key (issue 11), or before its trust pairs
+        // and their partners' settlement addresses (issue 12), is made again.
+        if current.contains("role = \"launch_ic\"") && current.contains("[[trust_pairs]]") {
             return Ok(Demo { softhsm_conf: conf, treasury_file });
         }
         let _ = std::fs::remove_dir_all(&tokens);
@@ -245,6 +256,29 @@ name = "Partner S"
 network = "trc20"
 address = "{DEMO_PARTNER_TRC20}"
 
+# The settlement addresses of the simulator's trust-pair partners (`eod-deficit`): an EOD
+# settlement transfer goes to the payee's allow-listed address on the pair's network, found
+# by the partner's name.
+[[allow_list]]
+name = "partner-s"
+network = "trc20"
+address = "{DEMO_SETTLE_PARTNER_S}"
+
+[[allow_list]]
+name = "partner-m"
+network = "trc20"
+address = "{DEMO_SETTLE_PARTNER_M}"
+
+[[allow_list]]
+name = "partner-l"
+network = "erc20"
+address = "{DEMO_SETTLE_PARTNER_L}"
+
+[[allow_list]]
+name = "partner-xl"
+network = "erc20"
+address = "{DEMO_SETTLE_PARTNER_XL}"
+
 [[allow_list]]
 name = "Canary check (ERC-20)"
 network = "erc20"
@@ -254,6 +288,16 @@ address = "0xB8b8b8B8b8B8B8B8b8b8B8B8b8B8B8b8b8B8b8b8"
 name = "Canary check (TRC-20)"
 network = "trc20"
 address = "TTpKHSFUdoi9j2zacMcRx522rztL61ojFS"
+
+# The trust pairs' own time zones (the EOD view shows each cut-off in its pair's zone and in
+# the plan's).
+[[trust_pairs]]
+name = "pair-s-m"
+time_zone = "Europe/Warsaw"
+
+[[trust_pairs]]
+name = "pair-l-xl"
+time_zone = "Europe/London"
 "#,
         conf = conf.display(),
         a = eth(0),
