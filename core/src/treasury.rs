@@ -191,6 +191,12 @@ pub struct Trc20Settings {
     pub fee_limit_sun: i64,
     /// Seconds a signed transaction stays valid (default 60, at most 86,400).
     pub expiration_s: i64,
+    /// The Tron full node's HTTP API (`http://…` or `https://…`) the desk reads reference
+    /// blocks, balances and receipts from and broadcasts to; without one the operator types
+    /// the reference block.
+    pub node_url: Option<String>,
+    /// Blocks after which a TRC-20 payout counts as confirmed (default 19: solidified).
+    pub confirmations: u64,
 }
 
 /// The wallet thresholds (PRODUCT.md "Treasury and EOD" → Wallets), in base units; a
@@ -349,6 +355,13 @@ mod file {
         pub(super) min_hot_balance: std::collections::BTreeMap<String, String>,
         pub(super) trx_buffer: Option<String>,
         pub(super) energy_buffer: Option<u64>,
+        pub(super) node_url: Option<String>,
+        #[serde(default = "default_tron_confirmations")]
+        pub(super) confirmations: u64,
+    }
+
+    fn default_tron_confirmations() -> u64 {
+        19
     }
 
     fn default_expiration() -> i64 {
@@ -418,6 +431,20 @@ fn min_hot_balances(
             _ => return Err(TreasuryError::field(field, text, "names no token; the keys are USDT and USDC")),
         };
         into.push((network, token, threshold(&field, text, TOKEN_DECIMALS)?));
+    }
+    Ok(())
+}
+
+/// The node keys of `[trc20]`.
+fn trc20_node_settings(trc20: &Trc20Settings) -> Result<(), TreasuryError> {
+    if let Some(url) = &trc20.node_url {
+        let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+        if host.is_none_or(|h| h.trim_end_matches('/').is_empty()) {
+            return Err(TreasuryError::field("trc20.node_url", url, "is not an http:// or https:// URL of a Tron full node"));
+        }
+    }
+    if trc20.confirmations == 0 {
+        return Err(TreasuryError::field("trc20.confirmations", "0", "must be at least 1"));
     }
     Ok(())
 }
@@ -609,7 +636,10 @@ impl Treasury {
             environment: file.trc20.environment,
             fee_limit_sun: file.trc20.fee_limit_sun,
             expiration_s: file.trc20.expiration_s,
+            node_url: file.trc20.node_url,
+            confirmations: file.trc20.confirmations,
         };
+        trc20_node_settings(&trc20)?;
 
         let mut testnet_tokens = Vec::new();
         for (i, t) in file.testnet_tokens.into_iter().enumerate() {

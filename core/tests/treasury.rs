@@ -150,3 +150,24 @@ fn erc20_node_keys_default_and_a_node_needs_the_fee_ceiling() {
         assert!(message.contains(expected), "expected {expected:?} in {message:?}");
     }
 }
+
+/// Issue 12: `[trc20]` names an optional Tron node and the confirmations a payout needs;
+/// files without them still parse (no node, 19 confirmations).
+#[test]
+fn trc20_node_keys_are_optional_and_checked() {
+    let t = Treasury::from_toml(EXAMPLE_TREASURY_TOML).unwrap();
+    assert_eq!((t.trc20.node_url.as_deref(), t.trc20.confirmations), (None, 19));
+    let with = example_with("expiration_s = 60", "expiration_s = 60\nnode_url = \"http://127.0.0.1:8090\"\nconfirmations = 27");
+    let t = Treasury::from_toml(&with).unwrap();
+    assert_eq!((t.trc20.node_url.as_deref(), t.trc20.confirmations), (Some("http://127.0.0.1:8090"), 27));
+    let tls = example_with("expiration_s = 60", "expiration_s = 60\nnode_url = \"https://nile.trongrid.io\"");
+    assert_eq!(Treasury::from_toml(&tls).unwrap().trc20.node_url.as_deref(), Some("https://nile.trongrid.io"));
+    for (line, expected) in [
+        ("node_url = \"127.0.0.1:8090\"", "trc20.node_url = \"127.0.0.1:8090\" is not an http:// or https:// URL"),
+        ("node_url = \"http://\"", "trc20.node_url = \"http://\" is not an http:// or https:// URL"),
+        ("confirmations = 0", "trc20.confirmations = \"0\" must be at least 1"),
+    ] {
+        let message = refusal(&example_with("expiration_s = 60", &format!("expiration_s = 60\n{line}")));
+        assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+    }
+}
