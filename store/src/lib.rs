@@ -10,6 +10,7 @@ mod error;
 mod oncall;
 mod signing;
 mod sync;
+mod volume;
 
 pub use sync::{KindCommand, LedgerCursor, LedgerPolicy, LogApproval, LogSignature, OutboxCommand, OutboxCounts, PulledRecord};
 
