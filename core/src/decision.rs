@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::chain::canonical;
 use crate::freeze::status_at;
 use crate::ledger::Scope;
-use crate::plan::Plan;
+use crate::plan::{Network, Plan};
 use crate::schedule::DateTable;
 use crate::treasury::network_from_id;
 
@@ -78,6 +78,13 @@ pub enum Details {
         when: Timestamp,
         /// How it is undone.
         rollback_plan: String,
+        /// The network the change applies to (`erc20` / `trc20`), when it names one: a
+        /// per-tx cap exception needs it to change a figure.
+        network: Option<Network>,
+        /// The new value, machine-readable, when given: a per-tx cap in decimal token units
+        /// (`"150000"`), a fee mode (`normal`, `fast`, `urgent`). Without it the exception is
+        /// listed but changes no figure.
+        value: Option<String>,
     },
     /// A step of a declared rollback's procedure done, with its evidence.
     RollbackStep {
@@ -120,6 +127,23 @@ fn optional(object: &Map<String, Value>, name: &str, kind: &str) -> Result<Optio
     }
 }
 
+/// The machine-readable value of a freeze exception, checked for its area: a per-tx cap is
+/// a positive decimal token amount (at most 6 decimals), a fee mode is normal, fast or urgent.
+fn exception_value(area: &str, value: Option<String>) -> Result<Option<String>, String> {
+    let Some(value) = value else { return Ok(None) };
+    match area {
+        "per_tx_cap" => {
+            // Kept as written: the signed details are exactly the text the author signed.
+            crate::payout::TokenAmount::parse_decimal(&value, crate::treasury::TOKEN_DECIMALS)
+                .map_err(|e| format!("freeze_exception: per_tx_cap value {value:?} is not a token amount: {e}"))?;
+            Ok(Some(value))
+        }
+        "fee_mode" if matches!(value.as_str(), "normal" | "fast" | "urgent") => Ok(Some(value)),
+        "fee_mode" => Err(format!("freeze_exception: fee_mode value {value:?} is not normal, fast or urgent")),
+        _ => Ok(Some(value)),
+    }
+}
+
 /// Reads `global`, `network:<erc20|trc20>` or `wallet:<id>`.
 pub fn parse_scope(text: &str) -> Result<Scope, String> {
     match text.trim().split_once(':') {
@@ -143,7 +167,7 @@ impl Details {
             "rollback_stood_down" => &["rollback"],
             "safe_mode" => &["state", "scope", "rollback"],
             "volume_level" => &["level", "rollback"],
-            "freeze_exception" => &["area", "who", "what", "when", "rollback_plan"],
+            "freeze_exception" => &["area", "who", "what", "when", "rollback_plan", "network", "value"],
             "rollback_step" => &["rollback", "step", "who", "evidence"],
             "comms_sent" => &["template", "languages", "sha256", "rollback"],
             "other" => &[],
@@ -180,6 +204,10 @@ impl Details {
                     .parse()
                     .map_err(|e| format!("freeze_exception: when {:?} is not an RFC 3339 instant: {e}", object["when"]))?,
                 rollback_plan: field(object, "rollback_plan", kind)?.to_owned(),
+                network: optional(object, "network", kind)?
+                    .map(|n| network_from_id(&n).ok_or_else(|| format!("freeze_exception: network {n:?} is not erc20 or trc20")))
+                    .transpose()?,
+                value: exception_value(field(object, "area", kind)?, optional(object, "value", kind)?)?,
             },
             "rollback_step" => Self::RollbackStep {
                 rollback: field(object, "rollback", kind)?.to_owned(),
@@ -252,12 +280,18 @@ impl Details {
                     put("rollback", Value::from(rollback.as_str()));
                 }
             }
-            Self::FreezeException { area, who, what, when, rollback_plan } => {
+            Self::FreezeException { area, who, what, when, rollback_plan, network, value } => {
                 put("area", Value::from(area.as_str()));
                 put("who", Value::from(who.as_str()));
                 put("what", Value::from(what.as_str()));
                 put("when", Value::from(when.to_string()));
                 put("rollback_plan", Value::from(rollback_plan.as_str()));
+                if let Some(network) = network {
+                    put("network", Value::from(crate::treasury::network_id(*network)));
+                }
+                if let Some(value) = value {
+                    put("value", Value::from(value.as_str()));
+                }
             }
             Self::RollbackStep { rollback, step, who, evidence } => {
                 put("rollback", Value::from(rollback.as_str()));
@@ -302,7 +336,13 @@ pub fn check_against_plan(details: &Details, plan: &Plan, table: &DateTable, at:
             let ids: Vec<&str> = plan.phases.iter().map(|p| p.id.as_str()).collect();
             return Err(format!("volume level {level:?} is not a phase of the plan ({})", ids.join(", ")));
         }
-        Details::FreezeException { area, when, .. } => {
+        Details::FreezeException { area, when, network, value, .. } => {
+            if area == "per_tx_cap" && value.is_some() && network.is_none() {
+                return Err(format!(
+                    "freeze exception {area:?}: a per-tx cap value {:?} needs its network (erc20 or trc20)",
+                    value.as_deref().unwrap_or_default()
+                ));
+            }
             let exceptions = &plan.freeze.config.exceptions;
             if !exceptions.iter().any(|e| e == area) {
                 return Err(format!(

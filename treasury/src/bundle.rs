@@ -53,6 +53,17 @@ pub fn network_of(bundle: &PayoutBundle) -> Result<Network> {
 /// source a configured hot wallet, the destination on the allow-list, the token contract the
 /// policy's, the amount batched under the plan's per-tx cap.
 pub fn make(plan: &Plan, treasury: &Treasury, request: &Request<'_>) -> Result<PayoutBundle> {
+    make_with_id(plan, treasury, request, new_payout_id()?)
+}
+
+/// [`make`] under a given payout id of the generated shape ([`is_payout_id`]): an EOD
+/// settlement transfer's id is derived from its session, network and token
+/// (`clubgate_core::settlement::payout_id`), so every desk makes the same one. Every other
+/// rule is [`make`]'s.
+pub fn make_with_id(plan: &Plan, treasury: &Treasury, request: &Request<'_>, id: String) -> Result<PayoutBundle> {
+    if !is_payout_id(&id) {
+        return Err(Error::Refused(format!("payout id {id:?} is not {PAYOUT_ID_PREFIX} and 32 lowercase hex digits")));
+    }
     let source = Destination::parse(request.network, request.source)?;
     let destination = Destination::parse(request.network, request.to)?;
     treasury.hot_wallet_at(&source).map_err(|e| Error::Policy { code: "source_wallet", message: e.to_string() })?;
@@ -61,7 +72,7 @@ pub fn make(plan: &Plan, treasury: &Treasury, request: &Request<'_>) -> Result<P
     let amount = TokenAmount::parse_decimal(request.amount, TOKEN_DECIMALS)?;
     let chunks = batch(amount, cap_of(plan, request.network)?)?;
     Ok(PayoutBundle {
-        bundleId: new_payout_id()?,
+        bundleId: id,
         network: network_id(request.network).to_owned(),
         token: request.token.symbol().to_owned(),
         tokenContract: contract.to_string(),

@@ -43,6 +43,10 @@ pub enum Error {
     /// The local store refused or failed.
     #[error(transparent)]
     Store(#[from] clubgate_store::Error),
+    /// The Tron node did not answer (`node_unreachable`) or answered something refused
+    /// (`node`); the message names the endpoint URL and the value.
+    #[error(transparent)]
+    TronNode(#[from] clubgate_chain::tron_http::NodeError),
     /// The backend ledger refused the chunk's reservation (`already_signed`,
     /// `ledger_refused`), could not be reached (`ledger_unreachable`), or a desk that
     /// follows a ledger was asked to sign without it (`ledger_required`).
@@ -68,13 +72,17 @@ impl Error {
             Self::Signer(clubgate_chain::Error::Sign(_)) => "hsm",
             Self::Signer(error) => error.code(),
             Self::Store(error) => store_error_code(error),
+            Self::TronNode(
+                clubgate_chain::tron_http::NodeError::Unreachable { .. } | clubgate_chain::tron_http::NodeError::Status { .. },
+            ) => "node_unreachable",
+            Self::TronNode(_) => "node",
         }
     }
 
     /// Whether the operator can fix it (exit code 2 in the CLI) rather than the machine
     /// (a failing store or HSM: exit code 1).
     pub fn is_refusal(&self) -> bool {
-        !matches!(self.code(), "storage" | "hsm" | "ledger_unreachable")
+        !matches!(self.code(), "storage" | "hsm" | "ledger_unreachable" | "node_unreachable")
     }
 }
 

@@ -28,7 +28,7 @@ use clubgate_chain::erc20::{self, REPLACEMENT_BUMP_PERCENT};
 use clubgate_chain::signer::HashSigner;
 use clubgate_chain::trc20;
 use clubgate_core::launch::Launch;
-use clubgate_core::payout::{phase_headroom, Destination, EthAddress, TronAddress};
+use clubgate_core::payout::{Destination, EthAddress, TronAddress};
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{network_id, ApproverRole, Token, Treasury, Wallet, WalletKind, CANARY_AMOUNT_BASE_UNITS};
 use clubgate_store::{NonceClaim, Reservation, SignatureKind, Store, StoredReview, VolumeClaim};
@@ -600,18 +600,12 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     let volume = match replace {
         Some(_) => None,
         None => {
-            let (_, day_start, day_end) = business_day(policy.launch, now)?;
-            let daily_target = policy.treasury.daily_target.base_units();
-            let (_, _, phase_cap, _) = phase_headroom(&policy.launch.plan, &policy.launch.table, now, daily_target, 0)?;
-            // The launch IC's volume level (issue 11) lowers the cap, never raises it.
-            let decisions = crate::gate::signed_decisions(store, policy.treasury, &policy.launch.plan).await?;
-            let cap = match crate::gate::volume_level(store, &policy.launch.plan, &decisions).await? {
-                Some((_, percent, _)) => phase_cap.min(daily_target.saturating_mul(u128::from(percent)) / 100),
-                None => phase_cap,
-            };
+            // The day's cap: the phase cap, lowered by the launch IC's volume level (issue 11)
+            // — the one definition the volume view shows too.
+            let day = crate::volume::day_cap(store, policy, now).await?;
             let whole = u128::try_from(bundle.amount).map_err(|_| Error::Refused("bundle amount overflows".to_owned()))?;
-            let elsewhere = volume_elsewhere(store, &bundle_hash, day_start, day_end).await?;
-            Some(VolumeClaim { day_start, day_end, amount: whole, cap: Some(cap), elsewhere })
+            let elsewhere = volume_elsewhere(store, &bundle_hash, day.day_start, day.day_end).await?;
+            Some(VolumeClaim { day_start: day.day_start, day_end: day.day_end, amount: whole, cap: Some(day.cap), elsewhere })
         }
     };
     let source_text = source.to_string();
@@ -677,13 +671,28 @@ async fn check_bundle_version(store: &Store, bundle: &PayoutBundle) -> Result<()
 /// replacement), leaving out this bundle and the bundles this store reserved itself (they
 /// are in its own count). 0 for a store that follows no ledger.
 async fn volume_elsewhere(store: &Store, bundle_hash: &str, day_start: Timestamp, day_end: Timestamp) -> Result<u128> {
+    volume_elsewhere_by_network(store, bundle_hash, day_start, day_end)
+        .await?
+        .into_iter()
+        .try_fold(0u128, |sum, (_, amount)| sum.checked_add(amount))
+        .ok_or_else(|| Error::Refused("the day's volume on the ledger overflows".to_owned()))
+}
+
+/// [`volume_elsewhere`] per network id (the `signature` command's `network`), in the order
+/// the networks first appear.
+pub(crate) async fn volume_elsewhere_by_network(
+    store: &Store,
+    bundle_hash: &str,
+    day_start: Timestamp,
+    day_end: Timestamp,
+) -> Result<Vec<(String, u128)>> {
+    let mut by_network: Vec<(String, u128)> = Vec::new();
     if store.ledger_cursor().await?.is_none() {
-        return Ok(0);
+        return Ok(by_network);
     }
     let own = store.volume_bundles(day_start, day_end).await?;
     let day = day_start.to_string();
     let mut counted: Vec<String> = vec![bundle_hash.to_lowercase()];
-    let mut total: u128 = 0;
     for command in store.commands_of_kind("signature").await? {
         let Ok(payload) = serde_json::from_str::<Value>(&command.payload) else { continue };
         let hash = payload["bundle_hash"].as_str().unwrap_or_default().to_lowercase();
@@ -697,9 +706,15 @@ async fn volume_elsewhere(store: &Store, bundle_hash: &str, day_start: Timestamp
         }
         let Some(amount) = payload["bundle_amount"].as_str().and_then(|a| a.parse::<u128>().ok()) else { continue };
         counted.push(hash);
-        total = total.checked_add(amount).ok_or_else(|| Error::Refused("the day's volume on the ledger overflows".to_owned()))?;
+        let network = payload["network"].as_str().unwrap_or("unknown").to_owned();
+        match by_network.iter_mut().find(|(n, _)| *n == network) {
+            Some((_, total)) => {
+                *total = total.checked_add(amount).ok_or_else(|| Error::Refused("the day's volume on the ledger overflows".to_owned()))?
+            }
+            None => by_network.push((network, amount)),
+        }
     }
-    Ok(total)
+    Ok(by_network)
 }
 
 /// While the store follows a ledger whose policy it fetched, the treasury file must be
