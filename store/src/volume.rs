@@ -25,7 +25,8 @@ impl Store {
         for row in rows {
             let corrupt = |detail: String| Error::Corrupt { table: "volume_reservations", row: row.row, detail };
             let amount: u128 = row.amount.parse().map_err(|_| corrupt(format!("amount {:?}", row.amount)))?;
-            let network = row.network.clone().ok_or_else(|| corrupt("a volume reservation with no signature row (no network)".to_owned()))?;
+            let network =
+                row.network.clone().ok_or_else(|| corrupt("a volume reservation with no signature row (no network)".to_owned()))?;
             match totals.iter_mut().find(|(n, _)| *n == network) {
                 Some((_, total)) => *total = total.checked_add(amount).ok_or_else(|| corrupt("volume overflows".to_owned()))?,
                 None => totals.push((network, amount)),
