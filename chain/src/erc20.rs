@@ -185,7 +185,7 @@ pub const REPLACEMENT_BUMP_PERCENT: u128 = 10;
 
 /// How urgently a payout should confirm: multiplies the priority fee, and the headroom over
 /// the base fee that `max_fee_per_gas` allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FeeMode {
     /// 1× the priority fee, max fee = 2 × base fee + priority.
     Normal,
@@ -196,6 +196,33 @@ pub enum FeeMode {
 }
 
 impl FeeMode {
+    /// `normal`, `fast` or `urgent`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Fast => "fast",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    /// Parses `normal` / `fast` / `urgent`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.trim() {
+            "normal" => Ok(Self::Normal),
+            "fast" => Ok(Self::Fast),
+            "urgent" => Ok(Self::Urgent),
+            other => Err(Error::Field { field: "fee mode", value: other.to_owned(), reason: "is not normal, fast or urgent" }),
+        }
+    }
+
+    /// The next mode up, for a speed-up: normal → fast → urgent; urgent stays urgent.
+    pub fn next(self) -> Self {
+        match self {
+            Self::Normal => Self::Fast,
+            Self::Fast | Self::Urgent => Self::Urgent,
+        }
+    }
+
     /// (max fee per gas, max priority fee per gas) for the node's current base fee and
     /// suggested priority fee, in wei.
     pub fn fees(self, base_fee_wei: u128, priority_wei: u128) -> Result<(u128, u128)> {
@@ -211,17 +238,21 @@ impl FeeMode {
     }
 }
 
+/// `fee` raised by `bump_percent`, rounded up, and by at least 1 wei: the least fee a
+/// replacement of a transaction paying `fee` may pay.
+pub fn bumped(fee: u128, bump_percent: u128) -> Result<u128> {
+    let raised = fee.checked_mul(100 + bump_percent).map(|v| v.div_ceil(100)).ok_or(Error::Field {
+        field: "fee",
+        value: fee.to_string(),
+        reason: "overflow",
+    })?;
+    Ok(raised.max(fee.saturating_add(1)))
+}
+
 /// The speed-up of a stuck transfer: the same nonce and call, both fees raised by at least
 /// `bump_percent` (rounded up, and by at least 1 wei), never lowered below `floor`'s fees.
 pub fn speed_up(stuck: &Transfer, bump_percent: u128, floor: Option<(u128, u128)>) -> Result<Transfer> {
-    let raise = |fee: u128| -> Result<u128> {
-        let raised = fee.checked_mul(100 + bump_percent).map(|v| v.div_ceil(100)).ok_or(Error::Field {
-            field: "fee",
-            value: fee.to_string(),
-            reason: "overflow",
-        })?;
-        Ok(raised.max(fee + 1))
-    };
+    let raise = |fee: u128| bumped(fee, bump_percent);
     let (mut max_fee, mut priority) = (raise(stuck.max_fee_per_gas)?, raise(stuck.max_priority_fee_per_gas)?);
     if let Some((floor_max, floor_priority)) = floor {
         max_fee = max_fee.max(floor_max);

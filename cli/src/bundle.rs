@@ -104,9 +104,14 @@ pub(crate) struct ReviewArgs {
     /// by at least 10%) or `expired` (TRC-20: the previous transaction expired unbroadcast).
     #[arg(long)]
     replace: Option<String>,
-    /// ERC-20: the wallet's pending nonce on chain, used only for a wallet new to this store.
+    /// ERC-20 without a node in the treasury file: the wallet's pending nonce on chain (the
+    /// store's own counter wins when ahead). With `[erc20] rpc_url` the node gives it.
     #[arg(long, default_value_t = 0)]
     pending_nonce: u64,
+    /// ERC-20: a fee mode above the treasury file's (normal, fast, urgent); a speed-up takes
+    /// the next one up by default. Fees come from the node under the file's fee ceiling.
+    #[arg(long)]
+    fee_mode: Option<String>,
     /// TRC-20: reference block bytes (2 bytes hex).
     #[arg(long)]
     ref_block_bytes: Option<String>,
@@ -343,18 +348,40 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
         (None, None) => None,
         _ => return Err(Error::Input("give both --ref-block-bytes and --ref-block-hash".to_owned())),
     };
+    let fee_mode = args
+        .fee_mode
+        .as_deref()
+        .map(clubgate_chain::erc20::FeeMode::parse)
+        .transpose()
+        .map_err(|e| Error::Input(format!("--fee-mode: {e}")))?;
     let request = ReviewRequest {
         bundle: &bundle,
         chunk: args.chunk,
         replace: args.replace.as_deref().map(Replace::parse).transpose()?,
-        input: OperatorInput { pending_nonce: args.pending_nonce, ref_block },
+        input: OperatorInput { pending_nonce: args.pending_nonce, ref_block, fee_mode, ..OperatorInput::default() },
         reviewed_by: args.who.trim(),
         now: Timestamp::now(),
     };
     if request.reviewed_by.is_empty() {
         return Err(Error::Input("--who must name the person reviewing".to_owned()));
     }
-    let review = flow::review_chunk(&store, Policy { treasury: &treasury, launch: &launch }, request).await?;
+    let policy = Policy { treasury: &treasury, launch: &launch };
+    // With a node in the treasury file, an ERC-20 chunk's nonce and fees come from it.
+    let review = match (bundle.tokenContract.starts_with("0x"), &treasury.erc20.rpc_url) {
+        (true, Some(_)) => {
+            let node = crate::broadcast::node_of(&treasury).await?;
+            let node_request = clubgate_treasury::broadcast::NodeReviewRequest {
+                bundle: &bundle,
+                chunk: request.chunk,
+                replace: request.replace,
+                fee_mode,
+                reviewed_by: request.reviewed_by,
+                now: request.now,
+            };
+            clubgate_treasury::broadcast::review_from_node(&store, policy, &node, node_request).await?
+        }
+        _ => flow::review_chunk(&store, policy, request).await?,
+    };
     let decoded = crate::decode::decoded_document(&review.unsigned_hex)?;
     let document = json!({
         "bundle_id": bundle.bundleId,

@@ -98,7 +98,7 @@ pub(crate) async fn run_review(args: &CanaryReviewArgs, json_out: bool, db: Opti
     let request = flow::CanaryReviewRequest {
         wallet: &args.wallet,
         token: args.token.token(),
-        input: flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block },
+        input: flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block, ..Default::default() },
         reviewed_by: who,
         now: Timestamp::now(),
     };

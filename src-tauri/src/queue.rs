@@ -67,7 +67,7 @@ fn operator_input(input: &ChainInput) -> Result<flow::OperatorInput> {
         let hash = fixed(&input.ref_block_hash, "reference block hash", 8)?;
         Some((bytes.try_into().unwrap_or([0; 2]), hash.try_into().unwrap_or([0; 8])))
     };
-    Ok(flow::OperatorInput { pending_nonce, ref_block })
+    Ok(flow::OperatorInput { pending_nonce, ref_block, ..Default::default() })
 }
 
 /// The keys of this workstation's wallets: the treasury file's specs, production profile.

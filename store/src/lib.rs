@@ -10,7 +10,9 @@ mod error;
 mod oncall;
 mod signing;
 mod sync;
+mod tracking;
 mod volume;
+pub use tracking::{broadcast_status_id, BroadcastRecord};
 
 pub use sync::{KindCommand, LedgerCursor, LedgerPolicy, LogApproval, LogSignature, OutboxCommand, OutboxCounts, PulledRecord};
 
@@ -611,9 +613,9 @@ pub fn command_id(parts: &[&str]) -> String {
 }
 
 /// Queues a command for the ledger inside the transaction of its local effect (an id
-/// already queued is kept as it is).
-pub(crate) async fn enqueue(tx: &mut sqlx::SqliteConnection, id: &str, kind: &str, payload: &str, at: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+/// already queued is kept as it is); answers whether it was new.
+pub(crate) async fn enqueue(tx: &mut sqlx::SqliteConnection, id: &str, kind: &str, payload: &str, at: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
         "INSERT INTO outbox (id, kind, payload, created_at, state) VALUES (?, ?, ?, ?, 'pending') ON CONFLICT (id) DO NOTHING",
         id,
         kind,
@@ -622,5 +624,5 @@ pub(crate) async fn enqueue(tx: &mut sqlx::SqliteConnection, id: &str, kind: &st
     )
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }

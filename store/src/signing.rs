@@ -463,8 +463,8 @@ impl Store {
 
     /// The nonce of a chunk from `wallet`: the one already allocated to the chunk (a
     /// replacement and a retry reuse it), else the wallet's lowest released nonce, else one
-    /// above its highest allocation, or `first` (the chain's pending nonce) for a wallet new
-    /// to this store. A nonce is never held by two chunks.
+    /// above its highest allocation or `first` (the chain's pending nonce), whichever is
+    /// higher. A nonce is never held by two chunks.
     pub async fn allocate_nonce(&self, wallet: &str, bundle_id: &str, chunk: u32, first: u64, at: Timestamp) -> Result<u64> {
         let mut tx = self.write().await?;
         let nonce = allocate_in(&mut tx, wallet, bundle_id, chunk_i64(chunk), first, at).await.map_err(|e| self.db_error(e))?;
@@ -656,8 +656,10 @@ async fn next_nonce(
     let highest = sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?: i64" FROM nonce_allocations WHERE wallet = ?"#, wallet)
         .fetch_one(&mut *connection)
         .await?;
+    // The store's counter wins when it is ahead of the chain (chunks signed, not yet sent);
+    // the chain's pending nonce wins when the wallet sent transactions this store never saw.
     let next = match highest {
-        Some(n) => to_u64(n)?.checked_add(1).ok_or_else(|| sqlx::Error::Decode("nonce overflows".into()))?,
+        Some(n) => to_u64(n)?.checked_add(1).ok_or_else(|| sqlx::Error::Decode("nonce overflows".into()))?.max(first),
         None => first,
     };
     Ok((next, NonceSource::New))

@@ -62,3 +62,17 @@ fn racing_chunks_never_share_a_nonce() {
     assert_eq!(distinct.len(), all.len(), "no nonce given twice: {all:?}");
     assert_eq!(distinct, (0..30).collect(), "consecutive from 0");
 }
+
+/// Issue 12: the pending nonce read from the node wins when the wallet sent transactions
+/// this store never saw; the store's own counter wins when it is ahead of the chain.
+#[tokio::test]
+async fn the_chain_pending_nonce_wins_when_ahead_and_the_store_counter_when_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).await.unwrap();
+    let hot = "0xhot";
+    assert_eq!(store.allocate_nonce(hot, "b-1", 0, 5, now()).await.unwrap(), 5);
+    assert_eq!(store.allocate_nonce(hot, "b-1", 1, 3, now()).await.unwrap(), 6, "the store is ahead: its counter wins");
+    assert_eq!(store.peek_nonce(hot, "b-2", 0, 9).await.unwrap(), 9, "the chain is ahead: its pending nonce wins");
+    assert_eq!(store.allocate_nonce(hot, "b-2", 0, 9, now()).await.unwrap(), 9);
+    assert_eq!(store.allocate_nonce(hot, "b-1", 0, 20, now()).await.unwrap(), 5, "a chunk keeps its own nonce");
+}

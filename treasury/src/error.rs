@@ -57,6 +57,22 @@ pub enum Error {
         /// The ledger's words, and what to do.
         message: String,
     },
+    /// An Ethereum node: unreachable (`node_unreachable`), refusing a call (`node_refused`),
+    /// on another chain than the policy (`chain_id_mismatch`), a bad URL (`node_url`); or a
+    /// chunk that cannot be broadcast (`not_broadcastable`).
+    #[error("{message}")]
+    Node {
+        /// The code.
+        code: &'static str,
+        /// The node's URL and words, and what to do.
+        message: String,
+    },
+}
+
+impl From<clubgate_chain::evm_node::NodeError> for Error {
+    fn from(error: clubgate_chain::evm_node::NodeError) -> Self {
+        Self::Node { code: error.code(), message: error.to_string() }
+    }
 }
 
 impl Error {
@@ -64,7 +80,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Refused(_) => "invalid_input",
-            Self::Policy { code, .. } | Self::Review { code, .. } | Self::Ledger { code, .. } => code,
+            Self::Policy { code, .. } | Self::Review { code, .. } | Self::Ledger { code, .. } | Self::Node { code, .. } => code,
             Self::Quorum(_) => "quorum",
             Self::Role(_) => "role",
             Self::Credential(_) => "credential",

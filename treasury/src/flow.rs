@@ -122,10 +122,26 @@ pub trait WalletKeys: Sync {
 /// What only the operator (or the chain) knows when a chunk is reviewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OperatorInput {
-    /// ERC-20: the wallet's pending nonce on chain; used only for a wallet new to the store.
+    /// ERC-20: the wallet's pending nonce on chain (typed, or read from the node); the store's
+    /// own nonce counter wins when it is ahead.
     pub pending_nonce: u64,
     /// TRC-20: a recent block's 2 reference bytes and 8 hash bytes.
     pub ref_block: Option<([u8; 2], [u8; 8])>,
+    /// ERC-20: the fee market read from the node; `None` → the treasury file's base and
+    /// priority fees. Taken only under the file's fee ceiling (`max_fee_per_gas_wei`).
+    pub fee_market: Option<NodeFees>,
+    /// ERC-20: a fee mode above the file's (a speed-up's next mode); never below it, and
+    /// only under the file's fee ceiling.
+    pub fee_mode: Option<erc20::FeeMode>,
+}
+
+/// The fees a node reports for its next block (wei per gas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeFees {
+    /// The next block's base fee.
+    pub base_fee_wei: u128,
+    /// The priority fee.
+    pub priority_fee_wei: u128,
 }
 
 /// A signed chunk as recorded in the registry.
@@ -346,6 +362,27 @@ async fn build(
                 ));
             }
             let policy_fees = fee_mode(treasury)?.fees(treasury.erc20.base_fee_wei, treasury.erc20.priority_fee_wei)?;
+            let stuck = match &previous {
+                Some(raw) => Some(erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?),
+                None => None,
+            };
+            // Under a fee ceiling the fees are variable (the node's market, a higher mode):
+            // a review picks them, signing checks the reviewed ones against the ceiling.
+            let variable_fees = match (treasury.erc20.max_fee_per_gas_wei, &variable) {
+                (Some(ceiling), Variable::Fresh { input, .. }) => Some(fresh_fees(treasury, ceiling, input, stuck.as_ref())?),
+                (Some(ceiling), Variable::Reviewed(bytes)) => {
+                    let reviewed = erc20::decode(bytes)?;
+                    check_fees(ceiling, reviewed.max_fee_per_gas, reviewed.max_priority_fee_per_gas, stuck.as_ref())?;
+                    Some((reviewed.max_fee_per_gas, reviewed.max_priority_fee_per_gas))
+                }
+                (None, Variable::Fresh { input, .. }) if input.fee_market.is_some() || input.fee_mode.is_some() => {
+                    return Err(policy_error(
+                        "fee_ceiling",
+                        "fees from a node or a higher fee mode are signed only under a fee ceiling; set erc20.max_fee_per_gas_wei in the treasury file".to_owned(),
+                    ))
+                }
+                (None, _) => None,
+            };
             let nonce = match (&variable, &previous) {
                 (_, Some(raw)) => {
                     erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?.nonce
@@ -365,8 +402,11 @@ async fn build(
                 max_fee_per_gas: policy_fees.0,
                 max_priority_fee_per_gas: policy_fees.1,
             };
-            let transfer = match &previous {
-                Some(raw) => {
+            let transfer = match (variable_fees, &previous) {
+                (Some((max_fee_per_gas, max_priority_fee_per_gas)), _) => {
+                    erc20::Transfer { max_fee_per_gas, max_priority_fee_per_gas, ..transfer }
+                }
+                (None, Some(raw)) => {
                     // A speed-up keeps the stuck transaction's nonce and raises both its fees
                     // by the bump, and at least to the policy's current fees.
                     let stuck = erc20::decode(&hex::decode(raw).map_err(|_| Error::Refused("stored transaction is not hex".into()))?)?;
@@ -377,7 +417,7 @@ async fn build(
                     };
                     erc20::speed_up(&stuck, REPLACEMENT_BUMP_PERCENT, Some(policy_fees))?
                 }
-                None => transfer,
+                (None, None) => transfer,
             };
             let (bytes, hash) = transfer.unsigned_bytes()?;
             let content = format!(
@@ -441,7 +481,96 @@ async fn build(
     }
 }
 
-fn fee_mode(treasury: &Treasury) -> Result<erc20::FeeMode> {
+/// The fees of a new review under the ceiling: the fee mode (the file's, or a higher one the
+/// operator asks for) over the node's market (or the file's fees), raised by the replacement
+/// bump over a stuck transaction, the max fee capped at the ceiling. Refused when the cap
+/// leaves less than the next block's base fee plus the priority fee, or less than the bump.
+pub(crate) fn fresh_fees(
+    treasury: &Treasury,
+    ceiling: u128,
+    input: &OperatorInput,
+    stuck: Option<&erc20::Decoded>,
+) -> Result<(u128, u128)> {
+    let policy_mode = fee_mode(treasury)?;
+    let mode = match input.fee_mode {
+        Some(mode) if mode < policy_mode => {
+            return Err(policy_error(
+                "fee_mode",
+                format!("fee mode {} is below the policy's {}; a review only raises fees", mode.id(), policy_mode.id()),
+            ))
+        }
+        Some(mode) => mode,
+        None => policy_mode,
+    };
+    let (base, priority) = match input.fee_market {
+        Some(market) => (market.base_fee_wei, market.priority_fee_wei),
+        None => (treasury.erc20.base_fee_wei, treasury.erc20.priority_fee_wei),
+    };
+    let wanted = mode.fees(base, priority)?;
+    let (mut max_fee, mut priority_fee) = match stuck {
+        Some(stuck) => {
+            let bumped = (
+                erc20::bumped(stuck.max_fee_per_gas, REPLACEMENT_BUMP_PERCENT)?,
+                erc20::bumped(stuck.max_priority_fee_per_gas, REPLACEMENT_BUMP_PERCENT)?,
+            );
+            (bumped.0.max(wanted.0), bumped.1.max(wanted.1))
+        }
+        None => wanted,
+    };
+    max_fee = max_fee.max(priority_fee).min(ceiling);
+    priority_fee = priority_fee.min(max_fee);
+    let needed = base.saturating_add(priority.min(priority_fee));
+    if max_fee < needed {
+        return Err(policy_error(
+            "fee_ceiling",
+            format!(
+                "the next block's base fee {base} wei + priority fee {} wei is above the policy's ceiling erc20.max_fee_per_gas_wei = {ceiling} wei: the transaction would not be mined now; review again when fees fall, or raise the ceiling by a policy change",
+                priority.min(priority_fee)
+            ),
+        ));
+    }
+    check_fees(ceiling, max_fee, priority_fee, stuck)?;
+    Ok((max_fee, priority_fee))
+}
+
+/// The signature's fee guardrail under a ceiling: priority ≤ max fee ≤ the policy's
+/// `max_fee_per_gas_wei`, and a speed-up raises both fees of the transaction it replaces by
+/// at least [`REPLACEMENT_BUMP_PERCENT`].
+fn check_fees(ceiling: u128, max_fee: u128, priority: u128, stuck: Option<&erc20::Decoded>) -> Result<()> {
+    if priority > max_fee {
+        return Err(policy_error("fee_ceiling", format!("the priority fee {priority} wei is above the max fee per gas {max_fee} wei")));
+    }
+    if max_fee > ceiling {
+        return Err(policy_error(
+            "fee_ceiling",
+            format!(
+                "max fee per gas {max_fee} wei is above the policy's ceiling erc20.max_fee_per_gas_wei = {ceiling} wei; nothing is signed — review again under the ceiling"
+            ),
+        ));
+    }
+    if let Some(stuck) = stuck {
+        let least = (
+            erc20::bumped(stuck.max_fee_per_gas, REPLACEMENT_BUMP_PERCENT)?,
+            erc20::bumped(stuck.max_priority_fee_per_gas, REPLACEMENT_BUMP_PERCENT)?,
+        );
+        if max_fee < least.0 || priority < least.1 {
+            return Err(policy_error(
+                "fee_ceiling",
+                format!(
+                    "a speed-up pays at least {} / {} wei (max fee / priority, {REPLACEMENT_BUMP_PERCENT} % over the stuck transaction's {} / {}), not {max_fee} / {priority}{}",
+                    least.0,
+                    least.1,
+                    stuck.max_fee_per_gas,
+                    stuck.max_priority_fee_per_gas,
+                    if least.0 > ceiling { format!(" — and that is above the ceiling {ceiling} wei; raise it by a policy change") } else { String::new() }
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn fee_mode(treasury: &Treasury) -> Result<erc20::FeeMode> {
     match treasury.erc20.fee_mode.as_str() {
         "normal" => Ok(erc20::FeeMode::Normal),
         "fast" => Ok(erc20::FeeMode::Fast),

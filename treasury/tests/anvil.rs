@@ -89,7 +89,7 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
     let partner: Address = DEMO_PARTNER_ERC20.parse().unwrap();
     for chunk in 0..2u32 {
         let now = jiff::Timestamp::now();
-        let input = OperatorInput { pending_nonce: pending, ref_block: None };
+        let input = OperatorInput { pending_nonce: pending, ..OperatorInput::default() };
         let review = flow::review_chunk(
             &store,
             policy,

@@ -169,7 +169,7 @@ async fn every_signature_passes_policy_quorum_review_and_cap() {
     let hot_trc20 = treasury.wallet("hot-trc20-1").unwrap().address.to_string();
     let tron = request(Network::Trc20, &hot_trc20, DEMO_PARTNER_TRC20, "100").unwrap();
     let tron_approvals = approve_both(&tron).await;
-    let input = OperatorInput { pending_nonce: 0, ref_block: Some(([0x12, 0x34], [1, 2, 3, 4, 5, 6, 7, 8])) };
+    let input = OperatorInput { pending_nonce: 0, ref_block: Some(([0x12, 0x34], [1, 2, 3, 4, 5, 6, 7, 8])), ..OperatorInput::default() };
     let tron_review =
         flow::review_chunk(&store, policy, ReviewRequest { bundle: &tron, chunk: 0, replace: None, input, reviewed_by: "A", now })
             .await

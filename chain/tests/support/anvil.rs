@@ -73,6 +73,11 @@ impl Anvil {
         anvil
     }
 
+    /// The node's URL.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// One JSON-RPC call over plain HTTP/1.1 on loopback.
     pub(crate) fn call(&self, method: &str, params: Value) -> Result<Value, String> {
         let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();
