@@ -547,7 +547,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Eod(command) => crate::eod::run(&command, json),
-        Command::Wallets(args) => crate::wallets::run(&args, json),
+        Command::Wallets(args) => crate::wallets::run(&args, json).await,
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use clubgate_core::treasury::{network_id, WalletKind};
-use clubgate_core::wallets::{decimal, status, unknown_readings, WalletStatus};
+use clubgate_core::wallets::{decimal, status_of, unknown_readings, Origin, WalletStatus};
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
@@ -15,8 +15,12 @@ use crate::commands::{print_json, Error, Result};
 #[derive(Args)]
 pub(crate) struct WalletsArgs {
     /// The events (JSON Lines) with the `wallet.balance` readings.
+    #[arg(long, required_unless_present = "chain")]
+    events: Option<PathBuf>,
+    /// Also read every wallet's balances from the networks' nodes the treasury file names
+    /// (`[erc20] rpc_url`, `[trc20] node_url`); the latest reading of each asset counts.
     #[arg(long)]
-    events: PathBuf,
+    chain: bool,
     /// The treasury file: the wallets and their thresholds.
     #[arg(long)]
     treasury: PathBuf,
@@ -42,7 +46,14 @@ fn wallet_json(wallet: &WalletStatus) -> Value {
     let assets: Vec<Value> = wallet
         .assets
         .iter()
-        .map(|a| json!({ "asset": a.asset.name(), "balance": units(a.balance), "threshold": units(a.threshold), "state": a.state() }))
+        .map(|a| {
+            let source = match &a.read {
+                Some((Origin::Event { seq }, _)) => json!({ "event": seq }),
+                Some((Origin::Chain { node }, _)) => json!({ "chain": node }),
+                None => Value::Null,
+            };
+            json!({ "asset": a.asset.name(), "balance": units(a.balance), "threshold": units(a.threshold), "state": a.state(), "source": source })
+        })
         .collect();
     let below: Vec<Value> = wallet
         .below
@@ -66,7 +77,7 @@ fn wallet_json(wallet: &WalletStatus) -> Value {
     })
 }
 
-pub(crate) fn run(args: &WalletsArgs, json: bool) -> Result<()> {
+pub(crate) async fn run(args: &WalletsArgs, json: bool) -> Result<()> {
     let at = match &args.at {
         None => Timestamp::MAX,
         Some(text) => text.parse::<Timestamp>().map_err(|_| {
@@ -74,8 +85,18 @@ pub(crate) fn run(args: &WalletsArgs, json: bool) -> Result<()> {
         })?,
     };
     let treasury = crate::bundle::read_treasury(&args.treasury)?;
-    let ledger = crate::metrics::read_events(&args.events)?;
-    let wallets = status(&treasury, &ledger, at);
+    let ledger = match &args.events {
+        Some(path) => crate::metrics::read_events(path)?,
+        None => clubgate_core::ledger::Ledger::default(),
+    };
+    let mut readings = ledger.wallet_balances.clone();
+    let mut notes = Vec::new();
+    if args.chain {
+        let read = clubgate_treasury::wallets::read_from_chain(&treasury, Timestamp::now()).await;
+        readings.extend(read.readings);
+        notes = read.notes;
+    }
+    let wallets = status_of(&treasury, &readings, at);
     let unknown = unknown_readings(&treasury, &ledger, at);
     if json {
         let unknown: Vec<Value> =
@@ -87,11 +108,15 @@ pub(crate) fn run(args: &WalletsArgs, json: bool) -> Result<()> {
             "below": wallets.iter().filter(|w| !w.below.is_empty()).count(),
             "no_data": wallets.iter().filter(|w| !w.no_data.is_empty()).count(),
             "unknown_readings": unknown,
+            "chain": notes,
         }));
     }
     match &args.at {
         Some(_) => println!("Wallet balances at {at}"),
-        None => println!("Wallet balances (every reading in {})", args.events.display()),
+        None => println!("Wallet balances (the latest reading of each asset)"),
+    }
+    for note in &notes {
+        println!("chain: {note}");
     }
     for wallet in &wallets {
         let verdict = match (wallet.below.is_empty(), wallet.no_data.is_empty()) {

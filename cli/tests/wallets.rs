@@ -81,7 +81,7 @@ fn wallets_below_threshold_carry_their_top_up_and_missing_readings_are_no_data()
             {"asset": "ETH", "balance": "250000000000000000", "threshold": "500000000000000000", "top_up": "250000000000000000"},
         ])
     );
-    assert_eq!(hot["assets"][0], json!({"asset": "USDT", "balance": "50000000000", "threshold": "50000000000", "state": "ok"}));
+    assert_eq!(hot["assets"][0], json!({"asset": "USDT", "balance": "50000000000", "threshold": "50000000000", "state": "ok", "source": {"event": 1}}));
     assert_eq!(hot["no_data"], json!([]));
 
     let tron = wallet(&document, "hot-trc20-1");
@@ -95,7 +95,7 @@ fn wallets_below_threshold_carry_their_top_up_and_missing_readings_are_no_data()
     assert_eq!(canary["kind"], "canary");
     assert_eq!(canary["below"], json!([]));
     assert_eq!(canary["no_data"], json!(["USDT", "USDC", "ETH"]));
-    assert_eq!(canary["assets"][2], json!({"asset": "ETH", "balance": null, "threshold": "500000000000000000", "state": "no_data"}));
+    assert_eq!(canary["assets"][2], json!({"asset": "ETH", "balance": null, "threshold": "500000000000000000", "state": "no_data", "source": null}));
     assert_eq!(document["below"], 2);
     assert_eq!(document["no_data"], 2);
     assert_eq!(document["unknown_readings"], json!([{"seq": 8, "wallet": "hot-erc20-9", "network": "erc20"}]));
@@ -143,4 +143,52 @@ fn bad_input_exits_2_naming_the_line_or_the_field() {
     let output = clubgate(&["wallets", "--events", e, "--treasury", t, "--at", "tomorrow"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--at \"tomorrow\""));
+}
+
+/// `--chain` asks the treasury file's nodes: anvil answers on chain 31337 while the example
+/// file's Ethereum is Sepolia (11155111), so nothing is read from it and the note names
+/// both chain ids; the events still count, each asset naming the event it comes from.
+#[test]
+fn the_chain_is_asked_only_of_a_node_on_the_policys_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let anvil_binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut anvil = Command::new(&anvil_binary)
+        .args(["--port", &port.to_string(), "--host", "127.0.0.1", "--chain-id", "31337", "--silent"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e} (cargo xtask setup installs it)", anvil_binary.display()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "anvil did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let text = treasury().replacen(
+        "[erc20]\n",
+        &format!("[erc20]\nrpc_url = \"http://127.0.0.1:{port}\"\nmax_fee_per_gas_wei = \"100000000000\"\n"),
+        1,
+    );
+    let treasury_file = dir.path().join("treasury.toml");
+    std::fs::write(&treasury_file, text).unwrap();
+    let events_file = dir.path().join("events.jsonl");
+    std::fs::write(&events_file, events()).unwrap();
+    let out = clubgate(
+        &["wallets", "--events", events_file.to_str().unwrap(), "--treasury", treasury_file.to_str().unwrap(), "--chain", "--json"],
+        dir.path(),
+    );
+    let _ = anvil.kill();
+    let _ = anvil.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&str> = document["chain"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("erc20: nothing read") && notes[0].contains("31337") && notes[0].contains("11155111"), "{}", notes[0]);
+    assert!(notes[1].contains("[trc20] node_url"), "{}", notes[1]);
+    let hot = wallet(&document, "hot-erc20-1");
+    assert_eq!(hot["assets"][0]["balance"], "50000000000");
+    assert_eq!(hot["assets"][0]["source"], json!({ "event": 1 }));
+    // Without --events, --chain alone is a valid question; with neither, a usage error.
+    let neither = clubgate(&["wallets", "--treasury", treasury_file.to_str().unwrap()], dir.path());
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&neither.stderr).contains("--events"), "{}", String::from_utf8_lossy(&neither.stderr));
 }
