@@ -2,7 +2,6 @@
 //! Exit codes: 0 success, 2 bad input (a T0, zone, plan file, item or argument), 1 any
 //! other failure (the store could not be read or written).
 
-mod broadcast;
 mod bundle;
 mod canary;
 mod commands;
@@ -20,6 +19,7 @@ mod secret;
 mod switches;
 mod sync;
 mod tx;
+mod volume;
 mod wallets;
 
 use std::process::ExitCode;
