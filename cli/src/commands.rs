@@ -216,6 +216,12 @@ enum TxCommand {
         #[arg(long)]
         who: String,
     },
+    /// Send a chunk's latest signed ERC-20 transaction to the treasury file's node (recorded
+    /// first; sending again is safe).
+    Broadcast(crate::broadcast::BroadcastArgs),
+    /// The broadcast chunks on chain: pending, stuck (with the speed-up proposed), mined,
+    /// confirmed, failed.
+    Status(crate::broadcast::StatusArgs),
 }
 
 #[derive(Subcommand)]
@@ -545,12 +551,14 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
         Command::Eod(command) => crate::eod::run(&command, json),
-        Command::Wallets(args) => crate::wallets::run(&args, json),
+        Command::Wallets(args) => crate::wallets::run(&args, json).await,
         Command::Volume(args) => crate::volume::run(&args, json, cli.db.as_deref()).await,
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::BuildErc20(args)) => crate::tx::run_build_erc20(&args, json).await,
         Command::Tx(TxCommand::BuildTrc20(args)) => crate::tx::run_build_trc20(&args, json),
         Command::Tx(TxCommand::Decode { hex }) => crate::tx::run_decode(&hex, json),
+        Command::Tx(TxCommand::Broadcast(args)) => crate::broadcast::run_broadcast(&args, json, cli.db.as_deref()).await,
+        Command::Tx(TxCommand::Status(args)) => crate::broadcast::run_status(&args, json, cli.db.as_deref()).await,
         Command::Tx(TxCommand::MarkBroadcast { bundle_id, chunk, who }) => {
             let store = open_store(cli.db.as_deref()).await?;
             let attempt = store.mark_broadcast(&bundle_id, chunk, &who, jiff::Timestamp::now()).await?;

@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 2 bad input (a T0, zone, plan file, item or argument), 1 any
 //! other failure (the store could not be read or written).
 
+mod broadcast;
 mod bundle;
 mod canary;
 mod commands;
