@@ -21,6 +21,8 @@ const ALLOWED_COMMANDS = new Set([
   "review_canary",
   "sign_canary",
   "mark_broadcast",
+  "broadcast_chunk",
+  "chain_status",
   "import_approval",
   "sync_status",
   "set_ledger_url",

@@ -21,6 +21,8 @@ fn main() {
         "review_canary",
         "sign_canary",
         "mark_broadcast",
+        "broadcast_chunk",
+        "chain_status",
         "import_approval",
         "sync_status",
         "set_ledger_url",

@@ -81,7 +81,10 @@ fn wallets_below_threshold_carry_their_top_up_and_missing_readings_are_no_data()
             {"asset": "ETH", "balance": "250000000000000000", "threshold": "500000000000000000", "top_up": "250000000000000000"},
         ])
     );
-    assert_eq!(hot["assets"][0], json!({"asset": "USDT", "balance": "50000000000", "threshold": "50000000000", "state": "ok", "source": {"event": 1}}));
+    assert_eq!(
+        hot["assets"][0],
+        json!({"asset": "USDT", "balance": "50000000000", "threshold": "50000000000", "state": "ok", "source": {"event": 1}})
+    );
     assert_eq!(hot["no_data"], json!([]));
 
     let tron = wallet(&document, "hot-trc20-1");
@@ -95,7 +98,10 @@ fn wallets_below_threshold_carry_their_top_up_and_missing_readings_are_no_data()
     assert_eq!(canary["kind"], "canary");
     assert_eq!(canary["below"], json!([]));
     assert_eq!(canary["no_data"], json!(["USDT", "USDC", "ETH"]));
-    assert_eq!(canary["assets"][2], json!({"asset": "ETH", "balance": null, "threshold": "500000000000000000", "state": "no_data", "source": null}));
+    assert_eq!(
+        canary["assets"][2],
+        json!({"asset": "ETH", "balance": null, "threshold": "500000000000000000", "state": "no_data", "source": null})
+    );
     assert_eq!(document["below"], 2);
     assert_eq!(document["no_data"], 2);
     assert_eq!(document["unknown_readings"], json!([{"seq": 8, "wallet": "hot-erc20-9", "network": "erc20"}]));

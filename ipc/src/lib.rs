@@ -524,6 +524,46 @@ pub struct ChunkView {
     pub ledger_signed: Option<String>,
 }
 
+/// The broadcast ERC-20 chunks followed on the policy's node (issue 12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStatusView {
+    /// The node asked, if the policy names one.
+    pub node: Option<String>,
+    /// Why nothing is followed (no node, the node failed), if so.
+    pub note: Option<String>,
+    /// The node's head block.
+    pub block: Option<u64>,
+    /// Each broadcast chunk.
+    pub chunks: Vec<ChunkChainView>,
+}
+
+/// One broadcast chunk on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkChainView {
+    /// The bundle.
+    pub bundle_id: String,
+    /// The chunk.
+    pub chunk: u32,
+    /// `pending`, `stuck`, `mined`, `confirmed`, `failed` or `unknown`.
+    pub status: String,
+    /// The status in words (age, confirmations).
+    pub text: String,
+    /// The attempt the status is about (the mined one, else the latest).
+    pub attempt: u32,
+    /// Its transaction hash.
+    pub tx_hash: String,
+    /// Its fee mode.
+    pub fee_mode: String,
+    /// Blocks since it was mined (0 while pending).
+    pub confirmations: u64,
+    /// The policy's confirmations for "confirmed".
+    pub required_confirmations: u64,
+    /// A stuck chunk: the speed-up proposed (next fee mode and its fees), or why refused.
+    pub speed_up: Option<String>,
+    /// The chunk's other broadcast attempts and what became of them.
+    pub replaced: Vec<String>,
+}
+
 /// A queued bundle with its approvals and chunk statuses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleView {

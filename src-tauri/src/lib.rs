@@ -3,6 +3,7 @@
 //! which works over the core and the store; [`views`] converts core values to the IPC
 //! types of `clubgate-ipc`.
 
+mod chain;
 mod charts;
 mod commands;
 mod error;
@@ -52,6 +53,8 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::payout::review_canary,
             commands::payout::sign_canary,
             commands::payout::mark_broadcast,
+            commands::payout::broadcast_chunk,
+            commands::payout::chain_status,
             commands::payout::import_approval,
             commands::ledger::sync_status,
             commands::ledger::set_ledger_url,

@@ -231,7 +231,7 @@ impl Service {
         Ok(Some(client))
     }
 
-    async fn stored_bundle(&self, bundle_id: &str) -> Result<(StoredBundle, PayoutBundle)> {
+    pub(crate) async fn stored_bundle(&self, bundle_id: &str) -> Result<(StoredBundle, PayoutBundle)> {
         let stored = self
             .store
             .bundles()
@@ -433,14 +433,18 @@ impl Service {
         let launch = self.launch().await?;
         let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
         let replace = Some(request.replace.trim()).filter(|r| !r.is_empty()).map(flow::Replace::parse).transpose()?;
+        let policy = flow::Policy { treasury: &treasury, launch: &launch };
+        let source = flow::check_policy(policy, &payout)?.1.address;
+        let speed_up_of = (replace == Some(flow::Replace::SpeedUp)).then_some((request.bundle_id.as_str(), request.chunk));
+        let input = self.chain_input(policy, &source, operator_input(&request.chain)?, &request.chain, speed_up_of).await?;
         let review = flow::review_chunk(
             &self.store,
-            flow::Policy { treasury: &treasury, launch: &launch },
+            policy,
             flow::ReviewRequest {
                 bundle: &payout,
                 chunk: request.chunk,
                 replace,
-                input: operator_input(&request.chain)?,
+                input,
                 reviewed_by: "ClubGate Desk",
                 now: Timestamp::now(),
             },
@@ -491,10 +495,13 @@ impl Service {
     pub async fn review_canary(&self, request: &CanaryRequest) -> Result<ReviewView> {
         let treasury = self.treasury().await?;
         let launch = self.launch().await?;
+        let wallet = treasury.wallet(&request.wallet).map_err(|e| refuse(e.to_string()))?.clone();
+        let policy = flow::Policy { treasury: &treasury, launch: &launch };
+        let input = self.chain_input(policy, &wallet.address, operator_input(&request.chain)?, &request.chain, None).await?;
         let review = flow::CanaryReviewRequest {
             wallet: &request.wallet,
             token: Token::Usdt,
-            input: operator_input(&request.chain)?,
+            input,
             reviewed_by: "ClubGate Desk",
             now: Timestamp::now(),
         };

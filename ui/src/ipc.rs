@@ -175,6 +175,16 @@ pub(crate) async fn decide(request: &clubgate_ipc::warroom::DecideRequest) -> Re
     call("decide", &RequestArgs { request }).await
 }
 
+/// Sends a chunk's latest signed ERC-20 transaction to the policy's node.
+pub(crate) async fn broadcast_chunk(request: &clubgate_ipc::ChunkRequest) -> Result<clubgate_ipc::ChainStatusView, CommandError> {
+    call("broadcast_chunk", &RequestArgs { request }).await
+}
+
+/// The broadcast chunks followed on the policy's node.
+pub(crate) async fn chain_status() -> Result<clubgate_ipc::ChainStatusView, CommandError> {
+    call("chain_status", &NoArgs {}).await
+}
+
 /// The Wallets page: every wallet against its thresholds (events and the last chain read).
 pub(crate) async fn wallets_view() -> Result<clubgate_ipc::wallets::WalletsView, CommandError> {
     call("wallets_view", &NoArgs {}).await

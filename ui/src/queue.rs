@@ -11,8 +11,8 @@
 //! about the transaction.
 
 use clubgate_ipc::{
-    ApprovalImport, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, ChainInput, ChunkRequest, CommandError,
-    DecodedView, ReviewView, TreasuryView,
+    ApprovalImport, ApproveRequest, ApproverView, BundleRequest, BundleView, CanaryRequest, ChainInput, ChainStatusView, ChunkChainView,
+    ChunkRequest, CommandError, DecodedView, ReviewView, TreasuryView,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -58,6 +58,8 @@ struct Queue {
     /// The latest review of each chunk reviewed and not yet signed: at most one per
     /// (bundle, chunk), so "Sign" always names the last bytes shown for that chunk.
     reviews: RwSignal<Vec<ReviewView>>,
+    /// The broadcast ERC-20 chunks as the policy's node sees them (polled; read by each row).
+    chain_status: RwSignal<Option<ChainStatusView>>,
     /// Bumped by every command, so a background read that started before one never
     /// overwrites what the command answered.
     generation: RwSignal<u64>,
@@ -109,6 +111,32 @@ impl Queue {
     /// The latest review of a chunk, if one is shown.
     fn review_of(self, bundle_id: &str, chunk: u32) -> Option<ReviewView> {
         self.reviews.with(|reviews| reviews.iter().find(|r| r.bundle_id == bundle_id && r.chunk == chunk).cloned())
+    }
+
+    /// This chunk on chain, if it was broadcast and the node follows it.
+    fn on_chain(self, bundle_id: &str, chunk: u32) -> Option<ChunkChainView> {
+        self.chain_status
+            .with(|view| view.as_ref().and_then(|v| v.chunks.iter().find(|c| c.bundle_id == bundle_id && c.chunk == chunk).cloned()))
+    }
+
+    /// Sends a chunk's latest signed ERC-20 transaction to the policy's node.
+    fn send(self, bundle_id: String, chunk: u32) {
+        let request = ChunkRequest { bundle_id, chunk, chain: self.chain(), replace: String::new(), review_hash: String::new() };
+        self.busy.set(true);
+        self.generation.update(|g| *g += 1);
+        spawn_local(async move {
+            match ipc::broadcast_chunk(&request).await {
+                Ok(view) => {
+                    self.chain_status.set(Some(view));
+                    self.error.set(None);
+                }
+                Err(e) => self.error.set(Some(e)),
+            }
+            if let Ok(bundles) = ipc::payout_queue().await {
+                self.bundles.set(bundles);
+            }
+            self.busy.set(false);
+        });
     }
 
     fn forget_review(self, bundle_id: &str, chunk: u32) {
@@ -169,6 +197,7 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
         ref_bytes: RwSignal::new(String::new()),
         ref_hash: RwSignal::new(String::new()),
         reviews: RwSignal::new(Vec::new()),
+        chain_status: RwSignal::new(None),
         generation: RwSignal::new(0),
     };
     q.reload();
@@ -177,6 +206,13 @@ pub(crate) fn PayoutQueue() -> impl IntoView {
     // is not wiped by an unchanged queue) — never while a command runs or a review is
     // shown, and never with an answer older than a command's.
     let poll = move || {
+        spawn_local(async move {
+            if let Ok(view) = ipc::chain_status().await {
+                if q.chain_status.with_untracked(|old| old.as_ref() != Some(&view)) {
+                    q.chain_status.set(Some(view));
+                }
+            }
+        });
         if q.busy.get_untracked() || q.reviews.with_untracked(|r| !r.is_empty()) {
             return;
         }
@@ -478,6 +514,22 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl Into
                 };
                 q.run(async move { ipc::mark_broadcast(&request).await });
             };
+            let send_id = bundle_id.clone();
+            let send = move |_| q.send(send_id.clone(), index);
+            let can_send = !unsigned_status(&c.status) && network == "erc20";
+            let chain_id = bundle_id.clone();
+            let on_chain = move || {
+                q.on_chain(&chain_id, index).map(|c| {
+                    view! {
+                        <span class="chain-status" data-status=c.status.clone() data-attempt=c.attempt.to_string() data-fee-mode=c.fee_mode.clone()
+                            data-confirmations=c.confirmations.to_string() title=c.tx_hash.clone()>
+                            {c.text.clone()}
+                        </span>
+                        {c.speed_up.clone().map(|s| view! { <span class="speed-up-proposal">{format!(" · {s}")}</span> })}
+                        {c.replaced.iter().map(|r| view! { <span class="replaced muted">{format!(" · {r}")}</span> }).collect_view()}
+                    }
+                })
+            };
             let broadcast_at = c.broadcast_at.clone();
             let can_replace = !unsigned_status(&c.status) && (network == "erc20" || broadcast_at.is_none());
             let can_mark = !unsigned_status(&c.status) && broadcast_at.is_none();
@@ -512,11 +564,14 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl Into
                                 {move || t("sign", language.get())}
                             </button>
                         </Show>
+                        <Show when=move || can_send>
+                            <button class="button broadcast-send" disabled=move || q.busy.get() on:click=send.clone()>{move || t("broadcast_send", language.get())}</button>
+                        </Show>
                         <Show when=move || can_mark>
                             <button class="button mark-broadcast" disabled=move || q.busy.get() on:click=broadcast.clone()>{move || t("mark_broadcast", language.get())}</button>
                         </Show>
                     </td>
-                    <td class="muted broadcast">{broadcast_at.map(|at| format!("broadcast {at}")).unwrap_or_default()}</td>
+                    <td class="muted broadcast">{broadcast_at.map(|at| format!("broadcast {at}")).unwrap_or_default()} {on_chain}</td>
                 </tr>
                 {move || q.review_of(&shown_id, index).map(review_row)}
                 {c.decoded.clone().map(|d| view! {

@@ -1,8 +1,8 @@
 //! Payout commands: the planner and the decoder of exact transaction bytes.
 
 use clubgate_ipc::{
-    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChunkRequest, DecodedView, PayoutPlanRequest, PayoutPlanView,
-    ReviewView, TreasuryView,
+    ApprovalImport, ApproveRequest, BundleRequest, BundleView, CanaryRequest, ChainStatusView, ChunkRequest, DecodedView,
+    PayoutPlanRequest, PayoutPlanView, ReviewView, TreasuryView,
 };
 use tauri::State;
 
@@ -81,4 +81,16 @@ pub(crate) async fn mark_broadcast(service: State<'_, Service>, request: ChunkRe
 #[tauri::command]
 pub(crate) async fn import_approval(service: State<'_, Service>, request: ApprovalImport) -> Result<Vec<BundleView>> {
     service.import_approval(&request).await
+}
+
+/// Broadcasts a chunk's latest signed ERC-20 transaction to the policy's node.
+#[tauri::command]
+pub(crate) async fn broadcast_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<ChainStatusView> {
+    service.broadcast_chunk(&request).await
+}
+
+/// The broadcast chunks followed on chain (pending, stuck with its speed-up, confirmations).
+#[tauri::command]
+pub(crate) async fn chain_status(service: State<'_, Service>) -> Result<ChainStatusView> {
+    service.chain_status().await
 }
