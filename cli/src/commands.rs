@@ -550,7 +550,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Report(args) => crate::report::run(&args, json, cli.db.as_deref()).await,
         Command::Slo(SloCommand::Report(args)) => crate::metrics::run_report(&args, json),
         Command::Rollback(RollbackCommand::Evaluate(args)) => crate::metrics::run_evaluate(&args, json),
-        Command::Eod(command) => crate::eod::run(&command, json),
+        Command::Eod(command) => crate::eod::run(&command, json, cli.db.as_deref()).await,
         Command::Wallets(args) => crate::wallets::run(&args, json).await,
         Command::Volume(args) => crate::volume::run(&args, json, cli.db.as_deref()).await,
         Command::Payout(PayoutCommand::Plan(args)) => crate::payout::run_plan(&args, json, cli.db.as_deref()).await,

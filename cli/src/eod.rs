@@ -1,22 +1,60 @@
 //! `clubgate eod plan`: the EOD settlement plan of the trust pairs at an instant, over an
-//! events file (PRODUCT.md "Treasury and EOD"; docs/eod.md).
+//! events file (PRODUCT.md "Treasury and EOD"; docs/eod.md). `clubgate eod settle` queues
+//! the plan's settlement transfers as payout bundles; `clubgate eod dry-run` (the T-3d dry
+//! run of `trust.session.close()` / `eod_settlement`) shows them and queues nothing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use clubgate_core::eod::{network_name, plan, token_name, Entry};
+use clubgate_core::events::Event;
 use clubgate_core::launch::Launch;
+use clubgate_core::ledger::Ledger;
 use clubgate_core::schedule::{rfc3339, T0};
+use clubgate_core::settlement::transfers;
+use clubgate_store::Store;
+use clubgate_treasury::eod::{dry_run, settle, Settled};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::commands::{name_plan_file, print_json, read_plan, Error, Result};
+use crate::commands::{launch_of, name_plan_file, open_signing_store, open_store, print_json, read_plan, Error, Result};
 
 #[derive(Subcommand)]
 pub(crate) enum EodCommand {
     /// The settlement plan at an instant: every session whose cut-off is at or before it,
     /// in entry order (cut-off, session id, network, token).
     Plan(PlanArgs),
+    /// Queues the plan's settlement transfers (every entry with settle > 0 whose cut-off is
+    /// at or before --at) as payout bundles: the network's hot wallet to the payee's
+    /// allow-listed address, ids from session, network and token — never queued twice.
+    Settle(SettleArgs),
+    /// The T-3d dry run of trust.session.close() / eod_settlement: the same computation as
+    /// `settle`, printing what would be queued; the payout queue is left as it is.
+    DryRun(SettleArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct SettleArgs {
+    /// The events (JSON Lines) with the sessions, obligations and balances.
+    #[arg(long, required_unless_present = "from_store", conflicts_with = "from_store")]
+    events: Option<PathBuf>,
+    /// The store's events instead (the ledger's, when the store follows one).
+    #[arg(long)]
+    from_store: bool,
+    /// T0 as for `eod plan` (default: the store's launch).
+    #[arg(long)]
+    t0: Option<String>,
+    /// The instant: RFC 3339 with an offset, or a plan-zone wall clock (default: now).
+    #[arg(long)]
+    at: Option<String>,
+    /// A plan file (default: the embedded launch-plan-v1; ignored without --t0: the store's
+    /// launch has its plan).
+    #[arg(long)]
+    plan: Option<PathBuf>,
+    /// The treasury file: hot wallets, allow-list, token contracts (default: the policy of
+    /// the ledger the store follows).
+    #[arg(long)]
+    treasury: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -89,10 +127,153 @@ fn instant_of(text: &str, launch: &Launch) -> Result<Timestamp> {
     })
 }
 
-pub(crate) fn run(command: &EodCommand, json: bool) -> Result<()> {
+pub(crate) async fn run(command: &EodCommand, json: bool, db: Option<&Path>) -> Result<()> {
     match command {
         EodCommand::Plan(args) => run_plan(args, json),
+        EodCommand::Settle(args) => run_settle(args, json, db, false).await,
+        EodCommand::DryRun(args) => run_settle(args, json, db, true).await,
     }
+}
+
+/// `eod settle|dry-run --json`.
+#[derive(Serialize)]
+struct SettleJson {
+    at: String,
+    dry_run: bool,
+    transfers: Vec<TransferJson>,
+    refusals: Vec<String>,
+    alerts: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct TransferJson {
+    session_id: String,
+    trust_pair: String,
+    payer: String,
+    payee: String,
+    network: &'static str,
+    token: &'static str,
+    net: u128,
+    settle: u128,
+    carried: u128,
+    mode: &'static str,
+    payout_id: String,
+    wallet: String,
+    source: String,
+    destination: String,
+    chunks: Vec<String>,
+    bundle_hash: String,
+    outcome: &'static str,
+}
+
+impl From<&Settled> for TransferJson {
+    fn from(item: &Settled) -> Self {
+        let entry = &item.transfer.entry;
+        Self {
+            session_id: entry.session_id.clone(),
+            trust_pair: entry.trust_pair.clone(),
+            payer: entry.payer.clone(),
+            payee: entry.payee.clone(),
+            network: network_name(entry.network),
+            token: token_name(entry.token),
+            net: entry.net,
+            settle: entry.settle,
+            carried: entry.carried,
+            mode: entry.mode.name(),
+            payout_id: item.bundle.bundleId.clone(),
+            wallet: item.transfer.wallet.clone(),
+            source: item.bundle.source.clone(),
+            destination: item.bundle.destination.clone(),
+            chunks: item.bundle.chunks.iter().map(ToString::to_string).collect(),
+            bundle_hash: item.bundle.canonical_hash().to_string(),
+            outcome: item.outcome.name(),
+        }
+    }
+}
+
+/// The store's events as a ledger.
+async fn stored_ledger(store: &Store) -> Result<Ledger> {
+    let mut ledger = Ledger::default();
+    for (index, line) in store.event_lines().await?.iter().enumerate() {
+        Event::from_json(line)
+            .and_then(|event| ledger.apply(&event))
+            .map_err(|detail| Error::Store(clubgate_store::Error::Corrupt { table: "events", row: index as i64 + 1, detail }))?;
+    }
+    Ok(ledger)
+}
+
+async fn run_settle(args: &SettleArgs, json: bool, db: Option<&Path>, dry: bool) -> Result<()> {
+    // Settling queues payouts: the store is the signing store (no --db in a packaged build).
+    let store = if dry { open_store(db).await? } else { open_signing_store(db).await? };
+    let launch = match &args.t0 {
+        Some(_) => {
+            let (source, text) = read_plan(args.plan.as_deref())?;
+            Launch::new(&text, args.t0.as_deref().unwrap_or_default(), None).map_err(|error| name_plan_file(&source, error))?
+        }
+        None => launch_of(&store, clubgate_core::plan::Plan::default_v1(), None).await?,
+    };
+    let at = match &args.at {
+        Some(text) => instant_of(text, &launch)?,
+        None => Timestamp::now(),
+    };
+    // A desk that follows a ledger pulls first: the policy in force, and the settlement
+    // bundles another desk published already.
+    if !dry {
+        crate::bundle::ledger_client(&store).await?;
+    }
+    let ledger = match &args.events {
+        Some(path) => crate::metrics::read_events(path)?,
+        None => stored_ledger(&store).await?,
+    };
+    let treasury = crate::bundle::treasury_of(&store, args.treasury.as_deref()).await?;
+    let policy_version = store.ledger_policy().await?.map_or(1, |policy| policy.version);
+    let entries = plan(&launch, &ledger, at).map_err(Error::Input)?;
+    let settlement = transfers(&treasury, &entries, at);
+    let settled = if dry {
+        dry_run(Some(&store), &launch.plan, &treasury, &settlement, policy_version).await?
+    } else {
+        settle(&store, &launch.plan, &treasury, &settlement, policy_version, Timestamp::now()).await?
+    };
+    let zone = launch.t0.zoned().time_zone().clone();
+    if json {
+        print_json(&SettleJson {
+            at: rfc3339(&at.to_zoned_datetime(zone)),
+            dry_run: dry,
+            transfers: settled.iter().map(TransferJson::from).collect(),
+            refusals: settlement.refusals.clone(),
+            alerts: settlement.alerts.clone(),
+        })?;
+    } else {
+        let verb = if dry { "EOD dry run (nothing queued)" } else { "EOD settlement" };
+        println!("{verb} at {}: {} transfer(s)", rfc3339(&at.to_zoned_datetime(zone)), settled.len());
+        for item in &settled {
+            let entry = &item.transfer.entry;
+            println!(
+                "  {} {} {} {}  {} → {}  settle {} ({}, carried {})  {} from {} to {} in {} chunk(s)  {}",
+                item.outcome.name(),
+                entry.session_id,
+                network_name(entry.network),
+                token_name(entry.token),
+                entry.payer,
+                entry.payee,
+                entry.settle,
+                entry.mode.name(),
+                entry.carried,
+                item.bundle.bundleId,
+                item.transfer.wallet,
+                item.bundle.destination,
+                item.bundle.chunks.len(),
+                if dry { "" } else { "(published for the approvers: `clubgate sync`)" }
+            );
+        }
+    }
+    for alert in &settlement.alerts {
+        eprintln!("alert: {alert}");
+    }
+    if !settlement.refusals.is_empty() {
+        return Err(Error::Lines(settlement.refusals.clone()));
+    }
+    Ok(())
 }
 
 fn run_plan(args: &PlanArgs, json: bool) -> Result<()> {

@@ -21,7 +21,7 @@ const MAX_LISTED_ERRORS: usize = 20;
 
 #[derive(Args)]
 pub(crate) struct SimulateArgs {
-    /// pilot-day, rpc-degradation-trc20, webhook-outage, eod-stuck, sev1, recovering.
+    /// pilot-day, rpc-degradation-trc20, webhook-outage, eod-stuck, sev1, recovering, eod-deficit.
     #[arg(long)]
     scenario: String,
     /// T0 as a plan-zone wall clock or with an offset; the traffic starts there.

@@ -1,0 +1,179 @@
+//! Goal: `clubgate eod settle` queues the settlement plan's transfers as payout bundles
+//! (hot wallet → the payee's allow-listed address, batched, ids from session/network/token)
+//! exactly once — a second run and two racing processes queue nothing more — and refuses a
+//! payee without an address by name; `clubgate eod dry-run` prints the same bundles and
+//! leaves the queue as it was.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use clubgate_core::EXAMPLE_TREASURY_TOML;
+use serde_json::Value;
+use support::{clubgate_in as clubgate, json_in as json, refused_in as refused};
+
+const T0: &str = "2026-12-07T10:00";
+const AT: &str = "2026-12-08T12:00:00Z";
+const PARTNERS: [(&str, &str, &str); 4] = [
+    ("partner-s", "trc20", "TEdvoHEatmDKvTh3o9vBRB9VdtgUwdVuDN"),
+    ("partner-m", "trc20", "TGCAjMXComunWZEXCT1LPBdcYbJH8hKsha"),
+    ("partner-l", "erc20", "0x4000000000000000000000000000000000000001"),
+    ("partner-xl", "erc20", "0x4000000000000000000000000000000000000002"),
+];
+
+/// The example treasury file with the simulator's partners' addresses but `missing`.
+fn treasury(dir: &Path, missing: &str) -> String {
+    let mut text = EXAMPLE_TREASURY_TOML.to_owned();
+    for (name, network, address) in PARTNERS.into_iter().filter(|(name, _, _)| *name != missing) {
+        text += &format!("\n[[allow_list]]\nname = \"{name}\"\nnetwork = \"{network}\"\naddress = \"{address}\"\n");
+    }
+    let path = dir.join(format!("treasury-{}.toml", if missing.is_empty() { "all" } else { missing }));
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The simulator's eod-deficit day (T0 2026-12-07 10:00 Warsaw, seed 7), written by the CLI.
+fn events(dir: &Path) -> String {
+    let path = dir.join("eod.jsonl");
+    let out = path.to_str().unwrap();
+    let data = dir.join("sim");
+    json(&["simulate", "--scenario", "eod-deficit", "--t0", T0, "--seed", "7", "--hours", "24", "--out", out, "--json"], &data);
+    out.to_owned()
+}
+
+fn queue(data: &Path) -> Vec<clubgate_store::StoredBundle> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = clubgate_store::Store::open(&clubgate_store::database_path(data)).await.unwrap();
+        store.bundles().await.unwrap()
+    })
+}
+
+fn outcomes(document: &Value) -> BTreeMap<String, String> {
+    document["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["payout_id"].as_str().unwrap().to_owned(), t["outcome"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn settle_queues_each_transfer_once_and_the_dry_run_queues_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = events(dir.path());
+    let treasury = treasury(dir.path(), "");
+    let data = dir.path().join("desk");
+    let args = |command: &'static str| -> Vec<String> {
+        ["eod", command, "--events", &events, "--t0", T0, "--at", AT, "--treasury", &treasury, "--json"].map(str::to_owned).to_vec()
+    };
+    let run = |command: &'static str| json(&args(command).iter().map(String::as_str).collect::<Vec<_>>(), &data);
+
+    // The plan's entries that settle something, from `eod plan`.
+    let plan = json(&["eod", "plan", "--events", &events, "--t0", T0, "--at", AT, "--json"], &data);
+    let settling: Vec<&Value> = plan["sessions"].as_array().unwrap().iter().filter(|e| e["settle"].as_u64().unwrap() > 0).collect();
+    assert!(settling.iter().any(|e| e["mode"] == "partial"), "a partial session settles its part");
+
+    let dry = run("dry-run");
+    assert_eq!(dry["dry_run"], true);
+    let transfers = dry["transfers"].as_array().unwrap();
+    assert_eq!(transfers.len(), settling.len());
+    for (transfer, entry) in transfers.iter().zip(&settling) {
+        assert_eq!(transfer["session_id"], entry["session_id"]);
+        assert_eq!(transfer["settle"], entry["settle"], "the settled amount in base units");
+        assert_eq!(transfer["outcome"], "would_queue");
+        let chunks: u64 = transfer["chunks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().parse::<u64>().unwrap()).sum();
+        assert_eq!(chunks, entry["settle"].as_u64().unwrap(), "the chunks add up to the settled amount");
+        let (_, _, address) = PARTNERS.iter().find(|(name, _, _)| *name == transfer["payee"]).unwrap();
+        assert_eq!(transfer["destination"], *address);
+        assert!(transfer["payout_id"].as_str().unwrap().starts_with("payout-"));
+    }
+    assert!(queue(&data).is_empty(), "the dry run queues nothing");
+
+    let first = run("settle");
+    assert_eq!(first["dry_run"], false);
+    assert!(outcomes(&first).values().all(|o| o == "queued"), "{first}");
+    // What the dry run showed is what was queued, bundle hash for bundle hash.
+    let hashes = |d: &Value| d["transfers"].as_array().unwrap().iter().map(|t| t["bundle_hash"].clone()).collect::<Vec<_>>();
+    assert_eq!(hashes(&first), hashes(&dry));
+    let queued = queue(&data);
+    assert_eq!(queued.len(), transfers.len());
+    assert_eq!(queued.iter().map(|b| b.bundle_id.clone()).collect::<BTreeSet<_>>(), outcomes(&first).into_keys().collect());
+
+    let second = run("settle");
+    assert!(outcomes(&second).values().all(|o| o == "already_queued"), "{second}");
+    assert_eq!(queue(&data).len(), transfers.len(), "a second run queues nothing");
+    let after = run("dry-run");
+    assert!(outcomes(&after).values().all(|o| o == "already_queued"));
+    assert_eq!(queue(&data), queued, "the dry run leaves the queue as it was");
+
+    // Bad input: one line naming the value.
+    refused(&["eod", "settle", "--events", &events, "--t0", T0, "--at", "soon", "--treasury", &treasury], &data, "\"soon\"");
+    refused(
+        &["eod", "dry-run", "--events", &events, "--t0", T0, "--at", AT, "--treasury", "/nonexistent/t.toml"],
+        &data,
+        "/nonexistent/t.toml",
+    );
+}
+
+#[test]
+fn two_processes_racing_queue_each_transfer_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = events(dir.path());
+    let treasury = treasury(dir.path(), "");
+    let data = dir.path().join("desk");
+    // The store exists before the race (both processes open it, neither creates it).
+    json(&["eod", "dry-run", "--events", &events, "--t0", T0, "--at", AT, "--treasury", &treasury, "--json"], &data);
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_clubgate"))
+            .args(["eod", "settle", "--events", &events, "--t0", T0, "--at", AT, "--treasury", &treasury, "--json"])
+            .env("CLUBGATE_DATA_DIR", &data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() && b.status.success(), "{}{}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    let (a, b): (Value, Value) = (serde_json::from_slice(&a.stdout).unwrap(), serde_json::from_slice(&b.stdout).unwrap());
+    let (a, b) = (outcomes(&a), outcomes(&b));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (id, outcome) in &a {
+        let both: BTreeSet<&str> = [outcome.as_str(), b[id].as_str()].into();
+        assert_eq!(both, ["already_queued", "queued"].into(), "{id} is queued by exactly one process");
+    }
+    assert_eq!(queue(&data).len(), a.len());
+}
+
+#[test]
+fn a_payee_without_an_allow_listed_address_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = events(dir.path());
+    let data = dir.path().join("desk");
+    let plan = json(&["eod", "plan", "--events", &events, "--t0", T0, "--at", AT, "--json"], &data);
+    let erc20_payee = plan["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["network"] == "erc20" && e["settle"].as_u64().unwrap() > 0)
+        .map(|e| e["payee"].as_str().unwrap().to_owned())
+        .expect("an ERC-20 settlement");
+    let treasury = treasury(dir.path(), &erc20_payee);
+    let output = clubgate(&["eod", "settle", "--events", &events, "--t0", T0, "--at", AT, "--treasury", &treasury, "--json"], &data);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.trim().is_empty());
+    for line in stderr.trim().lines() {
+        assert!(line.contains(&format!("{erc20_payee:?}")) && line.contains("erc20") && line.contains("[[allow_list]]"), "{line}");
+    }
+    // The others are queued; the refused payee's are not.
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let transfers = document["transfers"].as_array().unwrap();
+    assert!(!transfers.is_empty());
+    assert!(transfers.iter().all(|t| t["payee"] != erc20_payee.as_str() && t["outcome"] == "queued"));
+    assert_eq!(document["refusals"].as_array().unwrap().len(), stderr.trim().lines().count());
+    assert_eq!(queue(&data).len(), transfers.len());
+}
