@@ -31,7 +31,8 @@ pub(crate) struct CanaryReviewArgs {
     /// USDT (default) or USDC.
     #[arg(long, value_enum, default_value = "USDT")]
     token: TokenArg,
-    /// ERC-20: the wallet's pending nonce on chain, used only for a wallet new to the store.
+    /// ERC-20 without a node in the treasury file: the wallet's pending nonce on chain (the
+    /// store's own counter wins when ahead). With `[erc20] rpc_url` the node gives it.
     #[arg(long, default_value_t = 0)]
     pending_nonce: u64,
     /// TRC-20: reference block bytes (2 bytes hex).
@@ -95,14 +96,17 @@ pub(crate) async fn run_review(args: &CanaryReviewArgs, json_out: bool, db: Opti
     if who.is_empty() {
         return Err(Error::Input("--who must name the person reviewing".to_owned()));
     }
-    let request = flow::CanaryReviewRequest {
-        wallet: &args.wallet,
-        token: args.token.token(),
-        input: flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block, ..Default::default() },
-        reviewed_by: who,
-        now: Timestamp::now(),
-    };
-    let review = flow::review_canary(&store, flow::Policy { treasury: &treasury, launch: &launch }, request).await?;
+    let policy = flow::Policy { treasury: &treasury, launch: &launch };
+    let mut input = flow::OperatorInput { pending_nonce: args.pending_nonce, ref_block, ..Default::default() };
+    // With a node in the treasury file, an ERC-20 canary's nonce and fees come from it.
+    let wallet = treasury.wallet(&args.wallet).map_err(|e| Error::Input(e.to_string()))?;
+    if let (Destination::Eth(_), Some(_)) = (&wallet.address, &treasury.erc20.rpc_url) {
+        let node = crate::broadcast::node_of(&treasury).await?;
+        input = clubgate_treasury::broadcast::node_input(policy, &node, &wallet.address, None).await?;
+    }
+    let request =
+        flow::CanaryReviewRequest { wallet: &args.wallet, token: args.token.token(), input, reviewed_by: who, now: Timestamp::now() };
+    let review = flow::review_canary(&store, policy, request).await?;
     let decoded = crate::decode::decoded_document(&review.unsigned_hex)?;
     let document = json!({
         "wallet": args.wallet,

@@ -1,4 +1,5 @@
-//! Goal (issue 12): `clubgate tx broadcast` and `clubgate tx status` against anvil. A crash
+//! Goal (issue 12): `clubgate review`, `tx broadcast` and `tx status` against anvil. The
+//! review takes the nonce and fees from the treasury file's node (nothing typed). A crash
 //! between recording the broadcast and sending it (SIGKILL at the crash point
 //! `broadcast.after_record`) leaves it recorded and unsent; broadcasting again after the
 //! restart sends the same bytes — exactly one transfer on chain; sending once more is
@@ -15,7 +16,7 @@ use std::process::{Command, Output};
 
 use alloy::primitives::U256;
 use clubgate_chain::signer::Profile;
-use clubgate_treasury::broadcast::{self, NodeReviewRequest};
+use clubgate_treasury::broadcast;
 use clubgate_treasury::flow::{self, Policy, SignRequest};
 use clubgate_treasury::signers::ConfiguredKeys;
 use serde_json::{json, Value};
@@ -44,16 +45,30 @@ async fn a_broadcast_killed_after_its_record_is_sent_once_after_the_restart_and_
     let policy = Policy { treasury: &setup.treasury, launch: &setup.launch };
     let node = broadcast::connect(&setup.treasury).await.unwrap().unwrap();
     let (payout, approvals) = setup.approved_bundle("1000").await;
+    let treasury = setup.treasury_file.to_str().unwrap();
+    // `clubgate review` with a node in the treasury file: no --pending-nonce, the node's nonce
+    // and fees (normal mode over its fee market).
+    let bundle_file = dir.path().join("bundle.json");
+    std::fs::write(&bundle_file, clubgate_treasury::bundle::to_document(&payout).to_string()).unwrap();
+    let review = ok(&clubgate(
+        &data,
+        &["review", "--bundle", bundle_file.to_str().unwrap(), "--treasury", treasury, "--chunk", "0", "--who", "lead", "--json"],
+        None,
+    ));
+    let pending = setup.quantity("eth_getTransactionCount", json!([setup.hot, "pending"]));
+    assert_eq!(review["decoded"]["nonce"].as_u64().map(u128::from), Some(pending), "{review}");
+    let market = node.fee_market().await.unwrap();
+    let priority = market.priority_fee_wei.unwrap_or(setup.treasury.erc20.priority_fee_wei);
+    let (max_fee, _) = clubgate_chain::erc20::FeeMode::Normal.fees(market.base_fee_wei, priority).unwrap();
+    assert_eq!(review["decoded"]["max_fee_per_gas_wei"].to_string().trim_matches('"'), max_fee.to_string(), "{review}");
+    let review_hash = review["review_hash"].as_str().unwrap().to_owned();
     let now = jiff::Timestamp::now();
-    let request = NodeReviewRequest { bundle: &payout, chunk: 0, replace: None, fee_mode: None, reviewed_by: "lead", now };
-    let review = broadcast::review_from_node(&store, policy, &node, request).await.unwrap();
     let keys = ConfiguredKeys { profile: Profile::Production };
-    let request = SignRequest { bundle: &payout, approvals: &approvals, chunk: 0, review_hash: &review.review_hash, now, ledger: None };
+    let request = SignRequest { bundle: &payout, approvals: &approvals, chunk: 0, review_hash: &review_hash, now, ledger: None };
     let signed = flow::sign_chunk(&store, policy, &keys, request).await.unwrap();
     store.close().await;
     let nonce = |tag: &str| setup.quantity("eth_getTransactionCount", json!([setup.hot, tag]));
     let before = nonce("pending");
-    let treasury = setup.treasury_file.to_str().unwrap();
     let args = ["tx", "broadcast", "--bundle-id", &payout.bundleId, "--chunk", "0", "--treasury", treasury, "--who", "lead", "--json"];
 
     // Killed between the record and the send: recorded, nothing sent.

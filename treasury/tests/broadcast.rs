@@ -7,6 +7,7 @@
 //! - with mining paused, a broadcast chunk stays pending, is flagged stuck after
 //!   `stuck_after_s` with the speed-up at the next fee mode; the speed-up is reviewed, signed
 //!   (quorum), broadcast and mined — the original hash never is, the partner is paid once;
+//! - a transfer that reverts on chain (above the wallet's balance) is tracked as failed;
 //! - bypass: reviewed bytes whose fees are above the policy's ceiling (a doctored review in
 //!   the store) are refused at the signature — nothing signed, no nonce consumed; a review
 //!   on a node reporting a base fee above the ceiling is refused too.
@@ -221,4 +222,30 @@ async fn chunks_are_broadcast_confirmed_sped_up_when_stuck_and_fees_above_the_ce
     let refused = broadcast::review_from_node(&store, policy, &node, request).await.unwrap_err();
     assert_eq!(refused.code(), "fee_ceiling", "{refused}");
     assert!(refused.to_string().contains(&market.base_fee_wei.to_string()), "{refused}");
+
+    // A transfer above the hot wallet's token balance reverts on chain: failed, recorded once.
+    setup.anvil.call("anvil_setNextBlockBaseFeePerGas", json!(["0x3b9aca00"])).unwrap();
+    setup.anvil.call("evm_mine", json!([])).unwrap();
+    setup.anvil.call("evm_setAutomine", json!([true])).unwrap();
+    let left = setup.anvil.token_balance(setup.token, setup.hot);
+    assert_eq!(left, U256::from(200_000_000_000u64));
+    let (over, over_approvals) = setup.approved_bundle("210000").await;
+    let now = Timestamp::now();
+    let request = NodeReviewRequest { bundle: &over, chunk: 0, replace: None, fee_mode: None, reviewed_by: "lead", now };
+    let review = broadcast::review_from_node(&store, policy, &node, request).await.unwrap();
+    let request = SignRequest { bundle: &over, approvals: &over_approvals, chunk: 0, review_hash: &review.review_hash, now, ledger: None };
+    let signed = flow::sign_chunk(&store, policy, &keys, request).await.unwrap();
+    broadcast::broadcast(&store, policy, &node, &over.bundleId, 0, "lead", now).await.unwrap();
+    let hash = signed.hash.parse().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while node.receipt(hash).await.unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "anvil mines the reverting chunk");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, tracks) = broadcast::track(&store, policy, &node, Some(&over.bundleId), now).await.unwrap();
+    assert_eq!((tracks[0].status, tracks[0].recorded.clone()), (Status::Failed, vec!["failed 0".to_owned()]));
+    assert_eq!(tracks[0].attempts[0].state, "failed");
+    assert_eq!(setup.anvil.token_balance(setup.token, setup.hot), left, "a failed transfer moves no token");
+    let (_, tracks) = broadcast::track(&store, policy, &node, Some(&over.bundleId), now).await.unwrap();
+    assert!(tracks[0].recorded.is_empty(), "recorded once");
 }
