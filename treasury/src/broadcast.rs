@@ -100,6 +100,19 @@ pub async fn review_from_node(store: &Store, policy: Policy<'_>, node: &EvmNode,
         (None, Some(Replace::SpeedUp)) => Some(next_fee_mode(store, policy.treasury, &bundle.bundleId, chunk).await?),
         (None, _) => None,
     };
+    if replace == Some(Replace::SpeedUp) {
+        // A chunk already mined is not sped up: its replacement could never be mined.
+        if let Some(attempt) = store.attempts(&bundle.bundleId, chunk).await?.into_iter().rfind(|a| a.state == "signed") {
+            if let Some(hash) = attempt.tx_hash.as_deref().and_then(|h| h.parse::<B256>().ok()) {
+                if let TxState::Mined(mined) = node.tx_state(hash).await? {
+                    return Err(refused(format!(
+                        "attempt {} of chunk {chunk} of {} ({hash}) is mined in block {}; a speed-up replaces only a pending transaction",
+                        attempt.attempt, bundle.bundleId, mined.block
+                    )));
+                }
+            }
+        }
+    }
     let input = node_input(policy, node, &source, fee_mode).await?;
     flow::review_chunk(store, policy, ReviewRequest { bundle, chunk, replace, input, reviewed_by, now }).await
 }

@@ -170,6 +170,9 @@ async fn chunks_are_broadcast_confirmed_sped_up_when_stuck_and_fees_above_the_ce
     let states: Vec<(u32, &str)> = track.attempts.iter().map(|a| (a.attempt, a.state)).collect();
     assert_eq!(states, vec![(0, "replaced"), (1, "mined")]);
     assert_eq!(track.recorded, vec!["replaced 0".to_owned()]);
+    let mined_already = broadcast::review_from_node(&store, policy, &node, request(1, Some(Replace::SpeedUp), later)).await.unwrap_err();
+    assert_eq!(mined_already.code(), "not_broadcastable");
+    assert!(mined_already.to_string().contains(&sped.hash), "{mined_already}");
 
     // Bypass: a doctored review in the store with a max fee above the ceiling.
     let (second, second_approvals) = setup.approved_bundle("1000").await;
