@@ -22,33 +22,14 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use jiff::ToSpan;
-use support::{attr, click, decoded_rows, eval, field, screenshot, text, type_into, wait_for, Harness, WAIT};
+use support::{
+    assert_same_transaction, attr, click, decoded_rows, eval, field, review_then_sign, screenshot, text, type_into, wait_for, wait_gone,
+    wait_text, wei, Harness, Reviewed, WAIT,
+};
 
 /// 250,000 USDT-units transfer on chain 31337, nonce 7, signed with anvil's dev key (the same
 /// bytes `cast mktx` makes, see chain/tests/erc20.rs).
 const RAW_ERC20: &str = "0x02f8b2827a69078459682f008506fc23ac0082fde8945fbdb2315678afecb367f032d93f642f64180aa380b844a9059cbb0000000000000000000000005aaeb6053f3e94c9b9a09f33669435e7ef1beaed0000000000000000000000000000000000000000000000000000003a35294400c080a0f1b42ec97cdddfc053fbded5bd3a92307154bc7cb6f9b6363b98506f621ff696a02da95a06576c11a6ebd238e5730c4491fea175075d8eabefcd75f0524780490f";
-
-/// Waits until the text of `css` contains `needle`, and returns it.
-async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let current = text(client, css).await;
-        if current.contains(needle) {
-            return current;
-        }
-        assert!(std::time::Instant::now() < deadline, "{css} never showed {needle:?}; it shows {current:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits until nothing matches `css`.
-async fn wait_gone(client: &Client, css: &str) {
-    let deadline = std::time::Instant::now() + WAIT;
-    while client.find(Locator::Css(css)).await.is_ok() {
-        assert!(std::time::Instant::now() < deadline, "{css} is still there");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Marks an item through its row's form and waits for the row to show the new state.
 async fn mark(client: &Client, item: &str, state: &str, who: &str, evidence: &str) {
@@ -175,80 +156,6 @@ async fn assert_pin_fields_empty(client: &Client, card: &str) {
     .await;
     let values: Vec<String> = serde_json::from_value(values).expect("PIN values");
     assert!(!values.is_empty() && values.iter().all(String::is_empty), "PIN fields keep {} characters", values.concat().len());
-}
-
-/// "2000000000 wei" as a number.
-fn wei(text: &str) -> u128 {
-    text.trim_end_matches(" wei").parse().unwrap_or_else(|_| panic!("{text:?} is not wei"))
-}
-
-/// The signed ERC-20 transaction is the reviewed one: every field but the signer (unknown
-/// before signing) and the hash (of the signed envelope) is the same.
-fn assert_same_transaction(reviewed: &[(String, String)], signed: &[(String, String)]) {
-    let unsigned_part = |rows: &[(String, String)]| -> Vec<(String, String)> {
-        rows.iter().filter(|(label, _)| label != "From" && label != "Hash").cloned().collect()
-    };
-    assert_eq!(unsigned_part(reviewed), unsigned_part(signed), "the signed transaction is the reviewed one");
-}
-
-/// A review as the review row showed it before signing.
-struct Reviewed {
-    /// The review hash the "Sign" button sent.
-    hash: String,
-    /// The reviewed bytes, decoded.
-    bytes: Vec<(String, String)>,
-}
-
-/// Reviews chunk `chunk` of `card` (the original, or a replacement: `speed-up`/`expired`),
-/// checks what the review row shows, signs it with the same "Sign" button and waits for the
-/// new signed attempt.
-async fn review_then_sign(client: &Client, card: &str, chunk: u32, replace: Option<&str>) -> Reviewed {
-    let row = format!("{card} .chunk[data-chunk='{chunk}']");
-    let attempt_before = attr(client, &row, "data-attempt").await.unwrap_or_default();
-    match replace {
-        None => click(client, &format!("{row} .review")).await,
-        Some(reason) => click(client, &format!("{row} .replace[data-reason='{reason}']")).await,
-    }
-    let review_row = format!("{row} + tr.review-row");
-    let deadline = std::time::Instant::now() + WAIT;
-    while client.find(Locator::Css(&review_row)).await.is_err() {
-        if let Ok(error) = client.find(Locator::Css("#queue-error")).await {
-            panic!("the review of chunk {chunk} of {card} was refused: {:?}", error.text().await);
-        }
-        assert!(std::time::Instant::now() < deadline, "{review_row} did not appear");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(attr(client, &review_row, "data-replace").await.unwrap_or_default(), replace.unwrap_or(""));
-    let hash = text(client, &format!("{review_row} .review-hash")).await;
-    assert_eq!(attr(client, &review_row, "data-review-hash").await.as_deref(), Some(hash.as_str()));
-    assert!(hash.trim_start_matches("0x").len() == 64 && hash.trim_start_matches("0x").chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
-    let expires = text(client, &format!("{review_row} .review-expires")).await;
-    let expires: jiff::Timestamp = expires.parse().unwrap_or_else(|e| panic!("sign-before {expires:?}: {e}"));
-    assert!(expires > jiff::Timestamp::now(), "the review is still signable");
-    wait_text(client, &review_row, &format!("Review hash {hash} · sign before")).await;
-    let bytes = decoded_rows(client, &format!("{review_row} table.decoded")).await;
-    // Signable once the review is shown (and the review call is over).
-    let deadline = std::time::Instant::now() + WAIT;
-    while attr(client, &format!("{row} .sign"), "disabled").await.is_some() {
-        assert!(std::time::Instant::now() < deadline, "a reviewed chunk of an approved bundle stays unsignable");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    click(client, &format!("{row} .sign")).await;
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let status = attr(client, &row, "data-status").await.unwrap_or_default();
-        let attempt = attr(client, &row, "data-attempt").await.unwrap_or_default();
-        if status == "signed" && attempt != attempt_before {
-            break;
-        }
-        if let Ok(error) = client.find(Locator::Css("#queue-error")).await {
-            panic!("signing chunk {chunk} of {card} was refused: {:?}", error.text().await);
-        }
-        assert!(std::time::Instant::now() < deadline, "chunk {chunk} of {card} never signed: {status} {attempt}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    wait_gone(client, &review_row).await;
-    Reviewed { hash, bytes }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,111 +13,19 @@
 
 mod support;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use clubgate_core::launch::Launch;
 use clubgate_core::ledger::{Ledger, Scope};
 use clubgate_core::plan::Network;
 use clubgate_core::rollback::{evaluate, Recommendation};
 use clubgate_core::simulate::{simulate, Scenario, Simulation};
-use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_LAUNCH_IC, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20, DEMO_PIN};
+use clubgate_treasury::demo::{softhsm_demo, DEMO_LAUNCH_IC, DEMO_PARTNER_ERC20, DEMO_PARTNER_TRC20, DEMO_PIN};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
-use support::{attr, cli_binary, click, screenshot, text, type_into, wait_for, wait_until, Harness, WAIT};
+use support::{attr, cli_binary, click, screenshot, text, type_into, wait_for, wait_until, Cli, Harness, WAIT};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-struct Cli {
-    data: String,
-    conf: String,
-    treasury: String,
-}
-
-impl Cli {
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(cli_binary())
-            .args(args)
-            .args(["--treasury", &self.treasury])
-            .env("CLUBGATE_DATA_DIR", &self.data)
-            .env("SOFTHSM2_CONF", &self.conf)
-            .env("CLUBGATE_PKCS11_PIN", DEMO_PIN)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run clubgate");
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str], stdin: &str) -> Value {
-        let output = self.run(args, stdin);
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&output.stdout)))
-    }
-
-    /// A USDT bundle in the store's queue and its approvals as files (a desk that follows no
-    /// ledger signs with approval files), one per approver, each made with its own PIN.
-    fn approved_bundle(
-        &self,
-        treasury: &clubgate_core::treasury::Treasury,
-        network: &str,
-        wallet: &str,
-        to: &str,
-        amount: &str,
-        approvers: &[&str],
-    ) -> (String, Vec<String>) {
-        let source = treasury.wallet(wallet).unwrap().address.to_string();
-        let out = format!("{}/bundle-{network}-{amount}.json", self.data);
-        let made = self.ok(
-            &[
-                "payout",
-                "bundle",
-                "--network",
-                network,
-                "--token",
-                "USDT",
-                "--source",
-                &source,
-                "--to",
-                to,
-                "--amount",
-                amount,
-                "--out",
-                &out,
-                "--json",
-            ],
-            "",
-        );
-        let id = made["bundle_id"].as_str().expect("a bundle id").to_owned();
-        let mut files = Vec::new();
-        for key in approvers {
-            let (token, pin) = demo_token_of(key);
-            let file = format!("{}/approval-{network}-{amount}-{key}.json", self.data);
-            let signer = format!("pkcs11:{token}/{key}");
-            self.ok(&["approve", "--bundle-id", &id, "--signer", &signer, "--out", &file, "--json"], &format!("{pin}\n"));
-            files.push(file);
-        }
-        (id, files)
-    }
-
-    /// Reviews chunk 0 and signs it: the review's gate and the signing's output.
-    fn review_and_sign(&self, (bundle_id, approvals): &(String, Vec<String>), network: &str) -> (Value, Output) {
-        let mut args = vec!["review", "--bundle-id", bundle_id, "--chunk", "0", "--who", "the treasury lead", "--json"];
-        if network == "trc20" {
-            args.extend(["--ref-block-bytes", "0a0b", "--ref-block-hash", "0102030405060708"]);
-        }
-        let reviewed = self.ok(&args, "");
-        let hash = reviewed["review_hash"].as_str().unwrap().to_owned();
-        let mut args = vec!["sign", "--bundle-id", bundle_id, "--chunk", "0", "--review", &hash, "--who", "the treasury lead", "--json"];
-        for file in approvals {
-            args.extend(["--approval", file.as_str()]);
-        }
-        let signed = self.run(&args, "");
-        (reviewed, signed)
-    }
-}
 
 fn error_code(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);

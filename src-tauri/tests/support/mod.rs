@@ -12,9 +12,10 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use clubgate_treasury::demo::{demo_token_of, DEMO_PIN};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::Value;
@@ -286,4 +287,194 @@ pub(crate) fn ledger_cli(db: &str, args: &[&str]) -> String {
     let output = Command::new(ledger_binary()).args(["--db", db]).args(args).output().expect("clubgate-ledger");
     assert!(output.status.success(), "clubgate-ledger {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
+}
+
+/// Waits until the text of `css` contains `needle`, and returns it.
+pub(crate) async fn wait_text(client: &Client, css: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let current = text(client, css).await;
+        if current.contains(needle) {
+            return current;
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never showed {needle:?}; it shows {current:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until nothing matches `css`.
+pub(crate) async fn wait_gone(client: &Client, css: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.find(Locator::Css(css)).await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "{css} is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// "2000000000 wei" as a number.
+pub(crate) fn wei(text: &str) -> u128 {
+    text.trim_end_matches(" wei").parse().unwrap_or_else(|_| panic!("{text:?} is not wei"))
+}
+
+/// The signed ERC-20 transaction is the reviewed one: every field but the signer (unknown
+/// before signing) and the hash (of the signed envelope) is the same.
+pub(crate) fn assert_same_transaction(reviewed: &[(String, String)], signed: &[(String, String)]) {
+    let unsigned_part = |rows: &[(String, String)]| -> Vec<(String, String)> {
+        rows.iter().filter(|(label, _)| label != "From" && label != "Hash").cloned().collect()
+    };
+    assert_eq!(unsigned_part(reviewed), unsigned_part(signed), "the signed transaction is the reviewed one");
+}
+
+/// A review as the review row showed it before signing.
+pub(crate) struct Reviewed {
+    /// The review hash the "Sign" button sent.
+    pub(crate) hash: String,
+    /// The reviewed bytes, decoded.
+    pub(crate) bytes: Vec<(String, String)>,
+}
+
+/// Reviews chunk `chunk` of `card` (the original, or a replacement: `speed-up`/`expired`),
+/// checks what the review row shows, signs it with the same "Sign" button and waits for the
+/// new signed attempt.
+pub(crate) async fn review_then_sign(client: &Client, card: &str, chunk: u32, replace: Option<&str>) -> Reviewed {
+    let row = format!("{card} .chunk[data-chunk='{chunk}']");
+    let attempt_before = attr(client, &row, "data-attempt").await.unwrap_or_default();
+    match replace {
+        None => click(client, &format!("{row} .review")).await,
+        Some(reason) => click(client, &format!("{row} .replace[data-reason='{reason}']")).await,
+    }
+    let review_row = format!("{row} + tr.review-row");
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.find(Locator::Css(&review_row)).await.is_err() {
+        if let Ok(error) = client.find(Locator::Css("#queue-error")).await {
+            panic!("the review of chunk {chunk} of {card} was refused: {:?}", error.text().await);
+        }
+        assert!(std::time::Instant::now() < deadline, "{review_row} did not appear");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(attr(client, &review_row, "data-replace").await.unwrap_or_default(), replace.unwrap_or(""));
+    let hash = text(client, &format!("{review_row} .review-hash")).await;
+    assert_eq!(attr(client, &review_row, "data-review-hash").await.as_deref(), Some(hash.as_str()));
+    assert!(hash.trim_start_matches("0x").len() == 64 && hash.trim_start_matches("0x").chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+    let expires = text(client, &format!("{review_row} .review-expires")).await;
+    let expires: jiff::Timestamp = expires.parse().unwrap_or_else(|e| panic!("sign-before {expires:?}: {e}"));
+    assert!(expires > jiff::Timestamp::now(), "the review is still signable");
+    wait_text(client, &review_row, &format!("Review hash {hash} · sign before")).await;
+    let bytes = decoded_rows(client, &format!("{review_row} table.decoded")).await;
+    // Signable once the review is shown (and the review call is over).
+    let deadline = std::time::Instant::now() + WAIT;
+    while attr(client, &format!("{row} .sign"), "disabled").await.is_some() {
+        assert!(std::time::Instant::now() < deadline, "a reviewed chunk of an approved bundle stays unsignable");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(client, &format!("{row} .sign")).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let status = attr(client, &row, "data-status").await.unwrap_or_default();
+        let attempt = attr(client, &row, "data-attempt").await.unwrap_or_default();
+        if status == "signed" && attempt != attempt_before {
+            break;
+        }
+        if let Ok(error) = client.find(Locator::Css("#queue-error")).await {
+            panic!("signing chunk {chunk} of {card} was refused: {:?}", error.text().await);
+        }
+        assert!(std::time::Instant::now() < deadline, "chunk {chunk} of {card} never signed: {status} {attempt}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_gone(client, &review_row).await;
+    Reviewed { hash, bytes }
+}
+
+/// The `clubgate` CLI on a window test's own data directory, SoftHSM2 configuration and
+/// treasury file (the demo's PINs from the environment or standard input).
+pub(crate) struct Cli {
+    pub(crate) data: String,
+    pub(crate) conf: String,
+    pub(crate) treasury: String,
+}
+
+impl Cli {
+    pub(crate) fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(cli_binary())
+            .args(args)
+            .args(["--treasury", &self.treasury])
+            .env("CLUBGATE_DATA_DIR", &self.data)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("CLUBGATE_PKCS11_PIN", DEMO_PIN)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run clubgate");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    pub(crate) fn ok(&self, args: &[&str], stdin: &str) -> Value {
+        let output = self.run(args, stdin);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&output.stdout)))
+    }
+
+    /// A USDT bundle in the store's queue and its approvals as files (a desk that follows no
+    /// ledger signs with approval files), one per approver, each made with its own PIN.
+    pub(crate) fn approved_bundle(
+        &self,
+        treasury: &clubgate_core::treasury::Treasury,
+        network: &str,
+        wallet: &str,
+        to: &str,
+        amount: &str,
+        approvers: &[&str],
+    ) -> (String, Vec<String>) {
+        let source = treasury.wallet(wallet).unwrap().address.to_string();
+        let out = format!("{}/bundle-{network}-{amount}.json", self.data);
+        let made = self.ok(
+            &[
+                "payout",
+                "bundle",
+                "--network",
+                network,
+                "--token",
+                "USDT",
+                "--source",
+                &source,
+                "--to",
+                to,
+                "--amount",
+                amount,
+                "--out",
+                &out,
+                "--json",
+            ],
+            "",
+        );
+        let id = made["bundle_id"].as_str().expect("a bundle id").to_owned();
+        let mut files = Vec::new();
+        for key in approvers {
+            let (token, pin) = demo_token_of(key);
+            let file = format!("{}/approval-{network}-{amount}-{key}.json", self.data);
+            let signer = format!("pkcs11:{token}/{key}");
+            self.ok(&["approve", "--bundle-id", &id, "--signer", &signer, "--out", &file, "--json"], &format!("{pin}\n"));
+            files.push(file);
+        }
+        (id, files)
+    }
+
+    /// Reviews chunk 0 and signs it: the review's gate and the signing's output.
+    pub(crate) fn review_and_sign(&self, (bundle_id, approvals): &(String, Vec<String>), network: &str) -> (Value, Output) {
+        let mut args = vec!["review", "--bundle-id", bundle_id, "--chunk", "0", "--who", "the treasury lead", "--json"];
+        if network == "trc20" {
+            args.extend(["--ref-block-bytes", "0a0b", "--ref-block-hash", "0102030405060708"]);
+        }
+        let reviewed = self.ok(&args, "");
+        let hash = reviewed["review_hash"].as_str().unwrap().to_owned();
+        let mut args = vec!["sign", "--bundle-id", bundle_id, "--chunk", "0", "--review", &hash, "--who", "the treasury lead", "--json"];
+        for file in approvals {
+            args.extend(["--approval", file.as_str()]);
+        }
+        let signed = self.run(&args, "");
+        (reviewed, signed)
+    }
 }
