@@ -29,6 +29,7 @@ const ALLOWED_COMMANDS = new Set([
   "warroom",
   "wallets_view",
   "refresh_wallets",
+  "volume_view",
   "decide",
   "comms_templates",
   "comms_preview",

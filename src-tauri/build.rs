@@ -36,6 +36,7 @@ fn main() {
         "warroom",
         "wallets_view",
         "refresh_wallets",
+        "volume_view",
         "decide",
     ]);
     let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(manifest);

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod wallets;
+pub mod volume;
 pub mod warroom;
 
 /// A text in both languages.

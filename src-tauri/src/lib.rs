@@ -14,6 +14,7 @@ mod queue;
 mod reports;
 mod service;
 mod views;
+mod volume;
 mod wallets;
 mod warroom;
 
@@ -69,6 +70,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::warroom::decide,
             commands::wallets::wallets_view,
             commands::wallets::refresh_wallets,
+            commands::volume::volume_view,
         ])
         .setup(|app| {
             let data_dir = match clubgate_store::default_data_dir_override() {

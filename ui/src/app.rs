@@ -69,6 +69,7 @@ enum Page {
     Slo,
     Payouts,
     Wallets,
+    Volume,
     Reports,
     Team,
     Warroom,
@@ -137,6 +138,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-slo", Page::Slo, "slo")}
                 {tab("nav-payouts", Page::Payouts, "payouts")}
                 {tab("nav-wallets", Page::Wallets, "wallets")}
+                {tab("nav-volume", Page::Volume, "volume")}
                 {tab("nav-reports", Page::Reports, "reports")}
                 {tab("nav-team", Page::Team, "team")}
                 {tab("nav-warroom", Page::Warroom, "warroom")}
@@ -154,6 +156,7 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Slo => view! { <SloPage /> }.into_any(),
                     Page::Payouts => view! { <PayoutsPage /> }.into_any(),
                     Page::Wallets => view! { <crate::wallets::WalletsPage /> }.into_any(),
+                    Page::Volume => view! { <crate::volume::VolumePage /> }.into_any(),
                     Page::Reports => view! { <crate::reports::ReportsPage /> }.into_any(),
                     Page::Team => view! { <crate::team::TeamPage /> }.into_any(),
                     Page::Warroom => view! { <crate::warroom::WarroomPage /> }.into_any(),

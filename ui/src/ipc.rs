@@ -195,6 +195,11 @@ pub(crate) async fn refresh_wallets() -> Result<clubgate_ipc::wallets::WalletsVi
     call("refresh_wallets", &NoArgs {}).await
 }
 
+/// The Volume page: the day's signed volume against the cap, per network, with the IC's exceptions.
+pub(crate) async fn volume_view() -> Result<clubgate_ipc::volume::VolumeView, CommandError> {
+    call("volume_view", &NoArgs {}).await
+}
+
 /// The Team page: roles, people, the on-call rota and its gaps (issue 11 point 5).
 pub(crate) async fn team() -> Result<clubgate_ipc::TeamView, CommandError> {
     call("team", &NoArgs {}).await

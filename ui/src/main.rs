@@ -17,6 +17,7 @@ mod sync;
 mod team;
 mod timeline;
 mod wallets;
+mod volume;
 mod warroom;
 
 fn main() {

@@ -9,5 +9,6 @@ pub(crate) mod payout;
 pub(crate) mod report;
 pub(crate) mod slo;
 pub(crate) mod team;
+pub(crate) mod volume;
 pub(crate) mod wallets;
 pub(crate) mod warroom;
