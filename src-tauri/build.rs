@@ -36,6 +36,9 @@ fn main() {
         "warroom",
         "wallets_view",
         "refresh_wallets",
+        "eod_view",
+        "eod_settle",
+        "eod_dry_run",
         "volume_view",
         "decide",
     ]);

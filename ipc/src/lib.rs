@@ -6,8 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub mod wallets;
+pub mod eod;
 pub mod volume;
+pub mod wallets;
 pub mod warroom;
 
 /// A text in both languages.

@@ -6,6 +6,7 @@
 mod chain;
 mod charts;
 mod commands;
+mod eod;
 mod error;
 mod ledger_sync;
 mod live;
@@ -70,6 +71,9 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) {
             commands::warroom::decide,
             commands::wallets::wallets_view,
             commands::wallets::refresh_wallets,
+            commands::eod::eod_view,
+            commands::eod::eod_settle,
+            commands::eod::eod_dry_run,
             commands::volume::volume_view,
         ])
         .setup(|app| {

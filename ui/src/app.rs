@@ -69,6 +69,7 @@ enum Page {
     Slo,
     Payouts,
     Wallets,
+    Eod,
     Volume,
     Reports,
     Team,
@@ -138,6 +139,7 @@ pub(crate) fn App() -> impl IntoView {
                 {tab("nav-slo", Page::Slo, "slo")}
                 {tab("nav-payouts", Page::Payouts, "payouts")}
                 {tab("nav-wallets", Page::Wallets, "wallets")}
+                {tab("nav-eod", Page::Eod, "eod")}
                 {tab("nav-volume", Page::Volume, "volume")}
                 {tab("nav-reports", Page::Reports, "reports")}
                 {tab("nav-team", Page::Team, "team")}
@@ -156,6 +158,7 @@ pub(crate) fn App() -> impl IntoView {
                     Page::Slo => view! { <SloPage /> }.into_any(),
                     Page::Payouts => view! { <PayoutsPage /> }.into_any(),
                     Page::Wallets => view! { <crate::wallets::WalletsPage /> }.into_any(),
+                    Page::Eod => view! { <crate::eod::EodPage /> }.into_any(),
                     Page::Volume => view! { <crate::volume::VolumePage /> }.into_any(),
                     Page::Reports => view! { <crate::reports::ReportsPage /> }.into_any(),
                     Page::Team => view! { <crate::team::TeamPage /> }.into_any(),

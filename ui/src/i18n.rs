@@ -109,6 +109,7 @@ pub(crate) fn t(key: &str, lang: Lang) -> &'static str {
         "treasury" => ("Treasury", "Казначейство"),
         "approvers" => ("Approver registry", "Реестр согласующих"),
         "wallets" => ("Wallets", "Кошельки"),
+        "eod" => ("EOD", "EOD"),
         "volume" => ("Volume", "Объём"),
         "broadcast_send" => ("Broadcast to the node", "Отправить в сеть"),
         "new_payout" => ("New payout for approval", "Новая выплата на согласование"),

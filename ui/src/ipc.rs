@@ -195,6 +195,21 @@ pub(crate) async fn refresh_wallets() -> Result<clubgate_ipc::wallets::WalletsVi
     call("refresh_wallets", &NoArgs {}).await
 }
 
+/// The EOD page: every trust session against the settlement plan, with its durations.
+pub(crate) async fn eod_view() -> Result<clubgate_ipc::eod::EodView, CommandError> {
+    call("eod_view", &NoArgs {}).await
+}
+
+/// Queues the plan's due settlement transfers as payout bundles (never twice).
+pub(crate) async fn eod_settle() -> Result<clubgate_ipc::eod::EodSettleView, CommandError> {
+    call("eod_settle", &NoArgs {}).await
+}
+
+/// The T-3d dry run: what `eod_settle` would queue, nothing queued.
+pub(crate) async fn eod_dry_run() -> Result<clubgate_ipc::eod::EodSettleView, CommandError> {
+    call("eod_dry_run", &NoArgs {}).await
+}
+
 /// The Volume page: the day's signed volume against the cap, per network, with the IC's exceptions.
 pub(crate) async fn volume_view() -> Result<clubgate_ipc::volume::VolumeView, CommandError> {
     call("volume_view", &NoArgs {}).await

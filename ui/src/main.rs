@@ -5,6 +5,7 @@
 mod app;
 mod checklists;
 mod comms;
+mod eod;
 mod gate;
 mod i18n;
 mod ipc;
@@ -16,8 +17,8 @@ mod slo;
 mod sync;
 mod team;
 mod timeline;
-mod wallets;
 mod volume;
+mod wallets;
 mod warroom;
 
 fn main() {

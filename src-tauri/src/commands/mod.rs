@@ -3,6 +3,7 @@
 
 pub(crate) mod checklist;
 pub(crate) mod comms;
+pub(crate) mod eod;
 pub(crate) mod launch;
 pub(crate) mod ledger;
 pub(crate) mod payout;
