@@ -380,6 +380,12 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
             };
             clubgate_treasury::broadcast::review_from_node(&store, policy, &node, node_request).await?
         }
+        // With a Tron node in the treasury file, a TRC-20 chunk's reference block comes from
+        // its head block unless the operator typed one.
+        (false, _) => {
+            let input = clubgate_treasury::tron::with_node_ref_block(&treasury, clubgate_core::plan::Network::Trc20, request.input).await?;
+            flow::review_chunk(&store, policy, ReviewRequest { input, ..request }).await?
+        }
         _ => flow::review_chunk(&store, policy, request).await?,
     };
     let decoded = crate::decode::decoded_document(&review.unsigned_hex)?;

@@ -104,6 +104,11 @@ pub(crate) async fn run_review(args: &CanaryReviewArgs, json_out: bool, db: Opti
         let node = crate::broadcast::node_of(&treasury).await?;
         input = clubgate_treasury::broadcast::node_input(policy, &node, &wallet.address, None).await?;
     }
+    // With a Tron node in the treasury file, a TRC-20 canary's reference block comes from its
+    // head block unless the operator typed one.
+    if let Destination::Tron(_) = &wallet.address {
+        input = clubgate_treasury::tron::with_node_ref_block(&treasury, clubgate_core::plan::Network::Trc20, input).await?;
+    }
     let request =
         flow::CanaryReviewRequest { wallet: &args.wallet, token: args.token.token(), input, reviewed_by: who, now: Timestamp::now() };
     let review = flow::review_canary(&store, policy, request).await?;
