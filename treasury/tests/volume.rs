@@ -192,6 +192,16 @@ async fn the_volume_view_counts_what_signing_counts_and_applies_only_ledger_logg
     let early = volume_view(&store, policy, now - jiff::SignedDuration::from_secs(1)).await.unwrap();
     assert!(early.exceptions[1].not_applied.as_deref().unwrap().contains("made only at"), "{:?}", early.exceptions[1]);
 
+    // Outside the change window nothing applies, even signed and logged: read under a launch
+    // whose T0 is ten days later (its window opens at T-1d), the same log changes no figure.
+    let tz = jiff::tz::TimeZone::get("Europe/Warsaw").unwrap();
+    let moved_t0 = (now + jiff::SignedDuration::from_hours(24 * 10 + 6)).to_zoned_datetime(tz).strftime("%Y-%m-%dT%H:%M").to_string();
+    let moved = Launch::new(clubgate_core::DEFAULT_PLAN_TOML, &moved_t0, None).unwrap();
+    let outside = volume_view(&store, Policy { treasury: &treasury, launch: &moved }, later).await.unwrap();
+    assert!(outside.exceptions.iter().all(|e| !e.applied), "{:?}", outside.exceptions);
+    assert!(outside.exceptions[1].not_applied.as_deref().unwrap().contains("outside the change window"), "{:?}", outside.exceptions[1]);
+    assert_eq!((outside.networks[0].fee_mode.as_deref(), outside.networks[1].per_tx_cap), (Some("normal"), 200_000 * USDT));
+
     // A desk-local decision not served back by the ledger changes nothing.
     let unsynced = take(json!({"area": "per_tx_cap", "who": "DevOps lead", "what": "ERC-20 cap 250000 → 100000", "when": when, "rollback_plan": "back to 250000", "network": "erc20", "value": "100000"})).await;
     let pending = volume_view(&store, policy, later).await.unwrap();
