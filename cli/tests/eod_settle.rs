@@ -177,3 +177,31 @@ fn a_payee_without_an_allow_listed_address_is_refused_by_name() {
     assert_eq!(document["refusals"].as_array().unwrap().len(), stderr.trim().lines().count());
     assert_eq!(queue(&data).len(), transfers.len());
 }
+
+#[test]
+fn from_the_store_under_its_launch() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = events(dir.path());
+    let treasury = treasury(dir.path(), "");
+    let data = dir.path().join("desk");
+    // The desk's launch (T0 as the simulator's) and its event stream, as an import leaves them.
+    json(&["launch", "set", "--t0", T0, "--who", "lead", "--json"], &data);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let parsed: Vec<clubgate_core::events::Event> = text.lines().map(|l| clubgate_core::events::Event::from_json(l).unwrap()).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = clubgate_store::Store::open(&clubgate_store::database_path(&data)).await.unwrap();
+        store.start_stream("test:eod-deficit", jiff::Timestamp::now()).await.unwrap();
+        store.append_events(&parsed).await.unwrap();
+    });
+    let from_store = json(&["eod", "dry-run", "--from-store", "--at", AT, "--treasury", &treasury, "--json"], &data);
+    let from_file = json(&["eod", "dry-run", "--events", &file, "--t0", T0, "--at", AT, "--treasury", &treasury, "--json"], &data);
+    assert_eq!(from_store, from_file, "the store's events under its launch give the file's transfers");
+    assert!(!from_store["transfers"].as_array().unwrap().is_empty());
+    let settled = json(&["eod", "settle", "--from-store", "--at", AT, "--treasury", &treasury, "--json"], &data);
+    assert!(outcomes(&settled).values().all(|o| o == "queued"));
+    assert_eq!(queue(&data).len(), outcomes(&settled).len());
+    // --events and --from-store are one or the other.
+    let output = clubgate(&["eod", "settle", "--from-store", "--events", &file, "--at", AT], &data);
+    assert_eq!(output.status.code(), Some(2));
+}

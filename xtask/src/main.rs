@@ -191,14 +191,18 @@ impl LiveLedger {
         eprintln!("xtask: the demo ledger listens on {} ({db})", live.url);
         let simulate_log = log("simulate.log")?;
         let simulate_err = simulate_log.try_clone().map_err(|e| format!("simulate.log: {e}"))?;
+        // `eod-deficit` is a pilot day's traffic with the trust pairs' EOD history from
+        // T0 − 9d (partial and t+1 sessions from T0 − 3d: the EOD page has content);
+        // CLUBGATE_DEMO_SCENARIO picks another scenario.
+        let scenario = std::env::var("CLUBGATE_DEMO_SCENARIO").unwrap_or_else(|_| "eod-deficit".to_owned());
         let simulator = Command::new(&ledger)
-            .args(["simulate", "--to", &live.url, "--token", &simulator_token, "--scenario", "pilot-day", "--speed", "60", "--hours", "24"])
+            .args(["simulate", "--to", &live.url, "--token", &simulator_token, "--scenario", &scenario, "--speed", "60", "--hours", "24"])
             .stdout(simulate_log)
             .stderr(simulate_err)
             .spawn()
             .map_err(|e| format!("cannot start clubgate-ledger simulate: {e}"))?;
         live.simulator = Some(simulator);
-        eprintln!("xtask: feeding it a pilot day at 60× real time from now (progress in {})", data.join("simulate.log").display());
+        eprintln!("xtask: feeding it {scenario} at 60× real time from now (progress in {})", data.join("simulate.log").display());
         let desks = [("lead-2", "treasury_lead"), ("approver-a", "approver"), ("approver-b", "approver")]
             .into_iter()
             .map(|(name, role)| Ok((name, output(&["token", "issue", "--name", &format!("demo-{name}"), "--role", role])?)))
