@@ -54,10 +54,19 @@ pub(crate) async fn run_broadcast(args: &BroadcastArgs, json_out: bool, db: Opti
     let store = open_signing_store(db).await?;
     let treasury = crate::bundle::treasury_of(&store, args.treasury.as_deref()).await?;
     let launch = store.require_settings().await?.launch()?;
-    let node = node_of(&treasury).await?;
     let who = args.who.clone().unwrap_or_else(clubgate_sync::workstation_name);
     let policy = Policy { treasury: &treasury, launch: &launch };
-    let sent = broadcast::broadcast(&store, policy, &node, &args.bundle_id, args.chunk, &who, Timestamp::now()).await?;
+    let latest = store.attempts(&args.bundle_id, args.chunk).await?.into_iter().rfind(|a| a.state == "signed");
+    let tron = latest.is_some_and(|a| a.raw.is_some_and(|raw| !raw.starts_with("0x")));
+    let (sent, url) = if tron {
+        let node = clubgate_treasury::tron::node(&treasury)?.ok_or_else(|| {
+            Error::Input("the treasury file names no Tron node: set [trc20] node_url to broadcast TRC-20 chunks".to_owned())
+        })?;
+        (broadcast::broadcast_trc20(&store, &node, &args.bundle_id, args.chunk, &who, Timestamp::now()).await?, node.url().to_owned())
+    } else {
+        let node = node_of(&treasury).await?;
+        (broadcast::broadcast(&store, policy, &node, &args.bundle_id, args.chunk, &who, Timestamp::now()).await?, node.url().to_owned())
+    };
     if json_out {
         return print_json(&sent.to_json());
     }
@@ -67,7 +76,7 @@ pub(crate) async fn run_broadcast(args: &BroadcastArgs, json_out: bool, db: Opti
         sent.bundle_id,
         sent.attempt,
         sent.outcome().replace('_', " "),
-        node.url(),
+        url,
         sent.tx_hash,
         if sent.recorded { "" } else { " (recorded as broadcast before; the same bytes were sent again)" }
     );
@@ -78,13 +87,54 @@ pub(crate) async fn run_status(args: &StatusArgs, json_out: bool, db: Option<&Pa
     let store = open_store(db).await?;
     let treasury = crate::bundle::treasury_of(&store, args.treasury.as_deref()).await?;
     let launch = store.require_settings().await?.launch()?;
-    let node = node_of(&treasury).await?;
     let policy = Policy { treasury: &treasury, launch: &launch };
-    let (block, tracks) = broadcast::track(&store, policy, &node, args.bundle_id.as_deref(), Timestamp::now()).await?;
-    if json_out {
-        return print_json(&broadcast::tracks_json(&node, block, &tracks));
+    let now = Timestamp::now();
+    let tron = clubgate_treasury::tron::node(&treasury)?;
+    if treasury.erc20.rpc_url.is_none() && tron.is_none() {
+        return Err(Error::Input(
+            "the treasury file names no node: set [erc20] rpc_url (with max_fee_per_gas_wei) or [trc20] node_url to follow broadcast chunks".to_owned(),
+        ));
     }
-    println!("{} (chain {}), block {block}", node.url(), node.chain_id());
+    let (mut document, tracks) = match &treasury.erc20.rpc_url {
+        Some(_) => {
+            let node = node_of(&treasury).await?;
+            let (block, tracks) = broadcast::track(&store, policy, &node, args.bundle_id.as_deref(), now).await?;
+            (broadcast::tracks_json(&node, block, &tracks), tracks)
+        }
+        None => (serde_json::json!({"node": null, "chain_id": null, "block": null, "chunks": []}), Vec::new()),
+    };
+    let tron_tracks = match &tron {
+        Some(node) => {
+            let (block, tracks) = broadcast::track_trc20(&store, policy, node, args.bundle_id.as_deref(), now).await?;
+            document["tron_node"] = serde_json::json!(node.url());
+            document["tron_block"] = serde_json::json!(block);
+            tracks
+        }
+        None => {
+            document["tron_node"] = serde_json::Value::Null;
+            document["tron_block"] = serde_json::Value::Null;
+            Vec::new()
+        }
+    };
+    if let Some(chunks) = document["chunks"].as_array_mut() {
+        chunks.extend(tron_tracks.iter().map(broadcast::TronTrack::to_json));
+    }
+    if json_out {
+        return print_json(&document);
+    }
+    if let Some(url) = document["node"].as_str() {
+        println!("{url} (chain {}), block {}", document["chain_id"], document["block"]);
+    }
+    if let Some(url) = document["tron_node"].as_str() {
+        println!("{url} (Tron), block {}", document["tron_block"]);
+    }
+    for track in &tron_tracks {
+        let detail = match track.block {
+            Some(b) => format!("block {b}, {}/{} confirmations", track.confirmations, track.required_confirmations),
+            None => format!("{} s since broadcast", track.age_s),
+        };
+        println!("{} chunk {} attempt {}: {} ({detail}) {}", track.bundle_id, track.chunk, track.attempt, track.status.id(), track.txid);
+    }
     for track in &tracks {
         let detail = match track.block {
             Some(b) => format!("block {b}, {}/{} confirmations", track.confirmations, track.required_confirmations),

@@ -408,6 +408,67 @@ impl Store {
         Ok(())
     }
 
+    /// Records a signed TRC-20 attempt with its 65-byte signature (hex) in one transaction:
+    /// the registry keeps the raw_data, the signature is what broadcasting adds to it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_trc20_signature(
+        &self,
+        bundle_id: &str,
+        chunk: u32,
+        attempt: u32,
+        txid: &str,
+        raw_data: &str,
+        signature: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        let (chunk_number, attempt_number, signed_at) = (chunk_i64(chunk), i64::from(attempt), instant_ns(at)?);
+        let mut tx = self.write().await?;
+        let done = sqlx::query!(
+            "UPDATE signatures SET state = 'signed', tx_hash = ?, raw = ?, signed_at_ns = ? WHERE bundle_id = ? AND chunk = ? AND attempt = ? AND state = 'reserved'",
+            txid,
+            raw_data,
+            signed_at,
+            bundle_id,
+            chunk_number,
+            attempt_number
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        if done.rows_affected() != 1 {
+            return Err(Error::SignRefused {
+                bundle_id: bundle_id.to_owned(),
+                chunk,
+                reason: format!("attempt {attempt} is not reserved"),
+            });
+        }
+        sqlx::query!(
+            "INSERT INTO trc20_signatures (bundle_id, chunk, attempt, signature) VALUES (?, ?, ?, ?)",
+            bundle_id,
+            chunk_number,
+            attempt_number,
+            signature
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        tx.commit().await.map_err(|e| self.db_error(e))
+    }
+
+    /// The signature (hex) of a signed TRC-20 attempt, when this store kept it.
+    pub async fn trc20_signature(&self, bundle_id: &str, chunk: u32, attempt: u32) -> Result<Option<String>> {
+        let (chunk_number, attempt_number) = (chunk_i64(chunk), i64::from(attempt));
+        sqlx::query_scalar!(
+            "SELECT signature FROM trc20_signatures WHERE bundle_id = ? AND chunk = ? AND attempt = ?",
+            bundle_id,
+            chunk_number,
+            attempt_number
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| self.db_error(e))
+    }
+
     /// The raw transaction of a chunk's latest signed attempt, if any.
     pub async fn latest_signed_raw(&self, bundle_id: &str, chunk: u32) -> Result<Option<String>> {
         let chunk_number = chunk_i64(chunk);

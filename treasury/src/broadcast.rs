@@ -11,6 +11,10 @@
 //!   confirmations, confirmed, failed — and each status change (`confirmed`, `failed`,
 //!   `replaced`) queued once for the ledger.
 //!
+//! TRC-20 chunks go the same way to the file's Tron node ([`broadcast_trc20`],
+//! [`track_trc20`], over `chain::tron_http`): a TRC-20 transaction is not sped up; one that
+//! expired unbroadcast is reviewed again with [`Replace::Expired`].
+//!
 //! A speed-up is a replacement through the usual path: [`review_from_node`] with
 //! [`Replace::SpeedUp`] (same nonce, the next fee mode, under the policy's fee ceiling), the
 //! quorum and the checks of [`crate::flow::sign_chunk`], then [`broadcast`].
@@ -18,7 +22,9 @@
 use alloy::primitives::{hex, B256};
 use clubgate_chain::approval::PayoutBundle;
 use clubgate_chain::erc20::{self, FeeMode};
-use clubgate_chain::evm_node::{EvmNode, Sent, TxState};
+use clubgate_chain::evm_node::{EvmNode, Mined, Sent, TxState};
+use clubgate_chain::trc20;
+use clubgate_chain::tron_http::{Outcome, TronNode, TxStatus};
 use clubgate_core::payout::Destination;
 use clubgate_core::treasury::Treasury;
 use clubgate_store::{BroadcastRecord, Store};
@@ -538,4 +544,261 @@ fn propose_speed_up(treasury: &Treasury, mode: FeeMode, market: clubgate_chain::
         None => Err("the treasury file sets no fee ceiling (erc20.max_fee_per_gas_wei): a speed-up takes the file's fees raised by the bump; review it with --replace speed-up".to_owned()),
     };
     SpeedUp { fee_mode: next, fees }
+}
+
+/// TRC-20: the chunk's latest signed attempt as the signed transaction a Tron node takes
+/// (the registry's raw_data and the signature kept beside it) and its expiry (ms).
+async fn latest_signed_trc20(store: &Store, bundle_id: &str, chunk: u32) -> Result<(u32, trc20::SignedTransfer, i64)> {
+    let attempt = store
+        .attempts(bundle_id, chunk)
+        .await?
+        .into_iter()
+        .rfind(|a| a.state == "signed")
+        .ok_or_else(|| refused(format!("chunk {chunk} of bundle {bundle_id} has no signed transaction to broadcast; sign it first")))?;
+    let raw = attempt.raw.unwrap_or_default();
+    if raw.starts_with("0x") {
+        return Err(refused(format!("chunk {chunk} of bundle {bundle_id} is an ERC-20 transaction; send it to the Ethereum node")));
+    }
+    let raw_data = hex::decode(&raw).map_err(|_| refused(format!("the stored transaction of chunk {chunk} of {bundle_id} is not hex")))?;
+    let signature = store.trc20_signature(bundle_id, chunk, attempt.attempt).await?.ok_or_else(|| {
+        refused(format!(
+            "attempt {} of chunk {chunk} of {bundle_id} was signed without its signature kept in this store (an older desk, or elsewhere): broadcast the signed document yourself and record it with `clubgate tx mark-broadcast`",
+            attempt.attempt
+        ))
+    })?;
+    let signature: [u8; 65] = hex::decode(signature.trim_start_matches("0x")).ok().and_then(|s| s.try_into().ok()).ok_or_else(|| {
+        refused(format!("the kept signature of attempt {} of chunk {chunk} of {bundle_id} is not 65 bytes", attempt.attempt))
+    })?;
+    let expiration_ms = trc20::decode(&raw_data)?.expiration_ms;
+    let txid = trc20::txid(&raw_data);
+    Ok((attempt.attempt, trc20::SignedTransfer { raw_data, txid, signature }, expiration_ms))
+}
+
+/// Broadcasts the latest signed attempt of a TRC-20 chunk to a Tron node: refused once the
+/// transaction expired (nothing is recorded then); else recorded in the store first (its
+/// `broadcast` command queued), then sent (`wallet/broadcasthex`). Sending again is success
+/// when the node has it already (`DUP_TRANSACTION_ERROR`) or it is in a block. TRC-20 has no
+/// gas: a mined answer's `gas_used` and `effective_gas_price` are 0.
+pub async fn broadcast_trc20(store: &Store, node: &TronNode, bundle_id: &str, chunk: u32, by: &str, now: Timestamp) -> Result<Broadcast> {
+    let (attempt, signed, expiration_ms) = latest_signed_trc20(store, bundle_id, chunk).await?;
+    let recorded = match store.broadcast_at(bundle_id, chunk, attempt).await? {
+        Some(_) => false,
+        None => {
+            if now.as_millisecond() >= expiration_ms {
+                return Err(refused(format!(
+                    "attempt {attempt} of chunk {chunk} of {bundle_id} expired at {}; it was never broadcast: review it again with --replace expired",
+                    Timestamp::from_millisecond(expiration_ms).map_or_else(|_| expiration_ms.to_string(), |t| t.to_string())
+                )));
+            }
+            match store.mark_broadcast(bundle_id, chunk, by, now).await {
+                Ok(marked) if marked == attempt => true,
+                Ok(marked) => {
+                    return Err(refused(format!(
+                        "attempt {marked} of chunk {chunk} of {bundle_id} was signed while attempt {attempt} was being broadcast; broadcast again"
+                    )))
+                }
+                Err(_) if store.broadcast_at(bundle_id, chunk, attempt).await?.is_some() => false,
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+    clubgate_crashpoint::hit("broadcast.after_record");
+    let sent = match node.broadcast(&signed).await {
+        Ok(answer) if answer.duplicate => Sent::AlreadyKnown,
+        Ok(_) => Sent::Accepted,
+        Err(error) => match node.transaction_info(&signed.txid).await? {
+            TxStatus::InBlock { block, outcome, .. } => {
+                Sent::Mined(Mined { block, success: outcome == Outcome::Success, gas_used: 0, effective_gas_price: 0 })
+            }
+            TxStatus::NotFound => return Err(error.into()),
+        },
+    };
+    Ok(Broadcast { bundle_id: bundle_id.to_owned(), chunk, attempt, tx_hash: hex::encode(signed.txid), recorded, sent })
+}
+
+/// A broadcast TRC-20 chunk followed on a Tron node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TronTrack {
+    /// The bundle.
+    pub bundle_id: String,
+    /// The chunk.
+    pub chunk: u32,
+    /// `pending` (no receipt before its expiry), `mined`, `confirmed`, `failed` (the receipt
+    /// is not SUCCESS), `unknown` (no receipt after its expiry: it will never be mined).
+    pub status: Status,
+    /// The attempt the status is of (the one in a block, else the latest broadcast).
+    pub attempt: u32,
+    /// Its txID (hex).
+    pub txid: String,
+    /// When it was broadcast.
+    pub broadcast_at: Timestamp,
+    /// Seconds since then.
+    pub age_s: i64,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// The block it is in.
+    pub block: Option<u64>,
+    /// Confirmations (its own block counts).
+    pub confirmations: u64,
+    /// The policy's TRC-20 confirmations.
+    pub required_confirmations: u64,
+    /// The receipt's result when it failed (`REVERT`, `OUT_OF_ENERGY`, …).
+    pub failure: Option<String>,
+    /// Every broadcast attempt (`pending`, `mined`, `failed`, `replaced`, `unknown`).
+    pub attempts: Vec<AttemptTrack>,
+    /// Status changes queued for the ledger by this call.
+    pub recorded: Vec<String>,
+}
+
+impl TronTrack {
+    /// One row of `clubgate tx status --json` (`"network": "trc20"`).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "bundle_id": self.bundle_id,
+            "chunk": self.chunk,
+            "network": "trc20",
+            "status": self.status.id(),
+            "stuck": false,
+            "attempt": self.attempt,
+            "tx_hash": self.txid,
+            "broadcast_at": self.broadcast_at.to_string(),
+            "age_s": self.age_s,
+            "expires_at": self.expires_at.map(|t| t.to_string()),
+            "block": self.block,
+            "confirmations": self.confirmations,
+            "required_confirmations": self.required_confirmations,
+            "failure": self.failure,
+            "speed_up": null,
+            "attempts": self.attempts.iter().map(|a| json!({
+                "attempt": a.attempt, "tx_hash": a.tx_hash, "broadcast_at": a.broadcast_at.to_string(), "state": a.state,
+            })).collect::<Vec<_>>(),
+            "recorded": self.recorded,
+        })
+    }
+}
+
+/// Follows every broadcast TRC-20 chunk (optionally of one bundle) on a Tron node at `now`:
+/// the head block and a row per chunk; each new status change (`confirmed`, `failed`,
+/// `replaced`) is queued once for the ledger, as for ERC-20.
+pub async fn track_trc20(
+    store: &Store,
+    policy: Policy<'_>,
+    node: &TronNode,
+    bundle: Option<&str>,
+    now: Timestamp,
+) -> Result<(u64, Vec<TronTrack>)> {
+    let required = policy.treasury.trc20.confirmations;
+    let head = node.now_block().await?.number;
+    let mut groups: Vec<((String, u32), Vec<BroadcastRecord>)> = Vec::new();
+    for record in store.broadcasts().await? {
+        if record.network != "trc20" || bundle.is_some_and(|b| b != record.bundle_id) {
+            continue;
+        }
+        let key = (record.bundle_id.clone(), record.chunk);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, records)) => records.push(record),
+            None => groups.push((key, vec![record])),
+        }
+    }
+    let mut tracks = Vec::new();
+    for ((bundle_id, chunk), records) in groups {
+        let mut states = Vec::new();
+        for record in &records {
+            let txid: B256 = record.tx_hash.trim_start_matches("0x").parse().map_err(|_| {
+                refused(format!("the stored txID {:?} of {bundle_id} chunk {chunk} is not 32 bytes of hex", record.tx_hash))
+            })?;
+            states.push(node.transaction_info(&txid).await?);
+        }
+        let mined = records.iter().zip(&states).find_map(|(r, s)| match s {
+            TxStatus::InBlock { block, outcome, .. } => Some((r, *block, outcome.clone())),
+            TxStatus::NotFound => None,
+        });
+        let latest = records.iter().max_by_key(|r| r.attempt).expect("a group has a record");
+        let subject = mined.as_ref().map_or(latest, |(r, _, _)| *r);
+        let raw_data =
+            hex::decode(&subject.raw).map_err(|_| refused(format!("the stored transaction of {bundle_id} chunk {chunk} is not hex")))?;
+        let expiration_ms = trc20::decode(&raw_data)?.expiration_ms;
+        let expires_at = Timestamp::from_millisecond(expiration_ms).ok();
+        let age_s = now.duration_since(subject.broadcast_at).as_secs();
+        let (status, block, confirmations, failure) = match &mined {
+            Some((_, block, outcome)) => {
+                let k = head.saturating_sub(*block) + 1;
+                match outcome {
+                    Outcome::Success if k >= required => (Status::Confirmed, Some(*block), k, None),
+                    Outcome::Success => (Status::Mined, Some(*block), k, None),
+                    Outcome::Failed { result, message } => (
+                        Status::Failed,
+                        Some(*block),
+                        k,
+                        Some(match message {
+                            Some(m) => format!("{result}: {m}"),
+                            None => result.clone(),
+                        }),
+                    ),
+                }
+            }
+            None if now.as_millisecond() < expiration_ms => (Status::Pending, None, 0, None),
+            None => (Status::Unknown, None, 0, None),
+        };
+        let attempts = records
+            .iter()
+            .zip(&states)
+            .map(|(r, s)| AttemptTrack {
+                attempt: r.attempt,
+                tx_hash: r.tx_hash.clone(),
+                broadcast_at: r.broadcast_at,
+                state: match (s, &mined) {
+                    (TxStatus::InBlock { outcome: Outcome::Success, .. }, _) => "mined",
+                    (TxStatus::InBlock { .. }, _) => "failed",
+                    (TxStatus::NotFound, Some(_)) => "replaced",
+                    (TxStatus::NotFound, None) if status == Status::Pending => "pending",
+                    (TxStatus::NotFound, None) => "unknown",
+                },
+            })
+            .collect();
+        let mut recorded = Vec::new();
+        if let Some((winner, block, _)) = &mined {
+            let status_id = match status {
+                Status::Failed => Some("failed"),
+                Status::Confirmed => Some("confirmed"),
+                _ => None,
+            };
+            if let Some(status_id) = status_id {
+                let payload = json!({
+                    "bundle_id": bundle_id, "chunk": chunk, "attempt": winner.attempt, "tx_hash": winner.tx_hash,
+                    "status": status_id, "block": block, "confirmations": confirmations, "failure": failure, "at": now.to_string(),
+                });
+                if store.record_broadcast_status(&bundle_id, chunk, winner.attempt, status_id, &payload, now).await? {
+                    recorded.push(format!("{status_id} {}", winner.attempt));
+                }
+            }
+            for other in records.iter().filter(|r| r.attempt != winner.attempt) {
+                let payload = json!({
+                    "bundle_id": bundle_id, "chunk": chunk, "attempt": other.attempt, "tx_hash": other.tx_hash,
+                    "status": "replaced", "replaced_by": {"attempt": winner.attempt, "tx_hash": winner.tx_hash},
+                    "block": block, "at": now.to_string(),
+                });
+                if store.record_broadcast_status(&bundle_id, chunk, other.attempt, "replaced", &payload, now).await? {
+                    recorded.push(format!("replaced {}", other.attempt));
+                }
+            }
+        }
+        tracks.push(TronTrack {
+            attempt: subject.attempt,
+            txid: subject.tx_hash.clone(),
+            broadcast_at: subject.broadcast_at,
+            bundle_id,
+            chunk,
+            status,
+            age_s,
+            expires_at,
+            block,
+            confirmations,
+            required_confirmations: required,
+            failure,
+            attempts,
+            recorded,
+        });
+    }
+    Ok((head, tracks))
 }

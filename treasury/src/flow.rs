@@ -1006,7 +1006,13 @@ async fn sign_reserved(
             return Err(error);
         }
     };
-    store.record_signature(bundle_id, chunk, reserved.attempt, &hash, &raw, Timestamp::now()).await?;
+    match (network, document["signature"].as_str()) {
+        // A TRC-20 attempt keeps its signature beside the raw_data: what broadcasting needs.
+        (Network::Trc20, Some(signature)) => {
+            store.record_trc20_signature(bundle_id, chunk, reserved.attempt, &hash, &raw, signature, Timestamp::now()).await?
+        }
+        _ => store.record_signature(bundle_id, chunk, reserved.attempt, &hash, &raw, Timestamp::now()).await?,
+    }
     Ok(SignedChunk {
         bundle_id: bundle_id.to_owned(),
         chunk,
