@@ -4,8 +4,8 @@
 //! SoftHSM2 demo keys: the chunk's signature is kept with its raw_data at signing, the bytes
 //! sent to `wallet/broadcasthex` are the signed transaction {raw_data, signature}; pending →
 //! mined with k confirmations → confirmed (recorded once); a duplicate broadcast is
-//! success; a reverted receipt is failed; an expired transaction is refused before anything
-//! is recorded.
+//! success; two processes racing to broadcast record it once; a reverted receipt is failed;
+//! an expired transaction is refused before anything is recorded.
 
 #[path = "../../chain/tests/support/fake_tron_node.rs"]
 mod fake_tron_node;
@@ -131,6 +131,19 @@ async fn a_trc20_chunk_is_broadcast_with_its_kept_signature_and_followed_to_conf
     let (_, tracks) = broadcast::track_trc20(&store, policy, &node, Some(&reverting), now).await.unwrap();
     assert_eq!((tracks[0].status, tracks[0].failure.as_deref()), (Status::Failed, Some("REVERT: REVERT opcode executed")));
     assert_eq!(tracks[0].recorded, vec!["failed 0".to_owned()]);
+
+    // Two desks' processes racing to broadcast the same chunk (two store handles): both end
+    // in success, the broadcast is recorded once and queued for the ledger once.
+    let (raced, _) = signed_chunk("250").await;
+    let other = Store::open(&dir.path().join("store.db")).await.unwrap();
+    let (one, two) = tokio::join!(
+        broadcast::broadcast_trc20(&store, &node, &raced, 0, "desk one", now),
+        broadcast::broadcast_trc20(&other, &node, &raced, 0, "desk two", now)
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(u8::from(one.recorded) + u8::from(two.recorded), 1, "recorded by exactly one of them");
+    let queued = store.outbox(false).await.unwrap().into_iter().filter(|c| c.kind == "broadcast" && c.payload.contains(&raced)).count();
+    assert_eq!(queued, 1, "one broadcast command for the chunk");
 
     // Expired before it was broadcast: refused, nothing recorded (it is re-signed instead).
     let (late, _) = signed_chunk("300").await;
