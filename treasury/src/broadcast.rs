@@ -427,7 +427,10 @@ pub async fn track(
             _ => None,
         });
         let latest = records.iter().max_by_key(|r| r.attempt).expect("a group has a record");
-        let subject = mined.map_or(latest, |(r, _)| r);
+        // Not mined: the newest attempt still in the pool (a speed-up the node refused leaves
+        // the one it would have replaced pending), else the latest broadcast.
+        let pending = records.iter().zip(&states).filter(|(_, s)| **s == TxState::Pending).map(|(r, _)| r).max_by_key(|r| r.attempt);
+        let subject = mined.map_or(pending.unwrap_or(latest), |(r, _)| r);
         let decoded = erc20::decode(
             &hex::decode(&subject.raw).map_err(|_| refused(format!("the stored transaction of {bundle_id} chunk {chunk} is not hex")))?,
         )?;
@@ -438,22 +441,26 @@ pub async fn track(
                 mode = mode.next();
             }
         }
-        let (status, block, confirmations) = match (mined, states[records.iter().position(|r| r.attempt == latest.attempt).unwrap_or(0)]) {
+        let (status, block, confirmations) = match (mined, pending) {
             (Some((_, m)), _) if !m.success => (Status::Failed, Some(m.block), head.saturating_sub(m.block) + 1),
             (Some((_, m)), _) => {
                 let k = head.saturating_sub(m.block) + 1;
                 (if k >= settings.confirmations { Status::Confirmed } else { Status::Mined }, Some(m.block), k)
             }
-            (None, TxState::Pending) if age_s >= settings.stuck_after_s => (Status::Stuck, None, 0),
-            (None, TxState::Pending) => (Status::Pending, None, 0),
-            (None, _) => (Status::Unknown, None, 0),
+            (None, Some(_)) if age_s >= settings.stuck_after_s => (Status::Stuck, None, 0),
+            (None, Some(_)) => (Status::Pending, None, 0),
+            (None, None) => (Status::Unknown, None, 0),
         };
         let speed_up = if status == Status::Stuck {
             let market = match market {
                 Some(m) => m,
                 None => *market.insert(node.fee_market().await?),
             };
-            Some(propose_speed_up(policy.treasury, mode, market, &decoded))
+            // What a speed-up review would take: the bump over the chunk's latest signed
+            // attempt, at the next mode up from its current one.
+            let (_, _, latest_signed) = latest_signed(store, policy, &bundle_id, chunk).await?;
+            let current = current_fee_mode(store, policy.treasury, &bundle_id, chunk).await?;
+            Some(propose_speed_up(policy.treasury, current, market, &latest_signed))
         } else {
             None
         };
