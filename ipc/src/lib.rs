@@ -526,7 +526,7 @@ pub struct ChunkView {
     pub ledger_signed: Option<String>,
 }
 
-/// The broadcast ERC-20 chunks followed on the policy's node (issue 12).
+/// The broadcast chunks followed on the policy's nodes (issue 12).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainStatusView {
     /// The node asked, if the policy names one.

@@ -2,14 +2,15 @@
 //! chain knows — an ERC-20 wallet's pending nonce and the fee market, a TRC-20 reference
 //! block — from the policy's nodes when they are configured (the operator's typed values
 //! otherwise); a signed ERC-20 chunk is broadcast from here and followed to its
-//! confirmations, a stuck one showing the speed-up at the next fee mode. Everything goes
+//! confirmations, a stuck one showing the speed-up at the next fee mode; a signed TRC-20
+//! chunk likewise through the Tron node, until its expiry. Everything goes
 //! through `clubgate_treasury::broadcast` and `::tron`, the code of `clubgate tx broadcast`,
 //! `tx status` and `review`.
 
 use clubgate_core::payout::Destination;
 use clubgate_core::plan::Network;
 use clubgate_ipc::{ChainInput, ChainStatusView, ChunkChainView, ChunkRequest};
-use clubgate_treasury::broadcast::{self, ChunkTrack, Status};
+use clubgate_treasury::broadcast::{self, ChunkTrack, Status, TronTrack};
 use clubgate_treasury::flow::{self, OperatorInput, Policy};
 use clubgate_treasury::tron;
 use jiff::Timestamp;
@@ -31,19 +32,51 @@ fn wei_gwei(wei: u128) -> String {
     }
 }
 
+fn state_text(status: Status, age_s: i64, confirmations: u64, required: u64, block: Option<u64>) -> String {
+    match status {
+        Status::Pending => format!("pending {age_s} s"),
+        Status::Stuck => format!("stuck: pending {age_s} s"),
+        Status::Mined => format!("mined, {confirmations}/{required} confirmations"),
+        Status::Confirmed => format!("confirmed ({confirmations} confirmations)"),
+        Status::Failed => format!("failed in block {}", block.unwrap_or_default()),
+        Status::Unknown => "unknown to the node".to_owned(),
+    }
+}
+
+fn tron_view(track: &TronTrack) -> ChunkChainView {
+    let mut text = state_text(track.status, track.age_s, track.confirmations, track.required_confirmations, track.block);
+    if let Some(failure) = &track.failure {
+        text = format!("{text}: {failure}");
+    }
+    if let (Status::Pending, Some(expires)) = (track.status, track.expires_at) {
+        text = format!("{text}, expires {expires}");
+    }
+    ChunkChainView {
+        bundle_id: track.bundle_id.clone(),
+        chunk: track.chunk,
+        status: track.status.id().to_owned(),
+        text,
+        attempt: track.attempt,
+        tx_hash: track.txid.clone(),
+        fee_mode: String::new(),
+        confirmations: track.confirmations,
+        required_confirmations: track.required_confirmations,
+        speed_up: None,
+        replaced: track
+            .attempts
+            .iter()
+            .filter(|a| a.attempt != track.attempt)
+            .map(|a| format!("attempt {} {}: {}", a.attempt, a.tx_hash, a.state))
+            .collect(),
+    }
+}
+
 fn chunk_view(track: &ChunkTrack) -> ChunkChainView {
     let speed_up = track.speed_up.as_ref().map(|s| match &s.fees {
         Ok((max, priority)) => format!("speed up at {} fees: max {} / priority {}", s.fee_mode.id(), wei_gwei(*max), wei_gwei(*priority)),
         Err(reason) => format!("a speed-up at {} fees is refused: {reason}", s.fee_mode.id()),
     });
-    let state = match track.status {
-        Status::Pending => format!("pending {} s", track.age_s),
-        Status::Stuck => format!("stuck: pending {} s", track.age_s),
-        Status::Mined => format!("mined, {}/{} confirmations", track.confirmations, track.required_confirmations),
-        Status::Confirmed => format!("confirmed ({} confirmations)", track.confirmations),
-        Status::Failed => format!("failed in block {}", track.block.unwrap_or_default()),
-        Status::Unknown => "unknown to the node".to_owned(),
-    };
+    let state = state_text(track.status, track.age_s, track.confirmations, track.required_confirmations, track.block);
     ChunkChainView {
         bundle_id: track.bundle_id.clone(),
         chunk: track.chunk,
@@ -94,7 +127,7 @@ impl Service {
         }
     }
 
-    /// Broadcasts a chunk's latest signed ERC-20 transaction to the policy's node: recorded
+    /// Broadcasts a chunk's latest signed transaction to its network's node: recorded
     /// first (its `broadcast` command queued), then sent; again is harmless.
     pub async fn broadcast_chunk(&self, request: &ChunkRequest) -> Result<ChainStatusView> {
         let treasury = self.treasury().await?;
@@ -102,11 +135,12 @@ impl Service {
         let (_, payout) = self.stored_bundle(&request.bundle_id).await?;
         let policy = Policy { treasury: &treasury, launch: &launch };
         let (network, _) = flow::check_policy(policy, &payout)?;
-        if network != Network::Erc20 {
-            return Err(refuse(format!(
-                "bundle {} pays on TRC-20: the desk broadcasts ERC-20 transactions; hand the signed TRC-20 bytes to a Tron node and record it with \"Mark as broadcast\"",
-                request.bundle_id
-            )));
+        if network == Network::Trc20 {
+            let node = tron::node(&treasury)?.ok_or_else(|| {
+                refuse("the policy names no Tron node ([trc20] node_url): broadcast the signed bytes yourself and record it with \"Mark as broadcast\"")
+            })?;
+            broadcast::broadcast_trc20(&self.store, &node, &request.bundle_id, request.chunk, "ClubGate Desk", Timestamp::now()).await?;
+            return self.chain_status().await;
         }
         let node = broadcast::connect(&treasury).await?.ok_or_else(|| {
             refuse("the policy names no Ethereum node ([erc20] rpc_url): broadcast the signed bytes yourself and record it with \"Mark as broadcast\"")
@@ -115,35 +149,42 @@ impl Service {
         self.chain_status().await
     }
 
-    /// Every broadcast ERC-20 chunk followed on the policy's node: pending, stuck (with the
-    /// speed-up), mined with its confirmations, confirmed, failed. Status changes are queued
-    /// for the ledger once, as `tx status` does.
+    /// Every broadcast chunk followed on the policy's nodes (ERC-20: pending, stuck with the
+    /// speed-up, mined with its confirmations, confirmed, failed; TRC-20: pending until its
+    /// expiry, mined, confirmed, failed, unknown after expiry). Status changes are queued for
+    /// the ledger once, as `tx status` does.
     pub async fn chain_status(&self) -> Result<ChainStatusView> {
         let treasury = self.treasury().await?;
         let launch = self.launch().await?;
-        let node = match broadcast::connect(&treasury).await {
-            Ok(Some(node)) => node,
-            Ok(None) => {
-                return Ok(ChainStatusView {
-                    node: None,
-                    note: Some("the policy names no Ethereum node ([erc20] rpc_url): chunks are not followed on chain".to_owned()),
-                    block: None,
-                    chunks: Vec::new(),
-                })
-            }
-            Err(error) => return Ok(ChainStatusView { node: None, note: Some(error.to_string()), block: None, chunks: Vec::new() }),
-        };
         let policy = Policy { treasury: &treasury, launch: &launch };
-        match broadcast::track(&self.store, policy, &node, None, Timestamp::now()).await {
-            Ok((block, tracks)) => Ok(ChainStatusView {
-                node: Some(node.url().to_owned()),
-                note: None,
-                block: Some(block),
-                chunks: tracks.iter().map(chunk_view).collect(),
-            }),
-            Err(error) => {
-                Ok(ChainStatusView { node: Some(node.url().to_owned()), note: Some(error.to_string()), block: None, chunks: Vec::new() })
+        let now = Timestamp::now();
+        let mut view = ChainStatusView { node: None, note: None, block: None, chunks: Vec::new() };
+        let mut notes = Vec::new();
+        match broadcast::connect(&treasury).await {
+            Ok(Some(node)) => {
+                view.node = Some(node.url().to_owned());
+                match broadcast::track(&self.store, policy, &node, None, now).await {
+                    Ok((block, tracks)) => {
+                        view.block = Some(block);
+                        view.chunks.extend(tracks.iter().map(chunk_view));
+                    }
+                    Err(error) => notes.push(format!("erc20: {error}")),
+                }
             }
+            Ok(None) => {
+                notes.push("erc20: the policy names no Ethereum node ([erc20] rpc_url): chunks are not followed on chain".to_owned())
+            }
+            Err(error) => notes.push(format!("erc20: {error}")),
         }
+        match tron::node(&treasury) {
+            Ok(Some(node)) => match broadcast::track_trc20(&self.store, policy, &node, None, now).await {
+                Ok((_, tracks)) => view.chunks.extend(tracks.iter().map(tron_view)),
+                Err(error) => notes.push(format!("trc20: {error}")),
+            },
+            Ok(None) => notes.push("trc20: the policy names no Tron node ([trc20] node_url)".to_owned()),
+            Err(error) => notes.push(format!("trc20: {error}")),
+        }
+        view.note = (!notes.is_empty()).then(|| notes.join("; "));
+        Ok(view)
     }
 }

@@ -175,7 +175,7 @@ pub(crate) async fn decide(request: &clubgate_ipc::warroom::DecideRequest) -> Re
     call("decide", &RequestArgs { request }).await
 }
 
-/// Sends a chunk's latest signed ERC-20 transaction to the policy's node.
+/// Sends a chunk's latest signed transaction to its network's node.
 pub(crate) async fn broadcast_chunk(request: &clubgate_ipc::ChunkRequest) -> Result<clubgate_ipc::ChainStatusView, CommandError> {
     call("broadcast_chunk", &RequestArgs { request }).await
 }

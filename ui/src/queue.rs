@@ -119,7 +119,7 @@ impl Queue {
             .with(|view| view.as_ref().and_then(|v| v.chunks.iter().find(|c| c.bundle_id == bundle_id && c.chunk == chunk).cloned()))
     }
 
-    /// Sends a chunk's latest signed ERC-20 transaction to the policy's node.
+    /// Sends a chunk's latest signed transaction to its network's node.
     fn send(self, bundle_id: String, chunk: u32) {
         let request = ChunkRequest { bundle_id, chunk, chain: self.chain(), replace: String::new(), review_hash: String::new() };
         self.busy.set(true);
@@ -516,7 +516,7 @@ fn bundle_card(q: Queue, b: BundleView, approvers: &[ApproverView]) -> impl Into
             };
             let send_id = bundle_id.clone();
             let send = move |_| q.send(send_id.clone(), index);
-            let can_send = !unsigned_status(&c.status) && network == "erc20";
+            let can_send = !unsigned_status(&c.status);
             let chain_id = bundle_id.clone();
             let on_chain = move || {
                 q.on_chain(&chain_id, index).map(|c| {

@@ -83,13 +83,13 @@ pub(crate) async fn import_approval(service: State<'_, Service>, request: Approv
     service.import_approval(&request).await
 }
 
-/// Broadcasts a chunk's latest signed ERC-20 transaction to the policy's node.
+/// Broadcasts a chunk's latest signed transaction to its network's node.
 #[tauri::command]
 pub(crate) async fn broadcast_chunk(service: State<'_, Service>, request: ChunkRequest) -> Result<ChainStatusView> {
     service.broadcast_chunk(&request).await
 }
 
-/// The broadcast chunks followed on chain (pending, stuck with its speed-up, confirmations).
+/// The broadcast chunks followed on their networks' nodes (pending, stuck with its speed-up, confirmations).
 #[tauri::command]
 pub(crate) async fn chain_status(service: State<'_, Service>) -> Result<ChainStatusView> {
     service.chain_status().await
