@@ -79,12 +79,15 @@ pub struct Registry {
     history: Vec<(u32, B256, u64)>,
     /// The signatures of each (bundle hash, chunk), oldest first.
     signatures: HashMap<(B256, u32), Vec<SignatureEntry>>,
+    /// The hash of each published bundle id (its first `bundle` command).
+    bundles: HashMap<String, B256>,
 }
 
 /// What a command validated in a group adds, for the members after it.
 #[derive(Debug, Default)]
 pub struct Overlay {
     signatures: HashMap<(B256, u32), SignatureEntry>,
+    bundles: HashMap<String, B256>,
     /// A policy record or a policy approval is in the group: it ends the group, since
     /// what comes after it is validated against the policy it may put in force.
     pub ends_group: bool,
@@ -147,6 +150,13 @@ struct SignaturePayload {
     replaces: Option<B256>,
 }
 
+/// A `bundle` payload's id and hash, when both read.
+fn bundle_key(payload: &Map<String, Value>) -> Option<(String, B256)> {
+    let id = payload.get("bundle_id")?.as_str()?.to_owned();
+    let hash = hash_field(payload, "bundle_hash").ok()?;
+    Some((id, hash))
+}
+
 fn signature_payload(payload: &Map<String, Value>) -> Result<SignaturePayload> {
     let bundle_hash = hash_field(payload, "bundle_hash")?;
     let chunk = uint_field(payload, "chunk")?;
@@ -200,9 +210,31 @@ impl Registry {
         match record.kind.as_str() {
             "approval" => self.check_approval(overlay, record),
             "signature" => self.check_signature(overlay, record, now_ms),
+            "bundle" => self.check_bundle(overlay, record),
             POLICY_KIND => self.check_policy(overlay, record),
             _ => Ok(()),
         }
+    }
+
+    /// A bundle id names one bundle: a `bundle` command for an id already published under
+    /// another hash is refused (409 `bundle_id_taken`) — two desks that computed an EOD
+    /// settlement transfer (whose id is derived from its session) differently cannot both
+    /// publish it. The same id and hash again is allowed (another desk's identical
+    /// publication under its own command id). A payload without a readable `bundle_id` and
+    /// `bundle_hash` is stored as given, as before.
+    fn check_bundle(&self, overlay: &mut Overlay, record: &NewRecord) -> Result<()> {
+        let Some((id, hash)) = payload_of(record).ok().and_then(bundle_key) else { return Ok(()) };
+        if let Some(taken) = overlay.bundles.get(&id).or_else(|| self.bundles.get(&id)).filter(|taken| **taken != hash) {
+            return Err(Error::Conflict {
+                code: "bundle_id_taken",
+                message: format!(
+                    "bundle id {id} is already published as bundle {taken}, not {hash}; a bundle id names one bundle (an EOD \
+                     settlement transfer is queued once: pull the log, it is in the queue)"
+                ),
+            });
+        }
+        overlay.bundles.insert(id, hash);
+        Ok(())
     }
 
     fn policy_in_force(&self, what: &str) -> Result<&Policy> {
@@ -385,6 +417,13 @@ impl Registry {
     /// server refuses to serve rather than derive a state the checks never saw (a skipped
     /// signature would free its chunk; a skipped policy would change what is in force).
     pub fn apply(&mut self, seq: u64, kind: &str, body: &Map<String, Value>) -> Result<(), String> {
+        if kind == "bundle" {
+            // Stored as given before ids were checked: an unreadable one is not a bundle id.
+            if let Some((id, hash)) = body.get("payload").and_then(Value::as_object).and_then(bundle_key) {
+                self.bundles.entry(id).or_insert(hash);
+            }
+            return Ok(());
+        }
         if !matches!(kind, "signature" | "approval" | POLICY_KIND) {
             return Ok(());
         }

@@ -48,6 +48,7 @@ on_both_back_ends!(
     health_needs_no_token_and_stdout_carries_only_the_listening_line,
     events_are_appended_all_or_nothing_and_idempotent_by_id,
     commands_are_idempotent_by_id_and_json_value,
+    a_bundle_id_names_one_bundle_across_servers,
     tokens_and_roles_are_checked_before_the_body,
     a_revoked_token_is_refused_from_its_next_request,
     bodies_up_to_8_mib_are_accepted_and_larger_ones_get_413,
@@ -447,6 +448,46 @@ async fn commands_are_idempotent_by_id_and_json_value(backend: Backend) {
     let (status, _) = ledger.post("/v1/commands", &lead, command(4, "checklist", json!({"deep": deep[0].clone()}))).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(ledger.head().await, 3);
+}
+
+/// Issue 12: an EOD settlement transfer's bundle id is derived from its session, so two
+/// desks make the same id; the ledger takes one bundle under it (a second desk publishing
+/// the same bundle is fine, another bundle under that id is refused 409 `bundle_id_taken`),
+/// on any server of the database and after a restart (the state is rebuilt from the log).
+async fn a_bundle_id_names_one_bundle_across_servers(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let second = ledger.another_server();
+    let lead = ledger.token("lead", "treasury_lead");
+    let id = "payout-0123456789abcdef0123456789abcdef";
+    let (h1, h2) = (format!("0x{}", "11".repeat(32)), format!("0x{}", "22".repeat(32)));
+    let publish = |n: u64, bundle: &str, hash: &str, by: &str| {
+        command(n, "bundle", json!({"bundle_id": bundle, "bundle_hash": hash, "document": {"bundle_id": bundle}, "requested_by": by}))
+    };
+    let (status, _) = ledger.post("/v1/commands", &lead, publish(1, id, &h1, "EOD settlement of s1")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = second.post("/v1/commands", &lead, publish(2, id, &h2, "EOD settlement of s1")).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "bundle_id_taken", id);
+    // The same bundle from another desk under its own command id: taken.
+    let (status, _) = second.post("/v1/commands", &lead, publish(3, id, &h1, "desk B")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Another id, any hash; one group of two commands cannot take one id twice either.
+    let (status, _) = ledger.post("/v1/commands", &lead, publish(4, "payout-ffffffffffffffffffffffffffffffff", &h2, "x")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let other = "payout-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+    let (a, b) = tokio::join!(
+        ledger.post("/v1/commands", &lead, publish(5, other, &h1, "a")),
+        second.post("/v1/commands", &lead, publish(6, other, &h2, "b"))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{a:?} {b:?}");
+    let head = ledger.head().await;
+    assert_eq!(head, 4);
+    // A server started on the log rebuilds the ids from it.
+    let third = ledger.another_server();
+    let (status, body) = third.post("/v1/commands", &lead, publish(7, id, &h2, "later")).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "bundle_id_taken", id);
+    assert_eq!(third.head().await, head);
 }
 
 async fn tokens_and_roles_are_checked_before_the_body(backend: Backend) {
