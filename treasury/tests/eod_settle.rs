@@ -221,3 +221,35 @@ async fn a_blocked_session_queues_nothing_and_alerts_naming_it() {
     let early = transfers(&treasury(), &plan_at(&ledger, at, None).unwrap(), "2026-11-30T00:00:00Z".parse().unwrap());
     assert!(early.transfers.is_empty() && early.alerts.len() == 1, "only s-before's cut-off has passed: {early:?}");
 }
+
+/// Wallet keys that must never be reached: the refusals below come before any key is opened.
+struct KeysNeverOpened;
+
+impl clubgate_treasury::flow::WalletKeys for KeysNeverOpened {
+    fn open(&self, wallet: &clubgate_core::treasury::Wallet) -> clubgate_treasury::Result<clubgate_treasury::signers::Signer> {
+        panic!("the key of {} was opened for a settlement bundle that should have been refused", wallet.id)
+    }
+}
+
+#[tokio::test]
+async fn a_queued_settlement_transfer_signs_only_under_the_rules_of_any_payout() {
+    use clubgate_treasury::flow::{sign_chunk, Policy, SignRequest};
+    let (launch, ledger, end) = day();
+    let treasury = treasury();
+    let settlement = transfers(&treasury, &plan(&launch, &ledger, end).unwrap(), end);
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path()).await;
+    let now: Timestamp = "2026-12-08T12:00:00Z".parse().unwrap();
+    let queued = settle(&store, &launch.plan, &treasury, &settlement, 1, now).await.unwrap();
+    let bundle = &queued[0].bundle;
+    let request = SignRequest { bundle, approvals: &[], chunk: 0, review_hash: "0x00", now, ledger: None };
+    // No approvals: the quorum refuses it, as for any payout.
+    let refused = sign_chunk(&store, Policy { treasury: &treasury, launch: &launch }, &KeysNeverOpened, request).await.unwrap_err();
+    assert_eq!(refused.code(), "quorum", "{refused}");
+    // Its payee off the allow-list in the policy at signing: refused by the policy check.
+    let payee = &queued[0].transfer.entry.payee;
+    let delisted = treasury_without(payee);
+    let request = SignRequest { bundle, approvals: &[], chunk: 0, review_hash: "0x00", now, ledger: None };
+    let refused = clubgate_treasury::flow::check_policy(Policy { treasury: &delisted, launch: &launch }, request.bundle).unwrap_err();
+    assert_eq!(refused.code(), "not_allow_listed", "{refused}");
+}
