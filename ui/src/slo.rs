@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use crate::i18n::{lang, t};
 use crate::ipc;
 
-const SCENARIOS: [&str; 6] = ["pilot-day", "rpc-degradation-trc20", "webhook-outage", "eod-stuck", "sev1", "recovering"];
+const SCENARIOS: [&str; 7] = ["pilot-day", "rpc-degradation-trc20", "webhook-outage", "eod-stuck", "sev1", "recovering", "eod-deficit"];
 
 /// The SLO page.
 #[component]
