@@ -9,7 +9,11 @@
 //!   typed), signed, broadcast from the window to anvil with mining paused → pending, then
 //!   stuck with the speed-up at the next fee mode → reviewed and signed as a speed-up (same
 //!   nonce, higher fees) and broadcast → a block is mined: the replacement confirms, the
-//!   original never lands and the partner is paid once.
+//!   original never lands and the partner is paid once;
+//! - EOD: the trust pair pair-s-m (Europe/Warsaw) owes 150,000 USDT on TRC-20 at yesterday's
+//!   cut-off, its payer holds 100,000: the session settles partial — 100,000 settled, 50,000
+//!   carried — shown with its cut-off in the pair's and the plan's zone; "Settle" queues the
+//!   100,000 transfer to the payee's allow-listed address as a payout like any other, once.
 //!
 //! Needs what `tests/window.rs` needs, anvil in tools/ and the CLI next to the test
 //! (`cargo test -p clubgate-cli --no-run`).
@@ -225,5 +229,56 @@ async fn the_treasury_lead_reads_wallets_from_the_chain_and_speeds_up_a_stuck_pa
     let partner: Address = DEMO_PARTNER_ERC20.parse().unwrap();
     assert_eq!(anvil.token_balance(token, partner), U256::from(1_000_000_000u64), "paid once");
     assert_eq!(anvil.token_balance(token, address("hot-erc20-1")), U256::from(89_000_000_000u64));
+
+    // EOD: yesterday's session of pair-s-m (cut-off 18:00 UTC, after the Canary start four
+    // days ago): partner-s owes partner-m 150,000 USDT and holds 100,000 → partial.
+    let yesterday = jiff::Timestamp::now().checked_sub(jiff::ToSpan::hours(24)).unwrap().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let at = |time: &str| format!("{yesterday}T{time}Z");
+    let eod = data_dir.path().join("eod-events.jsonl");
+    std::fs::write(
+        &eod,
+        [
+            json!({"seq": 1, "id": "00000000-0000-4000-8000-000000000101", "at": at("08:00:00"), "kind": "eod.session_opened",
+                   "session_id": "s-m-1", "trust_pair": "pair-s-m", "cut_off_at": at("18:00:00")}),
+            json!({"seq": 2, "id": "00000000-0000-4000-8000-000000000102", "at": at("10:00:00"), "kind": "trust.obligation",
+                   "session_id": "s-m-1", "payer": "partner-s", "payee": "partner-m", "network": "trc20", "token": "USDT", "amount": "150000000000"}),
+            json!({"seq": 3, "id": "00000000-0000-4000-8000-000000000103", "at": at("12:00:00"), "kind": "partner.balance",
+                   "partner": "partner-s", "network": "trc20", "token": "USDT", "amount": "100000000000"}),
+        ]
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n"),
+    )
+    .unwrap();
+    click(&client, "#nav-slo").await;
+    type_into(&client, "#import-path", &eod.display().to_string()).await;
+    click(&client, "#import-run").await;
+    wait_until(&client, "#import-report", WAIT, "the EOD import", |t| t.contains("3 events imported")).await;
+    click(&client, "#nav-eod").await;
+    wait_for(&client, "#eod-mode-s-m-1[data-mode='partial']").await;
+    assert_eq!(attr(&client, "#eod-carried-s-m-1", "data-units").await.as_deref(), Some("50000000000"));
+    assert_eq!(attr(&client, "#eod-session-settle-s-m-1", "data-units").await.as_deref(), Some("100000000000"));
+    assert_eq!(attr(&client, "#eod-cutoff-pair-s-m-1", "data-zone").await.as_deref(), Some("Europe/Warsaw"));
+    let plan_cut_off = text(&client, "#eod-cutoff-plan-s-m-1").await;
+    assert!(plan_cut_off.contains("19:00") || plan_cut_off.contains("20:00"), "18:00 UTC in Warsaw: {plan_cut_off}");
+    screenshot(&client, "treasury-04-eod-partial").await;
+    let queue_before = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
+    scroll_click(&client, "#eod-settle").await;
+    wait_for(&client, "[id^='eod-transfer-'][data-outcome='queued']").await;
+    let transfer = attr(&client, "[id^='eod-transfer-'][data-outcome='queued']", "data-units").await;
+    assert_eq!(transfer.as_deref(), Some("100000000000"), "the settlement transfer is what the plan settles");
+    let queue_after = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
+    let count = |output: &std::process::Output| -> usize {
+        let document: Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+        document.as_array().or_else(|| document["bundles"].as_array()).map_or(0, Vec::len)
+    };
+    assert_eq!(count(&queue_after), count(&queue_before) + 1, "one settlement transfer queued");
+    // Settling again queues nothing more: never twice.
+    scroll_click(&client, "#eod-settle").await;
+    wait_for(&client, "[id^='eod-transfer-'][data-outcome='already_queued']").await;
+    let queue_again = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
+    assert_eq!(count(&queue_again), count(&queue_after));
     client.close().await.expect("close the app");
 }
