@@ -18,6 +18,7 @@
 //! Every step is idempotent: a tool already at the wanted version is not reinstalled, so a
 //! second run goes straight to the build.
 
+mod demo_chain;
 mod ledger_sqlx;
 mod setup;
 
@@ -86,6 +87,11 @@ fn demo() -> Result<(), String> {
     // the environment; a production workstation keeps PINs in the OS keychain.
     let clubgate = target_dir().join("debug").join("clubgate");
     run(Command::new(&clubgate).args(["treasury", "demo", "--dir"]).arg(&data))?;
+    // The demo's Ethereum node: anvil with the token and funded wallets, named in the
+    // treasury file before the ledger takes it as its policy (Wallets: "Read balances from
+    // the chain"; Payouts: reviews from the node, broadcast, confirmations, speed-ups).
+    let chain = demo_chain::DemoChain::start(&data.join("treasury.toml"))?;
+    eprintln!("xtask: the demo's Ethereum node (anvil, chain 31337) listens on {}", chain.url());
     // The live ledger: an embedded SQLite ledger with the demo treasury in force, a
     // simulator feeding it a pilot day at 60× (an hour a minute), and the app following it
     // as this workstation's treasury lead — the dashboard moves without any import.
@@ -116,8 +122,9 @@ fn demo() -> Result<(), String> {
         Ok(status) => Err(format!("{} exited with {status}", app.display())),
         Err(e) => Err(format!("cannot start {}: {e}", app.display())),
     };
-    // `live` drops here: the simulator and the ledger stop with the app.
+    // `live` and `chain` drop here: the simulator, the ledger and anvil stop with the app.
     drop(live);
+    drop(chain);
     result
 }
 
