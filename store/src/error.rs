@@ -117,6 +117,16 @@ pub enum Error {
         /// The nonce the allocation gives.
         allocated: u64,
     },
+    /// The reviewed nonce would leave a gap behind the wallet's nonces in this store.
+    #[error("wallet {wallet}: the reviewed nonce {reviewed} is above the next nonce {next} of this store's allocations: signing it would leave a gap no later transaction fills; review the chunk again at nonce {next} (a higher nonce is taken only when the policy's node says it is the wallet's pending nonce at signing)")]
+    NonceGap {
+        /// The hot wallet.
+        wallet: String,
+        /// The nonce in the reviewed bytes.
+        reviewed: u64,
+        /// One above the wallet's highest allocation.
+        next: u64,
+    },
     /// T0 or the plan would change after payouts of the launch were signed.
     #[error("{signed} payout signature(s) of this launch exist: changing T0 or the plan now is a launch IC decision — give its reason")]
     LaunchLocked {

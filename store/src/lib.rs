@@ -324,9 +324,53 @@ impl Store {
     }
 
     /// Records that the latest signed attempt of a chunk was broadcast; returns the attempt.
+    /// See [`Self::mark_broadcast_attempt`] for the refusals.
     pub async fn mark_broadcast(&self, bundle_id: &str, chunk: u32, by: &str, at: Timestamp) -> Result<u32> {
+        self.mark_broadcast_attempt(bundle_id, chunk, None, by, at).await
+    }
+
+    /// Records that the latest signed attempt of a chunk — ``expected_attempt` when given, else refused
+    /// — was broadcast; returns the attempt. Refused, under the write lock, while a later
+    /// attempt of the chunk is being signed (a replacement: sending the attempt it replaces
+    /// could pay twice); a reservation older than [`STALE_RESERVATION_NS`] is abandoned first,
+    /// so its stopped signer can no longer record a signature.
+    pub async fn mark_broadcast_attempt(
+        &self,
+        bundle_id: &str,
+        chunk: u32,
+        expected_attempt: Option<u32>,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<u32> {
         let chunk_number = i64::from(chunk);
+        let at_ns = signing::instant_ns(at)?;
         let mut tx = self.write().await?;
+        let being_signed = sqlx::query!(
+            r#"SELECT attempt AS "attempt!", reserved_at_ns FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'reserved' ORDER BY attempt DESC LIMIT 1"#,
+            bundle_id,
+            chunk_number
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        if let Some(reserved) = being_signed {
+            if at_ns.saturating_sub(reserved.reserved_at_ns) < STALE_RESERVATION_NS {
+                return Err(Error::Refused(format!(
+                    "attempt {} of chunk {chunk} of bundle {bundle_id} is being signed (a replacement); the attempt before it is not broadcast now — it could pay twice. Wait for the signature and broadcast that one",
+                    reserved.attempt
+                )));
+            }
+            signing::abandon_in(
+                &mut tx,
+                bundle_id,
+                chunk_number,
+                reserved.attempt,
+                "the signing process stopped before it recorded a signature (abandoned when the chunk was broadcast)",
+                at_ns,
+            )
+            .await
+            .map_err(|e| self.db_error(e))?;
+        }
         let latest = sqlx::query!(
             r#"SELECT attempt AS "attempt!", tx_hash FROM signatures WHERE bundle_id = ? AND chunk = ? AND state = 'signed' ORDER BY attempt DESC LIMIT 1"#,
             bundle_id,
@@ -337,6 +381,11 @@ impl Store {
         .map_err(|e| self.db_error(e))?
         .ok_or_else(|| Error::Refused(format!("chunk {chunk} of bundle {bundle_id} has no signed transaction to broadcast")))?;
         let (attempt, tx_hash) = (latest.attempt, latest.tx_hash);
+        if let Some(expected) = expected_attempt.filter(|e| i64::from(*e) != attempt) {
+            return Err(Error::Refused(format!(
+                "attempt {expected} of chunk {chunk} of bundle {bundle_id} is no longer the chunk's latest signed transaction (attempt {attempt} is); nothing recorded — broadcast again"
+            )));
+        }
         let broadcast_at = at.to_string();
         let inserted = sqlx::query!(
             "INSERT INTO broadcasts (bundle_id, chunk, attempt, broadcast_at, recorded_by) VALUES (?, ?, ?, ?, ?)",

@@ -69,6 +69,10 @@ pub struct NonceClaim<'a> {
     pub first: u64,
     /// The nonce in the reviewed bytes.
     pub expected: u64,
+    /// The wallet's pending nonce as the policy's node said it at signing (`None` without a
+    /// node): for a wallet with nonces in this store, the only way past one above its highest
+    /// allocation (the chain moved on through another tool).
+    pub chain: Option<u64>,
 }
 
 /// One signature attempt to reserve.
@@ -241,6 +245,25 @@ impl Store {
             (Some(reason), Some(_), _) => Some(reason),
             (Some(_), None, _) => return Err(Error::NothingToReplace { bundle_id: r.bundle_id.to_owned(), chunk: r.chunk }),
         };
+        // A TRC-20 transaction recorded as broadcast may be in a block (or enter one while the
+        // head block is older than its expiry): checked here, under the write lock, so a
+        // broadcast recorded by another process just before is seen.
+        if let (Some("expired"), Some(attempt)) = (r.replacement, signed) {
+            let broadcast = sqlx::query_scalar!(
+                "SELECT broadcast_at FROM broadcasts WHERE bundle_id = ? AND chunk = ? AND attempt = ?",
+                r.bundle_id,
+                chunk,
+                attempt
+            )
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| self.db_error(e))?;
+            if let Some(at) = broadcast {
+                return Err(refuse_with(format!(
+                    "attempt {attempt} was recorded as broadcast at {at}; it may be in a block, so it is not replaced after expiry — look it up on chain"
+                )));
+            }
+        }
         if let Some(original) = attempts.first() {
             let changed = if original.bundle_hash != r.bundle_hash {
                 Some("bundle hash")
@@ -258,6 +281,16 @@ impl Store {
         }
         let nonce = match r.nonce {
             Some(claim) => {
+                let highest =
+                    sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?: i64" FROM nonce_allocations WHERE wallet = ?"#, claim.wallet)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| self.db_error(e))?;
+                if let Some(next) = highest.and_then(|h| u64::try_from(h).ok()).and_then(|h| h.checked_add(1)) {
+                    if claim.expected > next && claim.chain != Some(claim.expected) {
+                        return Err(Error::NonceGap { wallet: claim.wallet.to_owned(), reviewed: claim.expected, next });
+                    }
+                }
                 let allocated =
                     allocate_in(&mut tx, claim.wallet, r.bundle_id, chunk, claim.first, r.at).await.map_err(|e| self.db_error(e))?;
                 if allocated != claim.expected {
@@ -533,6 +566,17 @@ impl Store {
         Ok(nonce)
     }
 
+    /// The wallet's highest ERC-20 nonce allocated in this store (released ones count), if any.
+    pub async fn highest_nonce(&self, wallet: &str) -> Result<Option<u64>> {
+        let highest = sqlx::query_scalar!(r#"SELECT MAX(nonce) AS "nonce?: i64" FROM nonce_allocations WHERE wallet = ?"#, wallet)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.db_error(e))?;
+        highest
+            .map(|n| u64::try_from(n).map_err(|_| Error::Corrupt { table: "nonce_allocations", row: -1, detail: format!("nonce {n}") }))
+            .transpose()
+    }
+
     /// Keeps a review of a chunk's unsigned bytes under their signing hash.
     pub async fn insert_review(&self, review: &StoredReview) -> Result<()> {
         let (chunk, reviewed_at, expires_at) = (chunk_i64(review.chunk), instant_ns(review.reviewed_at)?, instant_ns(review.expires_at)?);
@@ -635,7 +679,7 @@ impl Store {
 
 /// Marks a reserved attempt abandoned and, when the chunk has no signed attempt, releases
 /// its nonce. Returns whether the attempt was reserved.
-async fn abandon_in(
+pub(crate) async fn abandon_in(
     connection: &mut SqliteConnection,
     bundle_id: &str,
     chunk: i64,

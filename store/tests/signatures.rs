@@ -191,7 +191,7 @@ async fn a_chunk_has_a_bounded_number_of_attempts() {
 async fn an_abandoned_reservation_is_retried_once_with_the_same_nonce() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("a.db")).await.unwrap();
-    let claim = |expected| Some(NonceClaim { wallet: HOT, first: 7, expected });
+    let claim = |expected| Some(NonceClaim { wallet: HOT, first: 7, expected, chain: None });
     let first = store.reserve_signature(Reservation { nonce: claim(7), ..reservation("b-1", 0, "c") }).await.unwrap();
     assert_eq!(first.nonce, Some(7));
     store.abandon_signature("b-1", 0, first.attempt, "PKCS#11 login refused", now()).await.unwrap();
@@ -418,4 +418,106 @@ async fn the_cap_counts_what_other_desks_signed() {
     // 250,000 + 350,000 = 600,000 exactly: within the cap.
     let fits = Reservation { volume: Some(VolumeClaim { elsewhere: 350_000_000_000, ..day() }), ..reservation("b-1", 0, "c") };
     store.reserve_signature(fits).await.unwrap();
+}
+
+/// Red team F1 (race): a TRC-20 chunk's broadcast and its replacement after expiry, from
+/// two processes (two store handles), in both orders — never both: the replacement is
+/// refused once the attempt it replaces is recorded as broadcast (checked under the
+/// reservation's write lock), and the broadcast of the replaced attempt is refused while its
+/// replacement is reserved or signed.
+#[tokio::test]
+async fn a_trc20_replacement_and_the_broadcast_of_the_attempt_it_replaces_never_both_go_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db");
+    let (desk, other) = (Store::open(&path).await.unwrap(), Store::open(&path).await.unwrap());
+    let trc20 = |bundle_id| Reservation { network: "trc20", volume: None, ..reservation(bundle_id, 0, "t") };
+    let expired = |bundle_id| Reservation { replacement: Some("expired"), ..trc20(bundle_id) };
+
+    // Broadcast recorded first: the replacement is refused, naming the attempt and when.
+    desk.reserve_signature(trc20("b-1")).await.unwrap();
+    desk.record_trc20_signature("b-1", 0, 0, "aa", "0a02", "11", now()).await.unwrap();
+    assert_eq!(desk.mark_broadcast_attempt("b-1", 0, Some(0), "desk one", now()).await.unwrap(), 0);
+    let refused = other.reserve_signature(expired("b-1")).await.expect_err("broadcast before");
+    let text = refused.to_string();
+    assert!(matches!(refused, Error::SignRefused { .. }) && text.contains("attempt 0 was recorded as broadcast at"), "{text}");
+    assert_eq!(desk.attempts("b-1", 0).await.unwrap().len(), 1, "nothing reserved");
+
+    // The replacement reserved first: broadcasting attempt 0 is refused while it is being
+    // signed, and once it is signed attempt 0 is no longer the one to send.
+    desk.reserve_signature(trc20("b-2")).await.unwrap();
+    desk.record_trc20_signature("b-2", 0, 0, "bb", "0a02", "22", now()).await.unwrap();
+    assert_eq!(other.reserve_signature(expired("b-2")).await.unwrap().attempt, 1);
+    let being_signed = desk.mark_broadcast_attempt("b-2", 0, Some(0), "desk one", now()).await.expect_err("replacement reserved");
+    assert!(being_signed.to_string().contains("attempt 1 of chunk 0 of bundle b-2 is being signed"), "{being_signed}");
+    other.record_trc20_signature("b-2", 0, 1, "cc", "0a03", "33", now()).await.unwrap();
+    let superseded = desk.mark_broadcast_attempt("b-2", 0, Some(0), "desk one", now()).await.expect_err("superseded");
+    assert!(superseded.to_string().contains("attempt 0 of chunk 0 of bundle b-2 is no longer"), "{superseded}");
+    assert!(desk.broadcast_at("b-2", 0, 0).await.unwrap().is_none(), "attempt 0 never recorded as broadcast");
+    assert_eq!(desk.mark_broadcast_attempt("b-2", 0, Some(1), "desk one", now()).await.unwrap(), 1, "the replacement is sent");
+
+    // Both at once, many times: exactly one of the two goes through each time.
+    for round in 0..8 {
+        let id = format!("r-{round}");
+        let plain = Reservation { network: "trc20", volume: None, ..reservation(&id, 0, "t") };
+        desk.reserve_signature(plain).await.unwrap();
+        desk.record_trc20_signature(&id, 0, 0, "dd", "0a02", "44", now()).await.unwrap();
+        let replacement = Reservation { replacement: Some("expired"), ..plain };
+        let (marked, replaced) =
+            tokio::join!(desk.mark_broadcast_attempt(&id, 0, Some(0), "desk one", now()), other.reserve_signature(replacement));
+        assert!(marked.is_ok() != replaced.is_ok(), "round {round}: exactly one of {marked:?} / {replaced:?}");
+    }
+}
+
+/// A stale reservation of a later attempt (its signer stopped) does not block the broadcast
+/// for ever: it is abandoned, so the stopped signer can no longer record a signature.
+#[tokio::test]
+async fn a_stale_replacement_reservation_is_abandoned_by_the_broadcast() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("stale.db")).await.unwrap();
+    let trc20 = Reservation { network: "trc20", volume: None, ..reservation("b-1", 0, "t") };
+    store.reserve_signature(trc20).await.unwrap();
+    store.record_trc20_signature("b-1", 0, 0, "aa", "0a02", "11", now()).await.unwrap();
+    store.reserve_signature(Reservation { replacement: Some("expired"), ..trc20 }).await.unwrap();
+    let later = now().checked_add(jiff::SignedDuration::from_mins(11)).unwrap();
+    assert_eq!(store.mark_broadcast_attempt("b-1", 0, Some(0), "lead", later).await.unwrap(), 0);
+    assert_eq!(store.attempts("b-1", 0).await.unwrap()[1].state, "abandoned");
+    assert!(store.record_trc20_signature("b-1", 0, 1, "bb", "0a03", "22", later).await.is_err(), "the stopped signer records nothing");
+}
+
+/// Red team F4: a wallet with nonces in the store is never signed past one above its highest
+/// allocation (a typed or wrong pending nonce would leave a gap the wallet is stuck behind),
+/// unless the node's pending nonce at signing is that very nonce.
+#[tokio::test]
+async fn a_reviewed_nonce_past_the_stores_next_is_refused_as_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("gap.db")).await.unwrap();
+    let claim = |expected, chain| Some(NonceClaim { wallet: HOT, first: expected, expected, chain });
+    for (chunk, nonce) in [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)] {
+        let reserved = store
+            .reserve_signature(Reservation { volume: None, nonce: claim(nonce, None), ..reservation("b-1", chunk, "c") })
+            .await
+            .unwrap();
+        assert_eq!(reserved.nonce, Some(nonce));
+    }
+    assert_eq!(store.highest_nonce(HOT).await.unwrap(), Some(4));
+    let gap =
+        store.reserve_signature(Reservation { volume: None, nonce: claim(50, None), ..reservation("b-2", 0, "c") }).await.expect_err("gap");
+    assert!(matches!(gap, Error::NonceGap { reviewed: 50, next: 5, .. }), "{gap}");
+    assert!(gap.to_string().contains("50") && gap.to_string().contains("next nonce 5"), "{gap}");
+    // A node that says another pending nonce does not open it either.
+    let wrong = store.reserve_signature(Reservation { volume: None, nonce: claim(50, Some(49)), ..reservation("b-2", 0, "c") }).await;
+    assert!(matches!(wrong, Err(Error::NonceGap { .. })), "{wrong:?}");
+    assert!(store.attempts("b-2", 0).await.unwrap().is_empty(), "nothing reserved");
+    // The next nonce, and a jump the node's pending nonce confirms, are signed.
+    let next = store.reserve_signature(Reservation { volume: None, nonce: claim(5, None), ..reservation("b-2", 0, "c") }).await.unwrap();
+    assert_eq!(next.nonce, Some(5));
+    let moved_on =
+        store.reserve_signature(Reservation { volume: None, nonce: claim(9, Some(9)), ..reservation("b-3", 0, "c") }).await.unwrap();
+    assert_eq!(moved_on.nonce, Some(9));
+    // A wallet new to the store takes the reviewed (pending) nonce.
+    let fresh = Some(NonceClaim { wallet: "0x00000000000000000000000000000000000000f1", first: 70, expected: 70, chain: None });
+    assert_eq!(
+        store.reserve_signature(Reservation { volume: None, nonce: fresh, ..reservation("b-4", 0, "c") }).await.unwrap().nonce,
+        Some(70)
+    );
 }

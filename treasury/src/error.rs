@@ -129,6 +129,7 @@ pub fn store_error_code(error: &clubgate_store::Error) -> &'static str {
         Store::ReplacementChanged { .. } => "replacement_changed",
         Store::VolumeCap { .. } | Store::VolumeOverflow { .. } => "volume_cap",
         Store::NonceMoved { .. } => "review_mismatch",
+        Store::NonceGap { .. } => "nonce_gap",
         Store::LaunchLocked { .. } => "launch_locked",
         Store::PolicyChanged { .. } => "policy_changed",
         Store::NoLaunch { .. } => "no_launch",

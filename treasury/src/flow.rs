@@ -739,7 +739,9 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     };
     let source_text = source.to_string();
     let nonce = match &built.transfer {
-        Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce }),
+        Unsigned::Erc20(transfer) => {
+            Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce, chain: None })
+        }
         Unsigned::Trc20(_) => None,
     };
     let reservation = Reservation {
@@ -1220,7 +1222,9 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
     }
     let source_text = parts.wallet.address.to_string();
     let nonce = match &built.transfer {
-        Unsigned::Erc20(transfer) => Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce }),
+        Unsigned::Erc20(transfer) => {
+            Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce, chain: None })
+        }
         Unsigned::Trc20(_) => None,
     };
     let content = built.content.clone();
