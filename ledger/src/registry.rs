@@ -13,6 +13,8 @@
 //! - **Signatures**: one per (bundle hash, chunk); another one only as a recorded
 //!   replacement of the latest — ERC-20 with the same nonce, TRC-20 once the latest has
 //!   expired — else 409 `already_signed`.
+//! - **Bundle ids**: one bundle hash per bundle id (the first `bundle` command's); another
+//!   hash's bundle, approval or signature naming that id gets 409 `bundle_id_taken`.
 //!
 //! The state changes only by [`Registry::apply`] of committed records (also at start, over
 //! the whole log), so every server on one database derives the same state; a group of
@@ -224,17 +226,38 @@ impl Registry {
     /// `bundle_hash` is stored as given, as before.
     fn check_bundle(&self, overlay: &mut Overlay, record: &NewRecord) -> Result<()> {
         let Some((id, hash)) = payload_of(record).ok().and_then(bundle_key) else { return Ok(()) };
-        if let Some(taken) = overlay.bundles.get(&id).or_else(|| self.bundles.get(&id)).filter(|taken| **taken != hash) {
-            return Err(Error::Conflict {
-                code: "bundle_id_taken",
-                message: format!(
-                    "bundle id {id} is already published as bundle {taken}, not {hash}; a bundle id names one bundle (an EOD \
-                     settlement transfer is queued once: pull the log, it is in the queue)"
-                ),
-            });
-        }
+        self.check_bundle_id(overlay, &id, hash, "bundle")?;
         overlay.bundles.insert(id, hash);
         Ok(())
+    }
+
+    /// Refuses (409 `bundle_id_taken`) a `what` (a bundle, an approval or a signature) of
+    /// bundle `hash` under bundle id `id` when the log (or the group) has published that id
+    /// under another hash: a desk whose publication was refused keeps its variant locally,
+    /// and without this its approvals and signature would still be recorded — the second
+    /// variant of an EOD settlement transfer signed beside the first (issue 12, F2).
+    fn check_bundle_id(&self, overlay: &Overlay, id: &str, hash: B256, what: &str) -> Result<()> {
+        let Some(taken) = overlay.bundles.get(id).or_else(|| self.bundles.get(id)).filter(|taken| **taken != hash) else {
+            return Ok(());
+        };
+        let refused = if what == "bundle" { String::new() } else { format!("this {what} of bundle {hash} is refused: ") };
+        Err(Error::Conflict {
+            code: "bundle_id_taken",
+            message: format!(
+                "{refused}bundle id {id} is already published as bundle {taken}, not {hash}; a bundle id names one bundle (an EOD \
+                 settlement transfer is queued once: pull the log, it is in the queue)"
+            ),
+        })
+    }
+
+    /// The payload's `bundle_id`, when it names one (approvals and signatures carry it; a
+    /// payload without it is checked by its hash alone, as before).
+    fn named_bundle_id(payload: &Map<String, Value>) -> Result<Option<&str>> {
+        match payload.get("bundle_id") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(id)) => Ok(Some(id)),
+            Some(other) => Err(invalid(format!("bundle_id {other} is not a string"))),
+        }
     }
 
     fn policy_in_force(&self, what: &str) -> Result<&Policy> {
@@ -294,6 +317,9 @@ impl Registry {
                     ));
                 }
             }
+            if let Some(id) = Self::named_bundle_id(payload)? {
+                self.check_bundle_id(overlay, id, bundle_hash, "approval")?;
+            }
             (bundle_hash, format!("bundle {bundle_hash}"))
         };
         let recovered = recover(&hash, &signature).map_err(|reason| refuse("bad_signature", format!("approval of {what}: {reason}")))?;
@@ -326,6 +352,9 @@ impl Registry {
             }
         }
         let (bundle_hash, chunk) = signature.key;
+        if let Some(id) = Self::named_bundle_id(payload)? {
+            self.check_bundle_id(overlay, id, bundle_hash, "signature")?;
+        }
         let Some(latest) = self.latest_signature(overlay, &signature.key) else {
             if let Some(replaces) = signature.replaces {
                 return Err(invalid(format!("replaces {replaces}: chunk {chunk} of bundle {bundle_hash} has no signature to replace")));

@@ -64,6 +64,7 @@ on_both_back_ends!(
     approvals_must_recover_to_an_approver_of_the_policy_in_force,
     a_chunk_is_signed_once_unless_the_signature_is_a_recorded_replacement,
     racing_signatures_of_one_chunk_on_two_servers_record_exactly_one,
+    a_variant_of_a_published_bundle_id_is_neither_approved_nor_signed,
     a_token_over_its_rate_gets_429_with_retry_after,
     requests_are_logged_with_their_id_and_never_a_token_or_a_signature,
     a_server_refuses_to_start_on_a_signature_or_policy_it_cannot_read_back,
@@ -1364,6 +1365,68 @@ async fn racing_signatures_of_one_chunk_on_two_servers_record_exactly_one(backen
     let records = ledger.all_records(&viewer, 1000).await;
     assert_eq!(records.len(), 5);
     assert_chain(&records);
+}
+
+/// Issue 12 (red team F2): desk B's `bundle` command for X/H2 was refused `bundle_id_taken`
+/// because desk A published X/H1, but B keeps X/H2 locally; its approvals and its signature
+/// of H2 (which name id X) are refused too — on another server and after a restart — so the
+/// session cannot be settled twice. H1's own approval and signature are still recorded.
+async fn a_variant_of_a_published_bundle_id_is_neither_approved_nor_signed(backend: Backend) {
+    let ledger = Ledger::new(backend).await;
+    let keys = Keys::new();
+    let lead = ledger.token("lead", "treasury_lead");
+    let approver = ledger.token("a", "approver");
+    assert!(ledger.policy_init(&keys.treasury(false, "2000000")).status.success());
+    let id = "payout-0123456789abcdef0123456789abcdef";
+    let (h1, h2) = (B256::repeat_byte(0x11), B256::repeat_byte(0x22));
+    let publish = command(
+        1,
+        "bundle",
+        json!({"bundle_id": id, "bundle_hash": h1.to_string(), "document": {"bundle_id": id}, "requested_by": "EOD settlement of s1"}),
+    );
+    let (status, _) = ledger.post("/v1/commands", &lead, publish).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let approve = |n: u64, hash: B256| {
+        command(
+            n,
+            "approval",
+            json!({"bundle_hash": hash.to_string(), "approver": keys.a.address().to_string(), "signature": sign(&keys.a, hash), "bundle_id": id}),
+        )
+    };
+    let message = |body: &Value| body["error"]["message"].as_str().unwrap_or_default().to_owned();
+
+    // B's variant: its approval and its signature under id X are refused, naming the id and both hashes.
+    let (status, body) = ledger.post("/v1/commands", &approver, approve(2, h2)).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "bundle_id_taken", id);
+    assert!(message(&body).contains(&h1.to_string()) && message(&body).contains(&h2.to_string()), "{body}");
+    let (status, body) = ledger
+        .post("/v1/commands", &lead, signature(3, h2, 0, "trc20", 3, json!({"expires_at_ms": 4_102_444_800_000_i64, "bundle_id": id})))
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "bundle_id_taken", id);
+    assert!(message(&body).contains(&h1.to_string()) && message(&body).contains(&h2.to_string()), "{body}");
+    assert!(message(&body).contains("signature"), "{body}");
+    // A bundle_id that is not a string is named, not skipped.
+    let (status, body) = ledger
+        .post("/v1/commands", &lead, signature(4, h2, 0, "trc20", 4, json!({"expires_at_ms": 4_102_444_800_000_i64, "bundle_id": 7})))
+        .await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", "bundle_id 7");
+    assert_eq!(ledger.head().await, 2, "nothing recorded for B's variant");
+
+    // Another server, started on the log, refuses it as well.
+    let other = ledger.another_server();
+    let (status, body) = other
+        .post("/v1/commands", &lead, signature(5, h2, 0, "trc20", 5, json!({"expires_at_ms": 4_102_444_800_000_i64, "bundle_id": id})))
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "bundle_id_taken", id);
+
+    // The published bundle's own approval and signature are recorded.
+    let (status, body) = ledger.post("/v1/commands", &approver, approve(6, h1)).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 3, "duplicate": false})));
+    let (status, body) = other
+        .post("/v1/commands", &lead, signature(7, h1, 0, "trc20", 7, json!({"expires_at_ms": 4_102_444_800_000_i64, "bundle_id": id})))
+        .await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({"seq": 4, "duplicate": false})));
+    assert_eq!(ledger.head().await, 4);
 }
 
 async fn a_token_over_its_rate_gets_429_with_retry_after(backend: Backend) {
