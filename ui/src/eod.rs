@@ -128,22 +128,7 @@ pub(crate) fn EodPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<EodSettleView>);
     let busy = RwSignal::new(false);
-    let refresh = move || {
-        spawn_local(async move {
-            match ipc::eod_view().await {
-                Ok(view) => {
-                    if data.with_untracked(|old| old.as_ref() != Some(&view)) {
-                        data.set(Some(view));
-                    }
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
-    refresh();
-    if let Ok(handle) = set_interval_with_handle(refresh, Duration::from_secs(2)) {
-        on_cleanup(move || handle.clear());
-    }
+    crate::poll::poll_view(data, error, Duration::from_secs(2), ipc::eod_view);
     let run = move |dry: bool| {
         busy.set(true);
         spawn_local(async move {
@@ -156,7 +141,7 @@ pub(crate) fn EodPage() -> impl IntoView {
                 Err(e) => error.set(Some(e.message)),
             }
             busy.set(false);
-            refresh();
+            crate::poll::read_view(data, error, ipc::eod_view);
         });
     };
     let body = move || {

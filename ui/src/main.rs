@@ -10,6 +10,7 @@ mod gate;
 mod i18n;
 mod ipc;
 mod payouts;
+mod poll;
 mod queue;
 mod reports;
 mod settings;

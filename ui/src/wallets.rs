@@ -91,22 +91,7 @@ pub(crate) fn WalletsPage() -> impl IntoView {
     let data = RwSignal::new(None::<WalletsView>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let refresh = move || {
-        spawn_local(async move {
-            match ipc::wallets_view().await {
-                Ok(view) => {
-                    if data.with_untracked(|old| old.as_ref() != Some(&view)) {
-                        data.set(Some(view));
-                    }
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
-    refresh();
-    if let Ok(handle) = set_interval_with_handle(refresh, Duration::from_secs(2)) {
-        on_cleanup(move || handle.clear());
-    }
+    crate::poll::poll_view(data, error, Duration::from_secs(2), ipc::wallets_view);
     let read_chain = move |_| {
         busy.set(true);
         spawn_local(async move {

@@ -43,22 +43,7 @@ pub(crate) fn WarroomPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let pin = RwSignal::new(String::new());
-    let refresh = move || {
-        spawn_local(async move {
-            match ipc::warroom().await {
-                Ok(view) => {
-                    if data.with_untracked(|old| old.as_ref() != Some(&view)) {
-                        data.set(Some(view));
-                    }
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
-    refresh();
-    if let Ok(handle) = set_interval_with_handle(refresh, Duration::from_secs(2)) {
-        on_cleanup(move || handle.clear());
-    }
+    crate::poll::poll_view(data, error, Duration::from_secs(2), ipc::warroom);
     // Every action is one decision: kind, details, why — signed with the PIN typed above.
     let act = move |kind: String, details: BTreeMap<String, String>, text: String| {
         if busy.get_untracked() {
