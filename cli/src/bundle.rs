@@ -105,11 +105,13 @@ pub(crate) struct ReviewArgs {
     #[arg(long)]
     replace: Option<String>,
     /// ERC-20 without a node in the treasury file: the wallet's pending nonce on chain (the
-    /// store's own counter wins when ahead). With `[erc20] rpc_url` the node gives it.
-    #[arg(long, default_value_t = 0)]
-    pending_nonce: u64,
-    /// ERC-20: a fee mode above the treasury file's (normal, fast, urgent); a speed-up takes
-    /// the next one up by default. Fees come from the node under the file's fee ceiling.
+    /// store's own counter wins when ahead; above it is refused, nonce_gap). With
+    /// `[erc20] rpc_url` the node gives it and a typed one is refused.
+    #[arg(long)]
+    pending_nonce: Option<u64>,
+    /// ERC-20 speed-up: its fee mode (normal, fast, urgent), at most one above the chunk's
+    /// current mode (the default); an original is reviewed at the treasury file's mode.
+    /// Fees come from the node under the file's fee ceiling.
     #[arg(long)]
     fee_mode: Option<String>,
     /// TRC-20: reference block bytes (2 bytes hex).
@@ -358,7 +360,7 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
         bundle: &bundle,
         chunk: args.chunk,
         replace: args.replace.as_deref().map(Replace::parse).transpose()?,
-        input: OperatorInput { pending_nonce: args.pending_nonce, ref_block, fee_mode, ..OperatorInput::default() },
+        input: OperatorInput { pending_nonce: args.pending_nonce.unwrap_or(0), ref_block, fee_mode, ..OperatorInput::default() },
         reviewed_by: args.who.trim(),
         now: Timestamp::now(),
     };
@@ -368,7 +370,12 @@ pub(crate) async fn run_review(args: &ReviewArgs, json_out: bool, db: Option<&Pa
     let policy = Policy { treasury: &treasury, launch: &launch };
     // With a node in the treasury file, an ERC-20 chunk's nonce and fees come from it.
     let review = match (bundle.tokenContract.starts_with("0x"), &treasury.erc20.rpc_url) {
-        (true, Some(_)) => {
+        (true, Some(url)) => {
+            if let Some(typed) = args.pending_nonce {
+                return Err(Error::Input(format!(
+                    "--pending-nonce {typed} is not taken: the treasury file names the Ethereum node {url} ([erc20] rpc_url), whose pending nonce is used; leave the flag out"
+                )));
+            }
             let node = crate::broadcast::node_of(&treasury).await?;
             let node_request = clubgate_treasury::broadcast::NodeReviewRequest {
                 bundle: &bundle,

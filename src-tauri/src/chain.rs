@@ -115,7 +115,11 @@ impl Service {
                     return Ok(typed);
                 };
                 if !raw.pending_nonce.trim().is_empty() {
-                    return Ok(typed);
+                    return Err(refuse(format!(
+                        "the pending nonce {} is not taken: the policy names the Ethereum node {} ([erc20] rpc_url), whose pending nonce is used; clear the field",
+                        raw.pending_nonce.trim(),
+                        node.url()
+                    )));
                 }
                 let fee_mode = match speed_up_of {
                     Some((bundle_id, chunk)) => Some(broadcast::next_fee_mode(&self.store, policy.treasury, bundle_id, chunk).await?),

@@ -224,7 +224,7 @@ pub async fn broadcast(
     let hash = decoded.hash.ok_or_else(|| refused(format!("the stored transaction of chunk {chunk} of {bundle_id} is not signed")))?;
     let recorded = match store.broadcast_at(bundle_id, chunk, attempt).await? {
         Some(_) => false,
-        None => match store.mark_broadcast(bundle_id, chunk, by, now).await {
+        None => match store.mark_broadcast_attempt(bundle_id, chunk, Some(attempt), by, now).await {
             Ok(marked) if marked == attempt => true,
             Ok(marked) => {
                 return Err(refused(format!(
@@ -546,7 +546,7 @@ fn propose_speed_up(treasury: &Treasury, mode: FeeMode, market: clubgate_chain::
                 fee_mode: Some(next),
                 ..OperatorInput::default()
             };
-            flow::fresh_fees(treasury, ceiling, &input, Some(stuck)).map_err(|e| e.to_string())
+            flow::fresh_fees(treasury, ceiling, &input, Some(stuck), next).map_err(|e| e.to_string())
         }
         None => Err("the treasury file sets no fee ceiling (erc20.max_fee_per_gas_wei): a speed-up takes the file's fees raised by the bump; review it with --replace speed-up".to_owned()),
     };
@@ -597,7 +597,7 @@ pub async fn broadcast_trc20(store: &Store, node: &TronNode, bundle_id: &str, ch
                     Timestamp::from_millisecond(expiration_ms).map_or_else(|_| expiration_ms.to_string(), |t| t.to_string())
                 )));
             }
-            match store.mark_broadcast(bundle_id, chunk, by, now).await {
+            match store.mark_broadcast_attempt(bundle_id, chunk, Some(attempt), by, now).await {
                 Ok(marked) if marked == attempt => true,
                 Ok(marked) => {
                     return Err(refused(format!(

@@ -369,7 +369,15 @@ async fn build(
             // Under a fee ceiling the fees are variable (the node's market, a higher mode):
             // a review picks them, signing checks the reviewed ones against the ceiling.
             let variable_fees = match (treasury.erc20.max_fee_per_gas_wei, &variable) {
-                (Some(ceiling), Variable::Fresh { input, .. }) => Some(fresh_fees(treasury, ceiling, input, stuck.as_ref())?),
+                (Some(ceiling), Variable::Fresh { input, .. }) => {
+                    // An original is reviewed at the file's fee mode (a freeze exception of the
+                    // mode is a new policy version); a speed-up at most one mode up.
+                    let allowed = match stuck {
+                        Some(_) => crate::broadcast::next_fee_mode(store, treasury, bundle_id, chunk).await?,
+                        None => fee_mode(treasury)?,
+                    };
+                    Some(fresh_fees(treasury, ceiling, input, stuck.as_ref(), allowed)?)
+                }
                 (Some(ceiling), Variable::Reviewed(bytes)) => {
                     let reviewed = erc20::decode(bytes)?;
                     check_fees(ceiling, reviewed.max_fee_per_gas, reviewed.max_priority_fee_per_gas, stuck.as_ref())?;
@@ -389,7 +397,20 @@ async fn build(
                 }
                 (Variable::Reviewed(bytes), None) => erc20::decode(bytes)?.nonce,
                 (Variable::Fresh { input, .. }, None) => {
-                    store.peek_nonce(&source.to_string(), bundle_id, chunk, input.pending_nonce).await?
+                    let nonce = store.peek_nonce(&source.to_string(), bundle_id, chunk, input.pending_nonce).await?;
+                    // A typed pending nonce never jumps the store's counter (a gap the wallet
+                    // would be stuck behind); with a node, signing asks it again.
+                    if let Some(highest) = store.highest_nonce(&source.to_string()).await? {
+                        let next = highest.saturating_add(1);
+                        if nonce > next && treasury.erc20.rpc_url.is_none() {
+                            return Err(Error::Store(clubgate_store::Error::NonceGap {
+                                wallet: source.to_string(),
+                                reviewed: nonce,
+                                next,
+                            }));
+                        }
+                    }
+                    nonce
                 }
             };
             let transfer = erc20::Transfer {
@@ -439,7 +460,7 @@ async fn build(
                 Variable::Reviewed(_) => Timestamp::now().as_millisecond(),
             };
             if let Some(raw) = &previous {
-                check_expired_unbroadcast(store, bundle_id, chunk, raw, now_ms).await?;
+                check_expired_unbroadcast(store, treasury, bundle_id, chunk, raw, now_ms).await?;
             }
             let (ref_block_bytes, ref_block_hash, timestamp_ms, expiration_ms) = match variable {
                 Variable::Fresh { input, now } => {
@@ -485,11 +506,15 @@ async fn build(
 /// operator asks for) over the node's market (or the file's fees), raised by the replacement
 /// bump over a stuck transaction, the max fee capped at the ceiling. Refused when the cap
 /// leaves less than the next block's base fee plus the priority fee, or less than the bump.
+///
+/// `allowed` is the highest mode the review may take: the file's for an original, the next
+/// one above the chunk's current mode for a speed-up; a mode above it is refused (`fee_mode`).
 pub(crate) fn fresh_fees(
     treasury: &Treasury,
     ceiling: u128,
     input: &OperatorInput,
     stuck: Option<&erc20::Decoded>,
+    allowed: erc20::FeeMode,
 ) -> Result<(u128, u128)> {
     let policy_mode = fee_mode(treasury)?;
     let mode = match input.fee_mode {
@@ -497,6 +522,22 @@ pub(crate) fn fresh_fees(
             return Err(policy_error(
                 "fee_mode",
                 format!("fee mode {} is below the policy's {}; a review only raises fees", mode.id(), policy_mode.id()),
+            ))
+        }
+        Some(mode) if mode > allowed && stuck.is_none() => {
+            return Err(policy_error(
+                "fee_mode",
+                format!(
+                    "fee mode {} is not taken for an original transaction: it is reviewed at the policy's {} (erc20.fee_mode); a higher mode is a speed-up's (--replace speed-up), or a new policy version",
+                    mode.id(),
+                    policy_mode.id()
+                ),
+            ))
+        }
+        Some(mode) if mode > allowed => {
+            return Err(policy_error(
+                "fee_mode",
+                format!("fee mode {} is more than one step up: this speed-up takes at most {}", mode.id(), allowed.id()),
             ))
         }
         Some(mode) => mode,
@@ -580,22 +621,62 @@ pub(crate) fn fee_mode(treasury: &Treasury) -> Result<erc20::FeeMode> {
 }
 
 /// A TRC-20 chunk is re-signed only after its latest transaction expired, and only while
-/// that transaction was never broadcast (it may have confirmed before it expired).
-async fn check_expired_unbroadcast(store: &Store, bundle_id: &str, chunk: u32, raw: &str, now_ms: i64) -> Result<()> {
+/// that transaction was never recorded as broadcast (it may have confirmed before it
+/// expired; the store checks this again under the reservation's write lock). With a Tron
+/// node in the policy (`[trc20] node_url`) the chain is asked too: the previous txID must be
+/// unknown to it and its head block's timestamp at or past the expiry (java-tron takes a
+/// transaction while its expiration is after the head block's time, whatever the wall
+/// clock says). Without a node only the local record and the wall clock are checked.
+async fn check_expired_unbroadcast(store: &Store, treasury: &Treasury, bundle_id: &str, chunk: u32, raw: &str, now_ms: i64) -> Result<()> {
     if let Some((attempt, _, _, _)) = store.signature_attempts(bundle_id, chunk).await?.into_iter().rfind(|a| a.2 == "signed") {
         if let Some(at) = store.broadcast_at(bundle_id, chunk, attempt).await? {
-            return Err(Error::Refused(format!(
-                "attempt {attempt} of chunk {chunk} was broadcast at {at}; it may have confirmed before it expired, so it is not re-signed — look it up on chain"
-            )));
+            return Err(policy_error(
+                "not_replaceable",
+                format!(
+                    "attempt {attempt} of chunk {chunk} was broadcast at {at}; it may have confirmed before it expired, so it is not re-signed — look it up on chain"
+                ),
+            ));
         }
     }
     let bytes = hex::decode(raw).map_err(|_| Error::Refused("the stored transaction is not hex".to_owned()))?;
     let expiration = trc20::decode(&bytes)?.expiration_ms;
-    if expiration > now_ms {
-        return Err(Error::Refused(format!(
-            "the previous transaction of chunk {chunk} expires only at {}; it may still confirm",
-            Timestamp::from_millisecond(expiration).map_or_else(|_| expiration.to_string(), |e| e.to_string())
-        )));
+    let shown = |ms: i64| Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string());
+    let Some(node) = crate::tron::node(treasury)? else {
+        if expiration > now_ms {
+            return Err(policy_error(
+                "not_replaceable",
+                format!(
+                    "the previous transaction of chunk {chunk} expires only at {}; it may still confirm (the chain was not asked: the policy names no Tron node, [trc20] node_url)",
+                    shown(expiration)
+                ),
+            ));
+        }
+        return Ok(());
+    };
+    let txid = trc20::txid(&bytes);
+    if let clubgate_chain::tron_http::TxStatus::InBlock { block, .. } = node.transaction_info(&txid).await? {
+        return Err(policy_error(
+            "not_replaceable",
+            format!(
+                "the previous transaction of chunk {chunk} ({}) is in block {block} on {}: it paid; it is not re-signed",
+                hex::encode(txid),
+                node.url()
+            ),
+        ));
+    }
+    let head = node.now_block().await?;
+    if head.timestamp_ms < expiration {
+        return Err(policy_error(
+            "not_replaceable",
+            format!(
+                "the previous transaction of chunk {chunk} ({}) expires at {}, but the head block {} of {} is of {}: a block may still take it — review the replacement again when the chain is past its expiry",
+                hex::encode(txid),
+                shown(expiration),
+                head.number,
+                node.url(),
+                shown(head.timestamp_ms)
+            ),
+        ));
     }
     Ok(())
 }
@@ -686,6 +767,7 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     // Following a ledger, the quorum is the approvals in its log (from any workstation).
     let logged;
     let approvals = if store.ledger_cursor().await?.is_some() {
+        check_bundle_id_in_log(store, bundle, &bundle_hash).await?;
         logged = log_approvals(store, &bundle_hash, policy.treasury).await?;
         logged.as_slice()
     } else {
@@ -740,7 +822,8 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
     let source_text = source.to_string();
     let nonce = match &built.transfer {
         Unsigned::Erc20(transfer) => {
-            Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce, chain: None })
+            let chain = chain_nonce(store, policy.treasury, &source_text, transfer.nonce).await?;
+            Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce, chain })
         }
         Unsigned::Trc20(_) => None,
     };
@@ -761,6 +844,44 @@ pub async fn sign_chunk(store: &Store, policy: Policy<'_>, keys: &dyn WalletKeys
         at: now,
     };
     sign_reserved(store, reservation, &bundle_hash, ledger, keys, wallet, &built, network, now).await
+}
+
+/// The wallet's pending nonce from the policy's Ethereum node, read at signing — asked only
+/// when the reviewed nonce is above one past the wallet's highest nonce in this store (the
+/// store refuses that gap unless the chain says it is the pending nonce). `None` without a
+/// node, or when there is no gap.
+async fn chain_nonce(store: &Store, treasury: &Treasury, wallet: &str, reviewed: u64) -> Result<Option<u64>> {
+    let Some(highest) = store.highest_nonce(wallet).await? else { return Ok(None) };
+    if reviewed <= highest.saturating_add(1) {
+        return Ok(None);
+    }
+    let Some(node) = crate::broadcast::connect(treasury).await? else { return Ok(None) };
+    let address = EthAddress::parse(wallet)?;
+    Ok(Some(node.pending_nonce(address.address()).await?))
+}
+
+/// Following a ledger, a bundle id names the bundle the log published under it: another
+/// bundle under the same id (e.g. an EOD settlement computed differently on another desk,
+/// whose `bundle` command the ledger refused 409 `bundle_id_taken`) is never signed.
+async fn check_bundle_id_in_log(store: &Store, bundle: &PayoutBundle, bundle_hash: &str) -> Result<()> {
+    for command in store.commands_of_kind("bundle").await?.into_iter().filter(|c| c.seq.is_some()) {
+        let Ok(payload) = serde_json::from_str::<Value>(&command.payload) else { continue };
+        if payload["bundle_id"].as_str() != Some(bundle.bundleId.as_str()) {
+            continue;
+        }
+        let published = payload["bundle_hash"].as_str().unwrap_or_default();
+        if !published.eq_ignore_ascii_case(bundle_hash) {
+            return Err(policy_error(
+                "bundle_id_taken",
+                format!(
+                    "bundle id {} is published in the ledger's log (seq {}) under hash {published}, not this bundle's {bundle_hash}: another desk's bundle holds the id — this one is never signed; sign the published one",
+                    bundle.bundleId,
+                    command.seq.unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The approvals of a bundle hash in the pulled log (what a desk following a ledger counts):
@@ -1223,7 +1344,8 @@ pub async fn sign_canary(store: &Store, policy: Policy<'_>, keys: &dyn WalletKey
     let source_text = parts.wallet.address.to_string();
     let nonce = match &built.transfer {
         Unsigned::Erc20(transfer) => {
-            Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce, chain: None })
+            let chain = chain_nonce(store, policy.treasury, &source_text, transfer.nonce).await?;
+            Some(NonceClaim { wallet: &source_text, first: transfer.nonce, expected: transfer.nonce, chain })
         }
         Unsigned::Trc20(_) => None,
     };
