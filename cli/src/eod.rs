@@ -25,34 +25,38 @@ pub(crate) enum EodCommand {
     /// in entry order (cut-off, session id, network, token).
     Plan(PlanArgs),
     /// Queues the plan's settlement transfers (every entry with settle > 0 whose cut-off is
-    /// at or before --at) as payout bundles: the network's hot wallet to the payee's
+    /// at or before now) as payout bundles: the network's hot wallet to the payee's
     /// allow-listed address, ids from session, network and token — never queued twice.
+    /// Only `--from-store`, under the store's launch and bound policy, at the wall clock:
+    /// --events, --t0, --plan and --at are the dry run's.
     Settle(SettleArgs),
     /// The T-3d dry run of trust.session.close() / eod_settlement: the same computation as
-    /// `settle`, printing what would be queued; the payout queue is left as it is.
+    /// `settle`, printing what would be queued; the payout queue is left as it is. Takes
+    /// --events, --t0, --plan and --at for what-if questions.
     DryRun(SettleArgs),
 }
 
 #[derive(Args)]
 pub(crate) struct SettleArgs {
-    /// The events (JSON Lines) with the sessions, obligations and balances.
+    /// The events (JSON Lines) with the sessions, obligations and balances (dry run only).
     #[arg(long, required_unless_present = "from_store", conflicts_with = "from_store")]
     events: Option<PathBuf>,
     /// The store's events instead (the ledger's, when the store follows one).
     #[arg(long)]
     from_store: bool,
-    /// T0 as for `eod plan` (default: the store's launch).
+    /// T0 as for `eod plan` (default: the store's launch; dry run only).
     #[arg(long)]
     t0: Option<String>,
-    /// The instant: RFC 3339 with an offset, or a plan-zone wall clock (default: now).
+    /// The instant: RFC 3339 with an offset, or a plan-zone wall clock (default: now; dry
+    /// run only — a settlement is at the wall clock).
     #[arg(long)]
     at: Option<String>,
     /// A plan file (default: the embedded launch-plan-v1; ignored without --t0: the store's
-    /// launch has its plan).
+    /// launch has its plan; dry run only).
     #[arg(long)]
     plan: Option<PathBuf>,
     /// The treasury file: hot wallets, allow-list, token contracts (default: the policy of
-    /// the ledger the store follows).
+    /// the ledger the store follows; a desk that follows one settles under that policy).
     #[arg(long)]
     treasury: Option<PathBuf>,
 }
@@ -202,7 +206,30 @@ async fn stored_ledger(store: &Store) -> Result<Ledger> {
     Ok(ledger)
 }
 
+/// A non-dry `eod settle` queues payouts under the session's own payout id (derived from
+/// session, network and token; a differing bundle later is `already_queued_other`), so it
+/// settles only what the desk's data say now: the store's events, its launch, the bound
+/// policy, the wall clock. The what-if flags are the dry run's (red team F3).
+fn refuse_what_if_flags(args: &SettleArgs) -> Result<()> {
+    let given = [
+        ("--events", args.events.is_some(), "the store's events (--from-store)"),
+        ("--t0", args.t0.is_some(), "the store's launch"),
+        ("--plan", args.plan.is_some(), "the store's launch and its plan"),
+        ("--at", args.at.is_some(), "the wall clock"),
+    ];
+    match given.iter().find(|(_, present, _)| *present) {
+        Some((flag, _, instead)) => Err(Error::Input(format!(
+            "eod settle {flag} is refused: a settlement queues payouts under the session's own id, so it is computed only from \
+             {instead} (`clubgate eod settle --from-store`); use `clubgate eod dry-run {flag} …` for what-if questions"
+        ))),
+        None => Ok(()),
+    }
+}
+
 async fn run_settle(args: &SettleArgs, json: bool, db: Option<&Path>, dry: bool) -> Result<()> {
+    if !dry {
+        refuse_what_if_flags(args)?;
+    }
     // Settling queues payouts: the store is the signing store (no --db in a packaged build).
     let store = if dry { open_store(db).await? } else { open_signing_store(db).await? };
     let launch = match &args.t0 {
@@ -220,6 +247,7 @@ async fn run_settle(args: &SettleArgs, json: bool, db: Option<&Path>, dry: bool)
     // bundles another desk published already.
     if !dry {
         crate::bundle::ledger_client(&store).await?;
+        clubgate_treasury::eod::check_settle_source(store.stream_source().await?.as_deref()).map_err(|e| Error::Input(e.to_string()))?;
     }
     let ledger = match &args.events {
         Some(path) => crate::metrics::read_events(path)?,

@@ -3,7 +3,8 @@
 //! `clubgate eod plan|settle|dry-run` — over the event stream the dashboard shows, at the
 //! later of the wall clock and the data clock (a replay runs ahead of the wall clock).
 //! Settling queues the plan's transfers through `clubgate_treasury::eod::settle`: payout
-//! bundles like any other, never twice.
+//! bundles like any other, never twice — only over the desk's own stream (never an import
+//! or a replay) and at the wall clock; the dry run shows them over any stream.
 
 use clubgate_core::eod::{network_name, token_name, Entry, Mode};
 use clubgate_core::launch::Launch;
@@ -148,19 +149,38 @@ impl Service {
         })
     }
 
-    async fn settlement(&self, launch: &Launch) -> Result<(Settlement, clubgate_core::treasury::Treasury, u32)> {
+    /// The settlement at `at`; `settling`: only over the desk's own stream (not an import or
+    /// a replay), checked under the same lock the events are read under.
+    async fn settlement(
+        &self,
+        launch: &Launch,
+        at: Timestamp,
+        settling: bool,
+    ) -> Result<(Settlement, clubgate_core::treasury::Treasury, u32)> {
         let treasury = self.treasury().await?;
-        let at = self.eod_instant().await;
-        let entries =
-            self.with_ledger(|ledger| clubgate_core::eod::plan(launch, ledger, at)).await.map_err(|message| Error::Refused { message })?;
+        let entries = self
+            .live
+            .read_sourced(|ledger, source| {
+                if settling {
+                    clubgate_treasury::eod::check_settle_source(source)?;
+                }
+                clubgate_core::eod::plan(launch, ledger, at).map_err(|message| Error::Refused { message })
+            })
+            .await?;
         let version = self.store.ledger_policy().await?.map_or(1, |policy| policy.version);
         Ok((transfers(&treasury, &entries, at), treasury, version))
     }
 
     /// Queues the plan's due settlement transfers (never twice), or only shows them.
+    ///
+    /// Settling queues payouts under each session's own payout id, so it runs only over the
+    /// desk's own stream (the ledger's; the demo's simulator feeds its ledger) and at the
+    /// wall clock: an imported or replayed stream, whose data clock may run ahead, is
+    /// refused by name (red team F3). The dry run takes any stream at the page's instant.
     pub async fn eod_settle(&self, dry_run: bool) -> Result<EodSettleView> {
         let launch = self.launch().await?;
-        let (settlement, treasury, version) = self.settlement(&launch).await?;
+        let at = if dry_run { self.eod_instant().await } else { Timestamp::now() };
+        let (settlement, treasury, version) = self.settlement(&launch, at, !dry_run).await?;
         let settled = if dry_run {
             clubgate_treasury::eod::dry_run(Some(&self.store), &launch.plan, &treasury, &settlement, version).await?
         } else {

@@ -239,6 +239,14 @@ impl Live {
         read(&state.ledger, state.clock())
     }
 
+    /// Runs `read` over the stream as it stands and the source it came from (`import:…`,
+    /// `replay:…`, `ledger:…`), under one lock, so what is read is that source's (an EOD
+    /// settlement refuses an import or a replay).
+    pub(crate) async fn read_sourced<T>(&self, read: impl FnOnce(&Ledger, Option<&str>) -> T) -> T {
+        let state = self.state.lock().await;
+        read(&state.ledger, state.source.as_deref())
+    }
+
     /// The dashboard at the data clock.
     pub(crate) async fn dashboard(&self, launch: &Launch) -> DashboardView {
         let state = self.state.lock().await;

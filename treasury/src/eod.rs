@@ -100,6 +100,27 @@ pub fn bundle_of(plan: &Plan, treasury: &Treasury, transfer: &Transfer, policy_v
     })
 }
 
+/// Refuses to queue settlement transfers computed over an event stream that is an import
+/// (`import:FILE`) or a replay (`replay:SCENARIO:SEED`): its sessions are what-if data, and
+/// a transfer queued from them would take the session's payout id (derived from session,
+/// network and token) and lock out the real transfer (red team F3). The store's own stream
+/// — the ledger's, on a desk that follows one (the demo's simulator feeds its ledger) — is
+/// settled; what-if questions are for the dry run, which takes any stream.
+pub fn check_settle_source(source: Option<&str>) -> Result<()> {
+    let Some(source) = source else { return Ok(()) };
+    let what = if source.starts_with("import:") {
+        "an import"
+    } else if source.starts_with("replay:") {
+        "a replay"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Refused(format!(
+        "the desk's event stream is {what} ({source}), not the ledger's: EOD settlement transfers are queued only from the \
+         ledger's events (`clubgate sync --url URL`); use the dry run for what-if questions over this stream"
+    )))
+}
+
 /// The bundles of every transfer, without touching the store: the T-3d dry run of
 /// `trust.session.close()` / `eod_settlement`, and the first half of [`settle`]. An
 /// already queued bundle is reported as such (`store` given), never queued again.
