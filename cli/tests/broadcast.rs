@@ -67,6 +67,32 @@ async fn a_broadcast_killed_after_its_record_is_sent_once_after_the_restart_and_
     let request = SignRequest { bundle: &payout, approvals: &approvals, chunk: 0, review_hash: &review_hash, now, ledger: None };
     let signed = flow::sign_chunk(&store, policy, &keys, request).await.unwrap();
     store.close().await;
+
+    // Red team F5/F4: `--fee-mode` is a speed-up's, at most one mode above the chunk's
+    // (the file's "normal" → "fast"): an original at "urgent" and a speed-up two modes up
+    // are refused (exit 2, fee_mode); with the node in the file a typed nonce is refused.
+    let bundle_arg = bundle_file.to_str().unwrap();
+    let review_args = |extra: &[&'static str]| {
+        let mut args = vec!["review", "--bundle", bundle_arg, "--treasury", treasury, "--chunk", "0", "--who", "lead", "--json"];
+        args.extend_from_slice(extra);
+        args
+    };
+    let refusal = |output: &Output| -> (Option<i32>, Value) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        (output.status.code(), serde_json::from_str(stderr.lines().last().unwrap_or_default()).unwrap_or(Value::Null))
+    };
+    let (exit, error) = refusal(&clubgate(&data, &review_args(&["--fee-mode", "urgent"]), None));
+    assert_eq!((exit, error["error"]["code"].as_str()), (Some(2), Some("fee_mode")), "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("not taken for an original"), "{error}");
+    let (exit, error) = refusal(&clubgate(&data, &review_args(&["--replace", "speed-up", "--fee-mode", "urgent"]), None));
+    assert_eq!((exit, error["error"]["code"].as_str()), (Some(2), Some("fee_mode")), "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("at most fast"), "{error}");
+    let one_up = ok(&clubgate(&data, &review_args(&["--replace", "speed-up", "--fee-mode", "fast"]), None));
+    assert!(one_up["review_hash"].is_string(), "one mode up is reviewed: {one_up}");
+    let (exit, error) = refusal(&clubgate(&data, &review_args(&["--replace", "speed-up", "--pending-nonce", "50"]), None));
+    assert_eq!(exit, Some(2), "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("--pending-nonce 50 is not taken"), "{error}");
+
     let nonce = |tag: &str| setup.quantity("eth_getTransactionCount", json!([setup.hot, tag]));
     let before = nonce("pending");
     let args = ["tx", "broadcast", "--bundle-id", &payout.bundleId, "--chunk", "0", "--treasury", treasury, "--who", "lead", "--json"];
