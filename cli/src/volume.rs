@@ -61,13 +61,24 @@ pub(crate) async fn run(args: &VolumeArgs, json: bool, db: Option<&Path>) -> Res
             (None, Some(limit)) => format!("fee limit {limit} sun"),
             (None, None) => String::new(),
         };
-        let exception =
-            if n.per_tx_cap != n.per_tx_cap_plan { format!(" (plan {}; IC exception)", tokens(n.per_tx_cap_plan)) } else { String::new() };
-        println!("  {}: signed {}, per-tx cap {}{exception}, {fee}", network_id(n.network), tokens(n.signed_today), tokens(n.per_tx_cap));
+        // The enforced figures first; an IC exception's beside them, not in force at the signature.
+        let beside = |what: &str, value: String, decision: &str, who: &str| {
+            format!(" ({what} {value} authorised by the IC, decision {decision} by {who}; not in force at the signature)")
+        };
+        let cap_exception =
+            n.per_tx_cap_authorised.as_ref().map_or_else(String::new, |a| beside("per-tx cap", tokens(a.value), &a.decision, &a.who));
+        let fee_exception =
+            n.fee_mode_authorised.as_ref().map_or_else(String::new, |a| beside("fee mode", a.value.clone(), &a.decision, &a.who));
+        println!(
+            "  {}: signed {}, per-tx cap {}{cap_exception}, {fee}{fee_exception}",
+            network_id(n.network),
+            tokens(n.signed_today),
+            tokens(n.per_tx_cap)
+        );
     }
     for e in &view.exceptions {
         let state = match &e.not_applied {
-            None => "applied to this view".to_owned(),
+            None => "authorised by the IC, not in force at the signature".to_owned(),
             Some(why) => format!("not applied: {why}"),
         };
         println!(

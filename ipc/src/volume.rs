@@ -51,16 +51,34 @@ pub struct NetworkVolumeView {
     pub signed_today: String,
     /// The same in base units.
     pub signed_today_units: String,
-    /// The per-tx cap with the IC's exception applied (tokens).
+    /// The per-tx cap batching and signing enforce: the plan's (tokens).
     pub per_tx_cap: String,
-    /// The plan's per-tx cap, what batching and signing enforce (tokens).
-    pub per_tx_cap_plan: String,
-    /// The fee mode with the IC's exception applied (ERC-20).
+    /// The same in base units.
+    pub per_tx_cap_units: String,
+    /// The per-tx cap an applied IC exception authorises (tokens): not in force at the
+    /// signature until the plan changes.
+    pub per_tx_cap_authorised: Option<AuthorisedView>,
+    /// The fee mode signing enforces: the treasury file's (ERC-20).
     pub fee_mode: Option<String>,
-    /// The treasury file's fee mode (ERC-20).
-    pub fee_mode_policy: Option<String>,
+    /// The fee mode an applied IC exception authorises (ERC-20), not in force at the signature.
+    pub fee_mode_authorised: Option<AuthorisedView>,
     /// TRC-20: the fee limit in sun.
     pub fee_limit_sun: Option<String>,
+}
+
+/// A figure an IC freeze exception authorises, shown beside the enforced one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorisedView {
+    /// The authorised value (a per-tx cap in tokens, or a fee mode).
+    pub value: String,
+    /// The exception's decision id.
+    pub decision: String,
+    /// Who makes the change.
+    pub who: String,
+    /// When the change is made.
+    pub when: String,
+    /// Why (the decision's text).
+    pub why: String,
 }
 
 /// A freeze exception and what the view made of it.
@@ -86,7 +104,7 @@ pub struct ExceptionView {
     pub why: String,
     /// When it was decided.
     pub decided_at: String,
-    /// Whether it changed a figure of the view.
+    /// Whether it is shown beside the figure it authorises (never in force at the signature).
     pub applied: bool,
     /// Why not, when not.
     pub not_applied: Option<String>,

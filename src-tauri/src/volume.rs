@@ -4,8 +4,9 @@
 use clubgate_core::events::WalletAsset;
 use clubgate_core::treasury::network_id;
 use clubgate_core::wallets::decimal;
-use clubgate_ipc::volume::{ExceptionView, NetworkVolumeView, VolumeView};
+use clubgate_ipc::volume::{AuthorisedView, ExceptionView, NetworkVolumeView, VolumeView};
 use clubgate_treasury::flow::Policy;
+use clubgate_treasury::volume::Authorised;
 use jiff::Timestamp;
 
 use crate::error::Result;
@@ -14,6 +15,11 @@ use crate::service::Service;
 /// USDT and USDC share 6 decimals.
 fn tokens(units: u128) -> String {
     decimal(WalletAsset::Usdt, units)
+}
+
+/// A figure an IC exception authorises, its value as the page shows it.
+fn authorised<T>(a: &Authorised<T>, value: String) -> AuthorisedView {
+    AuthorisedView { value, decision: a.decision.clone(), who: a.who.clone(), when: a.when.to_string(), why: a.why.clone() }
 }
 
 impl Service {
@@ -56,9 +62,10 @@ impl Service {
                     signed_today: tokens(n.signed_today),
                     signed_today_units: n.signed_today.to_string(),
                     per_tx_cap: tokens(n.per_tx_cap),
-                    per_tx_cap_plan: tokens(n.per_tx_cap_plan),
+                    per_tx_cap_units: n.per_tx_cap.to_string(),
+                    per_tx_cap_authorised: n.per_tx_cap_authorised.as_ref().map(|a| authorised(a, tokens(a.value))),
                     fee_mode: n.fee_mode.clone(),
-                    fee_mode_policy: n.fee_mode_policy.clone(),
+                    fee_mode_authorised: n.fee_mode_authorised.as_ref().map(|a| authorised(a, a.value.clone())),
                     fee_limit_sun: n.fee_limit_sun.map(|f| f.to_string()),
                 })
                 .collect(),

@@ -8,7 +8,7 @@
 //! functions). The cap is one for the day across both networks (the phase's share of the
 //! daily target); the per-network figures say where the volume went.
 //!
-//! A freeze exception changes a figure of this view only when it is a verified decision of
+//! A freeze exception is shown beside the figure it authorises only when it is a verified decision of
 //! a launch IC (signature, author, chain — [`crate::decisions::read_log`]) that the ledger's
 //! log holds (a desk's own decision not yet served back changes nothing, as for a safe-mode
 //! lift in [`crate::gate`]), decided and made inside the change window, made by now (its
@@ -16,9 +16,13 @@
 //! latest such exception per key and network holds. Every exception is listed with who, when
 //! and why, and why it is not applied when it is not.
 //!
-//! The exceptions are applied to this view only: batching and signing keep the plan's per-tx
-//! caps and the treasury file's fee mode — an exception authorises the change, which is then
-//! made in the plan or the treasury file (a new policy version, approved by the quorum).
+//! The main per-tx cap and fee mode of the view are what batching and signing enforce: the
+//! plan's per-tx cap ([`crate::bundle::check_batching`]) and the treasury file's fee mode.
+//! An applied exception is shown *beside* them ([`NetworkVolume::per_tx_cap_authorised`],
+//! [`NetworkVolume::fee_mode_authorised`]) as authorised by the IC and not in force at the
+//! signature — the change is then made in the plan or the treasury file (a new policy
+//! version, approved by the quorum), and only then enforced (red team F6: the view once
+//! showed the exception's cap as the main figure, which signing never enforced).
 
 use clubgate_core::decision::{check_against_plan, Details};
 use clubgate_core::payout::{cap_of, phase_headroom, TokenAmount};
@@ -64,6 +68,22 @@ pub async fn day_cap(store: &Store, policy: Policy<'_>, now: Timestamp) -> Resul
     Ok(DayCap { day, day_start, day_end, phase: (phase, percent), phase_cap, level, cap })
 }
 
+/// A figure an applied IC freeze exception authorises: shown beside the enforced one, not
+/// in force at the signature until the plan or the treasury file is changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorised<T> {
+    /// The authorised value (a per-tx cap in base units, or a fee mode).
+    pub value: T,
+    /// The exception's decision id.
+    pub decision: String,
+    /// Who makes the change.
+    pub who: String,
+    /// When the change is made.
+    pub when: Timestamp,
+    /// Why (the decision's text).
+    pub why: String,
+}
+
 /// One network's figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkVolume {
@@ -71,14 +91,16 @@ pub struct NetworkVolume {
     pub network: Network,
     /// What was signed on it today (base units): this store's reservations and other desks'.
     pub signed_today: u128,
-    /// The plan's per-tx cap (base units): what batching and signing enforce.
-    pub per_tx_cap_plan: u128,
-    /// The per-tx cap with the IC's exception applied (base units).
+    /// The per-tx cap batching and signing enforce: the plan's (base units).
     pub per_tx_cap: u128,
-    /// The treasury file's fee mode (ERC-20; `None` on Tron, which has a fee limit).
-    pub fee_mode_policy: Option<String>,
-    /// The fee mode with the IC's exception applied.
+    /// The per-tx cap an applied IC exception authorises (base units), not in force at the
+    /// signature.
+    pub per_tx_cap_authorised: Option<Authorised<u128>>,
+    /// The fee mode signing enforces: the treasury file's (ERC-20; `None` on Tron, which has
+    /// a fee limit).
     pub fee_mode: Option<String>,
+    /// The fee mode an applied IC exception authorises (ERC-20), not in force at the signature.
+    pub fee_mode_authorised: Option<Authorised<String>>,
     /// TRC-20: the fee limit in sun.
     pub fee_limit_sun: Option<i64>,
 }
@@ -108,7 +130,9 @@ pub struct Exception {
     pub author: String,
     /// When it was decided.
     pub decided_at: String,
-    /// Whether it changed a figure of the view.
+    /// Whether it is shown beside the figure it authorises (verified, in the ledger's log,
+    /// inside the change window, made by now, with a value): authorised by the IC, never in
+    /// force at the signature.
     pub applied: bool,
     /// Why it does not, when it does not.
     pub not_applied: Option<String>,
@@ -158,34 +182,38 @@ pub async fn volume_view(store: &Store, policy: Policy<'_>, now: Timestamp) -> R
         elsewhere_total.and_then(|e| local.checked_add(e)).ok_or_else(|| Error::Refused("the day's signed volume overflows".to_owned()))?;
 
     let exceptions = exceptions(store, policy, now).await?;
-    let applied = |area: &str, network: Network| {
-        exceptions
-            .iter()
-            .rev()
-            .find(|e| e.applied && e.area == area && e.network.is_none_or(|n| n == network))
-            .and_then(|e| e.value.clone())
+    // The latest applied exception of an area for a network, as the figure it authorises.
+    let authorised = |area: &str, network: Network| {
+        exceptions.iter().rev().find(|e| e.applied && e.area == area && e.network.is_none_or(|n| n == network)).and_then(|e| {
+            let value = e.value.clone()?;
+            Some(Authorised { value, decision: e.decision.clone(), who: e.who.clone(), when: e.when, why: e.why.clone() })
+        })
     };
     let mut networks = Vec::new();
     for network in [Network::Erc20, Network::Trc20] {
+        // The cap `check_batching` batches and checks every bundle under.
         let plan_cap = cap_of(&policy.launch.plan, network).map_err(|e| Error::Policy { code: "batching", message: e.to_string() })?;
-        let per_tx_cap_plan = u128::from(plan_cap.cap_token_units) * 10u128.pow(u32::from(plan_cap.token_decimals));
-        let per_tx_cap = match applied("per_tx_cap", network) {
-            Some(value) => TokenAmount::parse_decimal(&value, TOKEN_DECIMALS).map_err(|e| Error::Refused(e.to_string()))?.base_units(),
-            None => per_tx_cap_plan,
+        let per_tx_cap = u128::from(plan_cap.cap_token_units) * 10u128.pow(u32::from(plan_cap.token_decimals));
+        let per_tx_cap_authorised = match authorised("per_tx_cap", network) {
+            Some(a) => {
+                let cap = TokenAmount::parse_decimal(&a.value, TOKEN_DECIMALS).map_err(|e| Error::Refused(e.to_string()))?.base_units();
+                Some(Authorised { value: cap, decision: a.decision, who: a.who, when: a.when, why: a.why })
+            }
+            None => None,
         };
-        let fee_mode_policy = (network == Network::Erc20).then(|| policy.treasury.erc20.fee_mode.clone());
-        let fee_mode = match network {
-            Network::Erc20 => applied("fee_mode", network).or_else(|| fee_mode_policy.clone()),
+        let fee_mode = (network == Network::Erc20).then(|| policy.treasury.erc20.fee_mode.clone());
+        let fee_mode_authorised = match network {
+            Network::Erc20 => authorised("fee_mode", network),
             Network::Trc20 => None,
         };
         let id = network_id(network);
         networks.push(NetworkVolume {
             network,
             signed_today: by_network.iter().find(|(n, _)| n == id).map_or(0, |(_, a)| *a),
-            per_tx_cap_plan,
             per_tx_cap,
-            fee_mode_policy,
+            per_tx_cap_authorised,
             fee_mode,
+            fee_mode_authorised,
             fee_limit_sun: (network == Network::Trc20).then_some(policy.treasury.trc20.fee_limit_sun),
         });
     }
@@ -253,6 +281,18 @@ async fn exceptions(store: &Store, policy: Policy<'_>, now: Timestamp) -> Result
     Ok(out)
 }
 
+/// An authorised figure in the JSON answer: its value, the decision, who, when, why.
+fn authorised_json<T>(authorised: &Authorised<T>, value: String) -> Value {
+    json!({
+        "value": value,
+        "decision": authorised.decision,
+        "who": authorised.who,
+        "when": authorised.when.to_string(),
+        "why": authorised.why,
+        "in_force_at_signature": false,
+    })
+}
+
 impl VolumeView {
     /// The JSON answer (`clubgate volume --json`, the window's `volume_view`): amounts as
     /// base-unit digit strings.
@@ -277,10 +317,10 @@ impl VolumeView {
             "networks": self.networks.iter().map(|n| json!({
                 "network": network_id(n.network),
                 "signed_today": n.signed_today.to_string(),
-                "per_tx_cap_plan": n.per_tx_cap_plan.to_string(),
                 "per_tx_cap": n.per_tx_cap.to_string(),
-                "fee_mode_policy": n.fee_mode_policy,
+                "per_tx_cap_authorised": n.per_tx_cap_authorised.as_ref().map(|a| authorised_json(a, a.value.to_string())),
                 "fee_mode": n.fee_mode,
+                "fee_mode_authorised": n.fee_mode_authorised.as_ref().map(|a| authorised_json(a, a.value.clone())),
                 "fee_limit_sun": n.fee_limit_sun.map(|f| f.to_string()),
             })).collect::<Vec<_>>(),
             "exceptions": self.exceptions.iter().map(|e| json!({

@@ -1,7 +1,9 @@
 //! Issue 12 point 5, the volume view, on a real store: the day's signed volume (the phase
 //! cap's own count: this store's volume reservations, per network) against the Canary cap
-//! with the headroom — hand-computed — and the launch IC's freeze exceptions: applied when
-//! signed by the IC (SoftHSM2), in the ledger's log and inside the change window; listed but
+//! with the headroom — hand-computed — and the launch IC's freeze exceptions: shown beside
+//! the enforced figure (authorised, not in force at the signature: the enforced per-tx cap
+//! is the one `check_batching` accepts) when signed by the IC (SoftHSM2), in the ledger's
+//! log and inside the change window; listed but
 //! not applied when the desk's own decision is not in the ledger's log yet, when it names no
 //! value, or when its bytes were changed after signing (a forged value). The TRC-20 review
 //! takes its reference block from the treasury file's Tron node (`FakeTronNode`, a test
@@ -12,6 +14,7 @@ mod fake_tron_node;
 
 use clubgate_chain::signer::Profile;
 use clubgate_core::launch::Launch;
+use clubgate_core::payout::TokenAmount;
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::{LedgerCursor, PulledRecord, Reservation, SignatureKind, Store, VolumeClaim};
@@ -127,8 +130,8 @@ async fn the_volume_view_counts_what_signing_counts_and_applies_only_ledger_logg
     assert_eq!((erc20.network, erc20.signed_today), (Network::Erc20, 400_000 * USDT));
     assert_eq!((trc20.network, trc20.signed_today), (Network::Trc20, 150_001 * USDT));
     // The plan's per-tx caps (ERC-20 250,000; TRC-20 200,000) and the file's fee mode.
-    assert_eq!((erc20.per_tx_cap, erc20.per_tx_cap_plan), (250_000 * USDT, 250_000 * USDT));
-    assert_eq!((trc20.per_tx_cap, trc20.per_tx_cap_plan), (200_000 * USDT, 200_000 * USDT));
+    assert_eq!((erc20.per_tx_cap, trc20.per_tx_cap), (250_000 * USDT, 200_000 * USDT));
+    assert_eq!((&erc20.per_tx_cap_authorised, &trc20.per_tx_cap_authorised, &erc20.fee_mode_authorised), (&None, &None, &None));
     assert_eq!((erc20.fee_mode.as_deref(), trc20.fee_mode.as_deref()), (Some("normal"), None));
     assert_eq!(trc20.fee_limit_sun, Some(treasury.trc20.fee_limit_sun));
     let answer = view.to_json();
@@ -163,6 +166,7 @@ async fn the_volume_view_counts_what_signing_counts_and_applies_only_ledger_logg
 
     // Signed, but only on this desk (no ledger yet): nothing applies.
     let local = volume_view(&store, policy, now + jiff::SignedDuration::from_secs(300)).await.unwrap();
+    assert_eq!((&local.networks[0].fee_mode_authorised, &local.networks[1].per_tx_cap_authorised), (&None, &None));
     assert_eq!(local.exceptions.len(), 3);
     assert!(
         local.exceptions.iter().all(|e| !e.applied && e.not_applied.as_deref().unwrap().contains("not in the ledger's log")),
@@ -176,10 +180,28 @@ async fn the_volume_view_counts_what_signing_counts_and_applies_only_ledger_logg
     let cursor = pull(&store, &genesis, &[fee.clone(), cap.clone(), loose.clone()]).await;
     let later = now + jiff::SignedDuration::from_secs(300);
     let logged = volume_view(&store, policy, later).await.unwrap();
-    assert_eq!(logged.networks[0].fee_mode.as_deref(), Some("fast"));
-    assert_eq!(logged.networks[0].fee_mode_policy.as_deref(), Some("normal"));
-    assert_eq!((logged.networks[1].per_tx_cap, logged.networks[1].per_tx_cap_plan), (150_000 * USDT, 200_000 * USDT));
+    // The enforced figures stay the plan's and the file's; the IC's are beside them.
+    assert_eq!(logged.networks[0].fee_mode.as_deref(), Some("normal"));
+    let fee_beside = logged.networks[0].fee_mode_authorised.as_ref().expect("the fee mode exception beside the file's");
+    assert_eq!((fee_beside.value.as_str(), fee_beside.who.as_str()), ("fast", "Treasury lead"));
+    assert_eq!(logged.networks[1].per_tx_cap, 200_000 * USDT, "the enforced cap is the plan's");
+    let cap_beside = logged.networks[1].per_tx_cap_authorised.as_ref().expect("the cap exception beside the plan's");
+    assert_eq!((cap_beside.value, cap_beside.who.as_str()), (150_000 * USDT, "DevOps lead"));
+    assert_eq!(
+        (cap_beside.decision.as_str(), cap_beside.why.as_str(), cap_beside.when),
+        (cap["id"].as_str().unwrap(), "partner batch too large for the night window", when.parse::<Timestamp>().unwrap())
+    );
     assert_eq!(logged.networks[0].per_tx_cap, 250_000 * USDT, "the TRC-20 exception leaves ERC-20 alone");
+    assert_eq!(logged.networks[0].per_tx_cap_authorised, None);
+    let answer = logged.to_json();
+    assert_eq!(answer["networks"][1]["per_tx_cap"], json!("200000000000"));
+    assert_eq!(answer["networks"][1]["per_tx_cap_authorised"]["value"], json!("150000000000"));
+    assert_eq!(answer["networks"][1]["per_tx_cap_authorised"]["in_force_at_signature"], json!(false));
+    assert_eq!(
+        (answer["networks"][0]["fee_mode"].as_str(), answer["networks"][0]["fee_mode_authorised"]["value"].as_str()),
+        (Some("normal"), Some("fast"))
+    );
+    enforced_cap_is_what_batching_accepts(&launch, logged.networks[1].per_tx_cap, cap_beside.value);
     let listed: Vec<(&str, bool)> = logged.exceptions.iter().map(|e| (e.area.as_str(), e.applied)).collect();
     assert_eq!(listed, [("fee_mode", true), ("per_tx_cap", true), ("per_tx_cap", false)]);
     let shown = &logged.exceptions[1];
@@ -201,11 +223,12 @@ async fn the_volume_view_counts_what_signing_counts_and_applies_only_ledger_logg
     assert!(outside.exceptions.iter().all(|e| !e.applied), "{:?}", outside.exceptions);
     assert!(outside.exceptions[1].not_applied.as_deref().unwrap().contains("outside the change window"), "{:?}", outside.exceptions[1]);
     assert_eq!((outside.networks[0].fee_mode.as_deref(), outside.networks[1].per_tx_cap), (Some("normal"), 200_000 * USDT));
+    assert_eq!((&outside.networks[0].fee_mode_authorised, &outside.networks[1].per_tx_cap_authorised), (&None, &None));
 
     // A desk-local decision not served back by the ledger changes nothing.
     let unsynced = take(json!({"area": "per_tx_cap", "who": "DevOps lead", "what": "ERC-20 cap 250000 → 100000", "when": when, "rollback_plan": "back to 250000", "network": "erc20", "value": "100000"})).await;
     let pending = volume_view(&store, policy, later).await.unwrap();
-    assert_eq!(pending.networks[0].per_tx_cap, 250_000 * USDT);
+    assert_eq!((pending.networks[0].per_tx_cap, &pending.networks[0].per_tx_cap_authorised), (250_000 * USDT, &None));
     let last = pending.exceptions.last().unwrap();
     assert_eq!(last.decision, unsynced["id"].as_str().unwrap());
     assert!(!last.applied && last.not_applied.as_deref().unwrap().contains("not in the ledger's log"), "{last:?}");
@@ -216,9 +239,42 @@ async fn the_volume_view_counts_what_signing_counts_and_applies_only_ledger_logg
     forged["details"]["value"] = json!("900000");
     pull(&store, &cursor, &[forged]).await;
     let after = volume_view(&store, policy, later).await.unwrap();
-    assert_eq!(after.networks[1].per_tx_cap, 150_000 * USDT, "the forged value is ignored");
+    assert_eq!(after.networks[1].per_tx_cap, 200_000 * USDT);
+    assert_eq!(after.networks[1].per_tx_cap_authorised.as_ref().map(|a| a.value), Some(150_000 * USDT), "the forged value is ignored");
     let forged_entry = after.exceptions.iter().find(|e| e.value.as_deref() == Some("900000")).unwrap();
     assert!(!forged_entry.applied && forged_entry.not_applied.as_deref().unwrap().contains("does not verify"), "{forged_entry:?}");
+}
+
+/// Red team F6: with the IC's TRC-20 exception (150,000) applied, the view's enforced per-tx
+/// cap is the one `check_batching` — run by review and by signing — accepts: a TRC-20
+/// bundle in one chunk of exactly that cap passes, one base unit more in one chunk is
+/// refused, and a bundle batched under the authorised 150,000 is refused.
+fn enforced_cap_is_what_batching_accepts(launch: &Launch, enforced: u128, authorised: u128) {
+    use alloy::primitives::U256;
+    use clubgate_treasury::bundle::{check_batching, make, Request};
+    let treasury = Treasury::from_toml(clubgate_core::EXAMPLE_TREASURY_TOML).unwrap();
+    let hot = treasury.wallet("hot-trc20-1").unwrap().address.to_string();
+    let amount = TokenAmount::from_base_units(enforced).unwrap().to_decimal(6);
+    let request = Request {
+        network: Network::Trc20,
+        token: Token::Usdt,
+        source: &hot,
+        to: "TVNZDWY6YpQcK8Y41ehav5W9mhW8HQGynR",
+        amount: &amount,
+        policy_version: 1,
+    };
+    let made = make(&launch.plan, &treasury, &request).unwrap();
+    assert_eq!(made.chunks, vec![U256::from(enforced)], "the batcher makes one chunk of the enforced cap");
+    assert_eq!(check_batching(&launch.plan, &made).unwrap(), Network::Trc20, "a chunk of the view's enforced cap is accepted");
+    let mut over = made.clone();
+    over.amount = U256::from(enforced + 1);
+    over.chunks = vec![U256::from(enforced + 1)];
+    let refused = check_batching(&launch.plan, &over).unwrap_err();
+    assert_eq!(refused.code(), "batching", "one base unit over the enforced cap in one chunk: {refused}");
+    let mut under_exception = made;
+    under_exception.chunks = vec![U256::from(authorised), U256::from(enforced - authorised)];
+    let refused = check_batching(&launch.plan, &under_exception).unwrap_err();
+    assert_eq!(refused.code(), "batching", "batched under the IC's authorised cap, not in force at the signature: {refused}");
 }
 
 #[tokio::test]

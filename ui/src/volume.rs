@@ -1,13 +1,16 @@
 //! The Volume page (issue 12, point 5): the business day's signed volume against the day's
 //! cap (the phase cap, lowered by the IC's volume level) with the headroom, per network the
 //! signed volume, the per-tx cap and the fee mode, and the launch IC's freeze exceptions from
-//! the decision log with who, when, why — and why one is not applied. The shell computes
+//! the decision log with who, when, why — and why one is not applied. The per-tx cap and
+//! the fee mode shown are the ones batching and signing enforce (the plan's, the treasury
+//! file's); an applied exception's figure is shown beside them, "authorised by the IC, not
+//! in force at the signature", with its who, when and why. The shell computes
 //! every figure (`clubgate_treasury::volume`, the same as `clubgate volume`); this page
 //! renders them.
 
 use std::time::Duration;
 
-use clubgate_ipc::volume::{ExceptionView, NetworkVolumeView, VolumeView};
+use clubgate_ipc::volume::{AuthorisedView, ExceptionView, NetworkVolumeView, VolumeView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -21,24 +24,42 @@ fn w(en: &'static str, ru: &'static str, language: Lang) -> &'static str {
     }
 }
 
+/// An IC-authorised figure beside the enforced one: its value, who, when and why.
+fn authorised_note(a: Option<AuthorisedView>, id: String, language: Lang) -> impl IntoView {
+    a.map(|a| {
+        view! {
+            <div class="note authorised" id=id.clone() data-decision=a.decision>
+                <span id=format!("{id}-value")>{a.value.clone()}</span>
+                " " {w("authorised by the IC, not in force at the signature", "разрешено IC, не действует при подписи", language)}
+                " — " <span id=format!("{id}-who")>{a.who.clone()}</span>
+                ", " <span id=format!("{id}-when")>{a.when.clone()}</span>
+                ": " <span id=format!("{id}-why")>{a.why.clone()}</span>
+            </div>
+        }
+    })
+}
+
 fn network_row(n: NetworkVolumeView, language: Lang) -> impl IntoView {
     let id = format!("volume-{}", n.network);
-    let cap_note = (n.per_tx_cap != n.per_tx_cap_plan).then(|| format!(" ({} {})", w("plan", "по плану", language), n.per_tx_cap_plan));
     let fee = match (&n.fee_mode, &n.fee_limit_sun) {
-        (Some(mode), _) => {
-            let note = (n.fee_mode != n.fee_mode_policy)
-                .then(|| format!(" ({} {})", w("file", "в файле", language), n.fee_mode_policy.clone().unwrap_or_default()));
-            format!("{mode}{}", note.unwrap_or_default())
-        }
+        (Some(mode), _) => mode.clone(),
         (None, Some(limit)) => format!("{} {limit} sun", w("fee limit", "лимит комиссии", language)),
         (None, None) => "—".to_owned(),
     };
+    let cap_note = authorised_note(n.per_tx_cap_authorised.clone(), format!("{id}-per-tx-cap-authorised"), language);
+    let fee_note = authorised_note(n.fee_mode_authorised.clone(), format!("{id}-fee-mode-authorised"), language);
     view! {
         <tr id=id>
             <td>{n.network.clone()}</td>
             <td class="amount" id=format!("{id}-signed") data-units=n.signed_today_units.clone()>{n.signed_today.clone()}</td>
-            <td class="amount" id=format!("{id}-per-tx-cap")>{n.per_tx_cap}{cap_note}</td>
-            <td id=format!("{id}-fee-mode")>{fee}</td>
+            <td class="amount">
+                <span id=format!("{id}-per-tx-cap") data-units=n.per_tx_cap_units>{n.per_tx_cap.clone()}</span>
+                {cap_note}
+            </td>
+            <td>
+                <span id=format!("{id}-fee-mode")>{fee}</span>
+                {fee_note}
+            </td>
         </tr>
     }
 }
@@ -46,7 +67,12 @@ fn network_row(n: NetworkVolumeView, language: Lang) -> impl IntoView {
 fn exception_item(e: ExceptionView, index: usize, language: Lang) -> impl IntoView {
     let id = format!("volume-exception-{index}");
     let state = match &e.not_applied {
-        None => w("applied to this view", "учтено в этом виде", language).to_owned(),
+        None => w(
+            "authorised by the IC, not in force at the signature (shown beside the enforced figure)",
+            "разрешено IC, не действует при подписи (показано рядом с действующим значением)",
+            language,
+        )
+        .to_owned(),
         Some(why) => format!("{}: {why}", w("not applied", "не учтено", language)),
     };
     let target = format!("{} {} → {}", e.area, e.network.clone().unwrap_or_default(), e.value.clone().unwrap_or_else(|| "—".to_owned()));
@@ -132,8 +158,8 @@ pub(crate) fn VolumePage() -> impl IntoView {
                             <tr>
                                 <th>{w("Network", "Сеть", language)}</th>
                                 <th>{w("Signed today", "Подписано сегодня", language)}</th>
-                                <th>{w("Per-tx cap", "Лимит на транзакцию", language)}</th>
-                                <th>{w("Fee mode", "Режим комиссии", language)}</th>
+                                <th>{w("Per-tx cap (enforced)", "Лимит на транзакцию (действует)", language)}</th>
+                                <th>{w("Fee mode (enforced)", "Режим комиссии (действует)", language)}</th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>
@@ -145,8 +171,8 @@ pub(crate) fn VolumePage() -> impl IntoView {
                     <ul>{exceptions}</ul>
                     <p class="note" id="volume-exceptions-note">
                         {w(
-                            "Exceptions change this view only; batching and signing keep the plan's per-tx caps and the treasury file's fee mode until the policy is changed.",
-                            "Исключения меняют только этот вид; разбиение и подпись следуют лимитам плана и режиму комиссии файла казначейства до смены политики.",
+                            "The per-tx caps and the fee mode above are what batching and signing enforce (the plan's, the treasury file's). An exception the IC authorised is shown beside them; it is in force at the signature only once the plan or the treasury file is changed (a new policy, approved by the quorum).",
+                            "Лимиты на транзакцию и режим комиссии выше — те, что применяют разбиение и подпись (плана и файла казначейства). Разрешённое IC исключение показано рядом; при подписи оно действует только после изменения плана или файла казначейства (новая политика, одобренная кворумом).",
                             language,
                         )}
                     </p>
