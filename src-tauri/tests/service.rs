@@ -236,9 +236,10 @@ async fn the_payout_queue_approves_with_each_approvers_pin_signs_the_reviewed_by
         ("0", "3300000000 wei"),
         "2 × 1 gwei base + 1 gwei priority, +10%"
     );
+    // Not expired yet (the policy names no Tron node: the desk's clock and record only).
     assert_eq!(
         code(service.review_chunk(&ChunkRequest { replace: "expired".into(), ..chunk(&t1, 0) }).await.unwrap_err()),
-        "invalid_input"
+        "not_replaceable"
     );
     assert_eq!(
         code(service.review_chunk(&ChunkRequest { replace: "expired".into(), ..chunk(&id, 1) }).await.unwrap_err()),
