@@ -12,8 +12,9 @@
 //!   original never lands and the partner is paid once;
 //! - EOD: the trust pair pair-s-m (Europe/Warsaw) owes 150,000 USDT on TRC-20 at yesterday's
 //!   cut-off, its payer holds 100,000: the session settles partial — 100,000 settled, 50,000
-//!   carried — shown with its cut-off in the pair's and the plan's zone; "Settle" queues the
-//!   100,000 transfer to the payee's allow-listed address as a payout like any other, once.
+//!   carried — shown with its cut-off in the pair's and the plan's zone; the dry run shows
+//!   the 100,000 transfer to the payee's allow-listed address, and "Settle" refuses to queue
+//!   from an imported stream (transfers come only from the ledger's or the desk's own events).
 //!
 //! Needs what `tests/window.rs` needs, anvil in tools/ and the CLI next to the test
 //! (`cargo test -p clubgate-cli --no-run`).
@@ -263,22 +264,23 @@ async fn the_treasury_lead_reads_wallets_from_the_chain_and_speeds_up_a_stuck_pa
     let plan_cut_off = text(&client, "#eod-cutoff-plan-s-m-1").await;
     assert!(plan_cut_off.contains("19:00") || plan_cut_off.contains("20:00"), "18:00 UTC in Warsaw: {plan_cut_off}");
     screenshot(&client, "treasury-04-eod-partial").await;
-    let queue_before = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
-    scroll_click(&client, "#eod-settle").await;
-    wait_for(&client, "[id^='eod-transfer-'][data-outcome='queued']").await;
-    let transfer = attr(&client, "[id^='eod-transfer-'][data-outcome='queued']", "data-units").await;
-    assert_eq!(transfer.as_deref(), Some("100000000000"), "the settlement transfer is what the plan settles");
-    let queue_after = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
-    let count = |output: &std::process::Output| -> usize {
+    // The dry run shows the 100,000 transfer it would queue; this stream is an import, so
+    // "Settle" refuses (transfers are queued only from the ledger's events or the desk's
+    // own) and queues nothing — settling once is proven in tests/eod.rs and the CLI's.
+    let queue = || -> usize {
+        let output = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
         let document: Value =
             serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
-        document.as_array().or_else(|| document["bundles"].as_array()).map_or(0, Vec::len)
+        document["bundles"].as_array().map_or(0, Vec::len)
     };
-    assert_eq!(count(&queue_after), count(&queue_before) + 1, "one settlement transfer queued");
-    // Settling again queues nothing more: never twice.
+    let queued_before = queue();
+    scroll_click(&client, "#eod-dry-run").await;
+    let would = "[id^='eod-transfer-'][data-outcome='would_queue']";
+    wait_for(&client, would).await;
+    assert_eq!(attr(&client, would, "data-units").await.as_deref(), Some("100000000000"), "the transfer is what the plan settles");
     scroll_click(&client, "#eod-settle").await;
-    wait_for(&client, "[id^='eod-transfer-'][data-outcome='already_queued']").await;
-    let queue_again = Command::new(cli_binary()).args(["payout", "queue", "--json"]).env("CLUBGATE_DATA_DIR", &data).output().unwrap();
-    assert_eq!(count(&queue_again), count(&queue_after));
+    let refused = wait_until(&client, "#eod-action-error", WAIT, "the refusal", |t| !t.is_empty()).await;
+    assert!(refused.contains("is an import") && refused.contains("dry run"), "{refused}");
+    assert_eq!(queue(), queued_before, "nothing queued from an imported stream");
     client.close().await.expect("close the app");
 }
