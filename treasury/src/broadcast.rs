@@ -385,6 +385,23 @@ pub fn tracks_json(node: &EvmNode, block: u64, tracks: &[ChunkTrack]) -> Value {
     json!({"node": node.url(), "chain_id": node.chain_id(), "block": block, "chunks": tracks.iter().map(ChunkTrack::to_json).collect::<Vec<_>>()})
 }
 
+/// The broadcast records of `network` (optionally of one bundle), grouped by chunk in the
+/// order their first attempt was broadcast.
+async fn broadcast_groups(store: &Store, network: &str, bundle: Option<&str>) -> Result<Vec<((String, u32), Vec<BroadcastRecord>)>> {
+    let mut groups: Vec<((String, u32), Vec<BroadcastRecord>)> = Vec::new();
+    for record in store.broadcasts().await? {
+        if record.network != network || bundle.is_some_and(|b| b != record.bundle_id) {
+            continue;
+        }
+        let key = (record.bundle_id.clone(), record.chunk);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, records)) => records.push(record),
+            None => groups.push((key, vec![record])),
+        }
+    }
+    Ok(groups)
+}
+
 fn parse_hash(record: &BroadcastRecord) -> Result<B256> {
     record.tx_hash.parse().map_err(|_| {
         refused(format!("the stored hash {:?} of {} chunk {} is not a transaction hash", record.tx_hash, record.bundle_id, record.chunk))
@@ -404,17 +421,7 @@ pub async fn track(
     check_chain(policy, node)?;
     let settings = &policy.treasury.erc20;
     let head = node.block_number().await?;
-    let mut groups: Vec<((String, u32), Vec<BroadcastRecord>)> = Vec::new();
-    for record in store.broadcasts().await? {
-        if record.network != "erc20" || bundle.is_some_and(|b| b != record.bundle_id) {
-            continue;
-        }
-        let key = (record.bundle_id.clone(), record.chunk);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, records)) => records.push(record),
-            None => groups.push((key, vec![record])),
-        }
-    }
+    let groups = broadcast_groups(store, "erc20", bundle).await?;
     let mut market = None;
     let mut tracks = Vec::new();
     for ((bundle_id, chunk), records) in groups {
@@ -696,17 +703,7 @@ pub async fn track_trc20(
 ) -> Result<(u64, Vec<TronTrack>)> {
     let required = policy.treasury.trc20.confirmations;
     let head = node.now_block().await?.number;
-    let mut groups: Vec<((String, u32), Vec<BroadcastRecord>)> = Vec::new();
-    for record in store.broadcasts().await? {
-        if record.network != "trc20" || bundle.is_some_and(|b| b != record.bundle_id) {
-            continue;
-        }
-        let key = (record.bundle_id.clone(), record.chunk);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, records)) => records.push(record),
-            None => groups.push((key, vec![record])),
-        }
-    }
+    let groups = broadcast_groups(store, "trc20", bundle).await?;
     let mut tracks = Vec::new();
     for ((bundle_id, chunk), records) in groups {
         let mut states = Vec::new();
