@@ -99,6 +99,8 @@ pub struct EodEntryView {
     /// The same four as token text (6 decimals): net, available, settle, carried.
     pub net_tokens: String,
     /// Token text.
+    pub available_tokens: String,
+    /// Token text.
     pub settle_tokens: String,
     /// Token text.
     pub carried_tokens: String,

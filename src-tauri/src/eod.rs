@@ -37,6 +37,7 @@ fn entry_view(entry: &Entry, queued: &[String]) -> EodEntryView {
         settle: entry.settle.to_string(),
         carried: entry.carried.to_string(),
         net_tokens: decimal(entry.net),
+        available_tokens: decimal(entry.available),
         settle_tokens: decimal(entry.settle),
         carried_tokens: decimal(entry.carried),
         mode: entry.mode.name().to_owned(),

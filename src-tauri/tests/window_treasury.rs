@@ -261,6 +261,8 @@ async fn the_treasury_lead_reads_wallets_from_the_chain_and_speeds_up_a_stuck_pa
     assert_eq!(attr(&client, "#eod-carried-s-m-1", "data-units").await.as_deref(), Some("50000000000"));
     assert_eq!(attr(&client, "#eod-session-settle-s-m-1", "data-units").await.as_deref(), Some("100000000000"));
     assert_eq!(attr(&client, "#eod-cutoff-pair-s-m-1", "data-zone").await.as_deref(), Some("Europe/Warsaw"));
+    let entry = text(&client, "#eod-entry-s-m-1-trc20-USDT").await;
+    assert!(entry.contains("net 150000 · available 100000 · settle 100000 · carried 50000"), "{entry}");
     let plan_cut_off = text(&client, "#eod-cutoff-plan-s-m-1").await;
     assert!(plan_cut_off.contains("19:00") || plan_cut_off.contains("20:00"), "18:00 UTC in Warsaw: {plan_cut_off}");
     screenshot(&client, "treasury-04-eod-partial").await;

@@ -56,7 +56,7 @@ fn session_row(session: EodSessionView, slo: u32, rollback: u32, language: Lang)
                 <li class=format!("entry mode-{}", entry.mode.replace('+', "plus")) id=format!("eod-entry-{key}") data-mode=entry.mode.clone()>
                     {format!("{} {} · {} → {} · ", entry.network, entry.token, entry.payer, entry.payee)}
                     {w("net ", "нетто ", language)}<span id=format!("eod-net-{key}") data-units=entry.net.clone()>{entry.net_tokens.clone()}</span>
-                    {w(" · available ", " · доступно ", language)}<span data-units=entry.available.clone()>{entry.available.clone()}</span>
+                    {w(" · available ", " · доступно ", language)}<span data-units=entry.available.clone()>{entry.available_tokens.clone()}</span>
                     {w(" · settle ", " · к расчёту ", language)}<span id=format!("eod-settle-{key}") data-units=entry.settle.clone()>{entry.settle_tokens.clone()}</span>
                     {w(" · carried ", " · перенос ", language)}<span id=format!("eod-carried-{key}") data-units=entry.carried.clone()>{entry.carried_tokens.clone()}</span>
                     " · " <b id=format!("eod-mode-{key}")>{entry.mode.clone()}</b>
