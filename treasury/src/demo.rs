@@ -39,6 +39,21 @@ pub fn demo_token_of(key: &str) -> (&'static str, &'static str) {
         .find(|(k, _, _)| *k == key)
         .map_or((DEMO_TOKEN, DEMO_PIN), |(_, token, pin)| (*token, *pin))
 }
+
+/// The approvals of `bundle` by the demo approvers `keys`, each with its own token's PIN (as
+/// the approver types it); SOFTHSM2_CONF must name the demo's configuration.
+pub async fn demo_approvals(
+    bundle: &clubgate_chain::approval::PayoutBundle,
+    keys: &[&str],
+) -> Result<Vec<clubgate_chain::approval::Approval>> {
+    let mut approvals = Vec::new();
+    for key in keys {
+        let (token, pin) = demo_token_of(key);
+        let spec = format!("pkcs11:{token}/{key}");
+        approvals.push(crate::signers::approve_with(&spec, clubgate_chain::signer::Profile::Production, bundle, Some(pin)).await?);
+    }
+    Ok(approvals)
+}
 /// The allow-listed partner destination on ERC-20 in the demo file.
 pub const DEMO_PARTNER_ERC20: &str = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 /// The allow-listed partner destination on TRC-20 in the demo file.

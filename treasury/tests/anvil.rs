@@ -16,7 +16,7 @@ use clubgate_core::launch::Launch;
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::Store;
-use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_ERC20_USDT, DEMO_PARTNER_ERC20, DEMO_PIN};
+use clubgate_treasury::demo::{demo_approvals, softhsm_demo, DEMO_ERC20_USDT, DEMO_PARTNER_ERC20, DEMO_PIN};
 use clubgate_treasury::flow::{OperatorInput, Policy, ReviewRequest, SignRequest};
 use clubgate_treasury::signers::ConfiguredKeys;
 use clubgate_treasury::{bundle, flow, signers};
@@ -75,11 +75,7 @@ async fn an_approved_bundle_and_a_canary_signed_through_the_flow_land_on_anvil()
     };
     let payout = bundle::make(&launch.plan, &treasury, &request).unwrap();
     assert_eq!(payout.chunks.len(), 2);
-    let mut approvals = Vec::new();
-    for key in ["approver-a", "approver-c"] {
-        let (token, pin) = demo_token_of(key);
-        approvals.push(signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, &payout, Some(pin)).await.unwrap());
-    }
+    let approvals = demo_approvals(&payout, &["approver-a", "approver-c"]).await.unwrap();
     let policy = Policy { treasury: &treasury, launch: &launch };
     let keys = ConfiguredKeys { profile: Profile::Production };
 

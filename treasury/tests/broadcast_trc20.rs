@@ -19,10 +19,10 @@ use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::Store;
 use clubgate_treasury::broadcast::{self, Status};
-use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_TRC20, DEMO_PIN};
+use clubgate_treasury::demo::{demo_approvals, softhsm_demo, DEMO_PARTNER_TRC20, DEMO_PIN};
 use clubgate_treasury::flow::{self, OperatorInput, Policy, ReviewRequest, SignRequest};
 use clubgate_treasury::signers::ConfiguredKeys;
-use clubgate_treasury::{bundle, signers, tron};
+use clubgate_treasury::{bundle, tron};
 use fake_tron_node::{block_json, FakeTronNode};
 use jiff::{Timestamp, ToSpan};
 use serde_json::json;
@@ -64,12 +64,7 @@ async fn a_trc20_chunk_is_broadcast_with_its_kept_signature_and_followed_to_conf
                 policy_version: 1,
             };
             let payout = bundle::make(&launch.plan, treasury, &request).unwrap();
-            let mut approvals = Vec::new();
-            for key in ["approver-a", "approver-c"] {
-                let (token, pin) = demo_token_of(key);
-                approvals
-                    .push(signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, &payout, Some(pin)).await.unwrap());
-            }
+            let approvals = demo_approvals(&payout, &["approver-a", "approver-c"]).await.unwrap();
             let now = Timestamp::now();
             let input = tron::with_node_ref_block(treasury, Network::Trc20, OperatorInput::default()).await.unwrap();
             let review = flow::review_chunk(

@@ -17,10 +17,10 @@ use clubgate_core::launch::Launch;
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::{LedgerCursor, PulledRecord, Store};
-use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PIN};
+use clubgate_treasury::bundle;
+use clubgate_treasury::demo::{demo_approvals, softhsm_demo, DEMO_PARTNER_ERC20, DEMO_PIN};
 use clubgate_treasury::flow::{self, OperatorInput, Policy, Replace, Review, ReviewRequest, SignRequest};
 use clubgate_treasury::signers::ConfiguredKeys;
-use clubgate_treasury::{bundle, signers};
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -89,11 +89,7 @@ async fn nonce_gaps_fee_modes_above_the_policy_and_a_bundle_id_held_under_anothe
             policy_version: 1,
         };
         let payout = bundle::make(&launch.plan, &treasury, &request).unwrap();
-        let mut approvals = Vec::new();
-        for key in ["approver-a", "approver-b"] {
-            let (token, pin) = demo_token_of(key);
-            approvals.push(signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, &payout, Some(pin)).await.unwrap());
-        }
+        let approvals = demo_approvals(&payout, &["approver-a", "approver-b"]).await.unwrap();
         payouts.push((payout, approvals));
     }
     let (first, second, third, fourth) = (&payouts[0], &payouts[1], &payouts[2], &payouts[3]);

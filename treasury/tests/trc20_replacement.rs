@@ -19,10 +19,10 @@ use clubgate_core::launch::Launch;
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::Store;
-use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_PARTNER_TRC20, DEMO_PIN};
+use clubgate_treasury::demo::{demo_approvals, softhsm_demo, DEMO_PARTNER_TRC20, DEMO_PIN};
 use clubgate_treasury::flow::{self, OperatorInput, Policy, Replace, ReviewRequest, SignRequest};
 use clubgate_treasury::signers::ConfiguredKeys;
-use clubgate_treasury::{bundle, signers, tron};
+use clubgate_treasury::{bundle, tron};
 use fake_tron_node::{block_json, FakeTronNode};
 use jiff::Timestamp;
 use serde_json::json;
@@ -67,11 +67,7 @@ async fn an_expired_trc20_chunk_is_replaced_only_when_the_tron_node_says_it_can_
             policy_version: 1,
         };
         let payout = bundle::make(&launch.plan, &treasury, &request).unwrap();
-        let mut approvals = Vec::new();
-        for key in ["approver-a", "approver-c"] {
-            let (token, pin) = demo_token_of(key);
-            approvals.push(signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, &payout, Some(pin)).await.unwrap());
-        }
+        let approvals = demo_approvals(&payout, &["approver-a", "approver-c"]).await.unwrap();
         bundles.push((payout, approvals));
     }
     let review = |payout: &PayoutBundle, replace: Option<Replace>| {

@@ -10,13 +10,12 @@ use std::path::{Path, PathBuf};
 use alloy::primitives::{Address, TxKind, U256};
 use clubgate_chain::approval::{Approval, PayoutBundle};
 use clubgate_chain::erc20::{sign, Transfer};
-use clubgate_chain::signer::Profile;
 use clubgate_core::launch::Launch;
 use clubgate_core::plan::Network;
 use clubgate_core::treasury::{Token, Treasury};
 use clubgate_store::Store;
-use clubgate_treasury::demo::{demo_token_of, softhsm_demo, DEMO_ERC20_USDT, DEMO_PARTNER_ERC20, DEMO_PIN};
-use clubgate_treasury::{bundle, signers};
+use clubgate_treasury::bundle;
+use clubgate_treasury::demo::{demo_approvals, softhsm_demo, DEMO_ERC20_USDT, DEMO_PARTNER_ERC20, DEMO_PIN};
 
 use super::anvil_support::{deploy_token, dev_key, dev_raw, dev_tx, Anvil, CHAIN_ID};
 
@@ -96,11 +95,7 @@ impl NodeSetup {
             policy_version: 1,
         };
         let payout = bundle::make(&self.launch.plan, &self.treasury, &request).unwrap();
-        let mut approvals = Vec::new();
-        for key in ["approver-a", "approver-c"] {
-            let (token, pin) = demo_token_of(key);
-            approvals.push(signers::approve_with(&format!("pkcs11:{token}/{key}"), Profile::Production, &payout, Some(pin)).await.unwrap());
-        }
+        let approvals = demo_approvals(&payout, &["approver-a", "approver-c"]).await.unwrap();
         (payout, approvals)
     }
 
